@@ -1,0 +1,35 @@
+//! # scalewright
+//!
+//! Turns crowd ratings into interval-scale measures with many-facet Rasch models.
+//!
+//! The library is one pipeline; every front end (the `scalewright` command line, the terminal
+//! workbench) calls the same functions:
+//!
+//! ```text
+//! config ─► ingest ─► store ─► measure ─► quality ─► export ─► predict
+//! (what the   (read &    (SQLite    (Rasch     (rater     (targets    (text
+//!  data is)   validate)  project)   models)    review)    + S.E.)     model)
+//! ```
+//!
+//! - [`config`]: the dataset description (TOML validated against `schemas/dataset.schema.json`)
+//!   and the built-in presets (`mhs`, `mhs-collapsed`).
+//! - [`ingest`]: reads CSV/TSV/Parquet with polars and validates every value before anything is
+//!   written.
+//! - [`store`]: the project file, one SQLite database with a versioned schema.
+//! - [`data`]: [`data::RatingData`], the column-wise observations every stage shares.
+//! - [`network`]: connectedness of the rating network (disjoint subsets).
+//! - [`simulate`]: MHS-shaped data with known truth from the faceted partial-credit model.
+//! - [`measure`]: the many-facet Rasch engine.
+//!
+//! The library never prints or draws; long-running work reports progress through callbacks.
+
+pub mod config;
+pub mod data;
+pub mod ingest;
+pub mod measure;
+pub mod network;
+pub mod simulate;
+pub mod store;
+
+/// The version recorded in the provenance of every run and export.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

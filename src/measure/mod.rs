@@ -1,0 +1,1 @@
+//! The many-facet Rasch engine (JMLE and MML estimation and Facets-style statistics).

@@ -1,0 +1,1 @@
+//! Connectedness of the rating network.

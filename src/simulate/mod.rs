@@ -1,0 +1,1 @@
+//! MHS-shaped simulated rating data with known truth.
