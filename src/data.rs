@@ -124,7 +124,9 @@ pub enum RatingDataError {
     },
     #[error("{got} item scales for {expected} items")]
     ItemScales { got: usize, expected: usize },
-    #[error("observation {observation}: score {score} is outside item `{item}`'s range {min}..={max}")]
+    #[error(
+        "observation {observation}: score {score} is outside item `{item}`'s range {min}..={max}"
+    )]
     ScoreRange {
         observation: usize,
         item: String,

@@ -1,1 +1,391 @@
-//! The project file.
+//! The project file: one SQLite database (WAL mode) holding the data sets, the facets and their
+//! elements, the observations, and everything later stages produce (runs, estimates, flags,
+//! decisions, exports, models).
+//!
+//! Every write is one transaction: an error, or a process killed half-way, leaves the project as
+//! it was (SQLite's atomic commit). The schema is versioned; see [`schema`].
+
+mod import;
+pub mod schema;
+mod summary;
+
+pub use import::ImportSummary;
+pub use summary::{CategoryCount, Distribution, FacetSummary, ItemSummary, ProjectSummary};
+
+use crate::data::{Facet, FacetRole, ItemScale, RatingData};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// A problem with the project file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("project {}: {source}", path.display())]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("project {} does not exist (create it with `scalewright ingest`)", path.display())]
+    Missing { path: PathBuf },
+    #[error("project {} has schema version {found}, newer than this scalewright understands ({supported}); upgrade scalewright", path.display())]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("{} was already imported as dataset {dataset_id} on {imported_at} (same sha256 {sha256}); nothing was imported", path.display())]
+    AlreadyImported {
+        path: PathBuf,
+        dataset_id: i64,
+        imported_at: String,
+        sha256: String,
+    },
+    #[error("{} does not fit project {}: {message}; nothing was imported", source_path.display(), path.display())]
+    Incompatible {
+        path: PathBuf,
+        source_path: PathBuf,
+        message: String,
+    },
+    #[error("{} conflicts with responses already in project {}; nothing was imported:\n{}", source_path.display(), path.display(), conflicts.join("\n"))]
+    Conflicts {
+        path: PathBuf,
+        source_path: PathBuf,
+        conflicts: Vec<String>,
+    },
+    #[error("project {}: stored JSON is unreadable: {message}", path.display())]
+    Corrupt { path: PathBuf, message: String },
+}
+
+/// A SHA-256 as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    crate::ingest::reader::hex(&Sha256::digest(bytes))
+}
+
+/// The current time as RFC 3339 UTC, as every stored timestamp.
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// One imported file (or annotation session).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DatasetRecord {
+    pub id: i64,
+    pub kind: String,
+    pub source_path: String,
+    pub sha256: String,
+    pub config_sha256: String,
+    pub imported_at: String,
+    pub rows: i64,
+    pub observations: i64,
+}
+
+/// An open project.
+pub struct Project {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Project {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Project").field("path", &self.path).finish()
+    }
+}
+
+impl Project {
+    /// Opens the project at `path`, creating it (and running migrations) when missing.
+    pub fn create_or_open(path: &Path) -> Result<Project, StoreError> {
+        Self::open_with(path, true)
+    }
+
+    /// Opens an existing project; a missing file is an error, not a new project.
+    pub fn open(path: &Path) -> Result<Project, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        Self::open_with(path, false)
+    }
+
+    fn open_with(path: &Path, create: bool) -> Result<Project, StoreError> {
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let sql = |source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open_with_flags(path, flags).map_err(sql)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sql)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sql)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(sql)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(sql)?;
+        let mut project = Project {
+            conn,
+            path: path.to_path_buf(),
+        };
+        project.migrate()?;
+        Ok(project)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn sql_err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        move |source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// The schema version of the open project.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(self.sql_err())
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let found = self.schema_version()?;
+        if found > schema::SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found,
+                supported: schema::SCHEMA_VERSION,
+            });
+        }
+        if found == schema::SCHEMA_VERSION {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        for migration in &schema::MIGRATIONS[found as usize..] {
+            tx.execute_batch(migration).map_err(sql)?;
+        }
+        if found == 0 {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('created_by', ?1), ('created_at', ?2)",
+                params![format!("scalewright {}", crate::VERSION), now_rfc3339()],
+            )
+            .map_err(sql)?;
+        }
+        tx.pragma_update(None, "user_version", schema::SCHEMA_VERSION)
+            .map_err(sql)?;
+        tx.commit().map_err(sql)
+    }
+
+    /// All imported data sets, oldest first.
+    pub fn datasets(&self) -> Result<Vec<DatasetRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, kind, source_path, sha256, config_sha256, imported_at, rows, observations
+                 FROM datasets ORDER BY id",
+            )
+            .map_err(self.sql_err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(DatasetRecord {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    source_path: r.get(2)?,
+                    sha256: r.get(3)?,
+                    config_sha256: r.get(4)?,
+                    imported_at: r.get(5)?,
+                    rows: r.get(6)?,
+                    observations: r.get(7)?,
+                })
+            })
+            .map_err(self.sql_err())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql_err())
+    }
+
+    /// The facets in model order with their element labels (empty before the first import).
+    pub fn facets(&self) -> Result<Vec<Facet>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, name, role FROM facets ORDER BY position")
+            .map_err(self.sql_err())?;
+        let heads: Vec<(i64, String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(self.sql_err())?
+            .collect::<Result<_, _>>()
+            .map_err(self.sql_err())?;
+        let mut labels_stmt = self
+            .conn
+            .prepare("SELECT label FROM elements WHERE facet_id = ?1 ORDER BY idx")
+            .map_err(self.sql_err())?;
+        let mut facets = Vec::with_capacity(heads.len());
+        for (id, name, role) in heads {
+            let labels: Vec<String> = labels_stmt
+                .query_map([id], |r| r.get(0))
+                .map_err(self.sql_err())?
+                .collect::<Result<_, _>>()
+                .map_err(self.sql_err())?;
+            let role = FacetRole::parse(&role).ok_or_else(|| StoreError::Corrupt {
+                path: self.path.clone(),
+                message: format!("facet `{name}` has unknown role `{role}`"),
+            })?;
+            facets.push(Facet { name, role, labels });
+        }
+        Ok(facets)
+    }
+
+    /// The scales of the items, by item idx.
+    pub fn item_scales(&self) -> Result<Vec<ItemScale>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT min_score, max_score FROM items ORDER BY idx")
+            .map_err(self.sql_err())?;
+        let scales = stmt
+            .query_map([], |r| {
+                Ok(ItemScale {
+                    min_score: r.get(0)?,
+                    max_score: r.get(1)?,
+                })
+            })
+            .map_err(self.sql_err())?
+            .collect::<Result<_, _>>()
+            .map_err(self.sql_err())?;
+        Ok(scales)
+    }
+
+    /// Every observation in the project, as the engine reads it. Excluded elements are not masked
+    /// here (see the review stage for masked loads).
+    pub fn ratings(&self) -> Result<RatingData, StoreError> {
+        let facets = self.facets()?;
+        let item_scales = self.item_scales()?;
+        let n_facets = facets.len();
+        let object_facet = facets
+            .iter()
+            .position(|f| f.role == FacetRole::Object)
+            .unwrap_or(0);
+        let item_facet = facets
+            .iter()
+            .position(|f| f.role == FacetRole::Item)
+            .unwrap_or(n_facets.saturating_sub(1));
+        let rater_positions: Vec<usize> = facets
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.role == FacetRole::Rater)
+            .map(|(i, _)| i)
+            .collect();
+        let count: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM observations", [], |r| r.get(0))
+            .map_err(self.sql_err())?;
+        let mut elements: Vec<Vec<u32>> = (0..n_facets)
+            .map(|_| Vec::with_capacity(count as usize))
+            .collect();
+        let mut scores = Vec::with_capacity(count as usize);
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT object, rater, other_raters, item, score FROM observations ORDER BY id",
+            )
+            .map_err(self.sql_err())?;
+        let mut rows = stmt.query([]).map_err(self.sql_err())?;
+        while let Some(row) = rows.next().map_err(self.sql_err())? {
+            let object: i64 = row.get(0).map_err(self.sql_err())?;
+            let rater: i64 = row.get(1).map_err(self.sql_err())?;
+            let others = row.get_ref(2).map_err(self.sql_err())?;
+            let others = others.as_blob().map_err(|e| self.sql_err()(e.into()))?;
+            let item: i64 = row.get(3).map_err(self.sql_err())?;
+            let score: i32 = row.get(4).map_err(self.sql_err())?;
+            elements[object_facet].push(object as u32);
+            elements[item_facet].push(item as u32);
+            if let Some(&first) = rater_positions.first() {
+                elements[first].push(rater as u32);
+            }
+            for (k, &f) in rater_positions.iter().skip(1).enumerate() {
+                let bytes = others
+                    .get(4 * k..4 * k + 4)
+                    .ok_or_else(|| StoreError::Corrupt {
+                        path: self.path.clone(),
+                        message: "an observation lacks an element of a rater facet".into(),
+                    })?;
+                elements[f].push(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]));
+            }
+            scores.push(score);
+        }
+        let data = RatingData {
+            facets,
+            elements,
+            scores,
+            item_scales,
+            object_facet,
+            item_facet,
+        };
+        if !data.is_empty() {
+            data.check().map_err(|e| StoreError::Corrupt {
+                path: self.path.clone(),
+                message: e.to_string(),
+            })?;
+        }
+        Ok(data)
+    }
+
+    /// The text of every object that has one, by object idx.
+    pub fn texts(&self) -> Result<Vec<Option<String>>, StoreError> {
+        let n_objects: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM elements e JOIN facets f ON f.id = e.facet_id WHERE f.role = 'object'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.sql_err())?;
+        let mut texts = vec![None; n_objects as usize];
+        let mut stmt = self
+            .conn
+            .prepare("SELECT object, text FROM texts")
+            .map_err(self.sql_err())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .map_err(self.sql_err())?;
+        for row in rows {
+            let (object, text) = row.map_err(self.sql_err())?;
+            if let Some(slot) = texts.get_mut(object as usize) {
+                *slot = Some(text);
+            }
+        }
+        Ok(texts)
+    }
+
+    /// The attributes of element `idx` of facet `facet` (by name) as a JSON object.
+    pub fn element_attributes(
+        &self,
+        facet: &str,
+        idx: usize,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT e.attributes FROM elements e JOIN facets f ON f.id = e.facet_id
+                 WHERE f.name = ?1 AND e.idx = ?2",
+                params![facet, idx as i64],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sql_err())?;
+        match json {
+            None => Ok(serde_json::Map::new()),
+            Some(text) => serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
+                path: self.path.clone(),
+                message: e.to_string(),
+            }),
+        }
+    }
+}

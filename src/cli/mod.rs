@@ -1,0 +1,358 @@
+//! Command-line parsing, dispatch and exit codes.
+
+mod render;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use scalewright::config::{ConfigError, DatasetConfig, Preset};
+use scalewright::ingest::{self, IngestError, IngestOptions};
+use scalewright::store::{Project, StoreError};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit codes (documented in README.md and docs/cli.md).
+pub mod exit {
+    pub const SUCCESS: u8 = 0;
+    /// An unexpected failure: I/O, the project file, a bug.
+    pub const FAILURE: u8 = 1;
+    /// The command line itself is wrong (clap's own code).
+    pub const USAGE: u8 = 2;
+    /// The input data or a description is invalid; nothing was written.
+    pub const BAD_INPUT: u8 = 3;
+    /// The input does not fit the project (already imported, different facets, conflicting
+    /// responses); nothing was written.
+    pub const PROJECT_CONFLICT: u8 = 4;
+}
+
+/// Where the bundled sample data and its project live, relative to the working directory.
+pub const SAMPLE_DATA: &str = "sample-data/mhs-sim/ratings.csv";
+pub const SAMPLE_PROJECT: &str = "sample-data/mhs-sim.db";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "scalewright",
+    version,
+    about = "Turn crowd ratings into interval-scale measures with many-facet Rasch models",
+    long_about = "Turn crowd ratings into interval-scale measures with many-facet Rasch models.\n\n\
+                  Without a command, opens the workbench on a project (by default the bundled \
+                  sample project, created from sample-data/ on first use)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Print machine-readable JSON on stdout (logs and progress go to stderr).
+    #[arg(long, global = true)]
+    json: bool,
+    /// Print nothing but errors.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Open the workbench on a project (the bundled sample project by default).
+    Open {
+        /// The project file.
+        #[arg(long, short)]
+        project: Option<PathBuf>,
+    },
+    /// Validate a rating file and import it into a project (created on first use).
+    Ingest(IngestArgs),
+    /// Summarise a project: facets, categories, missing data, connectedness.
+    Info {
+        /// The project file.
+        #[arg(long, short)]
+        project: PathBuf,
+    },
+    /// Draft a dataset description from a file's header, or print a built-in preset.
+    InitConfig(InitConfigArgs),
+    /// Write an MHS-shaped simulated data set with known truth.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Args, Debug)]
+struct IngestArgs {
+    /// The rating file (CSV, TSV or Parquet).
+    data: PathBuf,
+    /// A dataset description (TOML).
+    #[arg(
+        long,
+        short,
+        conflicts_with = "preset",
+        required_unless_present = "preset"
+    )]
+    config: Option<PathBuf>,
+    /// A built-in description: mhs or mhs-collapsed.
+    #[arg(long)]
+    preset: Option<String>,
+    /// The project file (created if missing).
+    #[arg(long, short)]
+    project: PathBuf,
+    /// How many problems of each kind to list.
+    #[arg(long, default_value_t = ingest::DEFAULT_MAX_PROBLEMS)]
+    max_problems: usize,
+}
+
+#[derive(Args, Debug)]
+struct InitConfigArgs {
+    /// The rating file whose header to read.
+    #[arg(required_unless_present = "preset")]
+    data: Option<PathBuf>,
+    /// Print a built-in preset instead (mhs or mhs-collapsed).
+    #[arg(long, conflicts_with = "data")]
+    preset: Option<String>,
+    /// Write the draft here instead of stdout (never overwrites).
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct SimulateArgs {
+    /// Output directory (created).
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Number of comments.
+    #[arg(long)]
+    comments: Option<usize>,
+    /// Raters per (non-reference) comment: N or MIN-MAX.
+    #[arg(long)]
+    raters_per_comment: Option<String>,
+    /// Random seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Share of random responders among raters.
+    #[arg(long)]
+    random_responders: Option<f64>,
+    /// Share of straight-liners among raters.
+    #[arg(long)]
+    straight_liners: Option<f64>,
+}
+
+/// An error with the exit code it maps to.
+struct Failure {
+    code: u8,
+    error: anyhow::Error,
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        let error: anyhow::Error = e.into();
+        let code = exit_code_for(&error);
+        Failure { code, error }
+    }
+}
+
+fn exit_code_for(error: &anyhow::Error) -> u8 {
+    for cause in error.chain() {
+        if let Some(e) = cause.downcast_ref::<IngestError>() {
+            return match e {
+                IngestError::Invalid(_) | IngestError::Config(_) | IngestError::Read { .. } => {
+                    exit::BAD_INPUT
+                }
+                IngestError::Io { .. } => exit::FAILURE,
+            };
+        }
+        if cause.downcast_ref::<ConfigError>().is_some() {
+            return exit::BAD_INPUT;
+        }
+        if let Some(e) = cause.downcast_ref::<StoreError>() {
+            return match e {
+                StoreError::AlreadyImported { .. }
+                | StoreError::Incompatible { .. }
+                | StoreError::Conflicts { .. } => exit::PROJECT_CONFLICT,
+                StoreError::Missing { .. } => exit::BAD_INPUT,
+                _ => exit::FAILURE,
+            };
+        }
+    }
+    exit::FAILURE
+}
+
+/// Output settings shared by every command.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    pub json: bool,
+    pub quiet: bool,
+}
+
+impl Output {
+    /// A log line on stderr (suppressed by --quiet).
+    pub fn log(&self, line: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{}", line.as_ref());
+        }
+    }
+}
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::SUCCESS
+            });
+        }
+    };
+    let out = Output {
+        json: cli.json,
+        quiet: cli.quiet,
+    };
+    match dispatch(cli.command, out) {
+        Ok(()) => ExitCode::from(exit::SUCCESS),
+        Err(failure) => {
+            if out.json {
+                let body = serde_json::json!({
+                    "error": failure.error.to_string(),
+                    "exit_code": failure.code,
+                });
+                println!("{body}");
+            }
+            eprintln!("error: {:#}", failure.error);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn dispatch(command: Option<Command>, out: Output) -> Result<(), Failure> {
+    match command.unwrap_or(Command::Open { project: None }) {
+        Command::Open { project } => open(project, out),
+        Command::Ingest(args) => ingest_cmd(args, out),
+        Command::Info { project } => info(&project, out),
+        Command::InitConfig(args) => init_config(args, out),
+        Command::Simulate(args) => simulate(args, out),
+    }
+}
+
+fn load_config(config: Option<&Path>, preset: Option<&str>) -> Result<DatasetConfig, Failure> {
+    match (config, preset) {
+        (Some(path), _) => Ok(DatasetConfig::from_file(path)?),
+        (None, Some(name)) => Ok(Preset::from_name(name)?.config()),
+        (None, None) => Err(Failure {
+            code: exit::USAGE,
+            error: anyhow::anyhow!("give --config FILE or --preset NAME"),
+        }),
+    }
+}
+
+fn ingest_cmd(args: IngestArgs, out: Output) -> Result<(), Failure> {
+    let config = load_config(args.config.as_deref(), args.preset.as_deref())?;
+    let options = IngestOptions {
+        max_problems: args.max_problems,
+    };
+    let staged = match ingest::stage(&args.data, &config, &options) {
+        Ok(staged) => staged,
+        Err(IngestError::Invalid(report)) => {
+            if out.json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "imported": false, "validation": report })
+                );
+            }
+            return Err(Failure {
+                code: exit::BAD_INPUT,
+                error: anyhow::anyhow!("{report}"),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for warning in &staged.report.warnings {
+        out.log(warning.to_string());
+    }
+    let mut project = Project::create_or_open(&args.project)?;
+    let summary = project.import(&staged)?;
+    if out.json {
+        println!(
+            "{}",
+            serde_json::json!({ "imported": true, "summary": summary, "warnings": staged.report.warnings, "warnings_total": staged.report.warnings_total })
+        );
+    } else if !out.quiet {
+        println!("{}", render::import_summary(&summary, project.path()));
+    }
+    Ok(())
+}
+
+fn info(project: &Path, out: Output) -> Result<(), Failure> {
+    let project = Project::open(project)?;
+    let summary = project.summary()?;
+    if out.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).context("serialising the summary")?
+        );
+    } else {
+        print!("{}", render::project_summary(&summary));
+    }
+    Ok(())
+}
+
+fn init_config(args: InitConfigArgs, out: Output) -> Result<(), Failure> {
+    let text = match (&args.data, &args.preset) {
+        (_, Some(name)) => Preset::from_name(name)?.toml().to_string(),
+        (Some(data), None) => ingest::draft::draft_config(data, None)?,
+        (None, None) => unreachable!("clap requires data or --preset"),
+    };
+    match args.out {
+        Some(path) => {
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .with_context(|| {
+                    format!("cannot create {} (it must not exist yet)", path.display())
+                })?;
+            file.write_all(text.as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
+            out.log(format!("wrote {}", path.display()));
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+/// Opens the workbench; until the terminal workbench lands it prints the project summary.
+fn open(project: Option<PathBuf>, out: Output) -> Result<(), Failure> {
+    let path = match project {
+        Some(p) => p,
+        None => ensure_sample_project(out)?,
+    };
+    info(&path, out)
+}
+
+/// The bundled sample project, created from the sample data when missing.
+fn ensure_sample_project(out: Output) -> Result<PathBuf, Failure> {
+    let project = PathBuf::from(SAMPLE_PROJECT);
+    if project.exists() {
+        return Ok(project);
+    }
+    let data = PathBuf::from(SAMPLE_DATA);
+    if !data.exists() {
+        return Err(Failure {
+            code: exit::BAD_INPUT,
+            error: anyhow::anyhow!(
+                "no project given and the sample data {} is not here; run from the repository root or pass --project",
+                data.display()
+            ),
+        });
+    }
+    out.log(format!(
+        "creating the sample project {} from {} (preset mhs)",
+        project.display(),
+        data.display()
+    ));
+    let staged = ingest::stage(&data, &Preset::Mhs.config(), &IngestOptions::default())?;
+    let mut p = Project::create_or_open(&project)?;
+    p.import(&staged)?;
+    Ok(project)
+}
+
+fn simulate(args: SimulateArgs, out: Output) -> Result<(), Failure> {
+    let _ = (args, out);
+    Err(Failure {
+        code: exit::FAILURE,
+        error: anyhow::anyhow!("simulate is wired in the next step"),
+    })
+}

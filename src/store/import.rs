@@ -1,0 +1,417 @@
+//! Writing a staged file into the project, in one transaction.
+
+use super::{now_rfc3339, Project, StoreError};
+use crate::config::DatasetConfig;
+use crate::ingest::{Staged, StagedFacet};
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Name of the item facet in the project.
+pub const ITEM_FACET: &str = "item";
+
+/// How many conflicting responses an import error lists.
+const MAX_CONFLICTS_LISTED: usize = 20;
+
+/// What an import added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub dataset_id: i64,
+    pub source_path: String,
+    pub sha256: String,
+    pub rows: usize,
+    pub observations_added: usize,
+    /// Responses identical to ones already in the project (from an earlier file), not added again.
+    pub already_present: usize,
+    /// Responses repeated inside the file, counted once.
+    pub duplicates_in_file: usize,
+    /// New elements per facet, in model order: (facet, count).
+    pub new_elements: Vec<(String, usize)>,
+    pub warnings: usize,
+}
+
+impl Project {
+    /// Writes a staged file. Everything happens in one transaction: on any error nothing is
+    /// written, and a process killed mid-way leaves the project as it was.
+    pub fn import(&mut self, staged: &Staged) -> Result<ImportSummary, StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+
+        if let Some((dataset_id, imported_at)) = tx
+            .query_row(
+                "SELECT id, imported_at FROM datasets WHERE kind = 'file' AND sha256 = ?1",
+                [&staged.fingerprint.sha256],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()
+            .map_err(sql)?
+        {
+            return Err(StoreError::AlreadyImported {
+                path: staged.source.clone(),
+                dataset_id,
+                imported_at,
+                sha256: staged.fingerprint.sha256.clone(),
+            });
+        }
+
+        tx.execute(
+            "INSERT INTO datasets (kind, source_path, sha256, config_toml, config_sha256, imported_at,
+                                   rows, observations, scalewright_version)
+             VALUES ('file', ?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
+            params![
+                staged.source.display().to_string(),
+                staged.fingerprint.sha256,
+                staged.config.to_toml(),
+                staged.config.sha256(),
+                now_rfc3339(),
+                staged.rows as i64,
+                crate::VERSION
+            ],
+        )
+        .map_err(sql)?;
+        let dataset_id = tx.last_insert_rowid();
+        let facet_ids = ensure_facets(&tx, staged, &path)?;
+        let item_map = ensure_items(&tx, &staged.config, &staged.source, &path, dataset_id)?;
+
+        let mut new_elements = Vec::new();
+        let (object_map, n_new) =
+            merge_elements(&tx, facet_ids.object, &staged.objects, dataset_id).map_err(sql)?;
+        new_elements.push((staged.objects.name.clone(), n_new));
+        let mut rater_maps = Vec::new();
+        for (facet, &id) in staged.rater_facets.iter().zip(&facet_ids.raters) {
+            let (map, n_new) = merge_elements(&tx, id, facet, dataset_id).map_err(sql)?;
+            new_elements.push((facet.name.clone(), n_new));
+            rater_maps.push(map);
+        }
+
+        {
+            let mut insert_text = tx
+                .prepare("INSERT OR IGNORE INTO texts (object, text) VALUES (?1, ?2)")
+                .map_err(sql)?;
+            for (o, text) in staged.object_texts.iter().enumerate() {
+                if let Some(text) = text {
+                    insert_text
+                        .execute(params![object_map[o], text])
+                        .map_err(sql)?;
+                }
+            }
+        }
+
+        let obs = &staged.observations;
+        let mut added = 0usize;
+        let mut already_present = 0usize;
+        let mut conflicts = Vec::new();
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO observations (dataset_id, source_row, object, rater, other_raters, item, raw, score)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                     ON CONFLICT (object, rater, other_raters, item) DO NOTHING",
+                )
+                .map_err(sql)?;
+            let mut existing = tx
+                .prepare(
+                    "SELECT o.raw, o.source_row, d.source_path FROM observations o JOIN datasets d ON d.id = o.dataset_id
+                     WHERE o.object = ?1 AND o.rater = ?2 AND o.other_raters = ?3 AND o.item = ?4",
+                )
+                .map_err(sql)?;
+            let mut others = Vec::with_capacity(4 * rater_maps.len().saturating_sub(1));
+            for n in 0..obs.len() {
+                let object = object_map[obs.object[n] as usize];
+                let rater = rater_maps
+                    .first()
+                    .map(|m| m[obs.raters[0][n] as usize])
+                    .unwrap_or(-1);
+                others.clear();
+                for (f, map) in rater_maps.iter().enumerate().skip(1) {
+                    others
+                        .extend_from_slice(&(map[obs.raters[f][n] as usize] as u32).to_le_bytes());
+                }
+                let item = item_map[obs.item[n] as usize];
+                let changed = insert
+                    .execute(params![
+                        dataset_id,
+                        obs.source_row[n],
+                        object,
+                        rater,
+                        others,
+                        item,
+                        obs.raw[n],
+                        obs.score[n]
+                    ])
+                    .map_err(sql)?;
+                if changed == 1 {
+                    added += 1;
+                    continue;
+                }
+                let (raw, row, source): (i64, i64, String) = existing
+                    .query_row(params![object, rater, others, item], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })
+                    .map_err(sql)?;
+                if raw == obs.raw[n] {
+                    already_present += 1;
+                } else if conflicts.len() < MAX_CONFLICTS_LISTED {
+                    conflicts.push(format!(
+                        "  row {}: item `{}` scored {} here but {} in {} (row {})",
+                        obs.source_row[n],
+                        staged.config.items[obs.item[n] as usize].name,
+                        obs.raw[n],
+                        raw,
+                        source,
+                        row
+                    ));
+                } else {
+                    conflicts.push(String::new());
+                }
+            }
+        }
+        if !conflicts.is_empty() {
+            let total = conflicts.len();
+            conflicts.retain(|c| !c.is_empty());
+            if total > conflicts.len() {
+                conflicts.push(format!("  ... {} conflicting responses in all", total));
+            }
+            return Err(StoreError::Conflicts {
+                path: self.path.clone(),
+                source_path: staged.source.clone(),
+                conflicts,
+            });
+        }
+        tx.execute(
+            "UPDATE datasets SET observations = ?1 WHERE id = ?2",
+            params![added as i64, dataset_id],
+        )
+        .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok(ImportSummary {
+            dataset_id,
+            source_path: staged.source.display().to_string(),
+            sha256: staged.fingerprint.sha256.clone(),
+            rows: staged.rows,
+            observations_added: added,
+            already_present,
+            duplicates_in_file: staged.duplicates_dropped,
+            new_elements,
+            warnings: staged.report.warnings_total,
+        })
+    }
+}
+
+/// Facet row ids of the project, in model order.
+struct FacetIds {
+    object: i64,
+    raters: Vec<i64>,
+}
+
+/// Creates the facets on the first import; later imports must name the same facets.
+fn ensure_facets(
+    tx: &Transaction,
+    staged: &Staged,
+    path: &std::path::Path,
+) -> Result<FacetIds, StoreError> {
+    let sql = |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let existing: Vec<(i64, String, String)> = {
+        let mut stmt = tx
+            .prepare("SELECT id, name, role FROM facets ORDER BY position")
+            .map_err(sql)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(sql)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(sql)?;
+        rows
+    };
+    let mut wanted: Vec<(String, &str)> = vec![(staged.config.object.clone(), "object")];
+    for r in &staged.config.raters {
+        wanted.push((r.clone(), "rater"));
+    }
+    wanted.push((ITEM_FACET.to_string(), "item"));
+    if existing.is_empty() {
+        let mut ids = Vec::new();
+        for (position, (name, role)) in wanted.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO facets (position, name, role) VALUES (?1, ?2, ?3)",
+                params![position as i64, name, role],
+            )
+            .map_err(sql)?;
+            ids.push(tx.last_insert_rowid());
+        }
+        return Ok(FacetIds {
+            object: ids[0],
+            raters: ids[1..ids.len() - 1].to_vec(),
+        });
+    }
+    let have: Vec<(String, &str)> = existing
+        .iter()
+        .map(|(_, n, r)| (n.clone(), r.as_str()))
+        .collect();
+    if have != wanted {
+        let show = |facets: &[(String, &str)]| {
+            facets
+                .iter()
+                .map(|(n, r)| format!("{n} ({r})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        return Err(StoreError::Incompatible {
+            path: path.to_path_buf(),
+            source_path: staged.source.clone(),
+            message: format!(
+                "the project's facets are [{}] but this description gives [{}]",
+                show(&have),
+                show(&wanted)
+            ),
+        });
+    }
+    Ok(FacetIds {
+        object: existing[0].0,
+        raters: existing[1..existing.len() - 1]
+            .iter()
+            .map(|(id, _, _)| *id)
+            .collect(),
+    })
+}
+
+/// Maps the description's items to project item idx values, adding new items; an item that
+/// exists must be scored the same way.
+fn ensure_items(
+    tx: &Transaction,
+    config: &DatasetConfig,
+    source: &std::path::Path,
+    path: &std::path::Path,
+    dataset_id: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let sql = |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let item_facet: i64 = tx
+        .query_row("SELECT id FROM facets WHERE role = 'item'", [], |r| {
+            r.get(0)
+        })
+        .map_err(sql)?;
+    let mut map = Vec::with_capacity(config.items.len());
+    for item in &config.items {
+        let definition = serde_json::to_string(item).map_err(|e| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let found: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT idx, definition FROM items WHERE name = ?1",
+                [&item.name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(sql)?;
+        match found {
+            Some((idx, stored)) => {
+                let stored_item: crate::config::ItemConfig = serde_json::from_str(&stored)
+                    .map_err(|e| StoreError::Corrupt {
+                        path: path.to_path_buf(),
+                        message: e.to_string(),
+                    })?;
+                if stored_item.categories != item.categories
+                    || stored_item.recode != item.recode
+                    || stored_item.reversed != item.reversed
+                {
+                    return Err(StoreError::Incompatible {
+                        path: path.to_path_buf(),
+                        source_path: source.to_path_buf(),
+                        message: format!("item `{}` is scored differently than in the project (categories, recode or reversal differ)", item.name),
+                    });
+                }
+                map.push(idx);
+            }
+            None => {
+                let idx: i64 = tx
+                    .query_row("SELECT count(*) FROM items", [], |r| r.get(0))
+                    .map_err(sql)?;
+                let (lo, hi) = item.score_range();
+                tx.execute(
+                    "INSERT INTO items (idx, name, min_score, max_score, definition) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![idx, item.name, lo, hi, definition],
+                )
+                .map_err(sql)?;
+                tx.execute(
+                    "INSERT INTO elements (facet_id, idx, label, attributes, dataset_id)
+                     VALUES (?1, ?2, ?3, '{}', ?4)",
+                    params![item_facet, idx, item.name, dataset_id],
+                )
+                .map_err(sql)?;
+                map.push(idx);
+            }
+        }
+    }
+    Ok(map)
+}
+
+/// Maps a staged facet's elements to project idx values, adding new elements and merging
+/// attributes into existing ones (values already stored are kept). Returns the map and how many
+/// elements were new.
+fn merge_elements(
+    tx: &Transaction,
+    facet_id: i64,
+    staged: &StagedFacet,
+    dataset_id: i64,
+) -> rusqlite::Result<(Vec<i64>, usize)> {
+    let mut known: HashMap<String, (i64, String)> = HashMap::new();
+    {
+        let mut stmt =
+            tx.prepare("SELECT label, idx, attributes FROM elements WHERE facet_id = ?1")?;
+        let rows = stmt.query_map([facet_id], |r| {
+            Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?)))
+        })?;
+        for row in rows {
+            let (label, entry) = row?;
+            known.insert(label, entry);
+        }
+    }
+    let mut next = known.len() as i64;
+    let mut map = Vec::with_capacity(staged.labels.len());
+    let mut added = 0;
+    let mut insert = tx.prepare("INSERT INTO elements (facet_id, idx, label, attributes, dataset_id) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+    let mut update =
+        tx.prepare("UPDATE elements SET attributes = ?3 WHERE facet_id = ?1 AND idx = ?2")?;
+    for (e, label) in staged.labels.iter().enumerate() {
+        let attributes = staged.attributes_of(e);
+        match known.get(label) {
+            Some((idx, stored)) => {
+                if !attributes.is_empty() {
+                    let mut merged: serde_json::Map<String, serde_json::Value> =
+                        serde_json::from_str(stored).unwrap_or_default();
+                    let before = merged.len();
+                    for (k, v) in &attributes {
+                        merged
+                            .entry(k.to_string())
+                            .or_insert_with(|| serde_json::Value::String(v.to_string()));
+                    }
+                    if merged.len() != before {
+                        update.execute(params![
+                            facet_id,
+                            idx,
+                            serde_json::Value::Object(merged).to_string()
+                        ])?;
+                    }
+                }
+                map.push(*idx);
+            }
+            None => {
+                let json = serde_json::to_string(&attributes).unwrap_or_else(|_| "{}".into());
+                insert.execute(params![facet_id, next, label, json, dataset_id])?;
+                map.push(next);
+                next += 1;
+                added += 1;
+            }
+        }
+    }
+    Ok((map, added))
+}
