@@ -551,10 +551,10 @@ categories = [0, 1, 2, 3]
             &MINIMAL.replace("categories = [0, 1, 2, 3]", "categories = [\"a\", 1]"),
         );
         assert_eq!(keys, vec!["items[0].categories[0]"]);
-        let keys = schema_error_keys(&format!("{MINIMAL}\nlayuot = \"wide\"\n"));
+        let keys = schema_error_keys(&format!("layuot = \"wide\"\n{MINIMAL}"));
         assert_eq!(keys, vec!["(top level)"]);
         let err =
-            DatasetConfig::from_toml_str(&format!("{MINIMAL}\nlayuot = \"wide\"\n"), "bad.toml")
+            DatasetConfig::from_toml_str(&format!("layuot = \"wide\"\n{MINIMAL}"), "bad.toml")
                 .unwrap_err()
                 .to_string();
         assert!(err.contains("bad.toml") && err.contains("layuot"), "{err}");
