@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{fixture, integrity, project_digest, scalewright};
+use common::{assert_matches_schema, fixture, integrity, project_digest, scalewright};
 use predicates::prelude::*;
 use scalewright::config::{DatasetConfig, Preset};
 use scalewright::ingest::{self, IngestError, IngestOptions};
@@ -565,6 +565,20 @@ fn cli_ingest_then_info_json() {
         .assert()
         .success()
         .stdout(predicate::str::contains("990 responses added"));
+    let other = dir.path().join("q.db");
+    let out = scalewright()
+        .args(["ingest", "--json"])
+        .arg(fixture("mhs_sample_99rows.csv"))
+        .args(["--preset", "mhs-collapsed", "--project"])
+        .arg(&other)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_matches_schema("ingest.schema.json", &json);
+    assert_eq!(json["summary"]["observations_added"], 990);
     let out = scalewright()
         .args(["info", "--json", "--project"])
         .arg(&db)
@@ -574,6 +588,7 @@ fn cli_ingest_then_info_json() {
         .stdout
         .clone();
     let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_matches_schema("info.schema.json", &json);
     assert_eq!(json["observations"], 990);
     assert_eq!(json["facets"][0]["name"], "comment_id");
     assert_eq!(json["facets"][1]["elements"], 99);

@@ -132,13 +132,19 @@ struct SimulateArgs {
 struct Failure {
     code: u8,
     error: anyhow::Error,
+    /// The command already printed its JSON answer (e.g. a validation report).
+    json_printed: bool,
 }
 
 impl<E: Into<anyhow::Error>> From<E> for Failure {
     fn from(e: E) -> Self {
         let error: anyhow::Error = e.into();
         let code = exit_code_for(&error);
-        Failure { code, error }
+        Failure {
+            code,
+            error,
+            json_printed: false,
+        }
     }
 }
 
@@ -203,7 +209,7 @@ pub fn run() -> ExitCode {
     match dispatch(cli.command, out) {
         Ok(()) => ExitCode::from(exit::SUCCESS),
         Err(failure) => {
-            if out.json {
+            if out.json && !failure.json_printed {
                 let body = serde_json::json!({
                     "error": failure.error.to_string(),
                     "exit_code": failure.code,
@@ -233,6 +239,7 @@ fn load_config(config: Option<&Path>, preset: Option<&str>) -> Result<DatasetCon
         (None, None) => Err(Failure {
             code: exit::USAGE,
             error: anyhow::anyhow!("give --config FILE or --preset NAME"),
+            json_printed: false,
         }),
     }
 }
@@ -254,6 +261,7 @@ fn ingest_cmd(args: IngestArgs, out: Output) -> Result<(), Failure> {
             return Err(Failure {
                 code: exit::BAD_INPUT,
                 error: anyhow::anyhow!("{report}"),
+                json_printed: out.json,
             });
         }
         Err(e) => return Err(e.into()),
@@ -292,7 +300,13 @@ fn init_config(args: InitConfigArgs, out: Output) -> Result<(), Failure> {
     let text = match (&args.data, &args.preset) {
         (_, Some(name)) => Preset::from_name(name)?.toml().to_string(),
         (Some(data), None) => ingest::draft::draft_config(data, None)?,
-        (None, None) => unreachable!("clap requires data or --preset"),
+        (None, None) => {
+            return Err(Failure {
+                code: exit::USAGE,
+                error: anyhow::anyhow!("give a data file or --preset NAME"),
+                json_printed: false,
+            })
+        }
     };
     match args.out {
         Some(path) => {
@@ -332,6 +346,7 @@ fn ensure_sample_project(out: Output) -> Result<PathBuf, Failure> {
     if !data.exists() {
         return Err(Failure {
             code: exit::BAD_INPUT,
+            json_printed: false,
             error: anyhow::anyhow!(
                 "no project given and the sample data {} is not here; run from the repository root or pass --project",
                 data.display()
@@ -349,10 +364,58 @@ fn ensure_sample_project(out: Output) -> Result<PathBuf, Failure> {
     Ok(project)
 }
 
+/// Parses `N` or `MIN-MAX`.
+fn parse_range(text: &str) -> Result<(usize, usize), Failure> {
+    let bad = || Failure {
+        code: exit::USAGE,
+        error: anyhow::anyhow!("--raters-per-comment takes N or MIN-MAX, e.g. 3 or 3-4; got `{text}`"),
+        json_printed: false,
+    };
+    match text.split_once('-') {
+        Some((lo, hi)) => Ok((lo.trim().parse().map_err(|_| bad())?, hi.trim().parse().map_err(|_| bad())?)),
+        None => {
+            let n = text.trim().parse().map_err(|_| bad())?;
+            Ok((n, n))
+        }
+    }
+}
+
 fn simulate(args: SimulateArgs, out: Output) -> Result<(), Failure> {
-    let _ = (args, out);
-    Err(Failure {
-        code: exit::FAILURE,
-        error: anyhow::anyhow!("simulate is wired in the next step"),
-    })
+    use scalewright::simulate::{self, SimulationConfig};
+    let defaults = SimulationConfig::default();
+    let config = SimulationConfig {
+        comments: args.comments.unwrap_or(defaults.comments),
+        raters_per_comment: match &args.raters_per_comment {
+            Some(text) => parse_range(text)?,
+            None => defaults.raters_per_comment,
+        },
+        random_responder_share: args.random_responders.unwrap_or(defaults.random_responder_share),
+        straight_liner_share: args.straight_liners.unwrap_or(defaults.straight_liner_share),
+        seed: args.seed.unwrap_or(defaults.seed),
+        ..defaults
+    };
+    config.validate().map_err(|e| Failure {
+        code: exit::USAGE,
+        error: e.into(),
+        json_printed: false,
+    })?;
+    let simulation = simulate::simulate(&config)?;
+    let files = simulation.write(&args.out)?;
+    if out.json {
+        println!("{}", serde_json::json!({ "config": config, "counts": simulation.counts(), "files": files }));
+    } else if !out.quiet {
+        let c = simulation.counts();
+        println!(
+            "wrote {}: {} rows ({} responses) of {} comments by {} raters ({} normal, {} random responders, {} straight-liners)",
+            args.out.display(),
+            c.rows,
+            c.responses,
+            c.comments,
+            c.raters,
+            c.normal_raters,
+            c.random_raters,
+            c.straight_liners
+        );
+    }
+    Ok(())
 }

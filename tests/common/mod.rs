@@ -53,3 +53,16 @@ pub fn integrity(path: &Path) -> String {
     conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("integrity_check")
 }
+
+/// Asserts that `value` validates against the JSON Schema `schemas/<name>`.
+pub fn assert_matches_schema(name: &str, value: &serde_json::Value) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas").join(name);
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file")).expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path.as_str()))
+        .collect();
+    assert!(errors.is_empty(), "{name}: {errors:#?}");
+}
