@@ -42,32 +42,32 @@ pub const MAX_CATEGORIES: usize = 5;
 
 /// The ten MHS items in release column order with their true difficulties and thresholds.
 ///
-/// Difficulties run from -1.3 (`sentiment`, the easiest item to score high on) to +1.9
+/// Difficulties run from -1.5 (`sentiment`, the easiest item to score high on) to +1.9
 /// (`genocide`, the hardest), and sum to zero.
 pub const ITEMS: [ItemSpec; N_ITEMS] = [
     ItemSpec {
         name: "sentiment",
-        difficulty: -1.3,
+        difficulty: -1.5,
         thresholds: &[-2.0, -0.6, 0.4, 2.2],
     },
     ItemSpec {
         name: "respect",
-        difficulty: -1.1,
+        difficulty: -1.3,
         thresholds: &[-1.6, -0.8, 0.6, 1.8],
     },
     ItemSpec {
         name: "insult",
-        difficulty: -0.4,
+        difficulty: -0.5,
         thresholds: &[-1.2, -0.4, 0.3, 1.3],
     },
     ItemSpec {
         name: "humiliate",
-        difficulty: 0.0,
+        difficulty: -0.1,
         thresholds: &[-1.0, -0.5, 0.4, 1.1],
     },
     ItemSpec {
         name: "status",
-        difficulty: 0.1,
+        difficulty: 0.0,
         thresholds: &[-1.4, -0.3, 0.5, 1.2],
     },
     ItemSpec {
@@ -87,12 +87,12 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
     },
     ItemSpec {
         name: "attack_defend",
-        difficulty: -0.7,
+        difficulty: -0.9,
         thresholds: &[-1.7, -0.4, 0.5, 1.6],
     },
     ItemSpec {
         name: "hatespeech",
-        difficulty: -0.6,
-        thresholds: &[-0.4, 0.4],
+        difficulty: 0.3,
+        thresholds: &[-0.2, 0.2],
     },
 ];

@@ -215,8 +215,7 @@ fn manifest_records_config_counts_and_version() {
     let config: SimulationConfig =
         serde_json::from_value(json["config"].clone()).expect("config round trip");
     assert_eq!(config, sim.config);
-    let counts: SimulationCounts =
-        serde_json::from_value(json["counts"].clone()).expect("counts");
+    let counts: SimulationCounts = serde_json::from_value(json["counts"].clone()).expect("counts");
     assert_eq!(counts, sim.counts());
     assert_eq!(counts.rows, sim.ratings.len());
     assert_eq!(
@@ -249,7 +248,10 @@ fn ratings_csv_round_trips_through_polars_with_awkward_texts() {
     let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
     assert_eq!(names, expected_columns);
 
-    let texts = df.column("text").and_then(|c| c.str().cloned()).expect("text");
+    let texts = df
+        .column("text")
+        .and_then(|c| c.str().cloned())
+        .expect("text");
     let ids = df
         .column("comment_id")
         .and_then(|c| c.i64().cloned())
@@ -284,7 +286,11 @@ fn ratings_csv_round_trips_through_polars_with_awkward_texts() {
         .and_then(|c| c.f64().cloned())
         .expect("measure");
     for (n, c) in sim.comments.iter().enumerate() {
-        assert_eq!(measures.get(n), Some(c.measure), "measures must round-trip exactly");
+        assert_eq!(
+            measures.get(n),
+            Some(c.measure),
+            "measures must round-trip exactly"
+        );
     }
 }
 
@@ -432,7 +438,10 @@ fn rater_kinds_follow_the_shares_and_severities_are_centred() {
     let mean = normal.iter().sum::<f64>() / normal.len() as f64;
     assert!(mean.abs() < 1e-12);
     let sd = (normal.iter().map(|s| s * s).sum::<f64>() / normal.len() as f64).sqrt();
-    assert!((sd - sim.config.severity_sd).abs() < 0.1, "severity SD {sd}");
+    assert!(
+        (sd - sim.config.severity_sd).abs() < 0.1,
+        "severity SD {sd}"
+    );
 
     // Small designs still get one of each kind.
     let small = simulate(&SimulationConfig {
@@ -498,7 +507,11 @@ fn random_responders_are_uniform() {
         let critical = ChiSquared::new((counts.len() - 1) as f64)
             .expect("df")
             .inverse_cdf(0.999);
-        assert!(chi2 < critical, "{}: chi2 {chi2:.1} >= {critical:.1}, {counts:?}", item.name);
+        assert!(
+            chi2 < critical,
+            "{}: chi2 {chi2:.1} >= {critical:.1}, {counts:?}",
+            item.name
+        );
     }
 }
 
@@ -557,7 +570,10 @@ fn normal_raters_follow_the_partial_credit_model() {
     }
     // Severity enters with the right sign: severe and lenient raters separately.
     for (name, keep) in [
-        ("severe", (|r: &RaterTruth| r.severity > 0.5) as fn(&RaterTruth) -> bool),
+        (
+            "severe",
+            (|r: &RaterTruth| r.severity > 0.5) as fn(&RaterTruth) -> bool,
+        ),
         ("lenient", |r: &RaterTruth| r.severity < -0.5),
     ] {
         let (mut sum, mut var_sum) = (0.0, 0.0);
@@ -622,7 +638,11 @@ fn texts_carry_signal_about_the_measure() {
 #[test]
 fn lexicon_words_are_unique_and_disjoint_from_filler() {
     let mut seen = HashSet::new();
-    for word in LEXICON_TIERS.iter().flat_map(|t| t.iter()).chain(FILLER_WORDS) {
+    for word in LEXICON_TIERS
+        .iter()
+        .flat_map(|t| t.iter())
+        .chain(FILLER_WORDS)
+    {
         assert!(seen.insert(*word), "duplicate word {word}");
         assert_eq!(tokens(word).collect::<Vec<_>>(), vec![word.to_string()]);
     }

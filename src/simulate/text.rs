@@ -132,9 +132,7 @@ const MAX_WORDS: usize = 40;
 
 /// The lexicon tier of a (lower-case) word, or `None` for filler and unknown words.
 pub fn tier_of(word: &str) -> Option<usize> {
-    LEXICON_TIERS
-        .iter()
-        .position(|tier| tier.contains(&word))
+    LEXICON_TIERS.iter().position(|tier| tier.contains(&word))
 }
 
 /// Generates one text for a comment whose standardized measure is `z = (B - mean) / sd`.

@@ -173,7 +173,10 @@ impl Simulation {
         DataFrame::new(
             c.len(),
             vec![
-                Column::new("comment_id".into(), c.iter().map(|c| c.id).collect::<Vec<_>>()),
+                Column::new(
+                    "comment_id".into(),
+                    c.iter().map(|c| c.id).collect::<Vec<_>>(),
+                ),
                 Column::new(
                     "measure".into(),
                     c.iter().map(|c| c.measure).collect::<Vec<_>>(),
@@ -199,7 +202,10 @@ impl Simulation {
         DataFrame::new(
             r.len(),
             vec![
-                Column::new("annotator_id".into(), r.iter().map(|r| r.id).collect::<Vec<_>>()),
+                Column::new(
+                    "annotator_id".into(),
+                    r.iter().map(|r| r.id).collect::<Vec<_>>(),
+                ),
                 Column::new(
                     "severity".into(),
                     r.iter().map(|r| r.severity).collect::<Vec<_>>(),
@@ -230,7 +236,10 @@ fn items_frame() -> Result<DataFrame, PolarsError> {
     DataFrame::new(
         N_ITEMS,
         vec![
-            Column::new("item".into(), ITEMS.iter().map(|i| i.name).collect::<Vec<_>>()),
+            Column::new(
+                "item".into(),
+                ITEMS.iter().map(|i| i.name).collect::<Vec<_>>(),
+            ),
             Column::new(
                 "difficulty".into(),
                 ITEMS.iter().map(|i| i.difficulty).collect::<Vec<_>>(),
