@@ -1,1 +1,589 @@
 //! MHS-shaped simulated rating data with known truth.
+//!
+//! [`simulate`] draws a data set shaped like the Measuring Hate Speech corpus (Kennedy et al.
+//! 2020): comments rated by crowd annotators on ten ordinal items, from the faceted
+//! partial-credit model
+//!
+//! ```text
+//! log(P_k / P_{k-1}) = B_n - C_j - D_i - F_{i,k}
+//! ```
+//!
+//! (`B` comment measure, `C` rater severity, `D` item difficulty, `F` item thresholds centred per
+//! item). Categories are drawn through [`crate::measure::model::category_probabilities`], the one
+//! place the category equation is written.
+//!
+//! - **Items** ([`ITEMS`]): the MHS release coding, nine items `0..=4` and `hatespeech` `0..=2`.
+//! - **Design** (linked, like MHS): a reference set of comments that every rater samples from, and
+//!   the remaining comments each rated by a few raters; see the `design` module notes. The design is
+//!   always connected.
+//! - **Raters** ([`RaterKind`]): normal (model responses), random responders (uniform categories)
+//!   and straight-liners (the same category position on every item of every comment).
+//! - **Text** ([`LEXICON_TIERS`]): each comment has a synthetic English-like text whose words
+//!   carry signal about its true measure, for text models downstream.
+//!
+//! Everything is drawn from ChaCha8 streams derived from [`SimulationConfig::seed`] (one stream
+//! per stage), so the same configuration always yields byte-identical files.
+//! [`Simulation::write`] writes the ratings and the truth tables as CSV (with polars) plus a
+//! `simulation.json` manifest.
+
+mod design;
+mod items;
+mod text;
+mod write;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+use serde::{Deserialize, Serialize};
+
+use crate::measure::model::category_probabilities;
+
+pub use items::{ItemSpec, ITEMS, MAX_CATEGORIES, N_ITEMS};
+pub use text::{mean_tier, tier_of, tokens, FILLER_WORDS, LEXICON_TIERS, N_TIERS};
+pub use write::SimulationFiles;
+
+/// Why a simulation could not be configured, run or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulateError {
+    /// A configuration field is out of range; `field` names it.
+    #[error("invalid simulation config: `{field}` {message}")]
+    Config {
+        field: &'static str,
+        message: String,
+    },
+    #[error("I/O error at {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("could not write {path}: {source}")]
+    Polars {
+        path: PathBuf,
+        #[source]
+        source: polars::prelude::PolarsError,
+    },
+    #[error("could not write {path}: {source}")]
+    Json {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// Hyper-parameters of a simulation. Build with struct-update syntax from
+/// [`SimulationConfig::default`] and check with [`SimulationConfig::validate`] ([`simulate`] does
+/// so too).
+///
+/// With the defaults at `comments = 39_565` (the MHS comment count) the design has about 7,900
+/// raters and 134,000 rows (MHS: 7,912 annotators, 135,556 rows).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulationConfig {
+    /// Number of comments, reference set included. Default 2,000.
+    pub comments: usize,
+    /// Inclusive range of the number of raters of each non-reference comment. Default (2, 4).
+    pub raters_per_comment: (usize, usize),
+    /// Size of the reference (linking) set. Default 50.
+    pub reference_comments: usize,
+    /// Inclusive range of the number of reference comments each rater rates. Default (1, 3).
+    pub reference_per_rater: (usize, usize),
+    /// Target number of comments per rater (MHS: ~17); determines the number of raters.
+    /// Default 17.
+    pub ratings_per_rater: usize,
+    /// Share of raters who answer every item uniformly at random. Default 0.05.
+    pub random_responder_share: f64,
+    /// Share of raters who give the same category position everywhere. Default 0.03.
+    pub straight_liner_share: f64,
+    /// Mean of the comment measures `B ~ N(mean, sd²)`. Default -0.5.
+    pub measure_mean: f64,
+    /// SD of the comment measures. Default 2.0.
+    pub measure_sd: f64,
+    /// SD of rater severities `C ~ N(0, sd²)`, centred to mean 0 over normal raters. Default 0.7.
+    pub severity_sd: f64,
+    /// Seed of every random draw. Default 20200101.
+    pub seed: u64,
+}
+
+impl Default for SimulationConfig {
+    fn default() -> Self {
+        SimulationConfig {
+            comments: 2000,
+            raters_per_comment: (2, 4),
+            reference_comments: 50,
+            reference_per_rater: (1, 3),
+            ratings_per_rater: 17,
+            random_responder_share: 0.05,
+            straight_liner_share: 0.03,
+            measure_mean: -0.5,
+            measure_sd: 2.0,
+            severity_sd: 0.7,
+            seed: 20200101,
+        }
+    }
+}
+
+/// The MHS comment count; `SimulationConfig { comments: MHS_COMMENTS, ..Default::default() }`
+/// gives an MHS-sized data set.
+pub const MHS_COMMENTS: usize = 39_565;
+
+impl SimulationConfig {
+    /// Checks every field; the error names the first bad one.
+    pub fn validate(&self) -> Result<(), SimulateError> {
+        fn bad(field: &'static str, message: impl Into<String>) -> Result<(), SimulateError> {
+            Err(SimulateError::Config {
+                field,
+                message: message.into(),
+            })
+        }
+        if self.reference_comments == 0 {
+            return bad(
+                "reference_comments",
+                "must be at least 1: the reference set links the design",
+            );
+        }
+        if self.comments <= self.reference_comments {
+            return bad(
+                "comments",
+                format!(
+                    "must exceed reference_comments ({}), got {}",
+                    self.reference_comments, self.comments
+                ),
+            );
+        }
+        if self.comments > u32::MAX as usize / 2 {
+            return bad("comments", format!("is too large ({})", self.comments));
+        }
+        let (k_min, k_max) = self.raters_per_comment;
+        if k_min == 0 || k_min > k_max {
+            return bad(
+                "raters_per_comment",
+                format!("must be (min, max) with 1 <= min <= max, got ({k_min}, {k_max})"),
+            );
+        }
+        let (r_min, r_max) = self.reference_per_rater;
+        if r_min == 0 || r_min > r_max || r_max > self.reference_comments {
+            return bad(
+                "reference_per_rater",
+                format!(
+                    "must be (min, max) with 1 <= min <= max <= reference_comments ({}), \
+                     got ({r_min}, {r_max})",
+                    self.reference_comments
+                ),
+            );
+        }
+        if self.ratings_per_rater <= r_max {
+            return bad(
+                "ratings_per_rater",
+                format!(
+                    "must exceed the most reference comments per rater ({r_max}), got {}",
+                    self.ratings_per_rater
+                ),
+            );
+        }
+        for (field, share) in [
+            ("random_responder_share", self.random_responder_share),
+            ("straight_liner_share", self.straight_liner_share),
+        ] {
+            if !(0.0..=1.0).contains(&share) {
+                return bad(field, format!("must be a share in [0, 1], got {share}"));
+            }
+        }
+        if self.random_responder_share + self.straight_liner_share >= 1.0 {
+            return bad(
+                "straight_liner_share",
+                format!(
+                    "plus random_responder_share must be below 1 (some raters must be normal), \
+                     got {} + {}",
+                    self.straight_liner_share, self.random_responder_share
+                ),
+            );
+        }
+        if !self.measure_mean.is_finite() {
+            return bad(
+                "measure_mean",
+                format!("must be finite, got {}", self.measure_mean),
+            );
+        }
+        for (field, sd) in [
+            ("measure_sd", self.measure_sd),
+            ("severity_sd", self.severity_sd),
+        ] {
+            if !(sd.is_finite() && sd >= 0.0) {
+                return bad(field, format!("must be a finite SD >= 0, got {sd}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How a simulated rater answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RaterKind {
+    /// Responses drawn from the partial-credit model.
+    Normal,
+    /// Every item's category uniform at random, independent of the comment.
+    Random,
+    /// The same category position on every item of every comment.
+    StraightLiner(StraightLine),
+}
+
+impl RaterKind {
+    /// The label in `truth_raters.csv`: `normal`, `random` or `straight_liner`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RaterKind::Normal => "normal",
+            RaterKind::Random => "random",
+            RaterKind::StraightLiner(_) => "straight_liner",
+        }
+    }
+}
+
+/// The category position a straight-liner always gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StraightLine {
+    /// Category 0 on every item.
+    Lowest,
+    /// The middle category (`m / 2`, rounded down): 2 on `0..=4` items, 1 on `hatespeech`.
+    Middle,
+    /// Each item's top category.
+    Highest,
+}
+
+impl StraightLine {
+    /// The category this position means on `item`.
+    pub fn score(self, item: &ItemSpec) -> u8 {
+        match self {
+            StraightLine::Lowest => 0,
+            StraightLine::Middle => item.max_score() / 2,
+            StraightLine::Highest => item.max_score(),
+        }
+    }
+
+    /// The label in `truth_raters.csv`'s `straight_line` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StraightLine::Lowest => "lowest",
+            StraightLine::Middle => "middle",
+            StraightLine::Highest => "highest",
+        }
+    }
+}
+
+/// The truth about one comment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommentTruth {
+    /// `comment_id` in the files (1-based).
+    pub id: i64,
+    /// `B_n`, the true measure in logits.
+    pub measure: f64,
+    pub is_reference: bool,
+    /// MHS-style platform code 0..=3.
+    pub platform: u8,
+    pub target_race_black: bool,
+    pub target_gender_women: bool,
+    pub text: String,
+    /// Number of raters who rated the comment.
+    pub n_raters: usize,
+}
+
+/// The truth about one rater.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RaterTruth {
+    /// `annotator_id` in the files (1-based).
+    pub id: i64,
+    /// `C_j` in logits. Drawn for every rater; centred to mean 0 over normal raters. Only normal
+    /// raters' responses depend on it.
+    pub severity: f64,
+    pub kind: RaterKind,
+    /// `male`, `female` or `non-binary`.
+    pub gender: &'static str,
+    pub age: u32,
+    /// Number of comments the rater rated.
+    pub n_ratings: usize,
+}
+
+/// One row of `ratings.csv`: a rater's answers to all ten items for one comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rating {
+    /// Index into [`Simulation::comments`].
+    pub comment: u32,
+    /// Index into [`Simulation::raters`].
+    pub rater: u32,
+    /// Category codes in [`ITEMS`] order.
+    pub scores: [u8; N_ITEMS],
+}
+
+/// Counts recorded in `simulation.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimulationCounts {
+    /// Rows of `ratings.csv` (comment–rater pairs).
+    pub rows: usize,
+    /// Item responses (`rows × 10`).
+    pub responses: usize,
+    pub comments: usize,
+    pub reference_comments: usize,
+    pub raters: usize,
+    pub normal_raters: usize,
+    pub random_raters: usize,
+    pub straight_liners: usize,
+}
+
+/// A simulated data set with its truth. Ratings are in file order (shuffled).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Simulation {
+    pub config: SimulationConfig,
+    pub comments: Vec<CommentTruth>,
+    pub raters: Vec<RaterTruth>,
+    pub ratings: Vec<Rating>,
+}
+
+impl Simulation {
+    /// The items and their true parameters (always [`ITEMS`]).
+    pub fn items(&self) -> &'static [ItemSpec; N_ITEMS] {
+        &ITEMS
+    }
+
+    pub fn counts(&self) -> SimulationCounts {
+        let count = |f: fn(&RaterKind) -> bool| self.raters.iter().filter(|r| f(&r.kind)).count();
+        SimulationCounts {
+            rows: self.ratings.len(),
+            responses: self.ratings.len() * N_ITEMS,
+            comments: self.comments.len(),
+            reference_comments: self.comments.iter().filter(|c| c.is_reference).count(),
+            raters: self.raters.len(),
+            normal_raters: count(|k| *k == RaterKind::Normal),
+            random_raters: count(|k| *k == RaterKind::Random),
+            straight_liners: count(|k| matches!(k, RaterKind::StraightLiner(_))),
+        }
+    }
+}
+
+/// Random streams, one per stage, so a change in one stage does not shift the others.
+#[derive(Clone, Copy)]
+enum Stream {
+    Comments = 1,
+    Design = 2,
+    Raters = 3,
+    Texts = 4,
+    Responses = 5,
+    Order = 6,
+}
+
+fn stream(seed: u64, which: Stream) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(which as u64);
+    rng
+}
+
+/// MHS platform code weights (codes 0..=3).
+const PLATFORM_WEIGHTS: [f64; 4] = [0.15, 0.35, 0.30, 0.20];
+/// Share of comments targeting each group.
+const TARGET_RACE_BLACK_SHARE: f64 = 0.15;
+const TARGET_GENDER_WOMEN_SHARE: f64 = 0.22;
+/// Annotator gender shares (male, female; the rest non-binary) and age distribution.
+const GENDER_SHARES: (f64, f64) = (0.48, 0.49);
+const AGE_MEAN: f64 = 37.0;
+const AGE_SD: f64 = 12.0;
+const AGE_RANGE: (f64, f64) = (18.0, 80.0);
+/// Rater-kind minimums (one of each kind when its share is positive) apply from this many raters.
+const MIN_RATERS_FOR_EVERY_KIND: usize = 10;
+
+fn normal<R: Rng>(rng: &mut R, mean: f64, sd: f64) -> f64 {
+    let z: f64 = rng.sample(StandardNormal);
+    mean + sd * z
+}
+
+/// Draws a simulated data set. Deterministic in `cfg` (including its seed).
+pub fn simulate(cfg: &SimulationConfig) -> Result<Simulation, SimulateError> {
+    cfg.validate()?;
+
+    // Comments: measures, attributes and the reference set.
+    let mut rng = stream(cfg.seed, Stream::Comments);
+    let mut comments: Vec<CommentTruth> = (0..cfg.comments)
+        .map(|c| {
+            let measure = normal(&mut rng, cfg.measure_mean, cfg.measure_sd);
+            let u: f64 = rng.random();
+            let mut cumulative = 0.0;
+            let platform = PLATFORM_WEIGHTS
+                .iter()
+                .position(|w| {
+                    cumulative += w;
+                    u < cumulative
+                })
+                .unwrap_or(PLATFORM_WEIGHTS.len() - 1) as u8;
+            CommentTruth {
+                id: c as i64 + 1,
+                measure,
+                is_reference: false,
+                platform,
+                target_race_black: rng.random_bool(TARGET_RACE_BLACK_SHARE),
+                target_gender_women: rng.random_bool(TARGET_GENDER_WOMEN_SHARE),
+                text: String::new(),
+                n_raters: 0,
+            }
+        })
+        .collect();
+    let reference: Vec<u32> =
+        rand::seq::index::sample(&mut rng, cfg.comments, cfg.reference_comments)
+            .iter()
+            .map(|c| c as u32)
+            .collect();
+    for &c in &reference {
+        comments[c as usize].is_reference = true;
+    }
+
+    let design = design::build(
+        cfg,
+        cfg.comments,
+        &reference,
+        &mut stream(cfg.seed, Stream::Design),
+    );
+
+    let mut raters = draw_raters(cfg, design.n_raters, &mut stream(cfg.seed, Stream::Raters));
+
+    let mut rng = stream(cfg.seed, Stream::Texts);
+    for comment in &mut comments {
+        let z = if cfg.measure_sd > 0.0 {
+            (comment.measure - cfg.measure_mean) / cfg.measure_sd
+        } else {
+            0.0
+        };
+        comment.text = text::generate_text(z, &mut rng);
+    }
+
+    let mut rng = stream(cfg.seed, Stream::Responses);
+    let mut probabilities = [0.0; MAX_CATEGORIES];
+    let mut ratings: Vec<Rating> = design
+        .pairs
+        .iter()
+        .map(|pair| {
+            let comment = &comments[pair.comment as usize];
+            let rater = &raters[pair.rater as usize];
+            let mut scores = [0u8; N_ITEMS];
+            for (score, item) in scores.iter_mut().zip(&ITEMS) {
+                *score = match rater.kind {
+                    RaterKind::Normal => {
+                        let eta = comment.measure - rater.severity - item.difficulty;
+                        let p = &mut probabilities[..item.n_categories()];
+                        category_probabilities(eta, item.thresholds, p);
+                        draw_category(p, rng.random())
+                    }
+                    RaterKind::Random => rng.random_range(0..=item.max_score()),
+                    RaterKind::StraightLiner(line) => line.score(item),
+                };
+            }
+            Rating {
+                comment: pair.comment,
+                rater: pair.rater,
+                scores,
+            }
+        })
+        .collect();
+    ratings.shuffle(&mut stream(cfg.seed, Stream::Order));
+
+    for rating in &ratings {
+        comments[rating.comment as usize].n_raters += 1;
+        raters[rating.rater as usize].n_ratings += 1;
+    }
+
+    Ok(Simulation {
+        config: cfg.clone(),
+        comments,
+        raters,
+        ratings,
+    })
+}
+
+/// The category whose cumulative probability first exceeds `u` (inverse-CDF draw).
+fn draw_category(probabilities: &[f64], u: f64) -> u8 {
+    let mut cumulative = 0.0;
+    for (k, p) in probabilities.iter().enumerate() {
+        cumulative += p;
+        if u < cumulative {
+            return k as u8;
+        }
+    }
+    (probabilities.len() - 1) as u8
+}
+
+/// Rater kinds, severities and attributes for `n` raters.
+fn draw_raters<R: Rng>(cfg: &SimulationConfig, n: usize, rng: &mut R) -> Vec<RaterTruth> {
+    let quota = |share: f64| {
+        let k = (share * n as f64).round() as usize;
+        if share > 0.0 && k == 0 && n >= MIN_RATERS_FOR_EVERY_KIND {
+            1
+        } else {
+            k
+        }
+    };
+    let mut n_random = quota(cfg.random_responder_share);
+    let mut n_straight = quota(cfg.straight_liner_share);
+    // Keep at least one normal rater.
+    while n_random + n_straight >= n && n_random + n_straight > 0 {
+        if n_straight >= n_random {
+            n_straight -= 1;
+        } else {
+            n_random -= 1;
+        }
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(rng);
+    let mut kinds = vec![RaterKind::Normal; n];
+    for &r in &order[..n_random] {
+        kinds[r] = RaterKind::Random;
+    }
+    for &r in &order[n_random..n_random + n_straight] {
+        let line = match rng.random_range(0..3) {
+            0 => StraightLine::Lowest,
+            1 => StraightLine::Middle,
+            _ => StraightLine::Highest,
+        };
+        kinds[r] = RaterKind::StraightLiner(line);
+    }
+
+    let mut raters: Vec<RaterTruth> = kinds
+        .into_iter()
+        .enumerate()
+        .map(|(r, kind)| {
+            let severity = normal(rng, 0.0, cfg.severity_sd);
+            let u: f64 = rng.random();
+            let gender = if u < GENDER_SHARES.0 {
+                "male"
+            } else if u < GENDER_SHARES.0 + GENDER_SHARES.1 {
+                "female"
+            } else {
+                "non-binary"
+            };
+            let age = normal(rng, AGE_MEAN, AGE_SD)
+                .round()
+                .clamp(AGE_RANGE.0, AGE_RANGE.1) as u32;
+            RaterTruth {
+                id: r as i64 + 1,
+                severity,
+                kind,
+                gender,
+                age,
+                n_ratings: 0,
+            }
+        })
+        .collect();
+
+    let (sum, count) = raters
+        .iter()
+        .filter(|r| r.kind == RaterKind::Normal)
+        .fold((0.0, 0usize), |(s, c), r| (s + r.severity, c + 1));
+    if count > 0 {
+        let mean = sum / count as f64;
+        for r in &mut raters {
+            r.severity -= mean;
+        }
+    }
+    raters
+}
