@@ -14,8 +14,8 @@
 //!
 //! so ±2 SD of the measure distribution spans tiers 0..8; each signal word then takes tier
 //! `round(t + N(0, 0.8²))` clamped to `0..=8`. The mean tier of a text's signal words therefore
-//! tracks the true measure closely (r ≈ 0.95 over 2,000 comments), leaving a text model something
-//! real, but imperfect, to learn.
+//! tracks the true measure closely (r ≈ 0.97 over 2,000 comments with the defaults), leaving a
+//! text model something real, but imperfect, to learn.
 //!
 //! Texts are split into sentences and sprinkled with commas, a double-quoted phrase in about a
 //! quarter of the comments, and occasional line breaks, so CSV quoting is exercised.
