@@ -402,7 +402,7 @@ fn simulate(args: SimulateArgs, out: Output) -> Result<(), Failure> {
     let simulation = simulate::simulate(&config)?;
     let files = simulation.write(&args.out)?;
     if out.json {
-        println!("{}", serde_json::json!({ "config": config, "counts": simulation.counts(), "files": files }));
+        println!("{}", serde_json::json!({ "config": config, "counts": simulation.counts(), "files": files.all() }));
     } else if !out.quiet {
         let c = simulation.counts();
         println!(

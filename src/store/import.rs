@@ -102,73 +102,73 @@ impl Project {
         }
 
         let obs = &staged.observations;
+        // Insert in (object, raters, item) order so the unique index grows at its end.
+        let rater_of = |n: usize| rater_maps.first().map(|m| m[obs.raters[0][n] as usize]).unwrap_or(-1);
+        let others_of = |n: usize| -> Vec<u8> {
+            let mut bytes = Vec::with_capacity(4 * rater_maps.len().saturating_sub(1));
+            for (f, map) in rater_maps.iter().enumerate().skip(1) {
+                bytes.extend_from_slice(&(map[obs.raters[f][n] as usize] as u32).to_le_bytes());
+            }
+            bytes
+        };
+        let mut order: Vec<usize> = (0..obs.len()).collect();
+        order.sort_by_cached_key(|&n| (object_map[obs.object[n] as usize], rater_of(n), others_of(n), item_map[obs.item[n] as usize]));
+        let table_was_empty: bool = tx
+            .query_row("SELECT NOT EXISTS (SELECT 1 FROM observations)", [], |r| r.get(0))
+            .map_err(sql)?;
+        if table_was_empty {
+            // A bulk load into an empty table cannot conflict (the staged file has no duplicate
+            // cells): load without indexes and build them once, sorted, at the end.
+            tx.execute_batch("DROP INDEX observations_cell; DROP INDEX observations_rater;").map_err(sql)?;
+        }
         let mut added = 0usize;
         let mut already_present = 0usize;
         let mut conflicts = Vec::new();
         {
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO observations (dataset_id, source_row, object, rater, other_raters, item, raw, score)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                     ON CONFLICT (object, rater, other_raters, item) DO NOTHING",
-                )
-                .map_err(sql)?;
+            let insert_sql = if table_was_empty {
+                "INSERT INTO observations (dataset_id, source_row, object, rater, other_raters, item, raw, score)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            } else {
+                "INSERT INTO observations (dataset_id, source_row, object, rater, other_raters, item, raw, score)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (object, rater, other_raters, item) DO NOTHING"
+            };
+            let mut insert = tx.prepare(insert_sql).map_err(sql)?;
             let mut existing = tx
                 .prepare(
                     "SELECT o.raw, o.source_row, d.source_path FROM observations o JOIN datasets d ON d.id = o.dataset_id
                      WHERE o.object = ?1 AND o.rater = ?2 AND o.other_raters = ?3 AND o.item = ?4",
                 )
                 .map_err(sql)?;
-            let mut others = Vec::with_capacity(4 * rater_maps.len().saturating_sub(1));
-            for n in 0..obs.len() {
+            for &n in &order {
                 let object = object_map[obs.object[n] as usize];
-                let rater = rater_maps
-                    .first()
-                    .map(|m| m[obs.raters[0][n] as usize])
-                    .unwrap_or(-1);
-                others.clear();
-                for (f, map) in rater_maps.iter().enumerate().skip(1) {
-                    others
-                        .extend_from_slice(&(map[obs.raters[f][n] as usize] as u32).to_le_bytes());
-                }
+                let rater = rater_of(n);
+                let others = others_of(n);
                 let item = item_map[obs.item[n] as usize];
                 let changed = insert
-                    .execute(params![
-                        dataset_id,
-                        obs.source_row[n],
-                        object,
-                        rater,
-                        others,
-                        item,
-                        obs.raw[n],
-                        obs.score[n]
-                    ])
+                    .execute(params![dataset_id, obs.source_row[n], object, rater, others, item, obs.raw[n], obs.score[n]])
                     .map_err(sql)?;
                 if changed == 1 {
                     added += 1;
                     continue;
                 }
                 let (raw, row, source): (i64, i64, String) = existing
-                    .query_row(params![object, rater, others, item], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                    })
+                    .query_row(params![object, rater, others, item], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                     .map_err(sql)?;
                 if raw == obs.raw[n] {
                     already_present += 1;
                 } else if conflicts.len() < MAX_CONFLICTS_LISTED {
                     conflicts.push(format!(
                         "  row {}: item `{}` scored {} here but {} in {} (row {})",
-                        obs.source_row[n],
-                        staged.config.items[obs.item[n] as usize].name,
-                        obs.raw[n],
-                        raw,
-                        source,
-                        row
+                        obs.source_row[n], staged.config.items[obs.item[n] as usize].name, obs.raw[n], raw, source, row
                     ));
                 } else {
                     conflicts.push(String::new());
                 }
             }
+        }
+        if table_was_empty {
+            tx.execute_batch(super::schema::OBSERVATION_INDEXES).map_err(sql)?;
         }
         if !conflicts.is_empty() {
             let total = conflicts.len();

@@ -17,6 +17,9 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
+/// SQLite page cache per connection, in KiB (256 MiB; only used as needed).
+const PAGE_CACHE_KIB: i64 = 256 * 1024;
+
 /// A problem with the project file.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -124,6 +127,9 @@ impl Project {
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(sql)?;
         conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(sql)?;
+        // Negative means KiB: a large page cache keeps bulk imports and index builds in memory.
+        conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)
             .map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(sql)?;

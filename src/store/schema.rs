@@ -4,6 +4,10 @@
 //! a project from version `i` to `i + 1`; opening a project applies the missing ones in one
 //! transaction. A project written by a newer scalewright is refused, never modified.
 
+/// The indexes of the observations table, as created by version 1 (dropped and rebuilt around a
+/// bulk import into an empty table).
+pub const OBSERVATION_INDEXES: &str = "CREATE UNIQUE INDEX observations_cell ON observations(object, rater, other_raters, item);\nCREATE INDEX observations_rater ON observations(rater);";
+
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -80,9 +84,9 @@ CREATE TABLE observations (
     other_raters BLOB NOT NULL,
     item         INTEGER NOT NULL,
     raw          INTEGER NOT NULL,
-    score        INTEGER NOT NULL,
-    UNIQUE (object, rater, other_raters, item)
+    score        INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX observations_cell ON observations(object, rater, other_raters, item);
 CREATE INDEX observations_rater ON observations(rater);
 
 -- Estimation runs (fit), with their options, convergence history and summary, as JSON.
