@@ -30,14 +30,21 @@ pub fn infit_variance(sum_c: f64, sum_w2: f64, sum_w: f64) -> f64 {
     (sum_c - sum_w2) / (sum_w * sum_w)
 }
 
+/// Largest model S.D. `q` of a mean-square used in [`zstd`]. Winsteps (and Facets) cap `q` at
+/// √2 ≈ 1.4142: without the cap, the few improbable responses of an off-target element inflate
+/// the outfit variance `Σ C/W² / N²` so much that a mean-square far below 1 gets a positive
+/// ZStd. The cap reproduces Winsteps' KCT outfit ZSTD (e.g. item 4: MnSq .3452 -> -.16).
+pub const MAX_MEAN_SQUARE_SD: f64 = std::f64::consts::SQRT_2;
+
 /// Standardized mean-square by the Wilson-Hilferty cube-root transformation:
-/// `t = (MnSq^{1/3} - 1)(3/q) + q/3` with `q` the model standard deviation of the mean-square
-/// (Wright & Masters 1982, eq. 5.4.7 / 5.4.8; Facets and Winsteps ZStd).
+/// `t = (MnSq^{1/3} - 1)(3/q) + q/3` with `q` the model standard deviation of the mean-square,
+/// capped at [`MAX_MEAN_SQUARE_SD`] (Wright & Masters 1982, eq. 5.4.7 / 5.4.8; Facets and
+/// Winsteps ZStd).
 pub fn zstd(mean_square: f64, variance: f64) -> Option<f64> {
     if !(variance > 0.0 && mean_square.is_finite()) {
         return None;
     }
-    let q = variance.sqrt();
+    let q = variance.sqrt().min(MAX_MEAN_SQUARE_SD);
     Some((mean_square.cbrt() - 1.0) * (3.0 / q) + q / 3.0)
 }
 
