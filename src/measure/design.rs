@@ -103,7 +103,13 @@ impl<'a> Design<'a> {
         let signs = data
             .facets
             .iter()
-            .map(|f| if f.role == FacetRole::Object { 1.0 } else { -1.0 })
+            .map(|f| {
+                if f.role == FacetRole::Object {
+                    1.0
+                } else {
+                    -1.0
+                }
+            })
             .collect();
         let scale_facet = options.scale_facet(data);
         let n_scales = scale_facet.map_or(1, |f| data.facets[f].len());

@@ -22,11 +22,15 @@ pub enum MeasureError {
     EmptyData,
     /// Every observation involves an element with an extreme (all-minimum or all-maximum) score,
     /// so no element can be estimated from the data.
-    #[error("every observation involves an element with an extreme score: nothing left to estimate")]
+    #[error(
+        "every observation involves an element with an extreme score: nothing left to estimate"
+    )]
     NoNonExtremeObservations,
     /// A rating scale with more than two declared categories has only one observed category, so
     /// its thresholds cannot be estimated.
-    #[error("scale `{scale}` has only one observed category ({category}); thresholds need at least two")]
+    #[error(
+        "scale `{scale}` has only one observed category ({category}); thresholds need at least two"
+    )]
     SingleCategoryScale { scale: String, category: i32 },
     /// A scale has more categories than the engine supports.
     #[error("scale `{scale}` has {categories} categories; at most {max} are supported")]

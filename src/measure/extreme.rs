@@ -181,7 +181,8 @@ pub(crate) fn estimate_extremes(
         .clamp(adjustment, (possible[e] - adjustment).max(adjustment));
         let f = design.facet_of(e);
         // Start from the log-odds of the adjusted score.
-        measures[e] = design.signs[f] * (target[e] / (possible[e] - target[e]).max(adjustment)).ln();
+        measures[e] =
+            design.signs[f] * (target[e] / (possible[e] - target[e]).max(adjustment)).ln();
     }
     let mut scratch = [0.0; MAX_CATEGORIES];
     let mut expected = vec![0.0; n_el];

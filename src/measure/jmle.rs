@@ -15,7 +15,7 @@ use super::error::MeasureError;
 use super::extreme::{classify, estimate_extremes, ElementStatus};
 use super::model::score_moments;
 use super::observer::{ElementRef, FitObserver, IterationReport, ParameterRef};
-use super::options::{FitOptions, UnobservedCategories};
+use super::options::{FitOptions, StartValues, UnobservedCategories};
 
 /// The converged (or last) state of the estimation.
 pub(crate) struct Estimates {
@@ -40,16 +40,20 @@ pub(crate) struct PassSums {
     pub variance: Vec<f64>,
     pub threshold_expected: Vec<f64>,
     pub threshold_variance: Vec<f64>,
+    /// Per scale, the `m × m` matrix `Σ_n Cov([X>=j], [X>=k]) = Σ_n (Q_max(j,k) - Q_j Q_k)`
+    /// (row-major at `m²`-offsets), filled only when asked for.
+    pub threshold_covariance: Vec<f64>,
     pub log_likelihood: f64,
 }
 
 impl PassSums {
-    fn zeros(n_elements: usize, n_thresholds: usize) -> Self {
+    fn zeros(n_elements: usize, n_thresholds: usize, n_covariance: usize) -> Self {
         PassSums {
             expected: vec![0.0; n_elements],
             variance: vec![0.0; n_elements],
             threshold_expected: vec![0.0; n_thresholds],
             threshold_variance: vec![0.0; n_thresholds],
+            threshold_covariance: vec![0.0; n_covariance],
             log_likelihood: 0.0,
         }
     }
@@ -60,6 +64,7 @@ impl PassSums {
         add(&mut self.variance, &other.variance);
         add(&mut self.threshold_expected, &other.threshold_expected);
         add(&mut self.threshold_variance, &other.threshold_variance);
+        add(&mut self.threshold_covariance, &other.threshold_covariance);
         self.log_likelihood += other.log_likelihood;
         self
     }
@@ -91,16 +96,19 @@ pub(crate) fn pass(
     measures: &[f64],
     thresholds: &[Vec<f64>],
     thr_offsets: &[usize],
+    cov_offsets: Option<&[usize]>,
     active: &[u32],
 ) -> PassSums {
     let n_el = design.n_elements();
     let n_thr = *thr_offsets.last().unwrap_or(&0);
+    let n_cov = cov_offsets.map_or(0, |c| *c.last().unwrap_or(&0));
     let data = design.data;
     active
         .par_chunks(chunk_len(active.len()))
         .map(|chunk| {
-            let mut sums = PassSums::zeros(n_el, n_thr);
+            let mut sums = PassSums::zeros(n_el, n_thr, n_cov);
             let mut scratch = [0.0; MAX_CATEGORIES];
+            let mut q_at = [0.0; MAX_CATEGORIES];
             for &n in chunk {
                 let n = n as usize;
                 let s = design.obs_scale[n] as usize;
@@ -121,11 +129,22 @@ pub(crate) fn pass(
                     q += probabilities[h];
                     sums.threshold_expected[off + h - 1] += q;
                     sums.threshold_variance[off + h - 1] += q * (1.0 - q);
+                    q_at[h - 1] = q;
+                }
+                if let Some(cov) = cov_offsets {
+                    let m = thr.len();
+                    let base = cov[s];
+                    for j in 0..m {
+                        for k in j..m {
+                            let v = q_at[k] - q_at[j] * q_at[k];
+                            sums.threshold_covariance[base + j * m + k] += v;
+                        }
+                    }
                 }
             }
             sums
         })
-        .reduce(|| PassSums::zeros(n_el, n_thr), PassSums::merge)
+        .reduce(|| PassSums::zeros(n_el, n_thr, n_cov), PassSums::merge)
 }
 
 /// Runs JMLE to convergence (or the iteration cap).
@@ -197,8 +216,9 @@ pub(crate) fn estimate(
 
     // Starting values: log-odds of each element's score (a PROX-like start), thresholds from the
     // log-ratios of adjacent category counts (Andrich 1978), then centring.
+    let log_odds_start = options.start_values == StartValues::LogOdds;
     for e in 0..n_el {
-        if status[e] == ElementStatus::Measured {
+        if log_odds_start && status[e] == ElementStatus::Measured {
             let f = design.facet_of(e);
             measures[e] =
                 design.signs[f] * ((observed[e] + 0.5) / (possible[e] - observed[e] + 0.5)).ln();
@@ -232,7 +252,7 @@ pub(crate) fn estimate(
             continue;
         }
         let count = |k: usize| category_count[thr_offsets[s] + s + k] + 0.5;
-        for k in 1..=scale.n_thresholds() {
+        for k in (1..=scale.n_thresholds()).filter(|_| log_odds_start) {
             thresholds[s][k - 1] = (count(k - 1) / count(k)).ln();
         }
         centre(&mut thresholds[s]);
@@ -244,49 +264,95 @@ pub(crate) fn estimate(
     let mut converged = false;
     let mut old_measures = measures.clone();
     let mut old_thresholds = thresholds.clone();
+    let mut cov_offsets = Vec::with_capacity(design.scales.len() + 1);
+    let mut total = 0;
+    for scale in &design.scales {
+        cov_offsets.push(total);
+        total += scale.n_thresholds() * scale.n_thresholds();
+    }
+    cov_offsets.push(total);
+    let any_free_scale = scale_anchored.iter().any(|a| !a);
     for iteration in 1..=conv.max_iterations {
-        let sums = pass(design, &measures, &thresholds, &thr_offsets, &active);
         old_measures.copy_from_slice(&measures);
         for (o, t) in old_thresholds.iter_mut().zip(&thresholds) {
             o.copy_from_slice(t);
         }
-        // Element steps: Δ = sign · (S - Σ E) / Σ W, clamped.
+        // Block Gauss-Seidel: each facet in turn, then the thresholds, each block from a fresh
+        // pass. Within a facet the elements are separable (each response involves one element
+        // of each facet), so per-element Newton steps are exact block Newton steps; updating
+        // all blocks at once oscillates on long rating scales.
         let mut max_residual: f64 = 0.0;
         let mut max_residual_element = None;
-        for e in 0..n_el {
-            if status[e] != ElementStatus::Measured {
-                continue;
+        let mut log_likelihood = 0.0;
+        for block in 0..=n_facets {
+            if block == n_facets && !any_free_scale {
+                break;
             }
-            let residual = observed[e] - sums.expected[e];
-            let f = design.facet_of(e);
-            if residual.abs() > max_residual {
-                max_residual = residual.abs();
-                max_residual_element = Some(ElementRef {
-                    facet: f,
-                    element: (e - design.offsets[f]) as u32,
-                });
-            }
-            if sums.variance[e] > 0.0 {
-                measures[e] += (design.signs[f] * residual / sums.variance[e])
-                    .clamp(-options.max_step, options.max_step);
-            }
-        }
-        // Threshold steps: Δ F_k = (Σ Q_k - N_{>=k}) / Σ Q_k(1 - Q_k), clamped, re-centred.
-        for (s, thr) in thresholds.iter_mut().enumerate() {
-            if scale_anchored[s] || thr.is_empty() {
-                continue;
-            }
-            for (h, value) in thr.iter_mut().enumerate() {
-                let i = thr_offsets[s] + h;
-                if sums.threshold_variance[i] > 0.0 {
-                    *value += ((sums.threshold_expected[i] - threshold_observed[i])
-                        / sums.threshold_variance[i])
-                        .clamp(-options.max_step, options.max_step);
+            let want_cov = (block == n_facets).then_some(cov_offsets.as_slice());
+            let sums = pass(
+                design,
+                &measures,
+                &thresholds,
+                &thr_offsets,
+                want_cov,
+                &active,
+            );
+            if block == 0 {
+                log_likelihood = sums.log_likelihood;
+                // The convergence residuals are those at the start of the iteration.
+                for e in 0..n_el {
+                    if status[e] != ElementStatus::Measured {
+                        continue;
+                    }
+                    let residual = (observed[e] - sums.expected[e]).abs();
+                    if residual > max_residual {
+                        let f = design.facet_of(e);
+                        max_residual = residual;
+                        max_residual_element = Some(ElementRef {
+                            facet: f,
+                            element: (e - design.offsets[f]) as u32,
+                        });
+                    }
                 }
             }
-            centre(thr);
+            if block < n_facets {
+                // Element steps: Δ = sign · (S - Σ E) / Σ W, clamped.
+                let f = block;
+                for e in design.offsets[f]..design.offsets[f + 1] {
+                    if status[e] == ElementStatus::Measured && sums.variance[e] > 0.0 {
+                        let residual = observed[e] - sums.expected[e];
+                        measures[e] += (design.signs[f] * residual / sums.variance[e])
+                            .clamp(-options.max_step, options.max_step);
+                    }
+                }
+                centre_facets(design, &centred, &status, &mut measures);
+            } else {
+                // Threshold block: Newton step δ = A⁻¹ g under Σ δ = 0, with
+                // g_k = Σ (Q_k - [x >= k]) and A = Σ Cov([X>=j],[X>=k]).
+                for (s, thr) in thresholds.iter_mut().enumerate() {
+                    let m = thr.len();
+                    if scale_anchored[s] || m == 0 {
+                        continue;
+                    }
+                    let g: Vec<f64> = (0..m)
+                        .map(|h| {
+                            sums.threshold_expected[thr_offsets[s] + h]
+                                - threshold_observed[thr_offsets[s] + h]
+                        })
+                        .collect();
+                    let cov = &sums.threshold_covariance[cov_offsets[s]..cov_offsets[s + 1]];
+                    if let Some(mut step) = constrained_newton_step(cov, &g) {
+                        let largest = step.iter().fold(0.0_f64, |a, d| a.max(d.abs()));
+                        if largest > options.max_step {
+                            step.iter_mut()
+                                .for_each(|d| *d *= options.max_step / largest);
+                        }
+                        thr.iter_mut().zip(&step).for_each(|(t, d)| *t += d);
+                        centre(thr);
+                    }
+                }
+            }
         }
-        centre_facets(design, &centred, &status, &mut measures);
         let mut max_change: f64 = 0.0;
         let mut max_change_parameter = None;
         for e in 0..n_el {
@@ -317,7 +383,7 @@ pub(crate) fn estimate(
             max_residual_element,
             max_change,
             max_change_parameter,
-            log_likelihood: sums.log_likelihood,
+            log_likelihood,
         };
         let flow = observer.observe(&report);
         history.push(report);
@@ -331,7 +397,14 @@ pub(crate) fn estimate(
     }
 
     if options.bias_correction {
-        apply_bias_correction(design, &status, &active, &mut measures, &mut thresholds, &scale_anchored);
+        apply_bias_correction(
+            design,
+            &status,
+            &active,
+            &mut measures,
+            &mut thresholds,
+            &scale_anchored,
+        );
     }
     let extreme_information = estimate_extremes(
         design,
@@ -354,6 +427,50 @@ pub(crate) fn estimate(
     })
 }
 
+/// Solves the bordered system `[A 1; 1ᵀ 0] [δ; λ] = [g; 0]` (Newton step for the thresholds of
+/// one scale under the sum-to-zero constraint). `upper` holds the upper triangle of the
+/// symmetric `m × m` matrix `A` row-major. Gaussian elimination with partial pivoting; `None`
+/// when singular.
+fn constrained_newton_step(upper: &[f64], g: &[f64]) -> Option<Vec<f64>> {
+    let m = g.len();
+    let n = m + 1;
+    let mut a = vec![0.0; n * (n + 1)];
+    let w = n + 1;
+    for j in 0..m {
+        for k in j..m {
+            let v = upper[j * m + k];
+            a[j * w + k] = v;
+            a[k * w + j] = v;
+        }
+        a[j * w + m] = 1.0;
+        a[m * w + j] = 1.0;
+        a[j * w + n] = g[j];
+    }
+    for col in 0..n {
+        let pivot =
+            (col..n).max_by(|&x, &y| a[x * w + col].abs().total_cmp(&a[y * w + col].abs()))?;
+        if a[pivot * w + col].abs() < f64::EPSILON {
+            return None;
+        }
+        if pivot != col {
+            for c in 0..w {
+                a.swap(pivot * w + c, col * w + c);
+            }
+        }
+        for row in 0..n {
+            if row != col {
+                let factor = a[row * w + col] / a[col * w + col];
+                if factor != 0.0 {
+                    for c in col..w {
+                        a[row * w + c] -= factor * a[col * w + c];
+                    }
+                }
+            }
+        }
+    }
+    Some((0..m).map(|j| a[j * w + n] / a[j * w + j]).collect())
+}
+
 /// Subtracts the mean so the values sum to zero (thresholds of a scale; Andrich 1978).
 fn centre(values: &mut [f64]) {
     if values.is_empty() {
@@ -364,7 +481,12 @@ fn centre(values: &mut [f64]) {
 }
 
 /// Centres every centred facet on the mean of its measured elements.
-fn centre_facets(design: &Design, centred: &[bool], status: &[ElementStatus], measures: &mut [f64]) {
+fn centre_facets(
+    design: &Design,
+    centred: &[bool],
+    status: &[ElementStatus],
+    measures: &mut [f64],
+) {
     for (f, &is_centred) in centred.iter().enumerate() {
         if !is_centred {
             continue;

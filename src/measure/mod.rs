@@ -21,7 +21,7 @@ pub use error::MeasureError;
 pub use extreme::{ElementStatus, Extreme};
 pub use observer::{ElementRef, FitObserver, IterationReport, NoObserver, ParameterRef};
 pub use options::{
-    Anchors, Convergence, ElementAnchor, FitOptions, Method, ScaleAnchor, ScaleModel,
+    Anchors, Convergence, ElementAnchor, FitOptions, Method, ScaleAnchor, ScaleModel, StartValues,
     UnobservedCategories,
 };
 pub use results::{

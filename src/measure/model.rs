@@ -59,11 +59,7 @@ pub struct ScoreMoments {
 /// `m + 1` values; it is left holding the category probabilities.
 pub fn score_moments(eta: f64, thresholds: &[f64], scratch: &mut [f64]) -> ScoreMoments {
     category_probabilities(eta, thresholds, scratch);
-    let expected: f64 = scratch
-        .iter()
-        .enumerate()
-        .map(|(k, p)| k as f64 * p)
-        .sum();
+    let expected: f64 = scratch.iter().enumerate().map(|(k, p)| k as f64 * p).sum();
     let mut variance = 0.0;
     let mut kurtosis = 0.0;
     for (k, p) in scratch.iter().enumerate() {

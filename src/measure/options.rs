@@ -43,6 +43,17 @@ pub enum UnobservedCategories {
     Keep,
 }
 
+/// Where JMLE starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartValues {
+    /// Log-odds of each element's score and of adjacent category counts (PROX-like).
+    #[default]
+    LogOdds,
+    /// Every measure and threshold at 0 (the origin).
+    Zero,
+}
+
 /// Stopping rules (Facets `Convergence = .5, .01` and `Iterations =`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Convergence {
@@ -142,6 +153,7 @@ pub struct FitOptions {
     pub max_step: f64,
     /// |standardized residual| from which a response is listed as unexpected.
     pub unexpected_z: f64,
+    pub start_values: StartValues,
 }
 
 impl Default for FitOptions {
@@ -158,6 +170,7 @@ impl Default for FitOptions {
             bias_correction: false,
             max_step: DEFAULT_MAX_STEP,
             unexpected_z: DEFAULT_UNEXPECTED_Z,
+            start_values: StartValues::default(),
         }
     }
 }
@@ -202,7 +215,10 @@ impl FitOptions {
             ));
         }
         if !(c.max_change.is_finite() && c.max_change > 0.0) {
-            return Err(invalid("convergence.max_change", "must be a positive number"));
+            return Err(invalid(
+                "convergence.max_change",
+                "must be a positive number",
+            ));
         }
         if c.max_iterations == 0 {
             return Err(invalid("convergence.max_iterations", "must be at least 1"));
@@ -246,7 +262,10 @@ impl FitOptions {
                 ));
             }
             if !a.measure.is_finite() {
-                return Err(invalid("anchors.elements", "anchored measures must be finite"));
+                return Err(invalid(
+                    "anchors.elements",
+                    "anchored measures must be finite",
+                ));
             }
         }
         let scale_facet = self.scale_facet(data);
@@ -262,7 +281,10 @@ impl FitOptions {
                 }
             }
             if a.thresholds.iter().any(|t| !t.is_finite()) {
-                return Err(invalid("anchors.scales", "anchored thresholds must be finite"));
+                return Err(invalid(
+                    "anchors.scales",
+                    "anchored thresholds must be finite",
+                ));
             }
         }
         let anchored_facet = |f: usize| self.anchors.elements.iter().any(|a| a.facet == f);

@@ -204,13 +204,25 @@ impl Fit {
     /// it) are skipped.
     pub fn residuals(&self, data: &RatingData) -> Vec<ObservationResidual> {
         let mut out = Vec::with_capacity(data.len());
-        let mut scratch = vec![0.0; 1 + self.scales.iter().map(|s| s.categories.len()).max().unwrap_or(1)];
+        let mut scratch = vec![
+            0.0;
+            1 + self
+                .scales
+                .iter()
+                .map(|s| s.categories.len())
+                .max()
+                .unwrap_or(1)
+        ];
         'obs: for n in 0..data.len() {
             let mut eta = 0.0;
             let mut used = true;
             for (f, facet) in self.facets.iter().enumerate() {
-                let Some(col) = data.elements.get(f) else { continue 'obs };
-                let Some(el) = facet.elements.get(col[n] as usize) else { continue 'obs };
+                let Some(col) = data.elements.get(f) else {
+                    continue 'obs;
+                };
+                let Some(el) = facet.elements.get(col[n] as usize) else {
+                    continue 'obs;
+                };
                 let sign = if facet.positive { 1.0 } else { -1.0 };
                 eta += sign * el.measure;
                 used &= el.status.is_active();
@@ -219,8 +231,14 @@ impl Fit {
                 Some(f) => data.elements[f][n] as usize,
                 None => 0,
             };
-            let Some(scale) = self.scales.get(s) else { continue };
-            let Some(k) = scale.categories.iter().position(|c| c.score == data.scores[n]) else {
+            let Some(scale) = self.scales.get(s) else {
+                continue;
+            };
+            let Some(k) = scale
+                .categories
+                .iter()
+                .position(|c| c.score == data.scores[n])
+            else {
                 continue;
             };
             let thresholds = scale.thresholds();

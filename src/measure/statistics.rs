@@ -101,7 +101,11 @@ impl Separation {
             adjusted_sd,
             separation,
             strata: (4.0 * separation + 1.0) / 3.0,
-            reliability: if sd > 0.0 { true_variance / (sd * sd) } else { 0.0 },
+            reliability: if sd > 0.0 {
+                true_variance / (sd * sd)
+            } else {
+                0.0
+            },
         }
     }
 }
@@ -182,7 +186,9 @@ mod tests {
         let s = Separation::new(2.0, 1.0);
         assert!((s.adjusted_sd - 3.0_f64.sqrt()).abs() < 1e-12);
         assert!((s.reliability - 0.75).abs() < 1e-12);
-        assert!((s.reliability - s.separation.powi(2) / (1.0 + s.separation.powi(2))).abs() < 1e-12);
+        assert!(
+            (s.reliability - s.separation.powi(2) / (1.0 + s.separation.powi(2))).abs() < 1e-12
+        );
     }
 
     #[test]

@@ -248,7 +248,8 @@ pub(crate) fn tabulate(
                     count[el] += 1;
                     let eta = fair_base - design.signs[f] * facet_mean[f]
                         + design.signs[f] * measures[el];
-                    fair[el] += base + score_moments(eta, thr, &mut scratch[..thr.len() + 1]).expected;
+                    fair[el] +=
+                        base + score_moments(eta, thr, &mut scratch[..thr.len() + 1]).expected;
                 }
                 (total, count, fair)
             },
@@ -273,7 +274,8 @@ pub(crate) fn tabulate(
             let a = &sums.elements[el];
             let cnt = count[el];
             let observed_average = (cnt > 0).then(|| total[el] / cnt as f64);
-            let fair_average = (cnt > 0 && status != ElementStatus::Dropped).then(|| fair[el] / cnt as f64);
+            let fair_average =
+                (cnt > 0 && status != ElementStatus::Dropped).then(|| fair[el] / cnt as f64);
             let mut stats = ElementStatistics {
                 label: facet.labels[j].clone(),
                 status,
@@ -409,10 +411,18 @@ fn summarise(elements: &[ElementStatistics]) -> FacetSummary {
     let measures: Vec<f64> = chosen.iter().map(|e| e.measure).collect();
     let se: Vec<f64> = chosen.iter().filter_map(|e| e.model_se).collect();
     let real_se: Vec<f64> = chosen.iter().filter_map(|e| e.real_se).collect();
-    let mean = if l > 0.0 { measures.iter().sum::<f64>() / l } else { 0.0 };
+    let mean = if l > 0.0 {
+        measures.iter().sum::<f64>() / l
+    } else {
+        0.0
+    };
     let ss: f64 = measures.iter().map(|m| (m - mean).powi(2)).sum();
     let sd_population = if l > 0.0 { (ss / l).sqrt() } else { 0.0 };
-    let sd_sample = if l > 1.0 { (ss / (l - 1.0)).sqrt() } else { 0.0 };
+    let sd_sample = if l > 1.0 {
+        (ss / (l - 1.0)).sqrt()
+    } else {
+        0.0
+    };
     let mean_var = |v: &[f64]| {
         if v.is_empty() {
             0.0
