@@ -761,3 +761,20 @@ fn fit_serialises_to_json() {
     assert_eq!(fit.global.observations, 105);
     assert!(fit.global.explained_percent > 0.0 && fit.global.explained_percent < 100.0);
 }
+
+/// MHS-sized timing run (about 40,000 objects x 4 of 8,000 raters x 10 items = 1.6 million
+/// responses). Ignored by default: run with `--ignored --nocapture` (release for real timings).
+#[test]
+#[ignore]
+fn mhs_scale_timing() {
+    let (data, _, _) = simulate(11, 40_000, 8_000, 4, 10);
+    let start = std::time::Instant::now();
+    let fit = fit(&data, &FitOptions::default(), &mut NoObserver).unwrap();
+    eprintln!(
+        "{} responses: {} iterations, converged {}, {:.2} s",
+        data.len(),
+        fit.iterations(),
+        fit.converged,
+        start.elapsed().as_secs_f64()
+    );
+}
