@@ -1,3 +1,62 @@
 //! The many-facet Rasch engine (JMLE and MML estimation and Facets-style statistics).
+//!
+//! [`fit`] estimates the many-facet model of Linacre (1989)
+//! `log(P_k/P_{k-1}) = B_n - Σ_f C_{f,j} - D_i - F_{s,k}` (see [`model`]) by joint maximum
+//! likelihood with Facets' defaults ([`FitOptions::default`]) and returns a [`Fit`]: Facets
+//! Table 7 per facet (measures, standard errors, infit/outfit, fair averages, separation and
+//! chi-squares), Table 8 per scale, Table 5 global statistics, and per-response residuals.
 
+mod design;
+mod error;
+mod extreme;
+mod jmle;
 pub mod model;
+mod observer;
+mod options;
+mod results;
+pub mod statistics;
+mod table;
+
+pub use error::MeasureError;
+pub use extreme::{ElementStatus, Extreme};
+pub use observer::{ElementRef, FitObserver, IterationReport, NoObserver, ParameterRef};
+pub use options::{
+    Anchors, Convergence, ElementAnchor, FitOptions, Method, ScaleAnchor, ScaleModel, StartValues,
+    UnobservedCategories,
+};
+pub use results::{
+    CategoryStatistics, ElementStatistics, FacetMeasures, FacetSummary, Fit, GlobalStatistics,
+    ObservationResidual, ScaleStatistics,
+};
+
+use crate::data::RatingData;
+
+/// Fits the many-facet Rasch model to `data`.
+///
+/// `observer` is called after every iteration and may cancel the fit
+/// ([`MeasureError::Cancelled`]). Non-convergence within the iteration cap is not an error: see
+/// [`Fit::converged`] and [`Fit::history`].
+pub fn fit(
+    data: &RatingData,
+    options: &FitOptions,
+    observer: &mut dyn FitObserver,
+) -> Result<Fit, MeasureError> {
+    options.validate(data)?;
+    let design = design::Design::new(data, options)?;
+    let estimates = match options.method {
+        Method::Jmle => jmle::estimate(&design, options, observer)?,
+    };
+    let (facets, scales, global) = table::tabulate(&design, &estimates, options);
+    Ok(Fit {
+        facets,
+        scale_facet: design.scale_facet,
+        scales,
+        global,
+        history: estimates.history,
+        converged: estimates.converged,
+        options: options.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,542 @@
+//! Joint maximum likelihood estimation (JMLE, "UCON"; Wright & Masters 1982 ch. 4; Linacre 1989
+//! *Many-Facet Rasch Measurement* ch. 6; Facets manual "Estimation considerations").
+//!
+//! Each iteration is one parallel pass over the non-extreme observations that accumulates, per
+//! element, the expected score `Σ E_n` and the information `Σ W_n`, and per scale threshold the
+//! expected count above the threshold. Then every unanchored parameter takes one clamped
+//! Newton-Raphson step and the centred facets are re-centred.
+
+use std::ops::ControlFlow;
+
+use rayon::prelude::*;
+
+use super::design::{Design, MAX_CATEGORIES};
+use super::error::MeasureError;
+use super::extreme::{classify, estimate_extremes, ElementStatus};
+use super::model::score_moments;
+use super::observer::{ElementRef, FitObserver, IterationReport, ParameterRef};
+use super::options::{FitOptions, StartValues, UnobservedCategories};
+
+/// The converged (or last) state of the estimation.
+pub(crate) struct Estimates {
+    pub measures: Vec<f64>,
+    pub status: Vec<ElementStatus>,
+    pub thresholds: Vec<Vec<f64>>,
+    pub scale_anchored: Vec<bool>,
+    /// Facets centred on 0 (unanchored and not named non-centred).
+    pub centred: Vec<bool>,
+    /// The observations used in estimation (no extreme element).
+    pub active: Vec<u32>,
+    /// Information `Σ W_n` of extreme elements over the responses that measure them.
+    pub extreme_information: Vec<f64>,
+    pub history: Vec<IterationReport>,
+    pub converged: bool,
+}
+
+/// Per-pass sums (expected scores and information per element; per threshold the expected
+/// count at or above the category and its variance).
+pub(crate) struct PassSums {
+    pub expected: Vec<f64>,
+    pub variance: Vec<f64>,
+    pub threshold_expected: Vec<f64>,
+    pub threshold_variance: Vec<f64>,
+    /// Per scale, the `m × m` matrix `Σ_n Cov([X>=j], [X>=k]) = Σ_n (Q_max(j,k) - Q_j Q_k)`
+    /// (row-major at `m²`-offsets), filled only when asked for.
+    pub threshold_covariance: Vec<f64>,
+    pub log_likelihood: f64,
+}
+
+impl PassSums {
+    fn zeros(n_elements: usize, n_thresholds: usize, n_covariance: usize) -> Self {
+        PassSums {
+            expected: vec![0.0; n_elements],
+            variance: vec![0.0; n_elements],
+            threshold_expected: vec![0.0; n_thresholds],
+            threshold_variance: vec![0.0; n_thresholds],
+            threshold_covariance: vec![0.0; n_covariance],
+            log_likelihood: 0.0,
+        }
+    }
+
+    fn merge(mut self, other: PassSums) -> Self {
+        let add = |a: &mut Vec<f64>, b: &Vec<f64>| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        add(&mut self.expected, &other.expected);
+        add(&mut self.variance, &other.variance);
+        add(&mut self.threshold_expected, &other.threshold_expected);
+        add(&mut self.threshold_variance, &other.threshold_variance);
+        add(&mut self.threshold_covariance, &other.threshold_covariance);
+        self.log_likelihood += other.log_likelihood;
+        self
+    }
+}
+
+/// Flat offsets of each scale's thresholds (`offsets[s]..offsets[s+1]`).
+pub(crate) fn threshold_offsets(design: &Design) -> Vec<usize> {
+    let mut offsets = Vec::with_capacity(design.scales.len() + 1);
+    let mut total = 0;
+    for s in &design.scales {
+        offsets.push(total);
+        total += s.n_thresholds();
+    }
+    offsets.push(total);
+    offsets
+}
+
+/// Splits `active` into one contiguous chunk per worker thread.
+pub(crate) fn chunk_len(len: usize) -> usize {
+    len.div_ceil(rayon::current_num_threads().max(1)).max(1)
+}
+
+/// One pass over the active observations at the current parameters.
+///
+/// For threshold `k` of a scale, `Q_k = P(X >= k) = Σ_{h>=k} P_h`; the log-likelihood derivative
+/// is `∂ log L / ∂F_k = Σ_n (Q_nk - [x_n >= k])` and its (diagonal) curvature `-Σ_n Q_nk(1-Q_nk)`.
+pub(crate) fn pass(
+    design: &Design,
+    measures: &[f64],
+    thresholds: &[Vec<f64>],
+    thr_offsets: &[usize],
+    cov_offsets: Option<&[usize]>,
+    active: &[u32],
+) -> PassSums {
+    let n_el = design.n_elements();
+    let n_thr = *thr_offsets.last().unwrap_or(&0);
+    let n_cov = cov_offsets.map_or(0, |c| *c.last().unwrap_or(&0));
+    let data = design.data;
+    active
+        .par_chunks(chunk_len(active.len()))
+        .map(|chunk| {
+            let mut sums = PassSums::zeros(n_el, n_thr, n_cov);
+            let mut scratch = [0.0; MAX_CATEGORIES];
+            let mut q_at = [0.0; MAX_CATEGORIES];
+            for &n in chunk {
+                let n = n as usize;
+                let s = design.obs_scale[n] as usize;
+                let thr = &thresholds[s];
+                let probabilities = &mut scratch[..thr.len() + 1];
+                let eta = design.eta(measures, n);
+                let mom = score_moments(eta, thr, probabilities);
+                let k = design.obs_category[n] as usize;
+                sums.log_likelihood += probabilities[k].max(f64::MIN_POSITIVE).ln();
+                for (f, col) in data.elements.iter().enumerate() {
+                    let e = design.offsets[f] + col[n] as usize;
+                    sums.expected[e] += mom.expected;
+                    sums.variance[e] += mom.variance;
+                }
+                let off = thr_offsets[s];
+                let mut q = 0.0;
+                for h in (1..probabilities.len()).rev() {
+                    q += probabilities[h];
+                    sums.threshold_expected[off + h - 1] += q;
+                    sums.threshold_variance[off + h - 1] += q * (1.0 - q);
+                    q_at[h - 1] = q;
+                }
+                if let Some(cov) = cov_offsets {
+                    let m = thr.len();
+                    let base = cov[s];
+                    for j in 0..m {
+                        for k in j..m {
+                            let v = q_at[k] - q_at[j] * q_at[k];
+                            sums.threshold_covariance[base + j * m + k] += v;
+                        }
+                    }
+                }
+            }
+            sums
+        })
+        .reduce(|| PassSums::zeros(n_el, n_thr, n_cov), PassSums::merge)
+}
+
+/// Runs JMLE to convergence (or the iteration cap).
+pub(crate) fn estimate(
+    design: &Design,
+    options: &FitOptions,
+    observer: &mut dyn FitObserver,
+) -> Result<Estimates, MeasureError> {
+    let data = design.data;
+    let n_el = design.n_elements();
+    let n_facets = design.n_facets();
+    let mut measures = vec![0.0; n_el];
+    let mut anchored = vec![false; n_el];
+    for a in &options.anchors.elements {
+        let e = design.flat(a.facet, a.element);
+        anchored[e] = true;
+        measures[e] = a.measure;
+    }
+    let non_centred = options.non_centred_facets(data);
+    let centred: Vec<bool> = (0..n_facets)
+        .map(|f| {
+            !non_centred.contains(&f) && !options.anchors.elements.iter().any(|a| a.facet == f)
+        })
+        .collect();
+    let status = classify(design, &anchored);
+    let active: Vec<u32> = (0..data.len())
+        .filter(|&n| (0..n_facets).all(|f| status[design.flat(f, data.elements[f][n])].is_active()))
+        .map(|n| n as u32)
+        .collect();
+    if active.is_empty() {
+        return Err(MeasureError::NoNonExtremeObservations);
+    }
+    let thr_offsets = threshold_offsets(design);
+    let n_thr = *thr_offsets.last().unwrap_or(&0);
+
+    // Sufficient statistics of the active data: element scores (category units), their maxima,
+    // and per threshold the count of responses at or above the category.
+    let mut observed = vec![0.0; n_el];
+    let mut possible = vec![0.0; n_el];
+    let mut threshold_observed = vec![0.0; n_thr];
+    let mut category_count = vec![0.0; n_thr + design.scales.len()];
+    for &n in &active {
+        let n = n as usize;
+        let s = design.obs_scale[n] as usize;
+        let k = design.obs_category[n] as usize;
+        let m = design.scales[s].n_thresholds();
+        for (f, col) in data.elements.iter().enumerate() {
+            let e = design.offsets[f] + col[n] as usize;
+            observed[e] += k as f64;
+            possible[e] += m as f64;
+        }
+        for h in 1..=k {
+            threshold_observed[thr_offsets[s] + h - 1] += 1.0;
+        }
+        category_count[thr_offsets[s] + s + k] += 1.0;
+    }
+    if options.unobserved_categories == UnobservedCategories::Keep {
+        for (s, scale) in design.scales.iter().enumerate() {
+            for (c, &seen) in scale.observed.iter().enumerate() {
+                if !seen && c > 0 && c < scale.n_thresholds() {
+                    for h in 1..=c {
+                        threshold_observed[thr_offsets[s] + h - 1] += options.keep_pseudo_count;
+                    }
+                    category_count[thr_offsets[s] + s + c] += options.keep_pseudo_count;
+                }
+            }
+        }
+    }
+
+    // Starting values: log-odds of each element's score (a PROX-like start), thresholds from the
+    // log-ratios of adjacent category counts (Andrich 1978), then centring.
+    let log_odds_start = options.start_values == StartValues::LogOdds;
+    for e in 0..n_el {
+        if log_odds_start && status[e] == ElementStatus::Measured {
+            let f = design.facet_of(e);
+            measures[e] =
+                design.signs[f] * ((observed[e] + 0.5) / (possible[e] - observed[e] + 0.5)).ln();
+        }
+    }
+    let mut thresholds: Vec<Vec<f64>> = design
+        .scales
+        .iter()
+        .map(|s| vec![0.0; s.n_thresholds()])
+        .collect();
+    let mut scale_anchored = vec![false; design.scales.len()];
+    for (s, scale) in design.scales.iter().enumerate() {
+        if let Some(a) = options
+            .anchors
+            .scales
+            .iter()
+            .find(|a| a.element == scale.element)
+        {
+            if a.thresholds.len() != scale.n_thresholds() {
+                return Err(MeasureError::InvalidOption {
+                    option: "anchors.scales",
+                    reason: format!(
+                        "scale {s} has {} thresholds but {} were anchored",
+                        scale.n_thresholds(),
+                        a.thresholds.len()
+                    ),
+                });
+            }
+            thresholds[s].clone_from(&a.thresholds);
+            scale_anchored[s] = true;
+            continue;
+        }
+        let count = |k: usize| category_count[thr_offsets[s] + s + k] + 0.5;
+        for k in (1..=scale.n_thresholds()).filter(|_| log_odds_start) {
+            thresholds[s][k - 1] = (count(k - 1) / count(k)).ln();
+        }
+        centre(&mut thresholds[s]);
+    }
+    centre_facets(design, &centred, &status, &mut measures);
+
+    let conv = options.convergence;
+    let mut history = Vec::new();
+    let mut converged = false;
+    let mut old_measures = measures.clone();
+    let mut old_thresholds = thresholds.clone();
+    let mut cov_offsets = Vec::with_capacity(design.scales.len() + 1);
+    let mut total = 0;
+    for scale in &design.scales {
+        cov_offsets.push(total);
+        total += scale.n_thresholds() * scale.n_thresholds();
+    }
+    cov_offsets.push(total);
+    let any_free_scale = scale_anchored.iter().any(|a| !a);
+    for iteration in 1..=conv.max_iterations {
+        old_measures.copy_from_slice(&measures);
+        for (o, t) in old_thresholds.iter_mut().zip(&thresholds) {
+            o.copy_from_slice(t);
+        }
+        // Block Gauss-Seidel: each facet in turn, then the thresholds, each block from a fresh
+        // pass. Within a facet the elements are separable (each response involves one element
+        // of each facet), so per-element Newton steps are exact block Newton steps; updating
+        // all blocks at once oscillates on long rating scales.
+        let mut max_residual: f64 = 0.0;
+        let mut max_residual_element = None;
+        let mut log_likelihood = 0.0;
+        for block in 0..=n_facets {
+            if block == n_facets && !any_free_scale {
+                break;
+            }
+            let want_cov = (block == n_facets).then_some(cov_offsets.as_slice());
+            let sums = pass(
+                design,
+                &measures,
+                &thresholds,
+                &thr_offsets,
+                want_cov,
+                &active,
+            );
+            if block == 0 {
+                log_likelihood = sums.log_likelihood;
+                // The convergence residuals are those at the start of the iteration.
+                for e in 0..n_el {
+                    if status[e] != ElementStatus::Measured {
+                        continue;
+                    }
+                    let residual = (observed[e] - sums.expected[e]).abs();
+                    if residual > max_residual {
+                        let f = design.facet_of(e);
+                        max_residual = residual;
+                        max_residual_element = Some(ElementRef {
+                            facet: f,
+                            element: (e - design.offsets[f]) as u32,
+                        });
+                    }
+                }
+            }
+            if block < n_facets {
+                // Element steps: Δ = sign · (S - Σ E) / Σ W, clamped.
+                let f = block;
+                for e in design.offsets[f]..design.offsets[f + 1] {
+                    if status[e] == ElementStatus::Measured && sums.variance[e] > 0.0 {
+                        let residual = observed[e] - sums.expected[e];
+                        measures[e] += (design.signs[f] * residual / sums.variance[e])
+                            .clamp(-options.max_step, options.max_step);
+                    }
+                }
+                centre_facets(design, &centred, &status, &mut measures);
+            } else {
+                // Threshold block: Newton step δ = A⁻¹ g under Σ δ = 0, with
+                // g_k = Σ (Q_k - [x >= k]) and A = Σ Cov([X>=j],[X>=k]).
+                for (s, thr) in thresholds.iter_mut().enumerate() {
+                    let m = thr.len();
+                    if scale_anchored[s] || m == 0 {
+                        continue;
+                    }
+                    let g: Vec<f64> = (0..m)
+                        .map(|h| {
+                            sums.threshold_expected[thr_offsets[s] + h]
+                                - threshold_observed[thr_offsets[s] + h]
+                        })
+                        .collect();
+                    let cov = &sums.threshold_covariance[cov_offsets[s]..cov_offsets[s + 1]];
+                    if let Some(mut step) = constrained_newton_step(cov, &g) {
+                        let largest = step.iter().fold(0.0_f64, |a, d| a.max(d.abs()));
+                        if largest > options.max_step {
+                            step.iter_mut()
+                                .for_each(|d| *d *= options.max_step / largest);
+                        }
+                        thr.iter_mut().zip(&step).for_each(|(t, d)| *t += d);
+                        centre(thr);
+                    }
+                }
+            }
+        }
+        let mut max_change: f64 = 0.0;
+        let mut max_change_parameter = None;
+        for e in 0..n_el {
+            let change = (measures[e] - old_measures[e]).abs();
+            if change > max_change {
+                max_change = change;
+                let f = design.facet_of(e);
+                max_change_parameter = Some(ParameterRef::Element(ElementRef {
+                    facet: f,
+                    element: (e - design.offsets[f]) as u32,
+                }));
+            }
+        }
+        for (s, (new, old)) in thresholds.iter().zip(&old_thresholds).enumerate() {
+            for (h, (a, b)) in new.iter().zip(old).enumerate() {
+                if (a - b).abs() > max_change {
+                    max_change = (a - b).abs();
+                    max_change_parameter = Some(ParameterRef::Threshold {
+                        scale: s,
+                        threshold: h + 1,
+                    });
+                }
+            }
+        }
+        let report = IterationReport {
+            iteration,
+            max_score_residual: max_residual,
+            max_residual_element,
+            max_change,
+            max_change_parameter,
+            log_likelihood,
+        };
+        let flow = observer.observe(&report);
+        history.push(report);
+        if let ControlFlow::Break(()) = flow {
+            return Err(MeasureError::Cancelled);
+        }
+        if max_residual <= conv.max_score_residual && max_change <= conv.max_change {
+            converged = true;
+            break;
+        }
+    }
+
+    if options.bias_correction {
+        apply_bias_correction(
+            design,
+            &status,
+            &active,
+            &mut measures,
+            &mut thresholds,
+            &scale_anchored,
+        );
+    }
+    let extreme_information = estimate_extremes(
+        design,
+        &status,
+        &mut measures,
+        &thresholds,
+        options.extreme_adjustment,
+        options.max_step,
+    );
+    Ok(Estimates {
+        measures,
+        status,
+        thresholds,
+        scale_anchored,
+        centred,
+        active,
+        extreme_information,
+        history,
+        converged,
+    })
+}
+
+/// Solves the bordered system `[A 1; 1ᵀ 0] [δ; λ] = [g; 0]` (Newton step for the thresholds of
+/// one scale under the sum-to-zero constraint). `upper` holds the upper triangle of the
+/// symmetric `m × m` matrix `A` row-major. Gaussian elimination with partial pivoting; `None`
+/// when singular.
+fn constrained_newton_step(upper: &[f64], g: &[f64]) -> Option<Vec<f64>> {
+    let m = g.len();
+    let n = m + 1;
+    let mut a = vec![0.0; n * (n + 1)];
+    let w = n + 1;
+    for j in 0..m {
+        for k in j..m {
+            let v = upper[j * m + k];
+            a[j * w + k] = v;
+            a[k * w + j] = v;
+        }
+        a[j * w + m] = 1.0;
+        a[m * w + j] = 1.0;
+        a[j * w + n] = g[j];
+    }
+    for col in 0..n {
+        let pivot =
+            (col..n).max_by(|&x, &y| a[x * w + col].abs().total_cmp(&a[y * w + col].abs()))?;
+        if a[pivot * w + col].abs() < f64::EPSILON {
+            return None;
+        }
+        if pivot != col {
+            for c in 0..w {
+                a.swap(pivot * w + c, col * w + c);
+            }
+        }
+        for row in 0..n {
+            if row != col {
+                let factor = a[row * w + col] / a[col * w + col];
+                if factor != 0.0 {
+                    for c in col..w {
+                        a[row * w + c] -= factor * a[col * w + c];
+                    }
+                }
+            }
+        }
+    }
+    Some((0..m).map(|j| a[j * w + n] / a[j * w + j]).collect())
+}
+
+/// Subtracts the mean so the values sum to zero (thresholds of a scale; Andrich 1978).
+fn centre(values: &mut [f64]) {
+    if values.is_empty() {
+        return;
+    }
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    values.iter_mut().for_each(|v| *v -= mean);
+}
+
+/// Centres every centred facet on the mean of its measured elements.
+fn centre_facets(
+    design: &Design,
+    centred: &[bool],
+    status: &[ElementStatus],
+    measures: &mut [f64],
+) {
+    for (f, &is_centred) in centred.iter().enumerate() {
+        if !is_centred {
+            continue;
+        }
+        let range = design.offsets[f]..design.offsets[f + 1];
+        let (sum, count) = range
+            .clone()
+            .filter(|&e| status[e] == ElementStatus::Measured)
+            .fold((0.0, 0usize), |(s, c), e| (s + measures[e], c + 1));
+        if count == 0 {
+            continue;
+        }
+        let mean = sum / count as f64;
+        for e in range.filter(|&e| status[e] == ElementStatus::Measured) {
+            measures[e] -= mean;
+        }
+    }
+}
+
+/// Wright & Douglas (1977) JMLE bias correction: measured (unanchored) measures and unanchored
+/// thresholds are multiplied by `(L-1)/L`, `L` the mean number of non-extreme responses per
+/// object (the test length in the two-facet case).
+fn apply_bias_correction(
+    design: &Design,
+    status: &[ElementStatus],
+    active: &[u32],
+    measures: &mut [f64],
+    thresholds: &mut [Vec<f64>],
+    scale_anchored: &[bool],
+) {
+    let object = design.data.object_facet;
+    let n_objects = (design.offsets[object]..design.offsets[object + 1])
+        .filter(|&e| status[e] == ElementStatus::Measured)
+        .count();
+    if n_objects == 0 {
+        return;
+    }
+    let length = active.len() as f64 / n_objects as f64;
+    if length <= 1.0 {
+        return;
+    }
+    let factor = (length - 1.0) / length;
+    for (m, st) in measures.iter_mut().zip(status) {
+        if *st == ElementStatus::Measured {
+            *m *= factor;
+        }
+    }
+    for (thr, &anchored) in thresholds.iter_mut().zip(scale_anchored) {
+        if !anchored {
+            thr.iter_mut().for_each(|t| *t *= factor);
+        }
+    }
+}

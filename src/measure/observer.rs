@@ -1,0 +1,61 @@
+//! Progress reporting and cancellation (argmin's observer pattern).
+
+use std::ops::ControlFlow;
+
+use serde::{Deserialize, Serialize};
+
+/// An element of a facet, by indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElementRef {
+    pub facet: usize,
+    pub element: u32,
+}
+
+/// A parameter of the model: an element measure or a threshold `F_k` of a scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParameterRef {
+    Element(ElementRef),
+    Threshold { scale: usize, threshold: usize },
+}
+
+/// What one JMLE iteration did (Facets Table 3, the iteration report).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IterationReport {
+    /// 1-based iteration number.
+    pub iteration: usize,
+    /// Largest |observed - expected| marginal score of any estimated element, in score points,
+    /// before this iteration's update.
+    pub max_score_residual: f64,
+    /// The element with that residual.
+    pub max_residual_element: Option<ElementRef>,
+    /// Largest change of any measure or threshold in this iteration, in logits.
+    pub max_change: f64,
+    /// The parameter with that change.
+    pub max_change_parameter: Option<ParameterRef>,
+    /// Log-likelihood of the non-extreme responses before this iteration's update.
+    pub log_likelihood: f64,
+}
+
+/// Called after every iteration; returning `ControlFlow::Break(())` cancels the fit, which then
+/// returns [`crate::measure::MeasureError::Cancelled`].
+pub trait FitObserver {
+    fn observe(&mut self, report: &IterationReport) -> ControlFlow<()>;
+}
+
+/// Any `FnMut(&IterationReport) -> ControlFlow<()>` closure is an observer.
+impl<F: FnMut(&IterationReport) -> ControlFlow<()>> FitObserver for F {
+    fn observe(&mut self, report: &IterationReport) -> ControlFlow<()> {
+        self(report)
+    }
+}
+
+/// An observer that never stops the fit.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoObserver;
+
+impl FitObserver for NoObserver {
+    fn observe(&mut self, _report: &IterationReport) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+}

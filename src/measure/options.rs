@@ -1,0 +1,309 @@
+//! Options of a fit, Facets-compatible by default, validated before estimation (linfa style).
+
+use serde::{Deserialize, Serialize};
+
+use super::error::MeasureError;
+use crate::data::RatingData;
+
+/// The estimation method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Joint maximum likelihood ("unconditional", UCON), as Facets and Winsteps.
+    #[default]
+    Jmle,
+}
+
+/// How thresholds are shared between observations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ScaleModel {
+    /// One rating scale shared by every observation (Andrich 1978; Facets `?,?,?,R`).
+    RatingScale,
+    /// One scale per element of `facet` (Masters 1982; Facets `#`). `None` = the item facet.
+    PartialCredit { facet: Option<usize> },
+}
+
+impl Default for ScaleModel {
+    fn default() -> Self {
+        ScaleModel::PartialCredit { facet: None }
+    }
+}
+
+/// What to do with categories inside a scale's observed range that nobody used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnobservedCategories {
+    /// Renumber the observed categories consecutively (Facets' default, `Ordinal`).
+    #[default]
+    Ordinal,
+    /// Keep unobserved intermediate categories (Facets `Keep`, Winsteps `STKEEP=Yes`). Their
+    /// thresholds are estimated as if the category had been observed
+    /// [`FitOptions::keep_pseudo_count`] times, which keeps them finite.
+    Keep,
+}
+
+/// Where JMLE starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartValues {
+    /// Log-odds of each element's score and of adjacent category counts (PROX-like).
+    #[default]
+    LogOdds,
+    /// Every measure and threshold at 0 (the origin).
+    Zero,
+}
+
+/// Stopping rules (Facets `Convergence = .5, .01` and `Iterations =`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Convergence {
+    /// Largest marginal score residual (observed minus expected score) of any element, in score
+    /// points. Facets default 0.5.
+    pub max_score_residual: f64,
+    /// Largest change of any measure or threshold in the last iteration, in logits. Facets
+    /// default 0.01.
+    pub max_change: f64,
+    /// Iteration cap; reaching it without meeting both criteria is reported as non-convergence.
+    pub max_iterations: usize,
+}
+
+/// Facets' default largest marginal score residual (`Convergence = .5`).
+pub const FACETS_SCORE_RESIDUAL: f64 = 0.5;
+/// Facets' default largest logit change (`Convergence = , .01`).
+pub const FACETS_LOGIT_CHANGE: f64 = 0.01;
+/// Default iteration cap (Facets' `Iterations = 0` is unlimited; a cap keeps the fit bounded).
+pub const DEFAULT_MAX_ITERATIONS: usize = 500;
+/// Facets' and Winsteps' extreme-score adjustment for estimation (`Xtreme = 0.3`).
+pub const FACETS_EXTREME_ADJUSTMENT: f64 = 0.3;
+/// Largest Newton-Raphson step of one parameter in one iteration, in logits.
+pub const DEFAULT_MAX_STEP: f64 = 1.0;
+/// Default |standardized residual| from which a response is listed as unexpected (Facets
+/// `Unexpected = 3`).
+pub const DEFAULT_UNEXPECTED_Z: f64 = 3.0;
+
+impl Default for Convergence {
+    fn default() -> Self {
+        Convergence {
+            max_score_residual: FACETS_SCORE_RESIDUAL,
+            max_change: FACETS_LOGIT_CHANGE,
+            max_iterations: DEFAULT_MAX_ITERATIONS,
+        }
+    }
+}
+
+impl Convergence {
+    /// Tight criteria (0.001 score points, 0.0001 logits) for comparing with published tables,
+    /// which Winsteps computes with tighter defaults than Facets.
+    pub fn tight() -> Self {
+        Convergence {
+            max_score_residual: 0.001,
+            max_change: 0.0001,
+            max_iterations: 2000,
+        }
+    }
+}
+
+/// An element measure fixed at a value (Facets `,A` anchoring).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ElementAnchor {
+    pub facet: usize,
+    pub element: u32,
+    /// The anchored measure in the facet's own orientation (ability, severity, difficulty).
+    pub measure: f64,
+}
+
+/// The thresholds of one scale fixed at given values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScaleAnchor {
+    /// The element of the scale facet that owns the scale (`None` for a shared rating scale).
+    pub element: Option<u32>,
+    /// Rasch-Andrich thresholds `F_1..F_m` in the scale's category order (after Ordinal
+    /// renumbering); they are used as given (not re-centred).
+    pub thresholds: Vec<f64>,
+}
+
+/// Anchored element measures and scales.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Anchors {
+    pub elements: Vec<ElementAnchor>,
+    pub scales: Vec<ScaleAnchor>,
+}
+
+/// Every choice a fit makes. [`FitOptions::default`] reproduces Facets' defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitOptions {
+    pub method: Method,
+    pub scale_model: ScaleModel,
+    pub convergence: Convergence,
+    /// Score points added to minimum and taken from maximum extreme scores (Facets `Xtreme`).
+    pub extreme_adjustment: f64,
+    pub unobserved_categories: UnobservedCategories,
+    /// Pseudo-count given to unobserved intermediate categories under
+    /// [`UnobservedCategories::Keep`].
+    pub keep_pseudo_count: f64,
+    /// Facets that float (Facets `Non-centered=`); every other facet is centred on 0 unless it
+    /// has anchored elements. `None` = the object facet only.
+    pub non_centred: Option<Vec<usize>>,
+    pub anchors: Anchors,
+    /// Multiply the measures of the non-object facets and the thresholds by `(L-1)/L`, `L` the
+    /// mean number of responses per object (Wright & Douglas 1977 JMLE bias correction; Winsteps
+    /// `STBIAS=Yes`). Facets applies none; off by default.
+    pub bias_correction: bool,
+    /// Largest Newton-Raphson step of one parameter per iteration, in logits.
+    pub max_step: f64,
+    /// |standardized residual| from which a response is listed as unexpected.
+    pub unexpected_z: f64,
+    pub start_values: StartValues,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            method: Method::Jmle,
+            scale_model: ScaleModel::default(),
+            convergence: Convergence::default(),
+            extreme_adjustment: FACETS_EXTREME_ADJUSTMENT,
+            unobserved_categories: UnobservedCategories::Ordinal,
+            keep_pseudo_count: FACETS_EXTREME_ADJUSTMENT,
+            non_centred: None,
+            anchors: Anchors::default(),
+            bias_correction: false,
+            max_step: DEFAULT_MAX_STEP,
+            unexpected_z: DEFAULT_UNEXPECTED_Z,
+            start_values: StartValues::default(),
+        }
+    }
+}
+
+fn invalid(option: &'static str, reason: impl Into<String>) -> MeasureError {
+    MeasureError::InvalidOption {
+        option,
+        reason: reason.into(),
+    }
+}
+
+impl FitOptions {
+    /// The facets that float (are not centred): [`FitOptions::non_centred`] or the object facet.
+    pub fn non_centred_facets(&self, data: &RatingData) -> Vec<usize> {
+        self.non_centred
+            .clone()
+            .unwrap_or_else(|| vec![data.object_facet])
+    }
+
+    /// The facet whose elements own a scale (`None` for a shared rating scale).
+    pub fn scale_facet(&self, data: &RatingData) -> Option<usize> {
+        match self.scale_model {
+            ScaleModel::RatingScale => None,
+            ScaleModel::PartialCredit { facet } => Some(facet.unwrap_or(data.item_facet)),
+        }
+    }
+
+    /// Checks the options against the data (and the data's own invariants).
+    ///
+    /// The frame of reference must be identified exactly once: either exactly one facet floats
+    /// (non-centred and without anchors), or none floats and some element is anchored.
+    pub fn validate(&self, data: &RatingData) -> Result<(), MeasureError> {
+        data.check()?;
+        if data.is_empty() {
+            return Err(MeasureError::EmptyData);
+        }
+        let c = &self.convergence;
+        if !(c.max_score_residual.is_finite() && c.max_score_residual > 0.0) {
+            return Err(invalid(
+                "convergence.max_score_residual",
+                "must be a positive number",
+            ));
+        }
+        if !(c.max_change.is_finite() && c.max_change > 0.0) {
+            return Err(invalid(
+                "convergence.max_change",
+                "must be a positive number",
+            ));
+        }
+        if c.max_iterations == 0 {
+            return Err(invalid("convergence.max_iterations", "must be at least 1"));
+        }
+        if !(self.extreme_adjustment > 0.0 && self.extreme_adjustment < 1.0) {
+            return Err(invalid(
+                "extreme_adjustment",
+                "must lie strictly between 0 and 1 score point",
+            ));
+        }
+        if !(self.keep_pseudo_count.is_finite() && self.keep_pseudo_count > 0.0) {
+            return Err(invalid("keep_pseudo_count", "must be a positive number"));
+        }
+        if !(self.max_step.is_finite() && self.max_step > 0.0) {
+            return Err(invalid("max_step", "must be a positive number"));
+        }
+        if !(self.unexpected_z.is_finite() && self.unexpected_z > 0.0) {
+            return Err(invalid("unexpected_z", "must be a positive number"));
+        }
+        let n_facets = data.facets.len();
+        if let Some(f) = self.scale_facet(data) {
+            if f >= n_facets {
+                return Err(invalid(
+                    "scale_model",
+                    format!("facet {f} does not exist ({n_facets} facets)"),
+                ));
+            }
+        }
+        let non_centred = self.non_centred_facets(data);
+        if let Some(&f) = non_centred.iter().find(|&&f| f >= n_facets) {
+            return Err(invalid(
+                "non_centred",
+                format!("facet {f} does not exist ({n_facets} facets)"),
+            ));
+        }
+        for a in &self.anchors.elements {
+            if a.facet >= n_facets || a.element as usize >= data.facets[a.facet].len() {
+                return Err(invalid(
+                    "anchors.elements",
+                    format!("facet {} element {} does not exist", a.facet, a.element),
+                ));
+            }
+            if !a.measure.is_finite() {
+                return Err(invalid(
+                    "anchors.elements",
+                    "anchored measures must be finite",
+                ));
+            }
+        }
+        let scale_facet = self.scale_facet(data);
+        for a in &self.anchors.scales {
+            match (scale_facet, a.element) {
+                (None, None) => {}
+                (Some(f), Some(e)) if (e as usize) < data.facets[f].len() => {}
+                _ => {
+                    return Err(invalid(
+                        "anchors.scales",
+                        "a scale anchor must name an element of the scale facet (none for a rating scale)",
+                    ))
+                }
+            }
+            if a.thresholds.iter().any(|t| !t.is_finite()) {
+                return Err(invalid(
+                    "anchors.scales",
+                    "anchored thresholds must be finite",
+                ));
+            }
+        }
+        let anchored_facet = |f: usize| self.anchors.elements.iter().any(|a| a.facet == f);
+        let floating = (0..n_facets)
+            .filter(|f| non_centred.contains(f) && !anchored_facet(*f))
+            .count();
+        let any_anchor = !self.anchors.elements.is_empty();
+        if floating > 1 {
+            return Err(invalid(
+                "non_centred",
+                format!("{floating} facets float; the frame of reference needs exactly one (or anchors)"),
+            ));
+        }
+        if floating == 0 && !any_anchor {
+            return Err(invalid(
+                "non_centred",
+                "every facet is centred: one facet must float (be non-centred) or elements be anchored",
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,275 @@
+//! The result of a fit: Facets Table 7 (elements and facet summaries), Table 8 (scales),
+//! Table 5 (global statistics) and the per-observation residuals (Winsteps XFILE).
+
+use serde::{Deserialize, Serialize};
+
+use super::extreme::ElementStatus;
+use super::model::score_moments;
+use super::observer::IterationReport;
+use super::options::FitOptions;
+use super::statistics::{ChiSquare, Separation};
+use crate::data::{FacetRole, RatingData};
+
+/// One element's line of Facets Table 7.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ElementStatistics {
+    pub label: String,
+    pub status: ElementStatus,
+    /// Sum of the raw scores of all the element's responses ("Total Score").
+    pub total_score: f64,
+    /// Number of responses ("Total Count").
+    pub count: usize,
+    /// `total_score / count` ("Obsvd Average").
+    pub observed_average: Option<f64>,
+    /// Expected average score with every other facet at its mean measure (Facets `Fair=Mean`),
+    /// averaged over the scales of the element's responses.
+    pub fair_average: Option<f64>,
+    /// Measure in the facet's orientation (ability for the object facet; severity or difficulty
+    /// otherwise). 0 for dropped elements.
+    pub measure: f64,
+    /// Model standard error `1/√(Σ W)`.
+    pub model_se: Option<f64>,
+    /// `model_se · √max(1, infit)`.
+    pub real_se: Option<f64>,
+    pub infit: Option<f64>,
+    pub infit_zstd: Option<f64>,
+    pub outfit: Option<f64>,
+    pub outfit_zstd: Option<f64>,
+    /// Point-measure correlation of the responses with the measures of the other elements that
+    /// produced them ("PtMea").
+    pub point_measure: Option<f64>,
+    /// Its expected value ("PtExp").
+    pub point_measure_expected: Option<f64>,
+    /// How far the data would move the measure: `sign · (S - Σ E) / Σ W` at convergence (near 0
+    /// for freely estimated elements; the anchoring displacement otherwise).
+    pub displacement: Option<f64>,
+}
+
+/// The summary lines under a facet's Table 7 (non-extreme elements).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FacetSummary {
+    /// Elements summarised (measured and anchored, not extreme or dropped).
+    pub count: usize,
+    pub mean_measure: f64,
+    pub sd_population: f64,
+    pub sd_sample: f64,
+    /// Model error, population SD.
+    pub model_population: Separation,
+    /// Model error, sample SD.
+    pub model_sample: Separation,
+    /// Real error (misfit-inflated), population SD.
+    pub real_population: Separation,
+    /// Fixed (all same) chi-square.
+    pub fixed: Option<ChiSquare>,
+    /// Random (normal) chi-square.
+    pub random: Option<ChiSquare>,
+}
+
+/// One facet's Table 7.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FacetMeasures {
+    pub name: String,
+    pub role: FacetRole,
+    /// Positively oriented (higher score, higher measure): the object facet.
+    pub positive: bool,
+    /// Centred on 0 during estimation.
+    pub centred: bool,
+    pub elements: Vec<ElementStatistics>,
+    pub summary: FacetSummary,
+}
+
+/// One category line of Facets Table 8.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CategoryStatistics {
+    /// Raw score of the category.
+    pub score: i32,
+    /// Responses in the category used in estimation ("Used").
+    pub count: usize,
+    /// Percentage of the scale's used responses.
+    pub percent: f64,
+    /// Mean linear predictor `η` of the responses in the category ("Avge Meas").
+    pub average_measure: Option<f64>,
+    /// Its model expectation `Σ P_nk η_n / Σ P_nk` ("Exp. Meas").
+    pub expected_measure: Option<f64>,
+    /// Mean squared standardized residual of the responses in the category ("Outfit MnSq").
+    pub outfit: Option<f64>,
+    /// Rasch-Andrich threshold `F_k` from the category below (none for the bottom category).
+    pub threshold: Option<f64>,
+    /// Its standard error `1/√(Σ Q_k (1 - Q_k))`, `Q_k = P(X >= k)` (diagonal information).
+    pub threshold_se: Option<f64>,
+    /// The threshold is below the previous one.
+    pub disordered: bool,
+}
+
+/// One rating scale (Facets Table 8).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScaleStatistics {
+    /// The element of the scale facet that owns the scale (`None`: a shared rating scale).
+    pub element: Option<u32>,
+    pub label: String,
+    pub anchored: bool,
+    pub categories: Vec<CategoryStatistics>,
+}
+
+impl ScaleStatistics {
+    /// Thresholds `F_1..F_m`.
+    pub fn thresholds(&self) -> Vec<f64> {
+        self.categories.iter().filter_map(|c| c.threshold).collect()
+    }
+
+    /// Whether any threshold is disordered.
+    pub fn is_disordered(&self) -> bool {
+        self.categories.iter().any(|c| c.disordered)
+    }
+}
+
+/// Whole-analysis statistics (Facets Table 5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GlobalStatistics {
+    pub observations: usize,
+    /// Responses used in estimation (no extreme element).
+    pub estimation_observations: usize,
+    /// `Σ log P(x_n)` over the responses used in estimation.
+    pub log_likelihood: f64,
+    /// `Σ z_n²`.
+    pub pearson_chi_square: f64,
+    /// Responses used minus free parameters.
+    pub degrees_of_freedom: f64,
+    /// Raw-score variance of the responses used, `Σ (x - x̄)² / N`.
+    pub observed_variance: f64,
+    /// Variance of the expected scores around the mean, `Σ (E - x̄)² / N`.
+    pub explained_variance: f64,
+    /// Residual variance `Σ (x - E)² / N`.
+    pub residual_variance: f64,
+    /// `explained / (explained + residual)`, in percent (Winsteps "raw variance explained by
+    /// measures").
+    pub explained_percent: f64,
+    /// Responses with |standardized residual| >= the `unexpected_z` option.
+    pub unexpected_responses: usize,
+}
+
+/// One response's expectation and residual (Winsteps XFILE columns).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ObservationResidual {
+    /// Index of the observation in the data.
+    pub observation: usize,
+    /// Score value used by the model (the raw score unless Ordinal renumbering closed a gap).
+    pub score: f64,
+    /// `E = Σ value_k P_k` ("EXPECTATION").
+    pub expected: f64,
+    /// Model variance `W` ("VARIANCE").
+    pub variance: f64,
+    /// `x - E` ("RESIDUAL").
+    pub residual: f64,
+    /// `(x - E)/√W` ("ZSCORE").
+    pub standardized: f64,
+    /// `ln P(x)`.
+    pub log_probability: f64,
+    /// Whether the response took part in estimation (no extreme element).
+    pub used_in_estimation: bool,
+}
+
+/// A fitted many-facet Rasch model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fit {
+    pub facets: Vec<FacetMeasures>,
+    /// The facet whose elements own the scales (`None`: one shared rating scale).
+    pub scale_facet: Option<usize>,
+    pub scales: Vec<ScaleStatistics>,
+    pub global: GlobalStatistics,
+    /// Every iteration's report.
+    pub history: Vec<IterationReport>,
+    /// Both convergence criteria were met before the iteration cap.
+    pub converged: bool,
+    pub options: FitOptions,
+}
+
+impl Fit {
+    /// Number of JMLE iterations run.
+    pub fn iterations(&self) -> usize {
+        self.history.len()
+    }
+
+    /// The element measures of facet `f`.
+    pub fn measures(&self, facet: usize) -> Vec<f64> {
+        self.facets[facet]
+            .elements
+            .iter()
+            .map(|e| e.measure)
+            .collect()
+    }
+
+    /// Expectation, variance and standardized residual of every response of `data` (the data the
+    /// model was fitted to). Responses that do not match the fit (element or category unknown to
+    /// it) are skipped.
+    pub fn residuals(&self, data: &RatingData) -> Vec<ObservationResidual> {
+        let mut out = Vec::with_capacity(data.len());
+        let mut scratch = vec![
+            0.0;
+            1 + self
+                .scales
+                .iter()
+                .map(|s| s.categories.len())
+                .max()
+                .unwrap_or(1)
+        ];
+        'obs: for n in 0..data.len() {
+            let mut eta = 0.0;
+            let mut used = true;
+            for (f, facet) in self.facets.iter().enumerate() {
+                let Some(col) = data.elements.get(f) else {
+                    continue 'obs;
+                };
+                let Some(el) = facet.elements.get(col[n] as usize) else {
+                    continue 'obs;
+                };
+                let sign = if facet.positive { 1.0 } else { -1.0 };
+                eta += sign * el.measure;
+                used &= el.status.is_active();
+            }
+            let s = match self.scale_facet {
+                Some(f) => data.elements[f][n] as usize,
+                None => 0,
+            };
+            let Some(scale) = self.scales.get(s) else {
+                continue;
+            };
+            let Some(k) = scale
+                .categories
+                .iter()
+                .position(|c| c.score == data.scores[n])
+            else {
+                continue;
+            };
+            let thresholds = scale.thresholds();
+            let probabilities = &mut scratch[..thresholds.len() + 1];
+            let mom = score_moments(eta, &thresholds, probabilities);
+            let log_probability = probabilities[k].max(f64::MIN_POSITIVE).ln();
+            let base = scale.categories[0].score as f64;
+            let residual = k as f64 - mom.expected;
+            out.push(ObservationResidual {
+                observation: n,
+                score: base + k as f64,
+                expected: base + mom.expected,
+                variance: mom.variance,
+                residual,
+                standardized: residual / mom.variance.sqrt(),
+                log_probability,
+                used_in_estimation: used,
+            });
+        }
+        out
+    }
+
+    /// Responses whose |standardized residual| reaches the `unexpected_z` option (Facets
+    /// Table 4), most unexpected first.
+    pub fn unexpected(&self, data: &RatingData) -> Vec<ObservationResidual> {
+        let mut list: Vec<_> = self
+            .residuals(data)
+            .into_iter()
+            .filter(|r| r.standardized.abs() >= self.options.unexpected_z)
+            .collect();
+        list.sort_by(|a, b| b.standardized.abs().total_cmp(&a.standardized.abs()));
+        list
+    }
+}

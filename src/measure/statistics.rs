@@ -1,0 +1,201 @@
+//! Fit and reliability formulas (Wright & Masters 1982, ch. 5; Facets manual, "Table 7" and
+//! "Table 7 summary statistics"; Winsteps manual, "Misfit diagnosis" and "Reliability").
+//!
+//! Small pure functions; the engine's accumulation lives in [`super::table`].
+
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ChiSquared, ContinuousCDF};
+
+/// Outfit (unweighted) mean-square: `Σ z_n² / N` with `z_n = (x_n - E_n)/√W_n`
+/// (Wright & Masters 1982, eq. 5.4.3).
+pub fn outfit_mean_square(sum_z2: f64, count: f64) -> f64 {
+    sum_z2 / count
+}
+
+/// Infit (information-weighted) mean-square: `Σ (x_n - E_n)² / Σ W_n`
+/// (Wright & Masters 1982, eq. 5.4.5).
+pub fn infit_mean_square(sum_squared_residuals: f64, sum_variance: f64) -> f64 {
+    sum_squared_residuals / sum_variance
+}
+
+/// Model variance of the outfit mean-square: `q² = Σ (C_n / W_n²) / N² - 1/N`
+/// (Wright & Masters 1982, eq. 5.4.4; `C_n` the fourth central moment).
+pub fn outfit_variance(sum_c_over_w2: f64, count: f64) -> f64 {
+    sum_c_over_w2 / (count * count) - 1.0 / count
+}
+
+/// Model variance of the infit mean-square: `q² = Σ (C_n - W_n²) / (Σ W_n)²`
+/// (Wright & Masters 1982, eq. 5.4.6).
+pub fn infit_variance(sum_c: f64, sum_w2: f64, sum_w: f64) -> f64 {
+    (sum_c - sum_w2) / (sum_w * sum_w)
+}
+
+/// Largest model S.D. `q` of a mean-square used in [`zstd`]. Winsteps (and Facets) cap `q` at
+/// √2 ≈ 1.4142: without the cap, the few improbable responses of an off-target element inflate
+/// the outfit variance `Σ C/W² / N²` so much that a mean-square far below 1 gets a positive
+/// ZStd. The cap reproduces Winsteps' KCT outfit ZSTD (e.g. item 4: MnSq .3452 -> -.16).
+pub const MAX_MEAN_SQUARE_SD: f64 = std::f64::consts::SQRT_2;
+
+/// Standardized mean-square by the Wilson-Hilferty cube-root transformation:
+/// `t = (MnSq^{1/3} - 1)(3/q) + q/3` with `q` the model standard deviation of the mean-square,
+/// capped at [`MAX_MEAN_SQUARE_SD`] (Wright & Masters 1982, eq. 5.4.7 / 5.4.8; Facets and
+/// Winsteps ZStd).
+pub fn zstd(mean_square: f64, variance: f64) -> Option<f64> {
+    if !(variance > 0.0 && mean_square.is_finite()) {
+        return None;
+    }
+    let q = variance.sqrt().min(MAX_MEAN_SQUARE_SD);
+    Some((mean_square.cbrt() - 1.0) * (3.0 / q) + q / 3.0)
+}
+
+/// Pearson product-moment correlation from sums (`None` when a variance is zero).
+pub fn correlation(n: f64, sx: f64, sy: f64, sxx: f64, syy: f64, sxy: f64) -> Option<f64> {
+    let vx = n * sxx - sx * sx;
+    let vy = n * syy - sy * sy;
+    (vx > 0.0 && vy > 0.0).then(|| (n * sxy - sx * sy) / (vx * vy).sqrt())
+}
+
+/// Expected point-measure correlation (Winsteps PTME.E): the correlation of the measures `y`
+/// with the expected responses, whose variance includes the model variance `Σ W`:
+/// `Σ(E - Ē)(y - ȳ) / √(Σ(y - ȳ)² · (Σ(E - Ē)² + Σ W))`.
+pub fn expected_correlation(
+    n: f64,
+    se: f64,
+    sy: f64,
+    see: f64,
+    syy: f64,
+    sey: f64,
+    sw: f64,
+) -> Option<f64> {
+    let cov = sey - se * sy / n;
+    let vy = syy - sy * sy / n;
+    let ve = see - se * se / n + sw;
+    (vy > 0.0 && ve > 0.0).then(|| cov / (vy * ve).sqrt())
+}
+
+/// Separation statistics of a facet for one error variance (Wright & Masters 1982, ch. 5.6;
+/// Facets Table 7 summary).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Separation {
+    /// Root mean-square standard error `√(Σ SE² / L)`.
+    pub rmse: f64,
+    /// "Adj (True) S.D.": `√max(0, SD² - RMSE²)`.
+    pub adjusted_sd: f64,
+    /// `G = Adj S.D. / RMSE`.
+    pub separation: f64,
+    /// `(4G + 1) / 3` statistically distinct levels.
+    pub strata: f64,
+    /// `Adj S.D.² / SD²` ("Reliability (not inter-rater)" for raters).
+    pub reliability: f64,
+}
+
+impl Separation {
+    /// From the observed SD of the measures and their mean error variance.
+    pub fn new(sd: f64, mean_error_variance: f64) -> Self {
+        let rmse = mean_error_variance.max(0.0).sqrt();
+        let true_variance = (sd * sd - rmse * rmse).max(0.0);
+        let adjusted_sd = true_variance.sqrt();
+        let separation = if rmse > 0.0 { adjusted_sd / rmse } else { 0.0 };
+        Separation {
+            rmse,
+            adjusted_sd,
+            separation,
+            strata: (4.0 * separation + 1.0) / 3.0,
+            reliability: if sd > 0.0 {
+                true_variance / (sd * sd)
+            } else {
+                0.0
+            },
+        }
+    }
+}
+
+/// A chi-square test.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ChiSquare {
+    pub chi_square: f64,
+    pub df: f64,
+    /// Upper-tail probability.
+    pub p: f64,
+}
+
+impl ChiSquare {
+    pub fn new(chi_square: f64, df: f64) -> Option<Self> {
+        if df < 1.0 || !chi_square.is_finite() {
+            return None;
+        }
+        let p = ChiSquared::new(df)
+            .map(|d| 1.0 - d.cdf(chi_square.max(0.0)))
+            .ok()?;
+        Some(ChiSquare { chi_square, df, p })
+    }
+}
+
+/// Weighted homogeneity chi-square `Σ w D² - (Σ w D)² / Σ w`.
+fn weighted_dispersion(measures: &[f64], weights: &[f64]) -> f64 {
+    let sw: f64 = weights.iter().sum();
+    let swd: f64 = measures.iter().zip(weights).map(|(d, w)| w * d).sum();
+    let swdd: f64 = measures.iter().zip(weights).map(|(d, w)| w * d * d).sum();
+    swdd - swd * swd / sw
+}
+
+/// Fixed (all same) chi-square (Facets Table 7): `Σ w_j D_j² - (Σ w_j D_j)² / Σ w_j` with
+/// `w_j = 1/SE_j²`, `L - 1` degrees of freedom.
+pub fn fixed_chi_square(measures: &[f64], standard_errors: &[f64]) -> Option<ChiSquare> {
+    let weights: Vec<f64> = standard_errors.iter().map(|se| 1.0 / (se * se)).collect();
+    ChiSquare::new(
+        weighted_dispersion(measures, &weights),
+        measures.len() as f64 - 1.0,
+    )
+}
+
+/// Random (normal) chi-square (Facets Table 7): the same statistic with weights
+/// `1 / (S² + SE_j²)`, `S²` the true (adjusted) variance of the measures, `L - 2` degrees of
+/// freedom: are the elements a random sample from a normal distribution?
+pub fn random_chi_square(
+    measures: &[f64],
+    standard_errors: &[f64],
+    true_variance: f64,
+) -> Option<ChiSquare> {
+    let weights: Vec<f64> = standard_errors
+        .iter()
+        .map(|se| 1.0 / (true_variance + se * se))
+        .collect();
+    ChiSquare::new(
+        weighted_dispersion(measures, &weights),
+        measures.len() as f64 - 2.0,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zstd_is_zero_near_expected_mean_square() {
+        let q2: f64 = 0.04;
+        // MnSq = (1 - q²/9)^3 gives t = 0 exactly.
+        let msq = (1.0 - q2.sqrt() * q2.sqrt() / 9.0).powi(3);
+        assert!(zstd(msq, q2).unwrap().abs() < 1e-12);
+        assert!(zstd(1.5, q2).unwrap() > 2.0);
+        assert!(zstd(1.0, 0.0).is_none());
+    }
+
+    #[test]
+    fn separation_and_reliability_agree() {
+        let s = Separation::new(2.0, 1.0);
+        assert!((s.adjusted_sd - 3.0_f64.sqrt()).abs() < 1e-12);
+        assert!((s.reliability - 0.75).abs() < 1e-12);
+        assert!(
+            (s.reliability - s.separation.powi(2) / (1.0 + s.separation.powi(2))).abs() < 1e-12
+        );
+    }
+
+    #[test]
+    fn fixed_chi_square_of_equal_measures_is_zero() {
+        let c = fixed_chi_square(&[0.5, 0.5, 0.5], &[0.2, 0.3, 0.4]).unwrap();
+        assert!(c.chi_square.abs() < 1e-12);
+        assert_eq!(c.df, 2.0);
+        assert!((c.p - 1.0).abs() < 1e-9);
+    }
+}
