@@ -58,11 +58,18 @@ fn ingest_only(ratings: &std::path::Path, dir: &std::path::Path) -> anyhow::Resu
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(at) = args.iter().position(|a| a == "--ingest-only") {
-        let ratings = args.get(at + 1).ok_or_else(|| anyhow::anyhow!("--ingest-only FILE DIR"))?;
-        let dir = args.get(at + 2).ok_or_else(|| anyhow::anyhow!("--ingest-only FILE DIR"))?;
+        let ratings = args
+            .get(at + 1)
+            .ok_or_else(|| anyhow::anyhow!("--ingest-only FILE DIR"))?;
+        let dir = args
+            .get(at + 2)
+            .ok_or_else(|| anyhow::anyhow!("--ingest-only FILE DIR"))?;
         return ingest_only(std::path::Path::new(ratings), std::path::Path::new(dir));
     }
-    let comments: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(MHS_COMMENTS);
+    let comments: usize = args
+        .iter()
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(MHS_COMMENTS);
     let dir = tempfile::tempdir()?;
     let started = Instant::now();
     let simulation = simulate::simulate(&SimulationConfig {

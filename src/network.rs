@@ -143,7 +143,7 @@ pub fn pair_components(data: &RatingData, f: usize, g: usize) -> PairComponents 
             }
         }
     }
-    subsets.sort_by(|x, y| y.observations.cmp(&x.observations));
+    subsets.sort_by_key(|s| std::cmp::Reverse(s.observations));
     PairComponents {
         first_facet: data.facets[f].name.clone(),
         second_facet: data.facets[g].name.clone(),

@@ -368,11 +368,16 @@ fn ensure_sample_project(out: Output) -> Result<PathBuf, Failure> {
 fn parse_range(text: &str) -> Result<(usize, usize), Failure> {
     let bad = || Failure {
         code: exit::USAGE,
-        error: anyhow::anyhow!("--raters-per-comment takes N or MIN-MAX, e.g. 3 or 3-4; got `{text}`"),
+        error: anyhow::anyhow!(
+            "--raters-per-comment takes N or MIN-MAX, e.g. 3 or 3-4; got `{text}`"
+        ),
         json_printed: false,
     };
     match text.split_once('-') {
-        Some((lo, hi)) => Ok((lo.trim().parse().map_err(|_| bad())?, hi.trim().parse().map_err(|_| bad())?)),
+        Some((lo, hi)) => Ok((
+            lo.trim().parse().map_err(|_| bad())?,
+            hi.trim().parse().map_err(|_| bad())?,
+        )),
         None => {
             let n = text.trim().parse().map_err(|_| bad())?;
             Ok((n, n))
@@ -389,8 +394,12 @@ fn simulate(args: SimulateArgs, out: Output) -> Result<(), Failure> {
             Some(text) => parse_range(text)?,
             None => defaults.raters_per_comment,
         },
-        random_responder_share: args.random_responders.unwrap_or(defaults.random_responder_share),
-        straight_liner_share: args.straight_liners.unwrap_or(defaults.straight_liner_share),
+        random_responder_share: args
+            .random_responders
+            .unwrap_or(defaults.random_responder_share),
+        straight_liner_share: args
+            .straight_liners
+            .unwrap_or(defaults.straight_liner_share),
         seed: args.seed.unwrap_or(defaults.seed),
         ..defaults
     };
@@ -402,7 +411,10 @@ fn simulate(args: SimulateArgs, out: Output) -> Result<(), Failure> {
     let simulation = simulate::simulate(&config)?;
     let files = simulation.write(&args.out)?;
     if out.json {
-        println!("{}", serde_json::json!({ "config": config, "counts": simulation.counts(), "files": files.all() }));
+        println!(
+            "{}",
+            serde_json::json!({ "config": config, "counts": simulation.counts(), "files": files.all() })
+        );
     } else if !out.quiet {
         let c = simulation.counts();
         println!(

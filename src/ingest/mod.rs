@@ -232,7 +232,7 @@ pub fn stage(
 
     // Columns the description names must all exist.
     for (key, column) in config.required_columns() {
-        if !header.iter().any(|h| *h == column) {
+        if !header.contains(&column) {
             let hint = closest_column(&column, &header)
                 .map(|c| format!(" (did you mean `{c}`?)"))
                 .unwrap_or_default();

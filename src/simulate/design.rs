@@ -14,6 +14,7 @@
 //!   reference comments are linked to each other; a union-find pass checks this and, in the rare
 //!   case it is not, adds one reference rating per stray component.
 
+use crate::network::UnionFind;
 use rand::seq::SliceRandom;
 use rand::Rng;
 
@@ -143,44 +144,16 @@ fn separate_repeats(tokens: &mut [u32], group_sizes: &[usize]) {
     }
 }
 
-/// Minimal union-find over raters and comments.
-pub(crate) struct UnionFind {
-    parent: Vec<usize>,
-}
-
-impl UnionFind {
-    pub fn new(n: usize) -> Self {
-        UnionFind {
-            parent: (0..n).collect(),
-        }
-    }
-
-    pub fn find(&mut self, mut x: usize) -> usize {
-        while self.parent[x] != x {
-            self.parent[x] = self.parent[self.parent[x]];
-            x = self.parent[x];
-        }
-        x
-    }
-
-    pub fn union(&mut self, a: usize, b: usize) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra != rb {
-            self.parent[ra] = rb;
-        }
-    }
-}
-
 /// Makes the comment–rater graph connected. Nodes are comments `0..n_comments` then raters.
 /// Every rater rates at least one reference comment, so a stray component is joined to the main
 /// one (the component of rater 0) by giving one of its raters one more reference rating (a
 /// reference comment of rater 0), or, for a reference comment nobody rated, by giving it to
 /// rater 0.
 fn link_components(pairs: &mut Vec<Pair>, n_comments: usize, n_raters: usize, reference: &[u32]) {
-    let rater_node = |r: u32| n_comments + r as usize;
+    let rater_node = |r: u32| (n_comments + r as usize) as u32;
     let mut uf = UnionFind::new(n_comments + n_raters);
     for p in pairs.iter() {
-        uf.union(p.comment as usize, rater_node(p.rater));
+        uf.union(p.comment, rater_node(p.rater));
     }
     let Some(anchor) = pairs
         .iter()
@@ -197,17 +170,17 @@ fn link_components(pairs: &mut Vec<Pair>, n_comments: usize, n_raters: usize, re
                 comment: anchor,
                 rater: r,
             });
-            uf.union(rater_node(r), anchor as usize);
+            uf.union(rater_node(r), anchor);
         }
     }
     // Then comments nobody rated (possible only for reference comments in tiny designs).
     for &c in reference {
-        if uf.find(c as usize) != uf.find(rater_node(0)) {
+        if uf.find(c) != uf.find(rater_node(0)) {
             extra.push(Pair {
                 comment: c,
                 rater: 0,
             });
-            uf.union(c as usize, rater_node(0));
+            uf.union(c, rater_node(0));
         }
     }
     pairs.extend(extra);

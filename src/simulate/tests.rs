@@ -7,9 +7,9 @@ use std::sync::OnceLock;
 use polars::prelude::{CsvReadOptions, SerReader};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
-use super::design::UnionFind;
 use super::*;
 use crate::measure::model::score_moments;
+use crate::network::UnionFind;
 
 /// The default 2,000-comment simulation, drawn once and shared by the tests.
 fn shared() -> &'static Simulation {
@@ -362,10 +362,10 @@ fn design_has_the_configured_shape_and_is_connected() {
     let n_comments = sim.comments.len();
     let mut uf = UnionFind::new(n_comments + sim.raters.len());
     for r in &sim.ratings {
-        uf.union(r.comment as usize, n_comments + r.rater as usize);
+        uf.union(r.comment, (n_comments + r.rater as usize) as u32);
     }
     let root = uf.find(0);
-    assert!((0..n_comments + sim.raters.len()).all(|x| uf.find(x) == root));
+    assert!((0..(n_comments + sim.raters.len()) as u32).all(|x| uf.find(x) == root));
 }
 
 #[test]
@@ -386,11 +386,11 @@ fn tiny_designs_stay_valid_and_connected() {
         let mut uf = UnionFind::new(n + sim.raters.len());
         for r in &sim.ratings {
             assert!(seen.insert((r.comment, r.rater)), "seed {seed}: repeat");
-            uf.union(r.comment as usize, n + r.rater as usize);
+            uf.union(r.comment, (n + r.rater as usize) as u32);
         }
         let root = uf.find(0);
         assert!(
-            (0..n + sim.raters.len()).all(|x| uf.find(x) == root),
+            (0..(n + sim.raters.len()) as u32).all(|x| uf.find(x) == root),
             "seed {seed}: disconnected"
         );
         for c in sim.comments.iter().filter(|c| !c.is_reference) {

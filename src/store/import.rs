@@ -103,7 +103,12 @@ impl Project {
 
         let obs = &staged.observations;
         // Insert in (object, raters, item) order so the unique index grows at its end.
-        let rater_of = |n: usize| rater_maps.first().map(|m| m[obs.raters[0][n] as usize]).unwrap_or(-1);
+        let rater_of = |n: usize| {
+            rater_maps
+                .first()
+                .map(|m| m[obs.raters[0][n] as usize])
+                .unwrap_or(-1)
+        };
         let others_of = |n: usize| -> Vec<u8> {
             let mut bytes = Vec::with_capacity(4 * rater_maps.len().saturating_sub(1));
             for (f, map) in rater_maps.iter().enumerate().skip(1) {
@@ -112,14 +117,24 @@ impl Project {
             bytes
         };
         let mut order: Vec<usize> = (0..obs.len()).collect();
-        order.sort_by_cached_key(|&n| (object_map[obs.object[n] as usize], rater_of(n), others_of(n), item_map[obs.item[n] as usize]));
+        order.sort_by_cached_key(|&n| {
+            (
+                object_map[obs.object[n] as usize],
+                rater_of(n),
+                others_of(n),
+                item_map[obs.item[n] as usize],
+            )
+        });
         let table_was_empty: bool = tx
-            .query_row("SELECT NOT EXISTS (SELECT 1 FROM observations)", [], |r| r.get(0))
+            .query_row("SELECT NOT EXISTS (SELECT 1 FROM observations)", [], |r| {
+                r.get(0)
+            })
             .map_err(sql)?;
         if table_was_empty {
             // A bulk load into an empty table cannot conflict (the staged file has no duplicate
             // cells): load without indexes and build them once, sorted, at the end.
-            tx.execute_batch("DROP INDEX observations_cell; DROP INDEX observations_rater;").map_err(sql)?;
+            tx.execute_batch("DROP INDEX observations_cell; DROP INDEX observations_rater;")
+                .map_err(sql)?;
         }
         let mut added = 0usize;
         let mut already_present = 0usize;
@@ -146,21 +161,37 @@ impl Project {
                 let others = others_of(n);
                 let item = item_map[obs.item[n] as usize];
                 let changed = insert
-                    .execute(params![dataset_id, obs.source_row[n], object, rater, others, item, obs.raw[n], obs.score[n]])
+                    .execute(params![
+                        dataset_id,
+                        obs.source_row[n],
+                        object,
+                        rater,
+                        others,
+                        item,
+                        obs.raw[n],
+                        obs.score[n]
+                    ])
                     .map_err(sql)?;
                 if changed == 1 {
                     added += 1;
                     continue;
                 }
                 let (raw, row, source): (i64, i64, String) = existing
-                    .query_row(params![object, rater, others, item], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .query_row(params![object, rater, others, item], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })
                     .map_err(sql)?;
                 if raw == obs.raw[n] {
                     already_present += 1;
                 } else if conflicts.len() < MAX_CONFLICTS_LISTED {
                     conflicts.push(format!(
                         "  row {}: item `{}` scored {} here but {} in {} (row {})",
-                        obs.source_row[n], staged.config.items[obs.item[n] as usize].name, obs.raw[n], raw, source, row
+                        obs.source_row[n],
+                        staged.config.items[obs.item[n] as usize].name,
+                        obs.raw[n],
+                        raw,
+                        source,
+                        row
                     ));
                 } else {
                     conflicts.push(String::new());
@@ -168,7 +199,8 @@ impl Project {
             }
         }
         if table_was_empty {
-            tx.execute_batch(super::schema::OBSERVATION_INDEXES).map_err(sql)?;
+            tx.execute_batch(super::schema::OBSERVATION_INDEXES)
+                .map_err(sql)?;
         }
         if !conflicts.is_empty() {
             let total = conflicts.len();

@@ -56,9 +56,12 @@ pub fn integrity(path: &Path) -> String {
 
 /// Asserts that `value` validates against the JSON Schema `schemas/<name>`.
 pub fn assert_matches_schema(name: &str, value: &serde_json::Value) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schemas")
+        .join(name);
     let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file")).expect("schema JSON");
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file"))
+            .expect("schema JSON");
     let validator = jsonschema::validator_for(&schema).expect("valid schema");
     let errors: Vec<String> = validator
         .iter_errors(value)
