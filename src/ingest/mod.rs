@@ -279,15 +279,8 @@ pub fn stage(
         )
     };
 
-    let mut wanted = role_columns.clone();
-    for c in object_attribute_columns
-        .iter()
-        .chain(&rater_attribute_columns)
-    {
-        if !wanted.contains(c) {
-            wanted.push(c.clone());
-        }
-    }
+    // Attribute columns are read later, in batches, to bound memory on wide files (MHS: 131).
+    let wanted = role_columns.clone();
     let df = reader::read_text_columns(path, format, &wanted, None)?;
     let rows = df.height();
     if rows == 0 {
@@ -310,36 +303,10 @@ pub fn stage(
     };
 
     // Undecodable text: find the rows and columns holding replacement characters.
+    let mut utf8_located = false;
     if let Some(bad) = fingerprint.invalid_utf8 {
-        let mut located = false;
-        for name in &wanted {
-            let column = text_column(&df, name, path)?;
-            for (r, cell) in column.iter().enumerate() {
-                if cell.is_some_and(|v| v.contains('\u{FFFD}')) {
-                    located = true;
-                    report.error(
-                        Some(row_numbers[r]),
-                        Some(name),
-                        None,
-                        format!(
-                            "text is not valid UTF-8 (first bad byte at line {}, byte offset {}); re-save the file as UTF-8",
-                            bad.line, bad.byte_offset
-                        ),
-                    );
-                }
-            }
-        }
-        if !located {
-            report.warning(
-                None,
-                None,
-                None,
-                format!(
-                    "the file is not valid UTF-8 at line {}, byte offset {}, in a column that is not imported",
-                    bad.line, bad.byte_offset
-                ),
-            );
-        }
+        utf8_located |=
+            report_replacement_chars(&df, &wanted, &row_numbers, bad, path, &mut report)?;
     }
 
     let object_col = text_column(&df, &config.object, path)?;
@@ -544,35 +511,55 @@ pub fn stage(
         }
     }
 
-    let object_attributes = collect_attributes(
-        &df,
+    let object_labels = objects.into_labels();
+    let rater_labels: Vec<Vec<String>> = raters.into_iter().map(Dictionary::into_labels).collect();
+    let n_objects = object_labels.len();
+    let n_raters = rater_labels.first().map_or(0, Vec::len);
+    drop(object_cells);
+    drop(rater_cells);
+    drop(df);
+    let mut reader = AttributeReader {
         path,
-        &object_attribute_columns,
-        &row_object,
-        objects.labels.len(),
-        "object",
-        &mut report,
-    )?;
+        format,
+        row_numbers: &row_numbers,
+        invalid_utf8: fingerprint.invalid_utf8,
+        utf8_located: &mut utf8_located,
+        report: &mut report,
+    };
+    let object_attributes =
+        reader.collect(&object_attribute_columns, &row_object, n_objects, "object")?;
+    let rater_attributes = match row_raters.first() {
+        Some(row_rater) => {
+            reader.collect(&rater_attribute_columns, row_rater, n_raters, "rater")?
+        }
+        None => Vec::new(),
+    };
     let mut rater_facets: Vec<StagedFacet> = Vec::new();
-    for (f, dict) in raters.into_iter().enumerate() {
-        let attributes = if f == 0 {
-            collect_attributes(
-                &df,
-                path,
-                &rater_attribute_columns,
-                &row_raters[0],
-                dict.labels.len(),
-                "rater",
-                &mut report,
-            )?
-        } else {
-            Vec::new()
-        };
+    let mut rater_attributes = Some(rater_attributes);
+    for (f, labels) in rater_labels.into_iter().enumerate() {
         rater_facets.push(StagedFacet {
             name: config.raters[f].clone(),
-            labels: dict.into_labels(),
-            attributes,
+            labels,
+            attributes: if f == 0 {
+                rater_attributes.take().unwrap_or_default()
+            } else {
+                Vec::new()
+            },
         });
+    }
+    if let (Some(bad), false) = (fingerprint.invalid_utf8, utf8_located) {
+        report.warning(
+            None,
+            None,
+            None,
+            format!(
+                "the file is not valid UTF-8 at line {}, byte offset {}, in a column that is not imported",
+                bad.line, bad.byte_offset
+            ),
+        );
+    }
+    if report.has_errors() {
+        return Err(IngestError::Invalid(Box::new(report)));
     }
 
     Ok(Staged {
@@ -582,7 +569,7 @@ pub fn stage(
         rows,
         objects: StagedFacet {
             name: config.object.clone(),
-            labels: objects.into_labels(),
+            labels: object_labels,
             attributes: object_attributes,
         },
         object_texts,
@@ -626,66 +613,144 @@ fn resolve_attributes(
     columns
 }
 
-/// Per element, the most frequent non-empty value of each attribute column (ties: first seen);
-/// warns once per column when elements disagree with themselves.
-fn collect_attributes(
+/// Attribute columns read per batch (bounds the memory of wide files).
+const ATTRIBUTE_BATCH: usize = 24;
+
+/// Reads attribute columns in batches and reduces them per element.
+struct AttributeReader<'a> {
+    path: &'a Path,
+    format: FileFormat,
+    row_numbers: &'a [u64],
+    invalid_utf8: Option<reader::InvalidUtf8>,
+    utf8_located: &'a mut bool,
+    report: &'a mut ValidationReport,
+}
+
+impl AttributeReader<'_> {
+    /// Per element, the most frequent non-empty value of each attribute column (ties: first
+    /// seen); warns once per column when elements disagree with themselves.
+    fn collect(
+        &mut self,
+        columns: &[String],
+        row_element: &[u32],
+        n_elements: usize,
+        what: &str,
+    ) -> Result<Vec<AttributeColumn>, IngestError> {
+        let mut out = Vec::with_capacity(columns.len());
+        for batch in columns.chunks(ATTRIBUTE_BATCH) {
+            let df = reader::read_text_columns(self.path, self.format, batch, None)?;
+            if let Some(bad) = self.invalid_utf8 {
+                *self.utf8_located |= report_replacement_chars(
+                    &df,
+                    batch,
+                    self.row_numbers,
+                    bad,
+                    self.path,
+                    self.report,
+                )?;
+            }
+            for name in batch {
+                out.push(majority_values(
+                    &df,
+                    self.path,
+                    name,
+                    row_element,
+                    n_elements,
+                    what,
+                    self.report,
+                )?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Reports every cell of `columns` holding U+FFFD (what lossy decoding put for invalid bytes);
+/// returns whether any was found.
+fn report_replacement_chars(
+    df: &DataFrame,
+    columns: &[String],
+    row_numbers: &[u64],
+    bad: reader::InvalidUtf8,
+    path: &Path,
+    report: &mut ValidationReport,
+) -> Result<bool, IngestError> {
+    let mut located = false;
+    for name in columns {
+        let column = text_column(df, name, path)?;
+        for (r, cell) in column.iter().enumerate() {
+            if cell.is_some_and(|v| v.contains('\u{FFFD}')) {
+                located = true;
+                report.error(
+                    Some(row_numbers[r]),
+                    Some(name),
+                    None,
+                    format!(
+                        "text is not valid UTF-8 (first bad byte at line {}, byte offset {}); re-save the file as UTF-8",
+                        bad.line, bad.byte_offset
+                    ),
+                );
+            }
+        }
+    }
+    Ok(located)
+}
+
+/// The most frequent non-empty value of attribute column `name` per element.
+fn majority_values(
     df: &DataFrame,
     path: &Path,
-    columns: &[String],
+    name: &str,
     row_element: &[u32],
     n_elements: usize,
     what: &str,
     report: &mut ValidationReport,
-) -> Result<Vec<AttributeColumn>, IngestError> {
-    let mut out = Vec::with_capacity(columns.len());
-    for name in columns {
-        let column = text_column(df, name, path)?;
-        // Per element: (value, count) pairs; values per element are few (true/false, a category).
-        let mut counts: Vec<Vec<(&str, u32)>> = vec![Vec::new(); n_elements];
-        for (r, cell) in column.iter().enumerate() {
-            let e = row_element[r];
-            let Some(value) = cell.map(str::trim).filter(|v| !v.is_empty()) else {
-                continue;
-            };
-            if e == u32::MAX {
-                continue;
-            }
-            let slot = &mut counts[e as usize];
-            match slot.iter_mut().find(|(v, _)| *v == value) {
-                Some((_, n)) => *n += 1,
-                None => slot.push((value, 1)),
-            }
+) -> Result<AttributeColumn, IngestError> {
+    let column = text_column(df, name, path)?;
+    // Per element: (value, count) pairs; values per element are few (true/false, a category).
+    let mut counts: Vec<Vec<(&str, u32)>> = vec![Vec::new(); n_elements];
+    for (r, cell) in column.iter().enumerate() {
+        let e = row_element[r];
+        let Some(value) = cell.map(str::trim).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        if e == u32::MAX {
+            continue;
         }
-        let mut varying = 0usize;
-        let values = counts
-            .iter()
-            .map(|slot| {
-                if slot.len() > 1 {
-                    varying += 1;
-                }
-                let mut best: Option<(&str, u32)> = None;
-                for &(v, n) in slot {
-                    if best.is_none_or(|(_, m)| n > m) {
-                        best = Some((v, n));
-                    }
-                }
-                best.map(|(v, _)| v.to_string())
-            })
-            .collect();
-        if varying > 0 {
-            report.warning(
-                None,
-                Some(name),
-                None,
-                format!("the attribute varies within {varying} {what}(s); each keeps its most frequent value"),
-            );
+        let slot = &mut counts[e as usize];
+        match slot.iter_mut().find(|(v, _)| *v == value) {
+            Some((_, n)) => *n += 1,
+            None => slot.push((value, 1)),
         }
-        out.push(AttributeColumn {
-            name: name.clone(),
-            values,
-        });
     }
-    Ok(out)
+    let mut varying = 0usize;
+    let values = counts
+        .iter()
+        .map(|slot| {
+            if slot.len() > 1 {
+                varying += 1;
+            }
+            let mut best: Option<(&str, u32)> = None;
+            for &(v, n) in slot {
+                if best.is_none_or(|(_, m)| n > m) {
+                    best = Some((v, n));
+                }
+            }
+            best.map(|(v, _)| v.to_string())
+        })
+        .collect();
+    if varying > 0 {
+        report.warning(
+            None,
+            Some(name),
+            None,
+            format!("the attribute varies within {varying} {what}(s); each keeps its most frequent value"),
+        );
+    }
+    Ok(AttributeColumn {
+        name: name.to_string(),
+        values,
+    })
 }
 
 /// Finds responses given twice (same object, raters and item). Different scores are errors;
