@@ -1,6 +1,7 @@
 //! Command-line parsing, dispatch and exit codes.
 
 mod render;
+mod tables;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -22,6 +23,11 @@ pub mod exit {
     /// The input does not fit the project (already imported, different facets, conflicting
     /// responses); nothing was written.
     pub const PROJECT_CONFLICT: u8 = 4;
+    /// The fit stopped at its iteration cap before meeting the convergence criteria (the run is
+    /// stored, marked not converged).
+    pub const NOT_CONVERGED: u8 = 5;
+    /// The rating network is disconnected and the fit was refused.
+    pub const DISCONNECTED: u8 = 6;
 }
 
 /// Where the bundled sample data and its project live, relative to the working directory.
@@ -68,6 +74,94 @@ enum Command {
     InitConfig(InitConfigArgs),
     /// Write an MHS-shaped simulated data set with known truth.
     Simulate(SimulateArgs),
+    /// Fit the many-facet Rasch model to the project's data and store the run.
+    Fit(FitArgs),
+    /// Print Facets-style tables of a stored run.
+    Report(ReportArgs),
+    /// List the stored runs.
+    Runs {
+        /// The project file.
+        #[arg(long, short)]
+        project: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+struct FitArgs {
+    /// The project file.
+    #[arg(long, short)]
+    project: PathBuf,
+    /// Estimation method.
+    #[arg(long, value_enum, default_value_t = MethodArg::Jmle)]
+    method: MethodArg,
+    /// Threshold structure: pcm (one scale per item, Facets `#`) or rsm (one shared scale).
+    #[arg(long, value_enum, default_value_t = ScaleArg::Pcm)]
+    scale: ScaleArg,
+    /// Anchor file (CSV: facet,element,category,value).
+    #[arg(long, conflicts_with = "anchor_run")]
+    anchor: Option<PathBuf>,
+    /// Anchor the non-object facets and thresholds at an earlier run's values.
+    #[arg(long)]
+    anchor_run: Option<i64>,
+    /// Convergence: largest marginal score residual (score points).
+    #[arg(long, default_value_t = scalewright::measure::Convergence::default().max_score_residual)]
+    max_residual: f64,
+    /// Convergence: largest change (logits).
+    #[arg(long, default_value_t = scalewright::measure::Convergence::default().max_change)]
+    max_change: f64,
+    /// Iteration cap.
+    #[arg(long, default_value_t = scalewright::measure::Convergence::default().max_iterations)]
+    max_iterations: usize,
+    /// Keep unobserved intermediate categories (Facets `Keep`) instead of renumbering them.
+    #[arg(long)]
+    keep_unobserved: bool,
+    /// Apply the (L-1)/L JMLE bias correction.
+    #[arg(long)]
+    bias_correction: bool,
+    /// Fit even if the rating network is disconnected (subsets are stored with the run).
+    #[arg(long)]
+    allow_disconnected: bool,
+    /// A note stored with the run.
+    #[arg(long, default_value = "")]
+    note: String,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum MethodArg {
+    Jmle,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum ScaleArg {
+    Pcm,
+    Rsm,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum FormatArg {
+    Text,
+    Json,
+    Csv,
+}
+
+#[derive(Args, Debug)]
+struct ReportArgs {
+    /// The project file.
+    #[arg(long, short)]
+    project: PathBuf,
+    /// The run (default: the newest).
+    #[arg(long)]
+    run: Option<i64>,
+    /// Facets table number: 3 (iterations), 5 (global), 7 (measurement reports), 8 (category
+    /// statistics). Default: 3, 5, 7 and 8.
+    #[arg(long)]
+    table: Option<u8>,
+    /// Only this facet's Table 7 (by name).
+    #[arg(long)]
+    facet: Option<String>,
+    /// Output format (csv: Table 7 of one facet, or Table 8).
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
 }
 
 #[derive(Args, Debug)]
@@ -158,6 +252,18 @@ fn exit_code_for(error: &anyhow::Error) -> u8 {
                 IngestError::Io { .. } => exit::FAILURE,
             };
         }
+        if let Some(e) = cause.downcast_ref::<scalewright::pipeline::PipelineError>() {
+            use scalewright::pipeline::PipelineError;
+            return match e {
+                PipelineError::Disconnected(_) => exit::DISCONNECTED,
+                PipelineError::AnchorFile { .. } | PipelineError::NoData => exit::BAD_INPUT,
+                PipelineError::Measure(scalewright::measure::MeasureError::InvalidOption {
+                    ..
+                }) => exit::BAD_INPUT,
+                PipelineError::Measure(_) => exit::FAILURE,
+                PipelineError::Store(_) => continue,
+            };
+        }
         if cause.downcast_ref::<ConfigError>().is_some() {
             return exit::BAD_INPUT;
         }
@@ -229,6 +335,9 @@ fn dispatch(command: Option<Command>, out: Output) -> Result<(), Failure> {
         Command::Info { project } => info(&project, out),
         Command::InitConfig(args) => init_config(args, out),
         Command::Simulate(args) => simulate(args, out),
+        Command::Fit(args) => fit_cmd(args, out),
+        Command::Report(args) => report(args, out),
+        Command::Runs { project } => runs(&project, out),
     }
 }
 
@@ -427,6 +536,257 @@ fn simulate(args: SimulateArgs, out: Output) -> Result<(), Failure> {
             c.normal_raters,
             c.random_raters,
             c.straight_liners
+        );
+    }
+    Ok(())
+}
+
+/// A progress line on stderr while a fit runs (only when stderr is a terminal).
+fn fit_progress(out: Output) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if out.quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(bar)
+}
+
+fn fit_cmd(args: FitArgs, out: Output) -> Result<(), Failure> {
+    use scalewright::measure::{Convergence, FitOptions, Method, ScaleModel, UnobservedCategories};
+    use scalewright::pipeline::{self, FitRequest};
+    let mut project = Project::open(&args.project)?;
+    let mut options = FitOptions {
+        method: match args.method {
+            MethodArg::Jmle => Method::Jmle,
+        },
+        scale_model: match args.scale {
+            ScaleArg::Pcm => ScaleModel::PartialCredit { facet: None },
+            ScaleArg::Rsm => ScaleModel::RatingScale,
+        },
+        convergence: Convergence {
+            max_score_residual: args.max_residual,
+            max_change: args.max_change,
+            max_iterations: args.max_iterations,
+        },
+        unobserved_categories: if args.keep_unobserved {
+            UnobservedCategories::Keep
+        } else {
+            UnobservedCategories::Ordinal
+        },
+        bias_correction: args.bias_correction,
+        ..FitOptions::default()
+    };
+    if args.anchor.is_some() || args.anchor_run.is_some() {
+        let (data, _) = project.ratings_for_fit()?;
+        options.anchors = match (&args.anchor, args.anchor_run) {
+            (Some(file), _) => pipeline::read_anchor_file(file, &data)?,
+            (None, Some(run)) => pipeline::anchors_from_run(&project, run, &data)?,
+            (None, None) => Default::default(),
+        };
+    }
+    let request = FitRequest {
+        options,
+        allow_disconnected: args.allow_disconnected,
+        note: args.note,
+    };
+    let bar = fit_progress(out);
+    let mut observer = |r: &scalewright::measure::IterationReport| {
+        if let Some(bar) = &bar {
+            bar.set_message(format!(
+                "iteration {}: max score residual {:.3}, max change {:.4} logits",
+                r.iteration, r.max_score_residual, r.max_change
+            ));
+        }
+        std::ops::ControlFlow::Continue(())
+    };
+    let outcome = pipeline::fit_project(&mut project, &request, &mut observer);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let outcome = outcome?;
+    let fit = &outcome.fit;
+    if out.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "run_id": outcome.run_id,
+                "converged": fit.converged,
+                "iterations": fit.iterations(),
+                "observations": outcome.observations,
+                "masked_observations": outcome.masked_observations,
+                "connected": outcome.connectedness.connected,
+                "global": fit.global,
+                "facets": fit.facets.iter().map(|f| serde_json::json!({"name": f.name, "summary": f.summary})).collect::<Vec<_>>(),
+            })
+        );
+    } else if !out.quiet {
+        println!(
+            "run {}: {} after {} iterations on {} responses{}",
+            outcome.run_id,
+            if fit.converged {
+                "converged"
+            } else {
+                "NOT converged"
+            },
+            fit.iterations(),
+            outcome.observations,
+            if outcome.masked_observations > 0 {
+                format!(" ({} masked by exclusions)", outcome.masked_observations)
+            } else {
+                String::new()
+            }
+        );
+        for f in &fit.facets {
+            let s = &f.summary;
+            println!(
+                "  {:<16} mean {:>6.2}  S.D. {:>5.2}  separation {:>5.2}  reliability {:>4.2}  (model, populn)",
+                f.name, s.mean_measure, s.sd_population, s.model_population.separation, s.model_population.reliability
+            );
+        }
+        if !outcome.connectedness.connected {
+            println!("  warning: the rating network is disconnected; see `scalewright info` for the subsets");
+        }
+        println!(
+            "  tables: scalewright report --project {} --run {}",
+            args.project.display(),
+            outcome.run_id
+        );
+    }
+    if !fit.converged {
+        return Err(Failure {
+            code: exit::NOT_CONVERGED,
+            error: anyhow::anyhow!(
+                "run {} did not converge within {} iterations (stored as not converged); raise --max-iterations or loosen the criteria",
+                outcome.run_id,
+                fit.iterations()
+            ),
+            json_printed: out.json,
+        });
+    }
+    Ok(())
+}
+
+fn report(args: ReportArgs, out: Output) -> Result<(), Failure> {
+    let project = Project::open(&args.project)?;
+    let run = match args.run {
+        Some(run) => run,
+        None => project.latest_run()?.ok_or_else(|| Failure {
+            code: exit::BAD_INPUT,
+            error: anyhow::anyhow!(
+                "project {} has no runs yet (run `scalewright fit`)",
+                args.project.display()
+            ),
+            json_printed: false,
+        })?,
+    };
+    let fit = project.load_fit(run)?;
+    let facets: Vec<(usize, &scalewright::measure::FacetMeasures)> = fit
+        .facets
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| args.facet.as_deref().is_none_or(|name| f.name == name))
+        .collect();
+    if facets.is_empty() {
+        let names: Vec<&str> = fit.facets.iter().map(|f| f.name.as_str()).collect();
+        return Err(Failure {
+            code: exit::BAD_INPUT,
+            error: anyhow::anyhow!(
+                "no facet `{}` in run {run}; facets: {}",
+                args.facet.unwrap_or_default(),
+                names.join(", ")
+            ),
+            json_printed: false,
+        });
+    }
+    let usage = |message: &str| Failure {
+        code: exit::USAGE,
+        error: anyhow::anyhow!("{message}"),
+        json_printed: false,
+    };
+    match (args.format, args.table) {
+        (_, Some(t)) if ![3, 5, 7, 8].contains(&t) => {
+            return Err(usage("--table takes 3, 5, 7 or 8"))
+        }
+        (FormatArg::Json, table) => {
+            let value = match table {
+                Some(3) => serde_json::to_value(&fit.history),
+                Some(5) => serde_json::to_value(&fit.global),
+                Some(7) => serde_json::to_value(facets.iter().map(|(_, f)| f).collect::<Vec<_>>()),
+                Some(8) => serde_json::to_value(&fit.scales),
+                _ => serde_json::to_value(&fit),
+            }
+            .context("serialising the report")?;
+            println!("{value}");
+        }
+        (FormatArg::Csv, Some(8)) => print!("{}", render::table8_csv(&fit).context("writing CSV")?),
+        (FormatArg::Csv, Some(7) | None) => {
+            if facets.len() != 1 {
+                return Err(usage(
+                    "CSV holds one table: name a facet with --facet (or use --table 8)",
+                ));
+            }
+            print!(
+                "{}",
+                render::table7_csv(facets[0].1).context("writing CSV")?
+            );
+        }
+        (FormatArg::Csv, _) => {
+            return Err(usage(
+                "CSV output is for --table 7 (with --facet) or --table 8",
+            ))
+        }
+        (FormatArg::Text, table) => {
+            println!("Run {run}");
+            if table.is_none() || table == Some(3) {
+                println!("{}", tables::table3(&fit));
+            }
+            if table.is_none() || table == Some(5) {
+                println!("{}", tables::table5(&fit));
+            }
+            if table.is_none() || table == Some(7) {
+                for (i, f) in &facets {
+                    println!("{}", tables::table7(*i, f));
+                }
+            }
+            if table.is_none() || table == Some(8) {
+                for scale in &fit.scales {
+                    println!("{}", tables::table8(scale));
+                }
+            }
+        }
+    }
+    let _ = out;
+    Ok(())
+}
+
+fn runs(project: &Path, out: Output) -> Result<(), Failure> {
+    let project = Project::open(project)?;
+    let runs = project.runs()?;
+    if out.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&runs).context("serialising runs")?
+        );
+        return Ok(());
+    }
+    println!(
+        "  {:>4}  {:<6} {:<14} {:>5}  {:<30}  note",
+        "run", "method", "status", "iter", "finished"
+    );
+    for r in runs {
+        println!(
+            "  {:>4}  {:<6} {:<14} {:>5}  {:<30}  {}",
+            r.id,
+            r.method,
+            r.status,
+            r.iterations,
+            r.finished_at.unwrap_or_default(),
+            r.note
         );
     }
     Ok(())

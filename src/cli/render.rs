@@ -149,3 +149,101 @@ pub fn project_summary(s: &ProjectSummary) -> String {
     }
     out
 }
+
+/// Table 7 of one facet as CSV (written by polars).
+pub fn table7_csv(
+    facet: &scalewright::measure::FacetMeasures,
+) -> polars::prelude::PolarsResult<String> {
+    use polars::prelude::*;
+    let e = &facet.elements;
+    let f64s = |get: &dyn Fn(&scalewright::measure::ElementStatistics) -> Option<f64>| -> Vec<Option<f64>> {
+        e.iter().map(get).collect()
+    };
+    let mut df = DataFrame::new_infer_height(vec![
+        Column::new(
+            "element".into(),
+            e.iter().map(|x| x.label.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "status".into(),
+            e.iter()
+                .map(|x| super::tables::status_name(&x.status).to_string())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "total_score".into(),
+            e.iter().map(|x| x.total_score).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "count".into(),
+            e.iter().map(|x| x.count as u64).collect::<Vec<_>>(),
+        ),
+        Column::new("observed_average".into(), f64s(&|x| x.observed_average)),
+        Column::new("fair_average".into(), f64s(&|x| x.fair_average)),
+        Column::new(
+            "measure".into(),
+            e.iter().map(|x| x.measure).collect::<Vec<_>>(),
+        ),
+        Column::new("model_se".into(), f64s(&|x| x.model_se)),
+        Column::new("real_se".into(), f64s(&|x| x.real_se)),
+        Column::new("infit".into(), f64s(&|x| x.infit)),
+        Column::new("infit_zstd".into(), f64s(&|x| x.infit_zstd)),
+        Column::new("outfit".into(), f64s(&|x| x.outfit)),
+        Column::new("outfit_zstd".into(), f64s(&|x| x.outfit_zstd)),
+        Column::new("ptmea".into(), f64s(&|x| x.point_measure)),
+        Column::new("ptexp".into(), f64s(&|x| x.point_measure_expected)),
+        Column::new("displacement".into(), f64s(&|x| x.displacement)),
+    ])?;
+    write_csv(&mut df)
+}
+
+/// Table 8 of every scale as CSV (written by polars).
+pub fn table8_csv(fit: &scalewright::measure::Fit) -> polars::prelude::PolarsResult<String> {
+    use polars::prelude::*;
+    let mut scale = Vec::new();
+    let mut score = Vec::new();
+    let mut count = Vec::new();
+    let mut percent = Vec::new();
+    let mut average = Vec::new();
+    let mut expected = Vec::new();
+    let mut outfit = Vec::new();
+    let mut threshold = Vec::new();
+    let mut threshold_se = Vec::new();
+    let mut disordered = Vec::new();
+    for s in &fit.scales {
+        for c in &s.categories {
+            scale.push(s.label.clone());
+            score.push(c.score);
+            count.push(c.count as u64);
+            percent.push(c.percent);
+            average.push(c.average_measure);
+            expected.push(c.expected_measure);
+            outfit.push(c.outfit);
+            threshold.push(c.threshold);
+            threshold_se.push(c.threshold_se);
+            disordered.push(c.disordered);
+        }
+    }
+    let mut df = DataFrame::new_infer_height(vec![
+        Column::new("scale".into(), scale),
+        Column::new("score".into(), score),
+        Column::new("count".into(), count),
+        Column::new("percent".into(), percent),
+        Column::new("average_measure".into(), average),
+        Column::new("expected_measure".into(), expected),
+        Column::new("outfit".into(), outfit),
+        Column::new("threshold".into(), threshold),
+        Column::new("threshold_se".into(), threshold_se),
+        Column::new("disordered".into(), disordered),
+    ])?;
+    write_csv(&mut df)
+}
+
+fn write_csv(df: &mut polars::prelude::DataFrame) -> polars::prelude::PolarsResult<String> {
+    use polars::prelude::*;
+    let mut buffer = Vec::new();
+    CsvWriter::new(&mut buffer)
+        .include_header(true)
+        .finish(df)?;
+    Ok(String::from_utf8_lossy(&buffer).into_owned())
+}

@@ -5,11 +5,15 @@
 //! Every write is one transaction: an error, or a process killed half-way, leaves the project as
 //! it was (SQLite's atomic commit). The schema is versioned; see [`schema`].
 
+mod decisions;
 mod import;
+mod runs;
 pub mod schema;
 mod summary;
 
+pub use decisions::Decision;
 pub use import::ImportSummary;
+pub use runs::{data_fingerprint, RunRecord};
 pub use summary::{CategoryCount, Distribution, FacetSummary, ItemSummary, ProjectSummary};
 
 use crate::data::{Facet, FacetRole, ItemScale, RatingData};
@@ -54,6 +58,14 @@ pub enum StoreError {
         path: PathBuf,
         source_path: PathBuf,
         conflicts: Vec<String>,
+    },
+    #[error("project {} has no run {run_id}", path.display())]
+    NoSuchRun { path: PathBuf, run_id: i64 },
+    #[error("project {} has no element `{label}` in facet `{facet}`", path.display())]
+    NoSuchElement {
+        path: PathBuf,
+        facet: String,
+        label: String,
     },
     #[error("project {}: stored JSON is unreadable: {message}", path.display())]
     Corrupt { path: PathBuf, message: String },

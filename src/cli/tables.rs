@@ -1,0 +1,228 @@
+//! Facets-style text tables of a stored fit (Table 3 iterations, Table 5 global statistics,
+//! Table 7 measurement reports, Table 8 category statistics). Presentation only: every number
+//! comes from the library's `Fit`.
+
+use scalewright::measure::statistics::Separation;
+use scalewright::measure::{ElementStatus, Extreme, FacetMeasures, Fit, ScaleStatistics};
+use std::fmt::Write as _;
+
+fn opt(v: Option<f64>, width: usize, decimals: usize) -> String {
+    match v {
+        Some(x) if x.is_finite() => format!("{x:>width$.decimals$}"),
+        _ => format!("{:>width$}", "-"),
+    }
+}
+
+/// Facets' status word for Table 7.
+pub fn status_word(status: &ElementStatus) -> &'static str {
+    match status {
+        ElementStatus::Measured => "",
+        ElementStatus::Extreme(Extreme::Minimum) => "Minimum",
+        ElementStatus::Extreme(Extreme::Maximum) => "Maximum",
+        ElementStatus::Anchored => "Anchored",
+        ElementStatus::Dropped => "Dropped",
+    }
+}
+
+/// The status as one lower-case word (CSV and JSON-friendly).
+pub fn status_name(status: &ElementStatus) -> &'static str {
+    match status {
+        ElementStatus::Measured => "measured",
+        ElementStatus::Extreme(Extreme::Minimum) => "minimum",
+        ElementStatus::Extreme(Extreme::Maximum) => "maximum",
+        ElementStatus::Anchored => "anchored",
+        ElementStatus::Dropped => "dropped",
+    }
+}
+
+pub fn table3(fit: &Fit) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Table 3. Iteration report ({})",
+        if fit.converged {
+            "converged"
+        } else {
+            "NOT CONVERGED"
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  Iter  Max score residual  Max logit change  Log-likelihood"
+    );
+    for r in &fit.history {
+        let _ = writeln!(
+            out,
+            "  {:>4}  {:>18.4}  {:>16.4}  {:>14.2}",
+            r.iteration, r.max_score_residual, r.max_change, r.log_likelihood
+        );
+    }
+    out
+}
+
+pub fn table5(fit: &Fit) -> String {
+    let g = &fit.global;
+    let mut out = String::new();
+    let _ = writeln!(out, "Table 5. Measurable data summary");
+    let _ = writeln!(
+        out,
+        "  Responses {} (used in estimation {})",
+        g.observations, g.estimation_observations
+    );
+    let _ = writeln!(
+        out,
+        "  Log-likelihood {:.2}   Pearson chi-square {:.2}   d.f. {:.0}",
+        g.log_likelihood, g.pearson_chi_square, g.degrees_of_freedom
+    );
+    let _ = writeln!(
+        out,
+        "  Variance: observed {:.4}, explained by measures {:.4}, residual {:.4}; explained {:.2}%",
+        g.observed_variance, g.explained_variance, g.residual_variance, g.explained_percent
+    );
+    let _ = writeln!(
+        out,
+        "  Unexpected responses (|StRes| >= {}): {}",
+        fit.options.unexpected_z, g.unexpected_responses
+    );
+    out
+}
+
+fn separation_line(label: &str, s: &Separation) -> String {
+    format!(
+        "  {label:<16} RMSE {:.2}  Adj (True) S.D. {:.2}  Separation {:.2}  Strata {:.2}  Reliability {:.2}",
+        s.rmse, s.adjusted_sd, s.separation, s.strata, s.reliability
+    )
+}
+
+/// Table 7 for one facet, arranged by measure (descending), as Facets prints it.
+pub fn table7(index: usize, facet: &FacetMeasures) -> String {
+    let mut out = String::new();
+    let orientation = if facet.positive {
+        "positive"
+    } else {
+        "negative"
+    };
+    let _ = writeln!(
+        out,
+        "Table 7.{} {} Measurement Report (arranged by measure; {orientation} orientation{})",
+        index + 1,
+        facet.name,
+        if facet.centred {
+            ", centred"
+        } else {
+            ", non-centred"
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  {:>8} {:>6} {:>7} {:>7} {:>8} {:>6} {:>6} | {:>5} {:>5} {:>6} {:>5} | {:>5} {:>5} {:>6} | {:<8} Element",
+        "Total", "Count", "Obsvd", "Fair(M)", "Measure", "Model", "Real", "Infit", "ZStd", "Outfit", "ZStd", "PtMea", "PtExp", "Displ", "Status"
+    );
+    let _ = writeln!(
+        out,
+        "  {:>8} {:>6} {:>7} {:>7} {:>8} {:>6} {:>6} | {:>5} {:>5} {:>6} {:>5} | {:>5} {:>5} {:>6} |",
+        "Score", "", "Average", "Average", "", "S.E.", "S.E.", "MnSq", "", "MnSq", "", "", "", ""
+    );
+    let mut order: Vec<usize> = (0..facet.elements.len()).collect();
+    order.sort_by(|&a, &b| {
+        facet.elements[b]
+            .measure
+            .total_cmp(&facet.elements[a].measure)
+    });
+    for e in order {
+        let el = &facet.elements[e];
+        let _ = writeln!(
+            out,
+            "  {:>8.1} {:>6} {} {} {:>8.2} {} {} | {} {} {} {} | {} {} {} | {:<8} {}",
+            el.total_score,
+            el.count,
+            opt(el.observed_average, 7, 2),
+            opt(el.fair_average, 7, 2),
+            el.measure,
+            opt(el.model_se, 6, 2),
+            opt(el.real_se, 6, 2),
+            opt(el.infit, 5, 2),
+            opt(el.infit_zstd, 5, 1),
+            opt(el.outfit, 6, 2),
+            opt(el.outfit_zstd, 5, 1),
+            opt(el.point_measure, 5, 2),
+            opt(el.point_measure_expected, 5, 2),
+            opt(el.displacement, 6, 2),
+            status_word(&el.status),
+            el.label
+        );
+    }
+    let s = &facet.summary;
+    let _ = writeln!(
+        out,
+        "  Mean (count {}) {:.2}   S.D. (populn) {:.2}   S.D. (sample) {:.2}",
+        s.count, s.mean_measure, s.sd_population, s.sd_sample
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        separation_line("Model, populn:", &s.model_population)
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        separation_line("Model, sample:", &s.model_sample)
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        separation_line("Real, populn:", &s.real_population)
+    );
+    if let Some(c) = &s.fixed {
+        let _ = writeln!(
+            out,
+            "  Fixed (all same) chi-square: {:.1}  d.f.: {:.0}  significance (probability): {:.4}",
+            c.chi_square, c.df, c.p
+        );
+    }
+    if let Some(c) = &s.random {
+        let _ = writeln!(
+            out,
+            "  Random (normal) chi-square: {:.1}  d.f.: {:.0}  significance (probability): {:.4}",
+            c.chi_square, c.df, c.p
+        );
+    }
+    out
+}
+
+/// Table 8 for one scale.
+pub fn table8(scale: &ScaleStatistics) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Table 8. Category statistics: {}{}{}",
+        scale.label,
+        if scale.anchored { " (anchored)" } else { "" },
+        if scale.is_disordered() {
+            "  ** disordered thresholds **"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  {:>5} {:>7} {:>6} {:>9} {:>9} {:>7} {:>10} {:>6}",
+        "Score", "Used", "%", "Avge Meas", "Exp. Meas", "Outfit", "Threshold", "S.E."
+    );
+    for c in &scale.categories {
+        let _ = writeln!(
+            out,
+            "  {:>5} {:>7} {:>5.0}% {} {} {} {} {}{}",
+            c.score,
+            c.count,
+            c.percent,
+            opt(c.average_measure, 9, 2),
+            opt(c.expected_measure, 9, 2),
+            opt(c.outfit, 7, 2),
+            opt(c.threshold, 10, 2),
+            opt(c.threshold_se, 6, 2),
+            if c.disordered { "  <- disordered" } else { "" }
+        );
+    }
+    out
+}

@@ -1,0 +1,106 @@
+//! Review decisions on elements (exclude / keep / undecided). The newest decision per element is
+//! in force; exclusion masks the element's observations from later fits and never deletes them.
+
+use super::{now_rfc3339, Project, StoreError};
+use crate::data::RatingData;
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+/// A reviewer's decision on an element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Exclude,
+    Keep,
+    Undecided,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Exclude => "exclude",
+            Decision::Keep => "keep",
+            Decision::Undecided => "undecided",
+        }
+    }
+}
+
+impl Project {
+    /// Elements whose decision in force is `exclude`, as (facet position, element idx).
+    pub fn excluded_elements(&self) -> Result<Vec<(usize, u32)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT f.position, d.element_idx FROM decisions d JOIN facets f ON f.id = d.facet_id
+                 WHERE d.decision = 'exclude'
+                   AND d.id = (SELECT max(id) FROM decisions x
+                               WHERE x.facet_id = d.facet_id AND x.element_idx = d.element_idx)",
+            )
+            .map_err(self.sql_err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as u32))
+            })
+            .map_err(self.sql_err())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql_err())
+    }
+
+    /// The observations a fit uses: every observation except those of excluded elements.
+    /// Returns the data and how many observations were masked.
+    pub fn ratings_for_fit(&self) -> Result<(RatingData, usize), StoreError> {
+        let data = self.ratings()?;
+        let excluded = self.excluded_elements()?;
+        if excluded.is_empty() {
+            return Ok((data, 0));
+        }
+        let mut masked: Vec<Vec<bool>> = data.facets.iter().map(|f| vec![false; f.len()]).collect();
+        for (facet, idx) in excluded {
+            if let Some(slot) = masked.get_mut(facet).and_then(|m| m.get_mut(idx as usize)) {
+                *slot = true;
+            }
+        }
+        let kept = data.filter(|n| {
+            !data
+                .elements
+                .iter()
+                .zip(&masked)
+                .any(|(column, mask)| mask[column[n] as usize])
+        });
+        let dropped = data.len() - kept.len();
+        Ok((kept, dropped))
+    }
+
+    /// Records a decision on the element labelled `label` of facet `facet`; returns its id.
+    pub fn decide(
+        &mut self,
+        facet: &str,
+        label: &str,
+        decision: Decision,
+        reason: &str,
+        source: &str,
+        run_id: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let found: Option<(i64, i64)> = self
+            .conn
+            .query_row(
+                "SELECT e.facet_id, e.idx FROM elements e JOIN facets f ON f.id = e.facet_id
+                 WHERE f.name = ?1 AND e.label = ?2",
+                params![facet, label],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .ok();
+        let (facet_id, idx) = found.ok_or_else(|| StoreError::NoSuchElement {
+            path: self.path.clone(),
+            facet: facet.to_string(),
+            label: label.to_string(),
+        })?;
+        self.conn
+            .execute(
+                "INSERT INTO decisions (facet_id, element_idx, decision, reason, source, run_id, decided_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![facet_id, idx, decision.as_str(), reason, source, run_id, now_rfc3339()],
+            )
+            .map_err(self.sql_err())?;
+        Ok(self.conn.last_insert_rowid())
+    }
+}

@@ -1,0 +1,268 @@
+//! Estimation runs in the project: each fit is stored whole (options, convergence history, every
+//! statistic) in one transaction, so a killed fit leaves no half-written run.
+
+use super::{now_rfc3339, Project, StoreError};
+use crate::data::RatingData;
+use crate::measure::{ElementStatus, Fit, Method};
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// A stored run, without its tables.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRecord {
+    pub id: i64,
+    pub kind: String,
+    pub method: String,
+    /// `converged`, `not_converged`, `cancelled` or `failed`.
+    pub status: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub iterations: usize,
+    pub data_fingerprint: String,
+    pub note: String,
+}
+
+/// SHA-256 over the observations a run used (element indices and scores, in order): two runs
+/// with the same fingerprint saw the same data.
+pub fn data_fingerprint(data: &RatingData) -> String {
+    let mut hasher = Sha256::new();
+    for column in &data.elements {
+        for e in column {
+            hasher.update(e.to_le_bytes());
+        }
+    }
+    for s in &data.scores {
+        hasher.update(s.to_le_bytes());
+    }
+    crate::ingest::reader::hex(&hasher.finalize())
+}
+
+fn method_name(method: Method) -> String {
+    serde_json::to_value(method)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{method:?}").to_lowercase())
+}
+
+fn status_name(status: &ElementStatus) -> String {
+    serde_json::to_value(status)
+        .map(|v| match v {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        })
+        .unwrap_or_default()
+}
+
+impl Project {
+    /// Stores a finished fit with everything it computed. `extra_tables` are further named JSON
+    /// tables of the run (e.g. the connectedness report). Returns the run id.
+    pub fn save_fit(
+        &mut self,
+        fit: &Fit,
+        data: &RatingData,
+        started_at: &str,
+        note: &str,
+        extra_tables: &[(&str, serde_json::Value)],
+    ) -> Result<i64, StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let json = |value: &dyn erased::Json| value.to_json_string(&path);
+        let facet_ids: Vec<i64> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id FROM facets ORDER BY position")
+                .map_err(sql)?;
+            let ids = stmt
+                .query_map([], |r| r.get(0))
+                .map_err(sql)?
+                .collect::<Result<Vec<i64>, _>>()
+                .map_err(sql)?;
+            ids
+        };
+        if facet_ids.len() != fit.facets.len() {
+            return Err(StoreError::Corrupt {
+                path: path.clone(),
+                message: format!(
+                    "the fit has {} facets but the project {}",
+                    fit.facets.len(),
+                    facet_ids.len()
+                ),
+            });
+        }
+        let status = if fit.converged {
+            "converged"
+        } else {
+            "not_converged"
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        tx.execute(
+            "INSERT INTO runs (kind, method, status, started_at, finished_at, options, data_fingerprint,
+                               history, summary, note, scalewright_version)
+             VALUES ('fit', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                method_name(fit.options.method),
+                status,
+                started_at,
+                now_rfc3339(),
+                json(&fit.options)?,
+                data_fingerprint(data),
+                json(&fit.history)?,
+                json(&fit.global)?,
+                note,
+                crate::VERSION
+            ],
+        )
+        .map_err(sql)?;
+        let run_id = tx.last_insert_rowid();
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO estimates (run_id, facet_id, element_idx, status, measure, model_se, real_se,
+                        total_score, count, observed_average, fair_average, infit, infit_zstd, outfit,
+                        outfit_zstd, ptmea, ptexp, displacement)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                )
+                .map_err(sql)?;
+            for (facet, &facet_id) in fit.facets.iter().zip(&facet_ids) {
+                for (idx, e) in facet.elements.iter().enumerate() {
+                    insert
+                        .execute(params![
+                            run_id,
+                            facet_id,
+                            idx as i64,
+                            status_name(&e.status),
+                            e.measure,
+                            e.model_se,
+                            e.real_se,
+                            e.total_score,
+                            e.count as i64,
+                            e.observed_average,
+                            e.fair_average,
+                            e.infit,
+                            e.infit_zstd,
+                            e.outfit,
+                            e.outfit_zstd,
+                            e.point_measure,
+                            e.point_measure_expected,
+                            e.displacement
+                        ])
+                        .map_err(sql)?;
+                }
+            }
+            let mut table = tx
+                .prepare("INSERT INTO run_tables (run_id, name, content) VALUES (?1, ?2, ?3)")
+                .map_err(sql)?;
+            table
+                .execute(params![run_id, "fit", json(fit)?])
+                .map_err(sql)?;
+            for (name, value) in extra_tables {
+                table
+                    .execute(params![run_id, name, value.to_string()])
+                    .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)?;
+        Ok(run_id)
+    }
+
+    /// All runs, newest first.
+    pub fn runs(&self) -> Result<Vec<RunRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, kind, method, status, started_at, finished_at, history, data_fingerprint, note
+                 FROM runs ORDER BY id DESC",
+            )
+            .map_err(self.sql_err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                let history: String = r.get(6)?;
+                let iterations = serde_json::from_str::<Vec<serde_json::Value>>(&history)
+                    .map(|h| h.len())
+                    .unwrap_or(0);
+                Ok(RunRecord {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    method: r.get(2)?,
+                    status: r.get(3)?,
+                    started_at: r.get(4)?,
+                    finished_at: r.get(5)?,
+                    iterations,
+                    data_fingerprint: r.get(7)?,
+                    note: r.get(8)?,
+                })
+            })
+            .map_err(self.sql_err())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql_err())
+    }
+
+    /// The newest run's id, if any.
+    pub fn latest_run(&self) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .query_row("SELECT max(id) FROM runs", [], |r| r.get(0))
+            .optional()
+            .map(Option::flatten)
+            .map_err(self.sql_err())
+    }
+
+    /// A named JSON table of a run (`fit` holds the whole [`Fit`]).
+    pub fn run_table(
+        &self,
+        run_id: i64,
+        name: &str,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT content FROM run_tables WHERE run_id = ?1 AND name = ?2",
+                params![run_id, name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sql_err())?;
+        text.map(|t| {
+            serde_json::from_str(&t).map_err(|e| StoreError::Corrupt {
+                path: self.path.clone(),
+                message: format!("run {run_id} table {name}: {e}"),
+            })
+        })
+        .transpose()
+    }
+
+    /// The stored fit of run `run_id`.
+    pub fn load_fit(&self, run_id: i64) -> Result<Fit, StoreError> {
+        let value = self
+            .run_table(run_id, "fit")?
+            .ok_or_else(|| StoreError::NoSuchRun {
+                path: self.path.clone(),
+                run_id,
+            })?;
+        serde_json::from_value(value).map_err(|e| StoreError::Corrupt {
+            path: self.path.clone(),
+            message: format!("run {run_id}: {e}"),
+        })
+    }
+}
+
+/// Serialising stored JSON with the project's error type.
+mod erased {
+    use super::StoreError;
+    use std::path::Path;
+
+    pub trait Json {
+        fn to_json_string(&self, path: &Path) -> Result<String, StoreError>;
+    }
+
+    impl<T: serde::Serialize + ?Sized> Json for T {
+        fn to_json_string(&self, path: &Path) -> Result<String, StoreError> {
+            serde_json::to_string(self).map_err(|e| StoreError::Corrupt {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })
+        }
+    }
+}

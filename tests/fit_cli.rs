@@ -1,0 +1,387 @@
+//! `fit`, `report` and `runs` end to end on the bundled sample data (with its known truth), and
+//! the refusals: disconnected designs, non-convergence, bad anchor files.
+
+mod common;
+
+use common::{fixture, scalewright};
+use predicates::prelude::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-data/mhs-sim")
+        .join(name)
+}
+
+fn sample_project(dir: &Path) -> PathBuf {
+    let db = dir.join("sample.db");
+    scalewright()
+        .arg("ingest")
+        .arg(sample("ratings.csv"))
+        .args(["--preset", "mhs", "--quiet", "--project"])
+        .arg(&db)
+        .assert()
+        .success();
+    db
+}
+
+fn json_out(cmd: &mut assert_cmd::Command) -> serde_json::Value {
+    let out = cmd.assert().get_output().stdout.clone();
+    serde_json::from_slice(&out)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)))
+}
+
+/// Column `name` of a CSV text read with polars, as strings.
+fn csv_column(text: &str, name: &str) -> Vec<String> {
+    use polars::prelude::*;
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .into_reader_with_file_handle(std::io::Cursor::new(text.as_bytes().to_vec()))
+        .finish()
+        .unwrap();
+    df.column(name)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect()
+}
+
+fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    let syy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
+    sxy / (sxx * syy).sqrt()
+}
+
+fn report_csv(db: &Path, facet: &str, run: Option<i64>) -> String {
+    let mut cmd = scalewright();
+    cmd.args(["report", "--format", "csv", "--facet", facet, "--project"])
+        .arg(db);
+    if let Some(run) = run {
+        cmd.args(["--run", &run.to_string()]);
+    }
+    String::from_utf8(cmd.assert().success().get_output().stdout.clone()).unwrap()
+}
+
+/// label -> measure of one facet in a run.
+fn measures(db: &Path, facet: &str, run: Option<i64>) -> HashMap<String, (f64, String)> {
+    let text = report_csv(db, facet, run);
+    let labels = csv_column(&text, "element");
+    let values = csv_column(&text, "measure");
+    let status = csv_column(&text, "status");
+    labels
+        .into_iter()
+        .zip(values.iter().map(|v| v.parse::<f64>().unwrap()))
+        .zip(status)
+        .map(|((l, m), s)| (l, (m, s)))
+        .collect()
+}
+
+/// label -> column value of a truth file.
+fn truth(name: &str, key: &str, value: &str) -> HashMap<String, String> {
+    let text = std::fs::read_to_string(sample(name)).unwrap();
+    csv_column(&text, key)
+        .into_iter()
+        .zip(csv_column(&text, value))
+        .collect()
+}
+
+#[test]
+fn fit_recovers_the_simulated_truth_and_reports_facets_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_project(dir.path());
+    let json = json_out(scalewright().args(["fit", "--json", "--project"]).arg(&db));
+    assert_eq!(json["run_id"], 1);
+    assert_eq!(json["converged"], true);
+    assert_eq!(json["observations"], 77310);
+    assert_eq!(json["connected"], true);
+
+    // Comment measures against the true measures: r >= 0.95 (measured 0.96 on this design).
+    let estimated = measures(&db, "comment_id", None);
+    let true_measure = truth("truth_comments.csv", "comment_id", "measure");
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    for (label, (m, status)) in &estimated {
+        if status == "measured" {
+            x.push(*m);
+            y.push(true_measure[label].parse::<f64>().unwrap());
+        }
+    }
+    let r = pearson(&x, &y);
+    assert!(
+        x.len() > 1900 && r >= 0.95,
+        "r(comments) = {r:.3} over {}",
+        x.len()
+    );
+
+    // Normal raters' severities: r >= 0.95.
+    let estimated = measures(&db, "annotator_id", None);
+    let severity = truth("truth_raters.csv", "annotator_id", "severity");
+    let kind = truth("truth_raters.csv", "annotator_id", "kind");
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    for (label, (m, status)) in &estimated {
+        if status == "measured" && kind[label] == "normal" {
+            x.push(*m);
+            y.push(severity[label].parse::<f64>().unwrap());
+        }
+    }
+    let r = pearson(&x, &y);
+    assert!(r >= 0.95, "r(raters) = {r:.3} over {}", x.len());
+
+    // Item difficulties: ordered like the truth (r >= 0.99) but compressed by the planted random
+    // responders and straight-liners (slope about 0.75 on this sample).
+    let difficulty = truth("truth_items.csv", "item", "difficulty");
+    let items = |run: Option<i64>| {
+        let estimated = measures(&db, "item", run);
+        let mut pairs: Vec<(f64, f64)> = estimated
+            .iter()
+            .map(|(item, (m, _))| (*m, difficulty[item].parse::<f64>().unwrap()))
+            .collect();
+        pairs.sort_by(|a, b| a.1.total_cmp(&b.1));
+        pairs
+    };
+    let contaminated = items(None);
+    let (x, y): (Vec<f64>, Vec<f64>) = contaminated.iter().copied().unzip();
+    assert!(pearson(&x, &y) >= 0.99);
+    let worst = contaminated
+        .iter()
+        .map(|(m, t)| (m - t).abs())
+        .fold(0.0, f64::max);
+    assert!(
+        worst > 0.2,
+        "contamination should visibly compress the items ({worst:.3})"
+    );
+
+    // Excluding the planted random responders and straight-liners restores the item difficulties
+    // to within 0.12 logits.
+    {
+        use scalewright::store::{Decision, Project};
+        let mut project = Project::open(&db).unwrap();
+        for (label, k) in &kind {
+            if k != "normal" {
+                project
+                    .decide(
+                        "annotator_id",
+                        label,
+                        Decision::Exclude,
+                        "planted",
+                        "test",
+                        None,
+                    )
+                    .unwrap();
+            }
+        }
+    }
+    scalewright()
+        .args(["fit", "--quiet", "--project"])
+        .arg(&db)
+        .assert()
+        .success();
+    for (m, t) in items(Some(2)) {
+        assert!((m - t).abs() < 0.12, "{m:.3} vs truth {t:.3}");
+    }
+
+    scalewright()
+        .args(["report", "--project"])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Table 7.2 annotator_id Measurement Report",
+        ))
+        .stdout(predicate::str::contains(
+            "Table 8. Category statistics: hatespeech",
+        ))
+        .stdout(predicate::str::contains("Separation"));
+    let scales = json_out(
+        scalewright()
+            .args(["report", "--format", "json", "--table", "8", "--project"])
+            .arg(&db),
+    );
+    assert_eq!(scales.as_array().unwrap().len(), 10);
+    assert_eq!(scales[9]["categories"].as_array().unwrap().len(), 3);
+    let runs = json_out(scalewright().args(["runs", "--json", "--project"]).arg(&db));
+    assert_eq!(runs[0]["status"], "converged");
+    assert_eq!(runs[0]["method"], "jmle");
+}
+
+#[test]
+fn anchoring_at_an_earlier_run_reproduces_its_item_measures() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_project(dir.path());
+    scalewright()
+        .args(["fit", "--quiet", "--project"])
+        .arg(&db)
+        .assert()
+        .success();
+    scalewright()
+        .args(["fit", "--quiet", "--anchor-run", "1", "--project"])
+        .arg(&db)
+        .assert()
+        .success();
+    let first = measures(&db, "item", Some(1));
+    let second = measures(&db, "item", Some(2));
+    for (item, (m, status)) in &second {
+        assert_eq!(status, "anchored");
+        assert!((m - first[item].0).abs() < 1e-9, "{item}");
+    }
+    // Comments re-estimated on the anchored scale agree with the free run.
+    let a = measures(&db, "comment_id", Some(1));
+    let b = measures(&db, "comment_id", Some(2));
+    let worst = a
+        .iter()
+        .filter(|(_, (_, s))| s == "measured")
+        .map(|(l, (m, _))| (m - b[l].0).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 0.05, "largest comment shift {worst}");
+}
+
+#[test]
+fn anchor_files_are_applied_and_bad_ones_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_project(dir.path());
+    let anchors = dir.path().join("anchors.csv");
+    // Every item anchored (so the scale is fixed), one rater too, and the hatespeech thresholds.
+    let mut text = String::from("facet,element,category,value\nannotator_id,1,,0.5\nthreshold,hatespeech,1,-0.4\nthreshold,hatespeech,2,0.4\n");
+    for (item, d) in truth("truth_items.csv", "item", "difficulty") {
+        text.push_str(&format!("item,{item},,{d}\n"));
+    }
+    std::fs::write(&anchors, text).unwrap();
+    scalewright()
+        .args(["fit", "--quiet", "--anchor"])
+        .arg(&anchors)
+        .arg("--project")
+        .arg(&db)
+        .assert()
+        .success();
+    let raters = measures(&db, "annotator_id", None);
+    assert_eq!(raters["1"].1, "anchored");
+    assert!((raters["1"].0 - 0.5).abs() < 1e-9);
+    let scales = json_out(
+        scalewright()
+            .args(["report", "--format", "json", "--table", "8", "--project"])
+            .arg(&db),
+    );
+    let hate = &scales[9];
+    assert!((hate["categories"][1]["threshold"].as_f64().unwrap() + 0.4).abs() < 1e-9);
+
+    std::fs::write(
+        &anchors,
+        "facet,element,category,value\nannotator_id,1,,0.5\nannotator,7,,0.1\n",
+    )
+    .unwrap();
+    scalewright()
+        .args(["fit", "--anchor"])
+        .arg(&anchors)
+        .arg("--project")
+        .arg(&db)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "row 2, column `facet`: no facet `annotator`",
+        ));
+    std::fs::write(
+        &anchors,
+        "facet,element,category,value\nannotator_id,1,,high\n",
+    )
+    .unwrap();
+    scalewright()
+        .args(["fit", "--anchor"])
+        .arg(&anchors)
+        .arg("--project")
+        .arg(&db)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "row 1, column `value`: \"high\" is not a number",
+        ));
+}
+
+#[test]
+fn non_convergence_is_stored_and_exits_5() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_project(dir.path());
+    scalewright()
+        .args(["fit", "--max-iterations", "2", "--project"])
+        .arg(&db)
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains(
+            "did not converge within 2 iterations",
+        ));
+    let runs = json_out(scalewright().args(["runs", "--json", "--project"]).arg(&db));
+    assert_eq!(runs[0]["status"], "not_converged");
+    assert_eq!(runs[0]["iterations"], 2);
+}
+
+#[test]
+fn disconnected_designs_are_refused_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mhs99.db");
+    scalewright()
+        .arg("ingest")
+        .arg(fixture("mhs_sample_99rows.csv"))
+        .args(["--preset", "mhs", "--quiet", "--project"])
+        .arg(&db)
+        .assert()
+        .success();
+    scalewright()
+        .args(["fit", "--project"])
+        .arg(&db)
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains(
+            "comment_id x annotator_id split into 99 subsets",
+        ));
+    let runs = json_out(scalewright().args(["runs", "--json", "--project"]).arg(&db));
+    assert_eq!(
+        runs.as_array().unwrap().len(),
+        0,
+        "a refused fit stores nothing"
+    );
+    let out = scalewright()
+        .args(["fit", "--allow-disconnected", "--project"])
+        .arg(&db)
+        .assert()
+        .get_output()
+        .clone();
+    assert!(matches!(out.status.code(), Some(0) | Some(5)), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("disconnected"));
+}
+
+#[test]
+fn excluded_raters_are_masked_in_later_fits() {
+    use scalewright::store::{Decision, Project};
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_project(dir.path());
+    let mut project = Project::open(&db).unwrap();
+    project
+        .decide("annotator_id", "1", Decision::Exclude, "test", "test", None)
+        .unwrap();
+    let data = project.ratings().unwrap();
+    let rater = data.facets[1].labels.iter().position(|l| l == "1").unwrap() as u32;
+    let expected = data.elements[1].iter().filter(|&&e| e == rater).count();
+    drop(project);
+    let json = json_out(scalewright().args(["fit", "--json", "--project"]).arg(&db));
+    assert_eq!(json["masked_observations"], expected as u64);
+    assert_eq!(json["observations"], 77310 - expected as u64);
+    // Keeping the rater again restores the observations.
+    let mut project = Project::open(&db).unwrap();
+    project
+        .decide(
+            "annotator_id",
+            "1",
+            Decision::Keep,
+            "restored",
+            "test",
+            None,
+        )
+        .unwrap();
+    let (data, masked) = project.ratings_for_fit().unwrap();
+    assert_eq!((data.len(), masked), (77310, 0));
+}
