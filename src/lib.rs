@@ -20,6 +20,7 @@
 //! - [`network`]: connectedness of the rating network (disjoint subsets).
 //! - [`simulate`]: MHS-shaped data with known truth from the faceted partial-credit model.
 //! - [`measure`]: the many-facet Rasch engine.
+//! - [`quality`]: rater-quality flags (misfit bands, straight-lining, repeated vectors...).
 //! - [`pipeline`]: the steps over a project that front ends call (fit and store a run...).
 //!
 //! The library never prints or draws; long-running work reports progress through callbacks.
@@ -30,6 +31,7 @@ pub mod ingest;
 pub mod measure;
 pub mod network;
 pub mod pipeline;
+pub mod quality;
 pub mod simulate;
 pub mod store;
 

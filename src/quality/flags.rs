@@ -1,0 +1,460 @@
+//! Rater-quality flags: every flag states its rule and the numbers behind it.
+//!
+//! Default rules (all thresholds in [`FlagRules`], configurable per project):
+//! - **Misfit** by Linacre's mean-square bands (Linacre 2002, RMT 16:2 p.878; Winsteps manual
+//!   "Misfit diagnosis"): infit or outfit MnSq > 2.0 "distorting" (degrades measurement),
+//!   1.5-2.0 "unproductive", < 0.5 "muted" (overfit: too predictable; not degrading, may inflate
+//!   reliability). ZStd is reported beside each mean-square.
+//! - **Too few responses** to judge fit (Linacre 1994: fewer than 10 is sparse): fewer objects
+//!   rated than `min_objects`.
+//! - **Straight-lining**: the same position on the scale (lowest, middle or highest category,
+//!   relative to each item's range) in at least `straight_line_share` of the rater's responses.
+//! - **Repeated answer vector**: the same vector of answers over the items on at least
+//!   `repeated_vector_share` of the objects the rater rated.
+//! - **Severity outlier**: severity more than `severity_outlier_mads` robust standard deviations
+//!   (1.4826 x median absolute deviation) from the median severity of the facet.
+//!
+//! A flag's [`FlagLevel`] says what it recommends: `Exclude` (the default cleaning rule excludes
+//! the rater) or `Review` (shown to the reviewer; not excluded automatically).
+
+use crate::data::RatingData;
+use crate::measure::{ElementStatus, Extreme, Fit};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Mean-square above which responses distort the measurement system (Linacre 2002).
+pub const DISTORTING_MNSQ: f64 = 2.0;
+/// Mean-square above which responses are unproductive for measurement (Linacre 2002).
+pub const UNPRODUCTIVE_MNSQ: f64 = 1.5;
+/// Mean-square below which responses are muted / overfit (Linacre 2002).
+pub const MUTED_MNSQ: f64 = 0.5;
+/// Consistency factor turning a median absolute deviation into a normal-theory SD.
+pub const MAD_TO_SD: f64 = 1.4826;
+
+/// What a flag recommends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FlagLevel {
+    /// Worth a look; not excluded by the default cleaning rule.
+    Review,
+    /// The default cleaning rule excludes the rater.
+    Exclude,
+}
+
+/// The rules, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    Distorting,
+    Unproductive,
+    Muted,
+    TooFewResponses,
+    StraightLining,
+    RepeatedVector,
+    SeverityOutlier,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 7] = [
+        Rule::Distorting,
+        Rule::Unproductive,
+        Rule::Muted,
+        Rule::TooFewResponses,
+        Rule::StraightLining,
+        Rule::RepeatedVector,
+        Rule::SeverityOutlier,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Distorting => "distorting",
+            Rule::Unproductive => "unproductive",
+            Rule::Muted => "muted",
+            Rule::TooFewResponses => "too_few_responses",
+            Rule::StraightLining => "straight_lining",
+            Rule::RepeatedVector => "repeated_vector",
+            Rule::SeverityOutlier => "severity_outlier",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.name() == name)
+    }
+}
+
+/// Thresholds of the flag rules and the level each rule raises (validated, linfa style).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FlagRules {
+    pub distorting_mnsq: f64,
+    pub unproductive_mnsq: f64,
+    pub muted_mnsq: f64,
+    /// Fewer objects rated than this: too few to judge.
+    pub min_objects: usize,
+    pub straight_line_share: f64,
+    pub repeated_vector_share: f64,
+    /// Objects with a complete answer vector needed before the repeated-vector rule applies.
+    pub min_vectors: usize,
+    pub severity_outlier_mads: f64,
+    /// Rules whose flags recommend exclusion; the others recommend review.
+    pub exclude: Vec<Rule>,
+}
+
+impl Default for FlagRules {
+    fn default() -> Self {
+        FlagRules {
+            distorting_mnsq: DISTORTING_MNSQ,
+            unproductive_mnsq: UNPRODUCTIVE_MNSQ,
+            muted_mnsq: MUTED_MNSQ,
+            min_objects: 5,
+            straight_line_share: 0.95,
+            repeated_vector_share: 0.9,
+            min_vectors: 4,
+            severity_outlier_mads: 4.0,
+            exclude: vec![Rule::Distorting, Rule::StraightLining, Rule::RepeatedVector],
+        }
+    }
+}
+
+/// An invalid rule setting.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("flag rule setting `{field}`: {reason}")]
+pub struct FlagRulesError {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl FlagRules {
+    pub fn validate(&self) -> Result<(), FlagRulesError> {
+        let bad = |field, reason: &str| {
+            Err(FlagRulesError {
+                field,
+                reason: reason.to_string(),
+            })
+        };
+        if !(self.muted_mnsq > 0.0
+            && self.muted_mnsq < 1.0
+            && self.unproductive_mnsq > 1.0
+            && self.distorting_mnsq >= self.unproductive_mnsq)
+        {
+            return bad(
+                "distorting_mnsq/unproductive_mnsq/muted_mnsq",
+                "need 0 < muted < 1 < unproductive <= distorting",
+            );
+        }
+        for (field, share) in [
+            ("straight_line_share", self.straight_line_share),
+            ("repeated_vector_share", self.repeated_vector_share),
+        ] {
+            if !(share > 0.5 && share <= 1.0) {
+                return bad(field, "must lie in (0.5, 1]");
+            }
+        }
+        if self.min_vectors < 2 {
+            return bad("min_vectors", "must be at least 2");
+        }
+        if !(self.severity_outlier_mads.is_finite() && self.severity_outlier_mads > 0.0) {
+            return bad("severity_outlier_mads", "must be a positive number");
+        }
+        Ok(())
+    }
+
+    fn level(&self, rule: Rule) -> FlagLevel {
+        if self.exclude.contains(&rule) {
+            FlagLevel::Exclude
+        } else {
+            FlagLevel::Review
+        }
+    }
+}
+
+/// One flag on one element.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flag {
+    /// Facet index in the data.
+    pub facet: usize,
+    pub element: u32,
+    pub label: String,
+    pub rule: Rule,
+    pub level: FlagLevel,
+    /// The rule and the numbers, in words (`outfit MnSq 2.41 (ZStd 5.3) > 2.0`).
+    pub message: String,
+    /// The numbers behind the flag, by name.
+    pub evidence: HashMap<String, f64>,
+}
+
+/// Per element of a rater facet: how the responses use the scale (for straight-lining and
+/// repeated vectors).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResponsePattern {
+    pub responses: usize,
+    pub objects: usize,
+    /// Share of responses at the most used relative position.
+    pub modal_position_share: f64,
+    /// Which relative position that is (0 = lowest, 1 = highest).
+    pub modal_position: f64,
+    /// Objects rated on every item the rater used, and the share of them with the most frequent
+    /// answer vector.
+    pub complete_vectors: usize,
+    pub modal_vector_share: f64,
+}
+
+/// Relative position of a score on its item's range: (x - min) / (max - min), in 1/1000ths so
+/// that equal positions compare equal.
+fn relative_position(score: i32, min: i32, max: i32) -> u32 {
+    if max <= min {
+        return 0;
+    }
+    ((score - min) as f64 / (max - min) as f64 * 1000.0).round() as u32
+}
+
+/// Response patterns of every element of facet `facet`.
+pub fn response_patterns(data: &RatingData, facet: usize) -> Vec<ResponsePattern> {
+    let n_elements = data.facets[facet].len();
+    let n_items = data.items().len();
+    // Per element: counts per relative position, and per object the answer vector.
+    let mut positions: Vec<HashMap<u32, usize>> = vec![HashMap::new(); n_elements];
+    let mut vectors: Vec<HashMap<u32, Vec<i32>>> = vec![HashMap::new(); n_elements];
+    let mut responses = vec![0usize; n_elements];
+    for n in 0..data.len() {
+        let e = data.elements[facet][n] as usize;
+        let item = data.elements[data.item_facet][n] as usize;
+        let scale = &data.item_scales[item];
+        *positions[e]
+            .entry(relative_position(
+                data.scores[n],
+                scale.min_score,
+                scale.max_score,
+            ))
+            .or_default() += 1;
+        responses[e] += 1;
+        let object = data.elements[data.object_facet][n];
+        let vector = vectors[e]
+            .entry(object)
+            .or_insert_with(|| vec![i32::MIN; n_items]);
+        vector[item] = data.scores[n];
+    }
+    (0..n_elements)
+        .map(|e| {
+            let (modal_position, modal_count) = positions[e]
+                .iter()
+                .max_by_key(|(p, c)| (**c, std::cmp::Reverse(**p)))
+                .map(|(p, c)| (*p as f64 / 1000.0, *c))
+                .unwrap_or((0.0, 0));
+            let mut vector_counts: HashMap<&Vec<i32>, usize> = HashMap::new();
+            // Complete: the object has an answer on every item this rater answers anywhere.
+            let used_items: Vec<usize> = (0..n_items)
+                .filter(|&i| vectors[e].values().any(|v| v[i] != i32::MIN))
+                .collect();
+            let mut complete = 0;
+            for v in vectors[e].values() {
+                if used_items.iter().all(|&i| v[i] != i32::MIN) {
+                    complete += 1;
+                    *vector_counts.entry(v).or_default() += 1;
+                }
+            }
+            let modal_vector = vector_counts.values().copied().max().unwrap_or(0);
+            ResponsePattern {
+                responses: responses[e],
+                objects: vectors[e].len(),
+                modal_position_share: if responses[e] > 0 {
+                    modal_count as f64 / responses[e] as f64
+                } else {
+                    0.0
+                },
+                modal_position,
+                complete_vectors: complete,
+                modal_vector_share: if complete > 0 {
+                    modal_vector as f64 / complete as f64
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect()
+}
+
+/// The median and robust SD (1.4826 x MAD) of `values`.
+pub fn robust_location_scale(values: &[f64]) -> Option<(f64, f64)> {
+    if values.is_empty() {
+        return None;
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
+    };
+    let mut sorted = values.to_vec();
+    let center = median(&mut sorted);
+    let mut deviations: Vec<f64> = values.iter().map(|v| (v - center).abs()).collect();
+    let mad = median(&mut deviations);
+    Some((center, MAD_TO_SD * mad))
+}
+
+fn evidence(pairs: &[(&str, f64)]) -> HashMap<String, f64> {
+    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+/// Applies `rules` to every element of rater facet `facet` of a fit.
+pub fn flag_elements(data: &RatingData, fit: &Fit, facet: usize, rules: &FlagRules) -> Vec<Flag> {
+    let patterns = response_patterns(data, facet);
+    let measures = &fit.facets[facet];
+    let measured: Vec<f64> = measures
+        .elements
+        .iter()
+        .filter(|e| e.status == ElementStatus::Measured)
+        .map(|e| e.measure)
+        .collect();
+    let spread = robust_location_scale(&measured);
+    let mut flags = Vec::new();
+    for (e, stats) in measures.elements.iter().enumerate() {
+        let pattern = &patterns[e];
+        if pattern.responses == 0 {
+            continue;
+        }
+        let mut raise = |rule: Rule, message: String, numbers: &[(&str, f64)]| {
+            flags.push(Flag {
+                facet,
+                element: e as u32,
+                label: stats.label.clone(),
+                rule,
+                level: rules.level(rule),
+                message,
+                evidence: evidence(numbers),
+            });
+        };
+        // Misfit: the worse of infit and outfit decides the band.
+        if let (Some(infit), Some(outfit)) = (stats.infit, stats.outfit) {
+            let (worst_name, worst, zstd) = if (outfit - 1.0).abs() >= (infit - 1.0).abs() {
+                ("outfit", outfit, stats.outfit_zstd.unwrap_or(f64::NAN))
+            } else {
+                ("infit", infit, stats.infit_zstd.unwrap_or(f64::NAN))
+            };
+            let numbers = [
+                ("infit", infit),
+                ("infit_zstd", stats.infit_zstd.unwrap_or(f64::NAN)),
+                ("outfit", outfit),
+                ("outfit_zstd", stats.outfit_zstd.unwrap_or(f64::NAN)),
+            ];
+            let high = infit.max(outfit);
+            if high > rules.distorting_mnsq {
+                raise(
+                    Rule::Distorting,
+                    format!("{worst_name} MnSq {worst:.2} (ZStd {zstd:.1}) > {:.1}: distorts the measurement system", rules.distorting_mnsq),
+                    &numbers,
+                );
+            } else if high > rules.unproductive_mnsq {
+                raise(
+                    Rule::Unproductive,
+                    format!("{worst_name} MnSq {worst:.2} (ZStd {zstd:.1}) in {:.1}-{:.1}: unproductive for measurement", rules.unproductive_mnsq, rules.distorting_mnsq),
+                    &numbers,
+                );
+            } else if infit.min(outfit) < rules.muted_mnsq {
+                raise(
+                    Rule::Muted,
+                    format!("{worst_name} MnSq {worst:.2} (ZStd {zstd:.1}) < {:.1}: muted, too predictable (overfit)", rules.muted_mnsq),
+                    &numbers,
+                );
+            }
+        }
+        if pattern.objects < rules.min_objects {
+            raise(
+                Rule::TooFewResponses,
+                format!(
+                    "{} object(s) rated < {}: too few to judge",
+                    pattern.objects, rules.min_objects
+                ),
+                &[
+                    ("objects", pattern.objects as f64),
+                    ("responses", pattern.responses as f64),
+                ],
+            );
+        }
+        if pattern.modal_position_share >= rules.straight_line_share && pattern.objects >= 2 {
+            let position = match pattern.modal_position {
+                p if p <= 0.0 => "the lowest category".to_string(),
+                p if p >= 1.0 => "the highest category".to_string(),
+                p => format!("position {p:.2} of each item's range"),
+            };
+            raise(
+                Rule::StraightLining,
+                format!(
+                    "{:.0}% of {} responses at {position} (>= {:.0}%)",
+                    100.0 * pattern.modal_position_share,
+                    pattern.responses,
+                    100.0 * rules.straight_line_share
+                ),
+                &[
+                    ("share", pattern.modal_position_share),
+                    ("position", pattern.modal_position),
+                    ("responses", pattern.responses as f64),
+                ],
+            );
+        }
+        if pattern.complete_vectors >= rules.min_vectors
+            && pattern.modal_vector_share >= rules.repeated_vector_share
+        {
+            raise(
+                Rule::RepeatedVector,
+                format!(
+                    "the same answers to every item on {:.0}% of {} objects (>= {:.0}%)",
+                    100.0 * pattern.modal_vector_share,
+                    pattern.complete_vectors,
+                    100.0 * rules.repeated_vector_share
+                ),
+                &[
+                    ("share", pattern.modal_vector_share),
+                    ("objects", pattern.complete_vectors as f64),
+                ],
+            );
+        }
+        if let (Some((center, sd)), ElementStatus::Measured) = (spread, stats.status) {
+            if sd > 0.0 && (stats.measure - center).abs() > rules.severity_outlier_mads * sd {
+                raise(
+                    Rule::SeverityOutlier,
+                    format!(
+                        "severity {:.2} is {:.1} robust S.D. from the median {:.2} (> {:.1})",
+                        stats.measure,
+                        (stats.measure - center).abs() / sd,
+                        center,
+                        rules.severity_outlier_mads
+                    ),
+                    &[
+                        ("measure", stats.measure),
+                        ("median", center),
+                        ("robust_sd", sd),
+                    ],
+                );
+            }
+        }
+        if let ElementStatus::Extreme(side) = stats.status {
+            // Extreme raters have no fit statistics; their severity is off the scale.
+            let word = match side {
+                Extreme::Minimum => "minimum",
+                Extreme::Maximum => "maximum",
+            };
+            if !flags
+                .iter()
+                .any(|f| f.element == e as u32 && f.rule == Rule::SeverityOutlier)
+            {
+                flags.push(Flag {
+                    facet,
+                    element: e as u32,
+                    label: stats.label.clone(),
+                    rule: Rule::SeverityOutlier,
+                    level: rules.level(Rule::SeverityOutlier),
+                    message: format!(
+                        "extreme ({word}) score on every response: severity off the scale ({:.2})",
+                        stats.measure
+                    ),
+                    evidence: evidence(&[("measure", stats.measure)]),
+                });
+            }
+        }
+    }
+    flags
+}

@@ -1,0 +1,120 @@
+//! The default flag rules find the planted random responders and straight-liners of the sample
+//! data (precision and recall >= 0.95), and cleaning improves the comment measures.
+
+use scalewright::config::Preset;
+use scalewright::ingest::{self, IngestOptions};
+use scalewright::measure::{self, FitOptions, NoObserver};
+use scalewright::quality::{flag_elements, FlagLevel, FlagRules};
+use scalewright::store::Project;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+fn sample(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-data/mhs-sim")
+        .join(name)
+}
+
+#[test]
+fn default_rules_find_the_planted_poor_raters() {
+    let dir = tempfile::tempdir().unwrap();
+    let staged = ingest::stage(
+        &sample("ratings.csv"),
+        &Preset::Mhs.config(),
+        &IngestOptions::default(),
+    )
+    .unwrap();
+    let mut project = Project::create_or_open(&dir.path().join("p.db")).unwrap();
+    project.import(&staged).unwrap();
+    let data = project.ratings().unwrap();
+    let fit = measure::fit(&data, &FitOptions::default(), &mut NoObserver).unwrap();
+    let flags = flag_elements(&data, &fit, 1, &FlagRules::default());
+    let flagged: HashSet<String> = flags
+        .iter()
+        .filter(|f| f.level == FlagLevel::Exclude)
+        .map(|f| f.label.clone())
+        .collect();
+
+    let kinds = truth_column("truth_raters.csv", "annotator_id", "kind");
+    let poor: HashSet<String> = kinds
+        .iter()
+        .filter(|(_, k)| *k != "normal")
+        .map(|(l, _)| l.clone())
+        .collect();
+    let true_positive = flagged.intersection(&poor).count() as f64;
+    let precision = true_positive / flagged.len() as f64;
+    let recall = true_positive / poor.len() as f64;
+    let mut by_rule: HashMap<String, (usize, usize)> = HashMap::new();
+    for f in &flags {
+        let entry = by_rule.entry(f.rule.name().to_string()).or_default();
+        if poor.contains(&f.label) {
+            entry.0 += 1
+        } else {
+            entry.1 += 1
+        }
+    }
+    eprintln!("flagged {} of {} poor; precision {precision:.3} recall {recall:.3}; by rule (poor, normal): {by_rule:?}", flagged.len(), poor.len());
+    let missed: Vec<_> = poor
+        .difference(&flagged)
+        .map(|l| (l.clone(), kinds[l].clone()))
+        .collect();
+    eprintln!("missed: {missed:?}");
+    assert!(
+        precision >= 0.95 && recall >= 0.95,
+        "precision {precision:.3}, recall {recall:.3}"
+    );
+
+    // Cleaning: refit without the flagged raters; the comment measures correlate with the truth
+    // at least as well as before (measured on the sample: 0.970 before, 0.988 after).
+    let rater_facet = 1;
+    let excluded: HashSet<u32> = flags
+        .iter()
+        .filter(|f| f.level == FlagLevel::Exclude)
+        .map(|f| f.element)
+        .collect();
+    let cleaned_data = data.filter(|n| !excluded.contains(&data.elements[rater_facet][n]));
+    let cleaned = measure::fit(&cleaned_data, &FitOptions::default(), &mut NoObserver).unwrap();
+    let truth = truth_column("truth_comments.csv", "comment_id", "measure");
+    let r = |fit: &measure::Fit| {
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        for e in &fit.facets[0].elements {
+            if e.status == measure::ElementStatus::Measured {
+                x.push(e.measure);
+                y.push(truth[&e.label].parse::<f64>().unwrap());
+            }
+        }
+        pearson(&x, &y)
+    };
+    let (before, after) = (r(&fit), r(&cleaned));
+    eprintln!("r(comments, truth): before {before:.4}, after {after:.4}");
+    assert!(
+        after >= before,
+        "cleaning made the measures worse: {before:.4} -> {after:.4}"
+    );
+}
+
+fn truth_column(name: &str, key: &str, value: &str) -> HashMap<String, String> {
+    use polars::prelude::*;
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(sample(name)))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let keys = df.column(key).unwrap().str().unwrap().clone();
+    let values = df.column(value).unwrap().str().unwrap().clone();
+    keys.iter()
+        .zip(values.iter())
+        .map(|(k, v)| (k.unwrap().to_string(), v.unwrap_or("").to_string()))
+        .collect()
+}
+
+fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    let syy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
+    sxy / (sxx * syy).sqrt()
+}
