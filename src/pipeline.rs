@@ -29,6 +29,10 @@ pub enum PipelineError {
     NoData,
     #[error("the rating network is disconnected: {}; measures in different subsets are not comparable. Link the subsets (anchor elements, add linking ratings) or fit anyway with --allow-disconnected", describe_disconnection(.0))]
     Disconnected(Box<Connectedness>),
+    #[error("run {run_id} was fitted on other observations than those in force now (decisions changed since); fit again first")]
+    StaleRun { run_id: i64 },
+    #[error("the project has no rater facet to review")]
+    NoRaterFacet,
     #[error("anchor file {}: {message}", path.display())]
     AnchorFile { path: PathBuf, message: String },
 }
@@ -250,4 +254,139 @@ pub fn read_anchor_file(path: &Path, data: &RatingData) -> Result<Anchors, Pipel
         });
     }
     Ok(anchors)
+}
+
+/// The first rater facet of a project's data (what flags and decisions are about by default).
+pub fn rater_facet(data: &RatingData) -> Option<usize> {
+    data.rater_facets().next()
+}
+
+/// Flags the raters (first rater facet) of run `run_id` with the project's rules and stores the
+/// flags. The observations in force must be the ones the run used.
+pub fn flag_run(
+    project: &mut Project,
+    run_id: i64,
+) -> Result<Vec<crate::quality::Flag>, PipelineError> {
+    let rules = project.flag_rules()?;
+    let (data, _) = project.ratings_for_fit()?;
+    if crate::store::data_fingerprint(&data) != project.run_fingerprint(run_id)? {
+        return Err(PipelineError::StaleRun { run_id });
+    }
+    let fit = project.load_fit(run_id)?;
+    let facet = rater_facet(&data).ok_or(PipelineError::NoRaterFacet)?;
+    let flags = crate::quality::flag_elements(&data, &fit, facet, &rules);
+    project.save_flags(run_id, &flags)?;
+    Ok(flags)
+}
+
+/// One round of iterative cleaning.
+#[derive(Debug, Clone, Serialize)]
+pub struct CleaningRound {
+    pub round: usize,
+    pub run_id: i64,
+    /// Raters excluded after this round's flags.
+    pub excluded: Vec<String>,
+    /// Pearson r of the object measures with the previous round's (None in round 1).
+    pub measure_correlation: Option<f64>,
+    /// Largest |shift| of an object measure since the previous round.
+    pub largest_shift: Option<f64>,
+    pub object_separation: f64,
+    pub object_reliability: f64,
+    pub converged: bool,
+}
+
+/// Fit -> flag -> exclude the raters whose flags recommend exclusion -> refit, until a round
+/// flags no new rater or `max_rounds` fits have run. Every step is stored (runs, flags,
+/// decisions with source `rule:<name>`).
+pub fn clean(
+    project: &mut Project,
+    request: &FitRequest,
+    max_rounds: usize,
+    observer: &mut dyn FitObserver,
+) -> Result<Vec<CleaningRound>, PipelineError> {
+    let mut rounds: Vec<CleaningRound> = Vec::new();
+    let mut previous: Option<Vec<f64>> = None;
+    for round in 1..=max_rounds.max(1) {
+        let outcome = fit_project(project, request, observer)?;
+        let objects = &outcome.fit.facets[outcome
+            .fit
+            .facets
+            .iter()
+            .position(|f| f.role == FacetRole::Object)
+            .unwrap_or(0)];
+        let current: Vec<f64> = objects.elements.iter().map(|e| e.measure).collect();
+        let active: Vec<bool> = objects.elements.iter().map(|e| e.count > 0).collect();
+        let (measure_correlation, largest_shift) = match &previous {
+            None => (None, None),
+            Some(prev) => {
+                let pairs: Vec<(f64, f64)> = prev
+                    .iter()
+                    .zip(&current)
+                    .zip(&active)
+                    .filter(|(_, &a)| a)
+                    .map(|((p, c), _)| (*p, *c))
+                    .collect();
+                let shift = pairs.iter().map(|(p, c)| (p - c).abs()).fold(0.0, f64::max);
+                (crate::quality::pearson(&pairs), Some(shift))
+            }
+        };
+        let flags = flag_run(project, outcome.run_id)?;
+        let excluded_now: std::collections::HashSet<(usize, u32)> =
+            project.excluded_elements()?.into_iter().collect();
+        let mut by_rule: std::collections::BTreeMap<&'static str, Vec<String>> = Default::default();
+        for flag in &flags {
+            if flag.level == crate::quality::FlagLevel::Exclude
+                && !excluded_now.contains(&(flag.facet, flag.element))
+            {
+                let list = by_rule.entry(flag.rule.name()).or_default();
+                if !list.contains(&flag.label) {
+                    list.push(flag.label.clone());
+                }
+            }
+        }
+        let facet_name = facet_name_of(&outcome.fit, flags.first().map(|f| f.facet));
+        let mut excluded = Vec::new();
+        for (rule, labels) in &by_rule {
+            let fresh: Vec<String> = labels
+                .iter()
+                .filter(|l| !excluded.contains(*l))
+                .cloned()
+                .collect();
+            if fresh.is_empty() {
+                continue;
+            }
+            project.decide_many(
+                &facet_name,
+                &fresh,
+                crate::store::Decision::Exclude,
+                &format!("flagged by rule {rule} in run {}", outcome.run_id),
+                &format!("rule:{rule}"),
+                Some(outcome.run_id),
+            )?;
+            excluded.extend(fresh);
+        }
+        let summary = &objects.summary.model_population;
+        rounds.push(CleaningRound {
+            round,
+            run_id: outcome.run_id,
+            excluded: excluded.clone(),
+            measure_correlation,
+            largest_shift,
+            object_separation: summary.separation,
+            object_reliability: summary.reliability,
+            converged: outcome.fit.converged,
+        });
+        previous = Some(current);
+        if excluded.is_empty() {
+            break;
+        }
+    }
+    Ok(rounds)
+}
+
+fn facet_name_of(fit: &Fit, facet: Option<usize>) -> String {
+    facet
+        .and_then(|f| fit.facets.get(f))
+        .map(|f| f.name.clone())
+        .unwrap_or_default()
 }

@@ -78,6 +78,21 @@ enum Command {
     Fit(FitArgs),
     /// Print Facets-style tables of a stored run.
     Report(ReportArgs),
+    /// Flag raters of a run by the project's flag rules (Linacre's mean-square bands, too few
+    /// responses, straight-lining, repeated answer vectors, severity outliers).
+    Flag(FlagArgs),
+    /// Exclude raters from later fits (their observations are masked, never deleted).
+    Exclude(DecideArgs),
+    /// Keep raters (undo an exclusion; later fits use their observations again).
+    Keep(DecideArgs),
+    /// List the review decisions in force.
+    Decisions {
+        /// The project file.
+        #[arg(long, short)]
+        project: PathBuf,
+    },
+    /// Iterative cleaning: fit -> flag -> exclude -> refit until no new rater is flagged.
+    Clean(CleanArgs),
     /// List the stored runs.
     Runs {
         /// The project file.
@@ -124,6 +139,54 @@ struct FitArgs {
     /// A note stored with the run.
     #[arg(long, default_value = "")]
     note: String,
+}
+
+#[derive(Args, Debug)]
+struct FlagArgs {
+    /// The project file.
+    #[arg(long, short)]
+    project: PathBuf,
+    /// The run (default: the newest).
+    #[arg(long)]
+    run: Option<i64>,
+    /// Flag rules (TOML; keys as in docs/review.md), saved as the project's rules.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct DecideArgs {
+    /// The project file.
+    #[arg(long, short)]
+    project: PathBuf,
+    /// Every rater flagged by this rule on the run (exclude only).
+    #[arg(long, conflicts_with_all = ["raters", "ids"], required_unless_present_any = ["raters", "ids"])]
+    rule: Option<String>,
+    /// A file with one rater label per line.
+    #[arg(long, conflicts_with = "ids")]
+    raters: Option<PathBuf>,
+    /// Rater labels.
+    #[arg(long, num_args = 1..)]
+    ids: Vec<String>,
+    /// Why (stored with the decision).
+    #[arg(long)]
+    reason: String,
+    /// The run whose flags `--rule` uses (default: the newest).
+    #[arg(long)]
+    run: Option<i64>,
+}
+
+#[derive(Args, Debug)]
+struct CleanArgs {
+    /// The project file.
+    #[arg(long, short)]
+    project: PathBuf,
+    /// At most this many fits.
+    #[arg(long, default_value_t = 5)]
+    max_rounds: usize,
+    /// Threshold structure.
+    #[arg(long, value_enum, default_value_t = ScaleArg::Pcm)]
+    scale: ScaleArg,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -256,7 +319,10 @@ fn exit_code_for(error: &anyhow::Error) -> u8 {
             use scalewright::pipeline::PipelineError;
             return match e {
                 PipelineError::Disconnected(_) => exit::DISCONNECTED,
-                PipelineError::AnchorFile { .. } | PipelineError::NoData => exit::BAD_INPUT,
+                PipelineError::AnchorFile { .. }
+                | PipelineError::NoData
+                | PipelineError::StaleRun { .. }
+                | PipelineError::NoRaterFacet => exit::BAD_INPUT,
                 PipelineError::Measure(scalewright::measure::MeasureError::InvalidOption {
                     ..
                 }) => exit::BAD_INPUT,
@@ -338,6 +404,11 @@ fn dispatch(command: Option<Command>, out: Output) -> Result<(), Failure> {
         Command::Fit(args) => fit_cmd(args, out),
         Command::Report(args) => report(args, out),
         Command::Runs { project } => runs(&project, out),
+        Command::Flag(args) => flag_cmd(args, out),
+        Command::Exclude(args) => decide_cmd(args, scalewright::store::Decision::Exclude, out),
+        Command::Keep(args) => decide_cmd(args, scalewright::store::Decision::Keep, out),
+        Command::Decisions { project } => decisions_cmd(&project, out),
+        Command::Clean(args) => clean_cmd(args, out),
     }
 }
 
@@ -788,6 +859,231 @@ fn runs(project: &Path, out: Output) -> Result<(), Failure> {
             r.finished_at.unwrap_or_default(),
             r.note
         );
+    }
+    Ok(())
+}
+
+fn newest_run(project: &Project, run: Option<i64>, path: &Path) -> Result<i64, Failure> {
+    match run {
+        Some(run) => Ok(run),
+        None => project.latest_run()?.ok_or_else(|| Failure {
+            code: exit::BAD_INPUT,
+            error: anyhow::anyhow!(
+                "project {} has no runs yet (run `scalewright fit`)",
+                path.display()
+            ),
+            json_printed: false,
+        }),
+    }
+}
+
+fn flag_cmd(args: FlagArgs, out: Output) -> Result<(), Failure> {
+    use scalewright::quality::{FlagLevel, FlagRules};
+    let mut project = Project::open(&args.project)?;
+    if let Some(path) = &args.rules {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let rules: FlagRules = toml::from_str(&text).map_err(|e| Failure {
+            code: exit::BAD_INPUT,
+            error: anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim()),
+            json_printed: false,
+        })?;
+        rules.validate().map_err(|e| Failure {
+            code: exit::BAD_INPUT,
+            error: anyhow::anyhow!("{}: {e}", path.display()),
+            json_printed: false,
+        })?;
+        project.set_flag_rules(&rules)?;
+    }
+    let run = newest_run(&project, args.run, &args.project)?;
+    let flags = scalewright::pipeline::flag_run(&mut project, run)?;
+    if out.json {
+        println!(
+            "{}",
+            serde_json::json!({ "run_id": run, "rules": project.flag_rules()?, "flags": flags })
+        );
+        return Ok(());
+    }
+    if out.quiet {
+        return Ok(());
+    }
+    let raters: std::collections::BTreeSet<&str> = flags.iter().map(|f| f.label.as_str()).collect();
+    let to_exclude: std::collections::BTreeSet<&str> = flags
+        .iter()
+        .filter(|f| f.level == FlagLevel::Exclude)
+        .map(|f| f.label.as_str())
+        .collect();
+    println!(
+        "run {run}: {} flag(s) on {} rater(s); {} recommended for exclusion",
+        flags.len(),
+        raters.len(),
+        to_exclude.len()
+    );
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for f in &flags {
+        *counts.entry(f.rule.name()).or_default() += 1;
+    }
+    for (rule, n) in counts {
+        println!("  {rule:<18} {n}");
+    }
+    for f in &flags {
+        println!(
+            "  {:<8} {:<18} {:<10} {}",
+            match f.level {
+                FlagLevel::Exclude => "EXCLUDE",
+                FlagLevel::Review => "review",
+            },
+            f.rule.name(),
+            f.label,
+            f.message
+        );
+    }
+    Ok(())
+}
+
+fn decide_cmd(
+    args: DecideArgs,
+    decision: scalewright::store::Decision,
+    out: Output,
+) -> Result<(), Failure> {
+    let mut project = Project::open(&args.project)?;
+    let data = project.ratings()?;
+    let facet = scalewright::pipeline::rater_facet(&data)
+        .ok_or(scalewright::pipeline::PipelineError::NoRaterFacet)?;
+    let facet_name = data.facets[facet].name.clone();
+    let (labels, source, run) = match (&args.rule, &args.raters) {
+        (Some(rule), _) => {
+            let parsed = scalewright::quality::Rule::parse(rule).ok_or_else(|| Failure {
+                code: exit::USAGE,
+                error: anyhow::anyhow!(
+                    "unknown rule `{rule}`; rules: {}",
+                    scalewright::quality::Rule::ALL
+                        .iter()
+                        .map(|r| r.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                json_printed: false,
+            })?;
+            let run = newest_run(&project, args.run, &args.project)?;
+            let mut labels: Vec<String> = project
+                .flags(run)?
+                .into_iter()
+                .filter(|f| f.rule == parsed)
+                .map(|f| f.label)
+                .collect();
+            labels.dedup();
+            (labels, format!("rule:{rule}"), Some(run))
+        }
+        (None, Some(file)) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let labels = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string)
+                .collect();
+            (labels, "cli".to_string(), None)
+        }
+        (None, None) => (args.ids.clone(), "cli".to_string(), None),
+    };
+    let n = project.decide_many(&facet_name, &labels, decision, &args.reason, &source, run)?;
+    if out.json {
+        println!(
+            "{}",
+            serde_json::json!({ "decision": decision, "facet": facet_name, "raters": labels, "count": n })
+        );
+    } else if !out.quiet {
+        println!(
+            "{} {n} rater(s) of `{facet_name}`: {}",
+            decision.as_str(),
+            args.reason
+        );
+    }
+    Ok(())
+}
+
+fn decisions_cmd(project: &Path, out: Output) -> Result<(), Failure> {
+    let project = Project::open(project)?;
+    let decisions = project.decisions()?;
+    if out.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&decisions).context("serialising decisions")?
+        );
+        return Ok(());
+    }
+    for d in decisions {
+        println!(
+            "  {:<9} {:<14} {:<10} {:<30} {:<18} {}",
+            d.decision.as_str(),
+            d.facet,
+            d.label,
+            d.decided_at,
+            d.source,
+            d.reason
+        );
+    }
+    Ok(())
+}
+
+fn clean_cmd(args: CleanArgs, out: Output) -> Result<(), Failure> {
+    use scalewright::measure::{FitOptions, ScaleModel};
+    let mut project = Project::open(&args.project)?;
+    let request = scalewright::pipeline::FitRequest {
+        options: FitOptions {
+            scale_model: match args.scale {
+                ScaleArg::Pcm => ScaleModel::PartialCredit { facet: None },
+                ScaleArg::Rsm => ScaleModel::RatingScale,
+            },
+            ..FitOptions::default()
+        },
+        allow_disconnected: false,
+        note: "iterative cleaning".into(),
+    };
+    let bar = fit_progress(out);
+    let mut observer = |r: &scalewright::measure::IterationReport| {
+        if let Some(bar) = &bar {
+            bar.set_message(format!(
+                "iteration {}: max score residual {:.3}",
+                r.iteration, r.max_score_residual
+            ));
+        }
+        std::ops::ControlFlow::Continue(())
+    };
+    let rounds =
+        scalewright::pipeline::clean(&mut project, &request, args.max_rounds, &mut observer);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let rounds = rounds?;
+    if out.json {
+        println!("{}", serde_json::json!({ "rounds": rounds }));
+    } else if !out.quiet {
+        println!("  round  run  excluded  r(previous)  largest shift  separation  reliability");
+        for r in &rounds {
+            println!(
+                "  {:>5} {:>4} {:>9} {:>12} {:>14} {:>11.2} {:>12.3}",
+                r.round,
+                r.run_id,
+                r.excluded.len(),
+                r.measure_correlation
+                    .map(|v| format!("{v:.4}"))
+                    .unwrap_or_else(|| "-".into()),
+                r.largest_shift
+                    .map(|v| format!("{v:.3}"))
+                    .unwrap_or_else(|| "-".into()),
+                r.object_separation,
+                r.object_reliability
+            );
+        }
+        if rounds.last().is_some_and(|r| !r.excluded.is_empty()) {
+            println!(
+                "  stopped at --max-rounds {} with raters still being flagged",
+                args.max_rounds
+            );
+        }
     }
     Ok(())
 }

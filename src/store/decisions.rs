@@ -104,3 +104,103 @@ impl Project {
         Ok(self.conn.last_insert_rowid())
     }
 }
+
+/// A decision in force on one element, for listings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DecisionRecord {
+    pub facet: String,
+    pub label: String,
+    pub decision: Decision,
+    pub reason: String,
+    pub source: String,
+    pub decided_at: String,
+}
+
+impl Project {
+    /// The decision in force for every decided element.
+    pub fn decisions(&self) -> Result<Vec<DecisionRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT f.name, e.label, d.decision, d.reason, d.source, d.decided_at
+                 FROM decisions d JOIN facets f ON f.id = d.facet_id
+                 JOIN elements e ON e.facet_id = d.facet_id AND e.idx = d.element_idx
+                 WHERE d.id = (SELECT max(id) FROM decisions x WHERE x.facet_id = d.facet_id AND x.element_idx = d.element_idx)
+                 ORDER BY d.id",
+            )
+            .map_err(self.sql_err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                let decision: String = r.get(2)?;
+                Ok(DecisionRecord {
+                    facet: r.get(0)?,
+                    label: r.get(1)?,
+                    decision: match decision.as_str() {
+                        "exclude" => Decision::Exclude,
+                        "keep" => Decision::Keep,
+                        _ => Decision::Undecided,
+                    },
+                    reason: r.get(3)?,
+                    source: r.get(4)?,
+                    decided_at: r.get(5)?,
+                })
+            })
+            .map_err(self.sql_err())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql_err())
+    }
+
+    /// Records several decisions in one transaction (all or nothing); every label must exist.
+    pub fn decide_many(
+        &mut self,
+        facet: &str,
+        labels: &[String],
+        decision: Decision,
+        reason: &str,
+        source: &str,
+        run_id: Option<i64>,
+    ) -> Result<usize, StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        {
+            let mut find = tx
+                .prepare(
+                    "SELECT e.facet_id, e.idx FROM elements e JOIN facets f ON f.id = e.facet_id
+                     WHERE f.name = ?1 AND e.label = ?2",
+                )
+                .map_err(sql)?;
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO decisions (facet_id, element_idx, decision, reason, source, run_id, decided_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(sql)?;
+            let now = now_rfc3339();
+            for label in labels {
+                let (facet_id, idx): (i64, i64) = find
+                    .query_row(params![facet, label], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map_err(|_| StoreError::NoSuchElement {
+                        path: path.clone(),
+                        facet: facet.to_string(),
+                        label: label.clone(),
+                    })?;
+                insert
+                    .execute(params![
+                        facet_id,
+                        idx,
+                        decision.as_str(),
+                        reason,
+                        source,
+                        run_id,
+                        now
+                    ])
+                    .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)?;
+        Ok(labels.len())
+    }
+}

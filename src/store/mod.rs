@@ -11,7 +11,7 @@ mod runs;
 pub mod schema;
 mod summary;
 
-pub use decisions::Decision;
+pub use decisions::{Decision, DecisionRecord};
 pub use import::ImportSummary;
 pub use runs::{data_fingerprint, RunRecord};
 pub use summary::{CategoryCount, Distribution, FacetSummary, ItemSummary, ProjectSummary};

@@ -266,3 +266,120 @@ mod erased {
         }
     }
 }
+
+impl Project {
+    /// Stores the flags raised on run `run_id` (replacing earlier flags of that run), in one
+    /// transaction.
+    pub fn save_flags(
+        &mut self,
+        run_id: i64,
+        flags: &[crate::quality::Flag],
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        tx.execute("DELETE FROM flags WHERE run_id = ?1", [run_id])
+            .map_err(sql)?;
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO flags (run_id, facet_id, element_idx, rule, detail, created_at)
+                     VALUES (?1, (SELECT id FROM facets WHERE position = ?2), ?3, ?4, ?5, ?6)",
+                )
+                .map_err(sql)?;
+            let now = now_rfc3339();
+            for flag in flags {
+                let detail = serde_json::to_string(flag).map_err(|e| StoreError::Corrupt {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
+                insert
+                    .execute(params![
+                        run_id,
+                        flag.facet as i64,
+                        flag.element as i64,
+                        flag.rule.name(),
+                        detail,
+                        now
+                    ])
+                    .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// The flags stored for run `run_id`.
+    pub fn flags(&self, run_id: i64) -> Result<Vec<crate::quality::Flag>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT detail FROM flags WHERE run_id = ?1 ORDER BY id")
+            .map_err(self.sql_err())?;
+        let rows = stmt
+            .query_map([run_id], |r| r.get::<_, String>(0))
+            .map_err(self.sql_err())?;
+        let mut flags = Vec::new();
+        for row in rows {
+            let text = row.map_err(self.sql_err())?;
+            flags.push(
+                serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
+                    path: self.path.clone(),
+                    message: format!("flag of run {run_id}: {e}"),
+                })?,
+            );
+        }
+        Ok(flags)
+    }
+
+    /// The flag rules configured for this project (the defaults until set).
+    pub fn flag_rules(&self) -> Result<crate::quality::FlagRules, StoreError> {
+        let text: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'flag_rules'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(self.sql_err())?;
+        match text {
+            None => Ok(crate::quality::FlagRules::default()),
+            Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Corrupt {
+                path: self.path.clone(),
+                message: format!("flag rules: {e}"),
+            }),
+        }
+    }
+
+    /// Configures the project's flag rules (validated by the caller).
+    pub fn set_flag_rules(&mut self, rules: &crate::quality::FlagRules) -> Result<(), StoreError> {
+        let text = serde_json::to_string(rules).map_err(|e| StoreError::Corrupt {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })?;
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('flag_rules', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [text],
+            )
+            .map_err(self.sql_err())?;
+        Ok(())
+    }
+
+    /// The data fingerprint recorded with run `run_id`.
+    pub fn run_fingerprint(&self, run_id: i64) -> Result<String, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT data_fingerprint FROM runs WHERE id = ?1",
+                [run_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sql_err())?
+            .ok_or_else(|| StoreError::NoSuchRun {
+                path: self.path.clone(),
+                run_id,
+            })
+    }
+}
