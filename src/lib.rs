@@ -21,12 +21,14 @@
 //! - [`simulate`]: MHS-shaped data with known truth from the faceted partial-credit model.
 //! - [`measure`]: the many-facet Rasch engine.
 //! - [`quality`]: rater-quality flags (misfit bands, straight-lining, repeated vectors...).
+//! - [`export`]: the interval-scale targets as CSV, Parquet or JSON, with provenance.
 //! - [`pipeline`]: the steps over a project that front ends call (fit and store a run...).
 //!
 //! The library never prints or draws; long-running work reports progress through callbacks.
 
 pub mod config;
 pub mod data;
+pub mod export;
 pub mod ingest;
 pub mod measure;
 pub mod network;

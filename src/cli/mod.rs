@@ -93,6 +93,8 @@ enum Command {
     },
     /// Iterative cleaning: fit -> flag -> exclude -> refit until no new rater is flagged.
     Clean(CleanArgs),
+    /// Export the measures of a run (objects, raters, items, or joined onto the original rows).
+    Export(ExportArgs),
     /// List the stored runs.
     Runs {
         /// The project file.
@@ -174,6 +176,40 @@ struct DecideArgs {
     /// The run whose flags `--rule` uses (default: the newest).
     #[arg(long)]
     run: Option<i64>,
+}
+
+#[derive(Args, Debug)]
+struct ExportArgs {
+    /// The project file.
+    #[arg(long, short)]
+    project: PathBuf,
+    /// The run (default: the newest).
+    #[arg(long)]
+    run: Option<i64>,
+    /// What to export.
+    #[arg(long, value_enum, default_value_t = WhatArg::Objects)]
+    what: WhatArg,
+    /// The output file: .csv (with a .json provenance sidecar), .parquet or .json.
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Name the columns as the MHS release does (hate_speech_score, std_err, infitms, outfitms,
+    /// annotator_severity, annotator_infitms, annotator_outfitms).
+    #[arg(long)]
+    mhs_columns: bool,
+    /// Linear rescaling of the measures to user units: INTERCEPT,SLOPE (a + b * measure).
+    #[arg(long, allow_hyphen_values = true)]
+    rescale: Option<String>,
+    /// With --what joined: the original data file to join the estimates onto.
+    #[arg(long)]
+    join: Option<PathBuf>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum WhatArg {
+    Objects,
+    Raters,
+    Items,
+    Joined,
 }
 
 #[derive(Args, Debug)]
@@ -330,6 +366,16 @@ fn exit_code_for(error: &anyhow::Error) -> u8 {
                 PipelineError::Store(_) => continue,
             };
         }
+        if let Some(e) = cause.downcast_ref::<scalewright::export::ExportError>() {
+            use scalewright::export::ExportError;
+            return match e {
+                ExportError::Format(_) | ExportError::NoJoinSource | ExportError::Join { .. } => {
+                    exit::BAD_INPUT
+                }
+                ExportError::Store(_) => continue,
+                ExportError::Write { .. } => exit::FAILURE,
+            };
+        }
         if cause.downcast_ref::<ConfigError>().is_some() {
             return exit::BAD_INPUT;
         }
@@ -409,6 +455,7 @@ fn dispatch(command: Option<Command>, out: Output) -> Result<(), Failure> {
         Command::Keep(args) => decide_cmd(args, scalewright::store::Decision::Keep, out),
         Command::Decisions { project } => decisions_cmd(&project, out),
         Command::Clean(args) => clean_cmd(args, out),
+        Command::Export(args) => export_cmd(args, out),
     }
 }
 
@@ -1084,6 +1131,61 @@ fn clean_cmd(args: CleanArgs, out: Output) -> Result<(), Failure> {
                 args.max_rounds
             );
         }
+    }
+    Ok(())
+}
+
+fn export_cmd(args: ExportArgs, out: Output) -> Result<(), Failure> {
+    use scalewright::export::{self, ExportKind, ExportRequest, Rescale};
+    let mut project = Project::open(&args.project)?;
+    let run_id = newest_run(&project, args.run, &args.project)?;
+    let rescale = match &args.rescale {
+        None => None,
+        Some(text) => {
+            let parts: Vec<Option<f64>> = text.split(',').map(|p| p.trim().parse().ok()).collect();
+            match parts.as_slice() {
+                [Some(a), Some(b)] if a.is_finite() && b.is_finite() && *b != 0.0 => Some(Rescale { intercept: *a, slope: *b }),
+                _ => {
+                    return Err(Failure {
+                        code: exit::USAGE,
+                        error: anyhow::anyhow!("--rescale takes INTERCEPT,SLOPE with a non-zero slope, e.g. 50,10; got `{text}`"),
+                        json_printed: false,
+                    })
+                }
+            }
+        }
+    };
+    let request = ExportRequest {
+        run_id,
+        kind: match args.what {
+            WhatArg::Objects => ExportKind::Objects,
+            WhatArg::Raters => ExportKind::Raters,
+            WhatArg::Items => ExportKind::Items,
+            WhatArg::Joined => ExportKind::Joined,
+        },
+        path: args.out.clone(),
+        rescale,
+        mhs_columns: args.mhs_columns,
+        join_source: args.join.clone(),
+    };
+    let summary = export::export(&mut project, &request)?;
+    if out.json {
+        println!(
+            "{}",
+            serde_json::to_string(&summary).context("serialising the export summary")?
+        );
+    } else if !out.quiet {
+        println!(
+            "wrote {} ({} rows, {} columns) from run {run_id}{}",
+            summary.path.display(),
+            summary.rows,
+            summary.columns.len(),
+            summary
+                .sidecar
+                .as_ref()
+                .map(|s| format!("; provenance in {}", s.display()))
+                .unwrap_or_default()
+        );
     }
     Ok(())
 }

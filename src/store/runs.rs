@@ -383,3 +383,27 @@ impl Project {
             })
     }
 }
+
+impl Project {
+    /// Records a written export and its provenance.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_export(
+        &mut self,
+        run_id: i64,
+        what: &str,
+        format: &str,
+        path: &std::path::Path,
+        rows: usize,
+        config_sha256: &str,
+        data_sha256: &str,
+    ) -> Result<i64, StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO exports (run_id, what, format, path, rows, config_sha256, data_sha256, scalewright_version, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![run_id, what, format, path.display().to_string(), rows as i64, config_sha256, data_sha256, crate::VERSION, now_rfc3339()],
+            )
+            .map_err(self.sql_err())?;
+        Ok(self.conn.last_insert_rowid())
+    }
+}

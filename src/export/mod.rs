@@ -1,0 +1,533 @@
+//! Exports of the interval-scale targets: per object (the measures with their standard errors),
+//! per rater, per item; CSV and Parquet written by polars, JSON by serde_json (one header object
+//! with the provenance and the rows).
+//!
+//! Every file records where it came from (run id, description sha256, data sha256, version):
+//! Parquet key-value metadata `scalewright.provenance`, a `provenance` object in JSON, a
+//! `<file>.json` sidecar for CSV; the project's `exports` table records the same. Files are
+//! written to a temporary name and renamed, so a killed export never leaves a partial file.
+
+use crate::measure::{ElementStatus, Extreme, Fit};
+use crate::quality::Flag;
+use crate::store::{now_rfc3339, DecisionRecord, Project, StoreError};
+use polars::prelude::*;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// What to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportKind {
+    /// Per object: the measure (the debiased target), S.E., fit, count, status, fair average.
+    Objects,
+    /// Per rater: severity, S.E., fit, flags, decision.
+    Raters,
+    /// Per item: difficulty, S.E., fit, thresholds.
+    Items,
+    /// The original rows with the object and rater estimates joined on.
+    Joined,
+}
+
+/// The file format, from the extension (`.csv`, `.parquet`, `.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Csv,
+    Parquet,
+    Json,
+}
+
+impl ExportFormat {
+    pub fn from_path(path: &Path) -> Option<ExportFormat> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" => Some(ExportFormat::Csv),
+            "parquet" | "pq" => Some(ExportFormat::Parquet),
+            "json" => Some(ExportFormat::Json),
+            _ => None,
+        }
+    }
+}
+
+/// A linear change of units: `a + b * measure` (S.E. times |b|), e.g. to a 0-100 scale.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Rescale {
+    pub intercept: f64,
+    pub slope: f64,
+}
+
+/// The MHS release's names for the object and rater estimates.
+pub const MHS_OBJECT_COLUMNS: [(&str, &str); 4] = [
+    ("measure", "hate_speech_score"),
+    ("model_se", "std_err"),
+    ("infit", "infitms"),
+    ("outfit", "outfitms"),
+];
+pub const MHS_RATER_COLUMNS: [(&str, &str); 3] = [
+    ("measure", "annotator_severity"),
+    ("infit", "annotator_infitms"),
+    ("outfit", "annotator_outfitms"),
+];
+
+/// What to export and how.
+#[derive(Debug, Clone)]
+pub struct ExportRequest {
+    pub run_id: i64,
+    pub kind: ExportKind,
+    pub path: PathBuf,
+    pub rescale: Option<Rescale>,
+    /// Name the columns as the MHS release does.
+    pub mhs_columns: bool,
+    /// For [`ExportKind::Joined`]: the original data file.
+    pub join_source: Option<PathBuf>,
+}
+
+/// Where an export came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Provenance {
+    pub run_id: i64,
+    pub what: ExportKind,
+    /// SHA-256 over the dataset descriptions of the project's data sets.
+    pub config_sha256: String,
+    /// SHA-256 over the observations the run used.
+    pub data_sha256: String,
+    /// SHA-256 of each imported file.
+    pub source_sha256: Vec<String>,
+    pub scalewright_version: String,
+    pub created_at: String,
+    pub rescale: Option<Rescale>,
+}
+
+/// A written export.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportSummary {
+    pub path: PathBuf,
+    pub format: ExportFormat,
+    pub rows: usize,
+    pub columns: Vec<String>,
+    pub sidecar: Option<PathBuf>,
+    pub provenance: Provenance,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{}: unknown export format (use .csv, .parquet or .json)", .0.display())]
+    Format(PathBuf),
+    #[error("writing {}: {message}", path.display())]
+    Write { path: PathBuf, message: String },
+    #[error("a joined export needs the original data file (--join FILE)")]
+    NoJoinSource,
+    #[error("joining onto {}: {message}", path.display())]
+    Join { path: PathBuf, message: String },
+}
+
+fn status_name(status: &ElementStatus) -> &'static str {
+    match status {
+        ElementStatus::Measured => "measured",
+        ElementStatus::Extreme(Extreme::Minimum) => "minimum",
+        ElementStatus::Extreme(Extreme::Maximum) => "maximum",
+        ElementStatus::Anchored => "anchored",
+        ElementStatus::Dropped => "dropped",
+    }
+}
+
+/// The columns of one facet's estimates (names before any MHS renaming).
+fn facet_frame(fit: &Fit, facet: usize, rescale: Option<Rescale>) -> PolarsResult<DataFrame> {
+    let f = &fit.facets[facet];
+    let e = &f.elements;
+    let opt = |get: fn(&crate::measure::ElementStatistics) -> Option<f64>| -> Vec<Option<f64>> {
+        e.iter().map(get).collect()
+    };
+    let mut columns = vec![
+        Column::new(
+            f.name.as_str().into(),
+            e.iter().map(|x| x.label.clone()).collect::<Vec<_>>(),
+        ),
+        // A dropped element (no usable response, e.g. an excluded rater) has no measure.
+        Column::new(
+            "measure".into(),
+            e.iter()
+                .map(|x| (x.status != ElementStatus::Dropped).then_some(x.measure))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("model_se".into(), opt(|x| x.model_se)),
+        Column::new("real_se".into(), opt(|x| x.real_se)),
+        Column::new("infit".into(), opt(|x| x.infit)),
+        Column::new("infit_zstd".into(), opt(|x| x.infit_zstd)),
+        Column::new("outfit".into(), opt(|x| x.outfit)),
+        Column::new("outfit_zstd".into(), opt(|x| x.outfit_zstd)),
+        Column::new(
+            "count".into(),
+            e.iter().map(|x| x.count as u64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "status".into(),
+            e.iter().map(|x| status_name(&x.status)).collect::<Vec<_>>(),
+        ),
+        Column::new("observed_average".into(), opt(|x| x.observed_average)),
+        Column::new("fair_average".into(), opt(|x| x.fair_average)),
+    ];
+    if let Some(r) = rescale {
+        columns.push(Column::new(
+            "measure_rescaled".into(),
+            e.iter()
+                .map(|x| {
+                    (x.status != ElementStatus::Dropped)
+                        .then_some(r.intercept + r.slope * x.measure)
+                })
+                .collect::<Vec<_>>(),
+        ));
+        columns.push(Column::new(
+            "se_rescaled".into(),
+            e.iter()
+                .map(|x| x.model_se.map(|s| s * r.slope.abs()))
+                .collect::<Vec<_>>(),
+        ));
+    }
+    DataFrame::new_infer_height(columns)
+}
+
+fn rename_all(df: &mut DataFrame, pairs: &[(&str, &str)]) -> PolarsResult<()> {
+    for (from, to) in pairs {
+        df.rename(from, (*to).into())?;
+    }
+    Ok(())
+}
+
+/// Builds the export's table.
+fn build(project: &Project, fit: &Fit, request: &ExportRequest) -> Result<DataFrame, ExportError> {
+    let write_err = |e: PolarsError| ExportError::Write {
+        path: request.path.clone(),
+        message: e.to_string(),
+    };
+    let data = project.ratings()?;
+    let object = data.object_facet;
+    let rater = data.rater_facets().next();
+    match request.kind {
+        ExportKind::Objects => {
+            let mut df = facet_frame(fit, object, request.rescale).map_err(write_err)?;
+            if request.mhs_columns {
+                rename_all(&mut df, &MHS_OBJECT_COLUMNS).map_err(write_err)?;
+            }
+            Ok(df)
+        }
+        ExportKind::Raters => {
+            let Some(rater) = rater else {
+                return Ok(DataFrame::empty());
+            };
+            let mut df = facet_frame(fit, rater, None).map_err(write_err)?;
+            let flags: Vec<Flag> = project.flags(request.run_id)?;
+            let mut by_label: HashMap<&str, Vec<&str>> = HashMap::new();
+            for f in &flags {
+                by_label
+                    .entry(f.label.as_str())
+                    .or_default()
+                    .push(f.rule.name());
+            }
+            let decisions: Vec<DecisionRecord> = project.decisions()?;
+            let rater_name = data.facets[rater].name.clone();
+            let decision_of: HashMap<&str, &DecisionRecord> = decisions
+                .iter()
+                .filter(|d| d.facet == rater_name)
+                .map(|d| (d.label.as_str(), d))
+                .collect();
+            let labels = &fit.facets[rater].elements;
+            let flag_col: Vec<String> = labels
+                .iter()
+                .map(|e| {
+                    by_label
+                        .get(e.label.as_str())
+                        .map(|v| v.join(";"))
+                        .unwrap_or_default()
+                })
+                .collect();
+            let decision_col: Vec<&str> = labels
+                .iter()
+                .map(|e| {
+                    decision_of
+                        .get(e.label.as_str())
+                        .map(|d| d.decision.as_str())
+                        .unwrap_or("undecided")
+                })
+                .collect();
+            df.with_column(Column::new("flags".into(), flag_col))
+                .map_err(write_err)?;
+            df.with_column(Column::new("decision".into(), decision_col))
+                .map_err(write_err)?;
+            if request.mhs_columns {
+                rename_all(&mut df, &MHS_RATER_COLUMNS).map_err(write_err)?;
+            }
+            Ok(df)
+        }
+        ExportKind::Items => {
+            let item = data.item_facet;
+            let mut df = facet_frame(fit, item, None).map_err(write_err)?;
+            df.rename("measure", "difficulty".into())
+                .map_err(write_err)?;
+            let longest = fit
+                .scales
+                .iter()
+                .map(|s| s.thresholds().len())
+                .max()
+                .unwrap_or(0);
+            let labels: Vec<String> = fit.facets[item]
+                .elements
+                .iter()
+                .map(|e| e.label.clone())
+                .collect();
+            for k in 1..=longest {
+                let values: Vec<Option<f64>> = labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, _)| {
+                        let scale = match fit.scale_facet {
+                            Some(_) => fit.scales.iter().find(|s| s.element == Some(i as u32)),
+                            None => fit.scales.first(),
+                        };
+                        scale.and_then(|s| s.thresholds().get(k - 1).copied())
+                    })
+                    .collect();
+                df.with_column(Column::new(format!("threshold_{k}").into(), values))
+                    .map_err(write_err)?;
+            }
+            Ok(df)
+        }
+        ExportKind::Joined => {
+            let source = request
+                .join_source
+                .as_ref()
+                .ok_or(ExportError::NoJoinSource)?;
+            let join_err = |e: PolarsError| ExportError::Join {
+                path: source.clone(),
+                message: e.to_string(),
+            };
+            let mut objects = facet_frame(fit, object, request.rescale).map_err(write_err)?;
+            objects = objects
+                .select([
+                    fit.facets[object].name.as_str(),
+                    "measure",
+                    "model_se",
+                    "infit",
+                    "outfit",
+                ])
+                .map_err(write_err)?;
+            rename_all(&mut objects, &MHS_OBJECT_COLUMNS).map_err(write_err)?;
+            let object_key = fit.facets[object].name.clone();
+            let source_path = source.to_str().ok_or_else(|| ExportError::Join {
+                path: source.clone(),
+                message: "the path is not valid UTF-8".into(),
+            })?;
+            let format = crate::ingest::FileFormat::detect(source, b',');
+            let mut rows = match format {
+                crate::ingest::FileFormat::Parquet => {
+                    LazyFrame::scan_parquet(PlRefPath::new(source_path), ScanArgsParquet::default())
+                }
+                crate::ingest::FileFormat::Delimited(sep) => {
+                    LazyCsvReader::new(PlRefPath::new(source_path))
+                        .with_has_header(true)
+                        .with_separator(sep)
+                        .finish()
+                }
+            }
+            .map_err(join_err)?;
+            let schema = rows.collect_schema().map_err(join_err)?;
+            let replaced: Vec<&str> = MHS_OBJECT_COLUMNS
+                .iter()
+                .chain(MHS_RATER_COLUMNS.iter())
+                .map(|(_, name)| *name)
+                .filter(|name| schema.contains(name))
+                .collect();
+            if !replaced.is_empty() {
+                rows = rows.drop(Selector::ByName {
+                    names: replaced.iter().map(|n| PlSmallStr::from(*n)).collect(),
+                    strict: true,
+                });
+            }
+            rows = rows.with_column(col(object_key.as_str()).cast(DataType::String));
+            let mut joined = rows.join(
+                objects.lazy(),
+                [col(object_key.as_str())],
+                [col(object_key.as_str())],
+                JoinArgs::new(JoinType::Left),
+            );
+            if let Some(rater) = rater {
+                let rater_key = fit.facets[rater].name.clone();
+                let mut raters = facet_frame(fit, rater, None).map_err(write_err)?;
+                raters = raters
+                    .select([rater_key.as_str(), "measure", "infit", "outfit"])
+                    .map_err(write_err)?;
+                rename_all(&mut raters, &MHS_RATER_COLUMNS).map_err(write_err)?;
+                joined = joined
+                    .with_column(col(rater_key.as_str()).cast(DataType::String))
+                    .join(
+                        raters.lazy(),
+                        [col(rater_key.as_str())],
+                        [col(rater_key.as_str())],
+                        JoinArgs::new(JoinType::Left),
+                    );
+            }
+            joined.collect().map_err(join_err)
+        }
+    }
+}
+
+fn temporary_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.partial-{}", std::process::id()))
+}
+
+/// Writes `df` to `path` in `format` through a temporary file and a rename.
+fn write_atomically(
+    df: &mut DataFrame,
+    path: &Path,
+    format: ExportFormat,
+    provenance: &Provenance,
+) -> Result<(), ExportError> {
+    let fail = |message: String| ExportError::Write {
+        path: path.to_path_buf(),
+        message,
+    };
+    let temp = temporary_path(path);
+    let result = (|| -> Result<(), ExportError> {
+        let mut file = std::fs::File::create(&temp).map_err(|e| fail(e.to_string()))?;
+        let provenance_json = serde_json::to_string(provenance).map_err(|e| fail(e.to_string()))?;
+        match format {
+            ExportFormat::Csv => {
+                CsvWriter::new(&mut file)
+                    .include_header(true)
+                    .finish(df)
+                    .map_err(|e| fail(e.to_string()))?;
+            }
+            ExportFormat::Parquet => {
+                ParquetWriter::new(&mut file)
+                    .with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(
+                        "scalewright.provenance".to_string(),
+                        provenance_json,
+                    )])))
+                    .finish(df)
+                    .map_err(|e| fail(e.to_string()))?;
+            }
+            ExportFormat::Json => {
+                let rows = frame_to_json_rows(df).map_err(|e| fail(e.to_string()))?;
+                let body = serde_json::json!({ "provenance": provenance, "rows": rows });
+                serde_json::to_writer(&mut file, &body).map_err(|e| fail(e.to_string()))?;
+            }
+        }
+        file.sync_all().map_err(|e| fail(e.to_string()))?;
+        std::fs::rename(&temp, path).map_err(|e| fail(e.to_string()))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+/// The rows of a frame as JSON objects (numbers, strings, booleans, null).
+fn frame_to_json_rows(df: &DataFrame) -> PolarsResult<Vec<serde_json::Value>> {
+    let mut rows = vec![serde_json::Map::new(); df.height()];
+    for column in df.columns() {
+        let name = column.name().to_string();
+        let series = column.as_materialized_series();
+        for (r, row) in rows.iter_mut().enumerate() {
+            let value = match series.get(r)? {
+                AnyValue::Null => serde_json::Value::Null,
+                AnyValue::Boolean(b) => serde_json::Value::Bool(b),
+                AnyValue::String(s) => serde_json::Value::String(s.to_string()),
+                AnyValue::StringOwned(s) => serde_json::Value::String(s.to_string()),
+                AnyValue::Float64(x) => serde_json::Number::from_f64(x)
+                    .map(serde_json::Value::Number)
+                    .unwrap_or(serde_json::Value::Null),
+                AnyValue::Float32(x) => serde_json::Number::from_f64(x as f64)
+                    .map(serde_json::Value::Number)
+                    .unwrap_or(serde_json::Value::Null),
+                AnyValue::Int64(x) => serde_json::Value::from(x),
+                AnyValue::Int32(x) => serde_json::Value::from(x),
+                AnyValue::UInt64(x) => serde_json::Value::from(x),
+                AnyValue::UInt32(x) => serde_json::Value::from(x),
+                other => serde_json::Value::String(other.to_string()),
+            };
+            row.insert(name.clone(), value);
+        }
+    }
+    Ok(rows.into_iter().map(serde_json::Value::Object).collect())
+}
+
+/// Writes an export of run `request.run_id` and records it in the project.
+pub fn export(
+    project: &mut Project,
+    request: &ExportRequest,
+) -> Result<ExportSummary, ExportError> {
+    let format = ExportFormat::from_path(&request.path)
+        .ok_or_else(|| ExportError::Format(request.path.clone()))?;
+    let fit = project.load_fit(request.run_id)?;
+    let datasets = project.datasets()?;
+    let config_sha256 = crate::store::sha256_hex(
+        datasets
+            .iter()
+            .map(|d| d.config_sha256.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_bytes(),
+    );
+    let provenance = Provenance {
+        run_id: request.run_id,
+        what: request.kind,
+        config_sha256,
+        data_sha256: project.run_fingerprint(request.run_id)?,
+        source_sha256: datasets.iter().map(|d| d.sha256.clone()).collect(),
+        scalewright_version: crate::VERSION.to_string(),
+        created_at: now_rfc3339(),
+        rescale: request.rescale,
+    };
+    let mut df = build(project, &fit, request)?;
+    write_atomically(&mut df, &request.path, format, &provenance)?;
+    let sidecar = if format == ExportFormat::Csv {
+        let sidecar = PathBuf::from(format!("{}.json", request.path.display()));
+        let body = serde_json::json!({ "provenance": provenance, "columns": df.get_column_names().iter().map(|c| c.to_string()).collect::<Vec<_>>(), "rows": df.height() });
+        let temp = temporary_path(&sidecar);
+        std::fs::write(&temp, body.to_string())
+            .and_then(|_| std::fs::rename(&temp, &sidecar))
+            .map_err(|e| ExportError::Write {
+                path: sidecar.clone(),
+                message: e.to_string(),
+            })?;
+        Some(sidecar)
+    } else {
+        None
+    };
+    project.record_export(
+        request.run_id,
+        match request.kind {
+            ExportKind::Objects => "objects",
+            ExportKind::Raters => "raters",
+            ExportKind::Items => "items",
+            ExportKind::Joined => "joined",
+        },
+        match format {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Parquet => "parquet",
+            ExportFormat::Json => "json",
+        },
+        &request.path,
+        df.height(),
+        &provenance.config_sha256,
+        &provenance.data_sha256,
+    )?;
+    Ok(ExportSummary {
+        path: request.path.clone(),
+        format,
+        rows: df.height(),
+        columns: df
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
+        sidecar,
+        provenance,
+    })
+}

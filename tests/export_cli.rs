@@ -1,0 +1,239 @@
+//! Exports: the documented columns and provenance, readable by polars and by pandas; failures
+//! leave no partial file and no export record.
+
+mod common;
+
+use common::scalewright;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-data/mhs-sim")
+        .join(name)
+}
+
+fn fitted_sample(dir: &Path) -> PathBuf {
+    let db = dir.join("sample.db");
+    scalewright()
+        .arg("ingest")
+        .arg(sample("ratings.csv"))
+        .args(["--preset", "mhs", "--quiet", "--project"])
+        .arg(&db)
+        .assert()
+        .success();
+    scalewright()
+        .args(["fit", "--quiet", "--project"])
+        .arg(&db)
+        .assert()
+        .success();
+    scalewright()
+        .args(["flag", "--quiet", "--project"])
+        .arg(&db)
+        .assert()
+        .success();
+    db
+}
+
+fn export(db: &Path, args: &[&str], out: &Path) {
+    scalewright()
+        .args(["export", "--quiet", "--project"])
+        .arg(db)
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+}
+
+fn exports_recorded(db: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row("SELECT count(*) FROM exports", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn exports_carry_the_documented_columns_and_provenance() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let db = fitted_sample(dir.path());
+
+    let csv = dir.path().join("objects.csv");
+    export(
+        &db,
+        &["--what", "objects", "--mhs-columns", "--rescale", "50,10"],
+        &csv,
+    );
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(csv.clone()))
+        .unwrap()
+        .finish()
+        .unwrap();
+    assert_eq!(df.height(), 2000);
+    for name in [
+        "comment_id",
+        "hate_speech_score",
+        "std_err",
+        "infitms",
+        "outfitms",
+        "count",
+        "status",
+        "fair_average",
+        "measure_rescaled",
+        "se_rescaled",
+    ] {
+        assert!(df.column(name).is_ok(), "missing column {name}");
+    }
+    let m = df
+        .column("hate_speech_score")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .get(0)
+        .unwrap();
+    let r = df
+        .column("measure_rescaled")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .get(0)
+        .unwrap();
+    assert!((r - (50.0 + 10.0 * m)).abs() < 1e-9);
+    let sidecar: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("objects.csv.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sidecar["provenance"]["run_id"], 1);
+    assert_eq!(sidecar["provenance"]["what"], "objects");
+    assert_eq!(
+        sidecar["provenance"]["data_sha256"].as_str().unwrap().len(),
+        64
+    );
+    assert_eq!(sidecar["rows"], 2000);
+
+    let parquet = dir.path().join("raters.parquet");
+    export(&db, &["--what", "raters", "--mhs-columns"], &parquet);
+    let mut file = std::fs::File::open(&parquet).unwrap();
+    let mut reader = ParquetReader::new(&mut file);
+    let metadata = reader.get_metadata().unwrap().clone();
+    let df = reader.finish().unwrap();
+    assert_eq!(df.height(), 455);
+    for name in [
+        "annotator_id",
+        "annotator_severity",
+        "annotator_infitms",
+        "annotator_outfitms",
+        "flags",
+        "decision",
+    ] {
+        assert!(df.column(name).is_ok(), "missing column {name}");
+    }
+    let kv = metadata.key_value_metadata().as_ref().unwrap();
+    let provenance = kv
+        .iter()
+        .find(|k| k.key == "scalewright.provenance")
+        .and_then(|k| k.value.clone())
+        .unwrap();
+    let provenance: serde_json::Value = serde_json::from_str(&provenance).unwrap();
+    assert_eq!(provenance["what"], "raters");
+    // Random responders are flagged in the export.
+    let flagged = df
+        .column("flags")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .filter(|f| f.is_some_and(|f| f.contains("distorting")))
+        .count();
+    assert!(flagged >= 20, "{flagged}");
+
+    let json = dir.path().join("items.json");
+    export(&db, &["--what", "items"], &json);
+    let body: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(body["provenance"]["what"], "items");
+    let rows = body["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 10);
+    assert!(
+        rows[0]["threshold_4"].is_number() && rows[9]["threshold_4"].is_null(),
+        "hatespeech has 2 thresholds"
+    );
+
+    let joined = dir.path().join("joined.parquet");
+    scalewright()
+        .args(["export", "--quiet", "--what", "joined", "--join"])
+        .arg(sample("ratings.csv"))
+        .arg("--project")
+        .arg(&db)
+        .arg("--out")
+        .arg(&joined)
+        .assert()
+        .success();
+    let df = ParquetReader::new(std::fs::File::open(&joined).unwrap())
+        .finish()
+        .unwrap();
+    assert_eq!(df.height(), 7731);
+    assert_eq!(df.width(), 18 + 7);
+    assert_eq!(df.column("hate_speech_score").unwrap().null_count(), 0);
+    assert_eq!(exports_recorded(&db), 4);
+
+    // pandas reads the same files (CI installs pandas and pyarrow).
+    let script = format!(
+        "import pandas as pd, json\n\
+         o = pd.read_csv({csv:?}); assert len(o) == 2000 and 'hate_speech_score' in o.columns\n\
+         r = pd.read_parquet({parquet:?}); assert len(r) == 455 and 'annotator_severity' in r.columns\n\
+         j = pd.read_parquet({joined:?}); assert len(j) == 7731\n\
+         i = json.load(open({json:?})); assert len(pd.DataFrame(i['rows'])) == 10\n\
+         print('pandas ok')\n"
+    );
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "pandas could not read the exports (pip install pandas pyarrow): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn failed_exports_leave_no_file_and_no_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fitted_sample(dir.path());
+    let missing_dir = dir.path().join("no/such/dir/objects.csv");
+    scalewright()
+        .args(["export", "--what", "objects", "--project"])
+        .arg(&db)
+        .arg("--out")
+        .arg(&missing_dir)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("writing"));
+    scalewright()
+        .args(["export", "--what", "objects", "--project"])
+        .arg(&db)
+        .arg("--out")
+        .arg(dir.path().join("objects.xlsx"))
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("unknown export format"));
+    scalewright()
+        .args(["export", "--what", "joined", "--project"])
+        .arg(&db)
+        .arg("--out")
+        .arg(dir.path().join("joined.csv"))
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("--join FILE"));
+    assert_eq!(exports_recorded(&db), 0);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .filter(|n| n.to_string_lossy().contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
