@@ -22,10 +22,12 @@
 //! - [`measure`]: the many-facet Rasch engine.
 //! - [`quality`]: rater-quality flags (misfit bands, straight-lining, repeated vectors...).
 //! - [`export`]: the interval-scale targets as CSV, Parquet or JSON, with provenance.
+//! - [`batch`]: `scalewright run PIPELINE.toml`, the whole pipeline from one file.
 //! - [`pipeline`]: the steps over a project that front ends call (fit and store a run...).
 //!
 //! The library never prints or draws; long-running work reports progress through callbacks.
 
+pub mod batch;
 pub mod config;
 pub mod data;
 pub mod export;

@@ -93,6 +93,11 @@ enum Command {
     },
     /// Iterative cleaning: fit -> flag -> exclude -> refit until no new rater is flagged.
     Clean(CleanArgs),
+    /// Run a whole pipeline (ingest -> fit or clean -> flag -> export) from a TOML file.
+    Run {
+        /// The pipeline file (schemas/pipeline.schema.json).
+        pipeline: PathBuf,
+    },
     /// Export the measures of a run (objects, raters, items, or joined onto the original rows).
     Export(ExportArgs),
     /// List the stored runs.
@@ -376,6 +381,13 @@ fn exit_code_for(error: &anyhow::Error) -> u8 {
                 ExportError::Write { .. } => exit::FAILURE,
             };
         }
+        if let Some(
+            scalewright::batch::BatchError::Invalid { .. }
+            | scalewright::batch::BatchError::Io { .. },
+        ) = cause.downcast_ref::<scalewright::batch::BatchError>()
+        {
+            return exit::BAD_INPUT;
+        }
         if cause.downcast_ref::<ConfigError>().is_some() {
             return exit::BAD_INPUT;
         }
@@ -456,6 +468,7 @@ fn dispatch(command: Option<Command>, out: Output) -> Result<(), Failure> {
         Command::Decisions { project } => decisions_cmd(&project, out),
         Command::Clean(args) => clean_cmd(args, out),
         Command::Export(args) => export_cmd(args, out),
+        Command::Run { pipeline } => run_pipeline(&pipeline, out),
     }
 }
 
@@ -1186,6 +1199,71 @@ fn export_cmd(args: ExportArgs, out: Output) -> Result<(), Failure> {
                 .map(|s| format!("; provenance in {}", s.display()))
                 .unwrap_or_default()
         );
+    }
+    Ok(())
+}
+
+fn run_pipeline(path: &Path, out: Output) -> Result<(), Failure> {
+    use scalewright::batch::{self, BatchError, PipelineSpec};
+    let spec = PipelineSpec::from_file(path)?;
+    let bar = fit_progress(out);
+    let mut observer = |r: &scalewright::measure::IterationReport| {
+        if let Some(bar) = &bar {
+            bar.set_message(format!(
+                "iteration {}: max score residual {:.3}",
+                r.iteration, r.max_score_residual
+            ));
+        }
+        std::ops::ControlFlow::Continue(())
+    };
+    let mut log = |line: String| {
+        if let Some(bar) = &bar {
+            bar.suspend(|| out.log(&line));
+        } else {
+            out.log(&line);
+        }
+    };
+    let result = batch::run(&spec, &mut observer, &mut log);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    // Map the step errors to their own exit codes.
+    let report = result.map_err(|e| match e {
+        BatchError::Ingest(inner) => Failure::from(inner),
+        BatchError::Store(inner) => Failure::from(inner),
+        BatchError::Pipeline(inner) => Failure::from(inner),
+        BatchError::Export(inner) => Failure::from(inner),
+        BatchError::Config(inner) => Failure::from(inner),
+        other => Failure::from(other),
+    })?;
+    if out.json {
+        println!(
+            "{}",
+            serde_json::to_string(&report).context("serialising the pipeline report")?
+        );
+    } else if !out.quiet {
+        println!(
+            "pipeline done: project {}, run {}{}, {} flag(s), {} export(s)",
+            report.project.display(),
+            report
+                .run_id
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "-".into()),
+            if report.converged == Some(false) {
+                " (NOT converged)"
+            } else {
+                ""
+            },
+            report.flags,
+            report.exports.len()
+        );
+    }
+    if report.converged == Some(false) {
+        return Err(Failure {
+            code: exit::NOT_CONVERGED,
+            error: anyhow::anyhow!("the last fit did not converge (stored as not converged)"),
+            json_printed: out.json,
+        });
     }
     Ok(())
 }

@@ -403,7 +403,13 @@ impl DatasetConfig {
 
 /// Validates `instance` against [`DATASET_SCHEMA`], turning every violation into a key problem.
 fn schema_problems(instance: &serde_json::Value) -> Vec<KeyProblem> {
-    let schema: serde_json::Value = match serde_json::from_str(DATASET_SCHEMA) {
+    validate_against(DATASET_SCHEMA, instance)
+}
+
+/// Validates `instance` against the JSON Schema text `schema`, turning every violation into a
+/// problem at its key in dotted TOML form.
+pub fn validate_against(schema: &str, instance: &serde_json::Value) -> Vec<KeyProblem> {
+    let schema: serde_json::Value = match serde_json::from_str(schema) {
         Ok(schema) => schema,
         Err(e) => {
             return vec![KeyProblem {

@@ -1,0 +1,332 @@
+//! `scalewright run PIPELINE.toml`: the whole pipeline from one file, for scripts.
+//!
+//! The file (TOML, validated against `schemas/pipeline.schema.json`) names a project and the
+//! steps: ingest a file, fit (or clean iteratively), flag, and export. Each step is the same
+//! library call the command line and the workbench make; each stores its result before the next
+//! starts, so a failure leaves every earlier step's result in the project.
+
+use crate::config::{validate_against, ConfigError, DatasetConfig, KeyProblem, Preset};
+use crate::export::{self, ExportKind, ExportRequest, ExportSummary, Rescale};
+use crate::ingest::{self, IngestOptions};
+use crate::measure::{Convergence, FitObserver, FitOptions, ScaleModel};
+use crate::pipeline::{self, CleaningRound, FitRequest};
+use crate::quality::FlagRules;
+use crate::store::{Project, StoreError};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The JSON Schema of a pipeline file.
+pub const PIPELINE_SCHEMA: &str = include_str!("../schemas/pipeline.schema.json");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineSpec {
+    pub project: PathBuf,
+    #[serde(default)]
+    pub ingest: Option<IngestStep>,
+    #[serde(default)]
+    pub fit: FitStep,
+    #[serde(default)]
+    pub clean: Option<CleanStep>,
+    #[serde(default)]
+    pub flag_rules: Option<FlagRules>,
+    #[serde(default)]
+    pub export: Vec<ExportStep>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestStep {
+    pub data: PathBuf,
+    pub preset: Option<String>,
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FitStep {
+    pub method: String,
+    pub scale: String,
+    pub max_residual: f64,
+    pub max_change: f64,
+    pub max_iterations: usize,
+    pub allow_disconnected: bool,
+}
+
+impl Default for FitStep {
+    fn default() -> Self {
+        let c = Convergence::default();
+        FitStep {
+            method: "jmle".into(),
+            scale: "pcm".into(),
+            max_residual: c.max_score_residual,
+            max_change: c.max_change,
+            max_iterations: c.max_iterations,
+            allow_disconnected: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CleanStep {
+    #[serde(default = "default_rounds")]
+    pub max_rounds: usize,
+}
+
+fn default_rounds() -> usize {
+    5
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportStep {
+    pub what: String,
+    pub out: PathBuf,
+    #[serde(default)]
+    pub mhs_columns: bool,
+    #[serde(default)]
+    pub rescale: Option<[f64; 2]>,
+    #[serde(default)]
+    pub join: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error("cannot read pipeline {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {}", path.display(), problems.iter().map(|p| format!("{}: {}", p.key, p.message)).collect::<Vec<_>>().join("; "))]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<KeyProblem>,
+    },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Ingest(#[from] crate::ingest::IngestError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Pipeline(#[from] crate::pipeline::PipelineError),
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
+}
+
+/// What a pipeline did, step by step.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BatchReport {
+    pub project: PathBuf,
+    /// The dataset imported (None: no ingest step, or the file was already in the project).
+    pub imported_dataset: Option<i64>,
+    pub ingest_skipped: bool,
+    pub cleaning: Vec<CleaningRound>,
+    pub run_id: Option<i64>,
+    pub converged: Option<bool>,
+    pub flags: usize,
+    pub exports: Vec<ExportSummary>,
+}
+
+impl PipelineSpec {
+    /// Reads and validates a pipeline file; relative paths become relative to its folder.
+    pub fn from_file(path: &Path) -> Result<PipelineSpec, BatchError> {
+        let text = std::fs::read_to_string(path).map_err(|source| BatchError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let invalid = |problems| BatchError::Invalid {
+            path: path.to_path_buf(),
+            problems,
+        };
+        let value: toml::Value = toml::from_str(&text).map_err(|e| {
+            invalid(vec![KeyProblem {
+                key: "(toml)".into(),
+                message: e.to_string().trim().replace('\n', " "),
+            }])
+        })?;
+        let json = serde_json::to_value(&value).map_err(|e| {
+            invalid(vec![KeyProblem {
+                key: "(toml)".into(),
+                message: e.to_string(),
+            }])
+        })?;
+        let problems = validate_against(PIPELINE_SCHEMA, &json);
+        if !problems.is_empty() {
+            return Err(invalid(problems));
+        }
+        let mut spec: PipelineSpec = serde_json::from_value(json).map_err(|e| {
+            invalid(vec![KeyProblem {
+                key: "(top level)".into(),
+                message: e.to_string(),
+            }])
+        })?;
+        if let Some(rules) = &spec.flag_rules {
+            rules.validate().map_err(|e| {
+                invalid(vec![KeyProblem {
+                    key: format!("flag_rules.{}", e.field),
+                    message: e.reason.clone(),
+                }])
+            })?;
+        }
+        let base = path.parent().unwrap_or(Path::new("."));
+        let resolve = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        resolve(&mut spec.project);
+        if let Some(step) = &mut spec.ingest {
+            resolve(&mut step.data);
+            if let Some(c) = &mut step.config {
+                resolve(c);
+            }
+        }
+        for e in &mut spec.export {
+            resolve(&mut e.out);
+            if let Some(j) = &mut e.join {
+                resolve(j);
+            }
+        }
+        Ok(spec)
+    }
+
+    fn fit_request(&self) -> FitRequest {
+        FitRequest {
+            options: FitOptions {
+                scale_model: if self.fit.scale == "rsm" {
+                    ScaleModel::RatingScale
+                } else {
+                    ScaleModel::PartialCredit { facet: None }
+                },
+                convergence: Convergence {
+                    max_score_residual: self.fit.max_residual,
+                    max_change: self.fit.max_change,
+                    max_iterations: self.fit.max_iterations,
+                },
+                ..FitOptions::default()
+            },
+            allow_disconnected: self.fit.allow_disconnected,
+            note: "scalewright run".into(),
+        }
+    }
+}
+
+/// Runs every step of `spec`. `log` receives one line per step (for stderr).
+pub fn run(
+    spec: &PipelineSpec,
+    observer: &mut dyn FitObserver,
+    log: &mut dyn FnMut(String),
+) -> Result<BatchReport, BatchError> {
+    let mut report = BatchReport {
+        project: spec.project.clone(),
+        ..Default::default()
+    };
+    if let Some(step) = &spec.ingest {
+        let config = match (&step.preset, &step.config) {
+            (Some(name), _) => Preset::from_name(name)?.config(),
+            (None, Some(path)) => DatasetConfig::from_file(path)?,
+            (None, None) => {
+                return Err(BatchError::Invalid {
+                    path: spec.project.clone(),
+                    problems: vec![KeyProblem {
+                        key: "ingest".into(),
+                        message: "give `preset` or `config`".into(),
+                    }],
+                })
+            }
+        };
+        let staged = ingest::stage(&step.data, &config, &IngestOptions::default())?;
+        let mut project = Project::create_or_open(&spec.project)?;
+        match project.import(&staged) {
+            Ok(summary) => {
+                log(format!(
+                    "ingest: {} responses from {}",
+                    summary.observations_added,
+                    step.data.display()
+                ));
+                report.imported_dataset = Some(summary.dataset_id);
+            }
+            Err(StoreError::AlreadyImported { dataset_id, .. }) => {
+                log(format!(
+                    "ingest: {} is already dataset {dataset_id}; skipped",
+                    step.data.display()
+                ));
+                report.ingest_skipped = true;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut project = Project::open(&spec.project)?;
+    if let Some(rules) = &spec.flag_rules {
+        project.set_flag_rules(rules)?;
+    }
+    let request = spec.fit_request();
+    let run_id = match &spec.clean {
+        Some(clean) => {
+            let rounds = pipeline::clean(&mut project, &request, clean.max_rounds, observer)?;
+            for r in &rounds {
+                log(format!(
+                    "clean: round {} (run {}) excluded {} rater(s)",
+                    r.round,
+                    r.run_id,
+                    r.excluded.len()
+                ));
+            }
+            let last = rounds.last().map(|r| (r.run_id, r.converged));
+            report.cleaning = rounds;
+            last
+        }
+        None => {
+            let outcome = pipeline::fit_project(&mut project, &request, observer)?;
+            log(format!(
+                "fit: run {} ({} iterations)",
+                outcome.run_id,
+                outcome.fit.iterations()
+            ));
+            Some((outcome.run_id, outcome.fit.converged))
+        }
+    };
+    if let Some((run_id, converged)) = run_id {
+        report.run_id = Some(run_id);
+        report.converged = Some(converged);
+        // After cleaning, the last run's flags are already stored (and were used); flag a plain fit.
+        let flags = if spec.clean.is_some() {
+            project.flags(run_id)?
+        } else {
+            pipeline::flag_run(&mut project, run_id)?
+        };
+        log(format!("flag: {} flag(s) on run {run_id}", flags.len()));
+        report.flags = flags.len();
+        for step in &spec.export {
+            let kind = match step.what.as_str() {
+                "raters" => ExportKind::Raters,
+                "items" => ExportKind::Items,
+                "joined" => ExportKind::Joined,
+                _ => ExportKind::Objects,
+            };
+            let summary = export::export(
+                &mut project,
+                &ExportRequest {
+                    run_id,
+                    kind,
+                    path: step.out.clone(),
+                    rescale: step.rescale.map(|[a, b]| Rescale {
+                        intercept: a,
+                        slope: b,
+                    }),
+                    mhs_columns: step.mhs_columns,
+                    join_source: step.join.clone(),
+                },
+            )?;
+            log(format!(
+                "export: {} ({} rows)",
+                summary.path.display(),
+                summary.rows
+            ));
+            report.exports.push(summary);
+        }
+    }
+    Ok(report)
+}
