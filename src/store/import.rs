@@ -109,22 +109,34 @@ impl Project {
                 .map(|m| m[obs.raters[0][n] as usize])
                 .unwrap_or(-1)
         };
-        let others_of = |n: usize| -> Vec<u8> {
-            let mut bytes = Vec::with_capacity(4 * rater_maps.len().saturating_sub(1));
+        // Elements of the further rater facets, little-endian u32 each (empty for most designs).
+        let write_others = |n: usize, bytes: &mut Vec<u8>| {
+            bytes.clear();
             for (f, map) in rater_maps.iter().enumerate().skip(1) {
                 bytes.extend_from_slice(&(map[obs.raters[f][n] as usize] as u32).to_le_bytes());
             }
-            bytes
         };
         let mut order: Vec<usize> = (0..obs.len()).collect();
-        order.sort_by_cached_key(|&n| {
-            (
-                object_map[obs.object[n] as usize],
-                rater_of(n),
-                others_of(n),
-                item_map[obs.item[n] as usize],
-            )
-        });
+        if rater_maps.len() > 1 {
+            order.sort_by_cached_key(|&n| {
+                let mut others = Vec::new();
+                write_others(n, &mut others);
+                (
+                    object_map[obs.object[n] as usize],
+                    rater_of(n),
+                    others,
+                    item_map[obs.item[n] as usize],
+                )
+            });
+        } else {
+            order.sort_unstable_by_key(|&n| {
+                (
+                    object_map[obs.object[n] as usize],
+                    rater_of(n),
+                    item_map[obs.item[n] as usize],
+                )
+            });
+        }
         let table_was_empty: bool = tx
             .query_row("SELECT NOT EXISTS (SELECT 1 FROM observations)", [], |r| {
                 r.get(0)
@@ -155,10 +167,11 @@ impl Project {
                      WHERE o.object = ?1 AND o.rater = ?2 AND o.other_raters = ?3 AND o.item = ?4",
                 )
                 .map_err(sql)?;
+            let mut others: Vec<u8> = Vec::with_capacity(4 * rater_maps.len());
             for &n in &order {
                 let object = object_map[obs.object[n] as usize];
                 let rater = rater_of(n);
-                let others = others_of(n);
+                write_others(n, &mut others);
                 let item = item_map[obs.item[n] as usize];
                 let changed = insert
                     .execute(params![
