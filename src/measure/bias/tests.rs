@@ -1,0 +1,529 @@
+//! Bias/interaction analysis against Facets' published Guilford Tables 13-14, the planted
+//! interaction of mfrmr's example data and a simulation with a planted rater x group effect.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+
+use super::*;
+use crate::data::{Facet, FacetRole, ItemScale};
+use crate::measure::{fit, model, Convergence, FitOptions, NoObserver, ScaleModel};
+
+/// Reads a fixture CSV (no commas inside fields); quotes are stripped.
+fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut rows = text.lines().filter(|l| !l.trim().is_empty()).map(|l| {
+        l.trim_end_matches('\r')
+            .split(',')
+            .map(|f| f.trim().trim_matches('"').to_string())
+            .collect::<Vec<_>>()
+    });
+    let header = rows.next().expect("header");
+    (header, rows.collect())
+}
+
+fn col(header: &[String], name: &str) -> usize {
+    header.iter().position(|h| h == name).expect(name)
+}
+
+fn facet(name: &str, role: FacetRole, labels: Vec<String>) -> Facet {
+    Facet {
+        name: name.into(),
+        role,
+        labels,
+    }
+}
+
+/// Builds rating data from label columns: distinct labels in order of first appearance.
+fn from_columns(
+    columns: &[(&str, FacetRole, Vec<String>)],
+    scores: Vec<i32>,
+    min: i32,
+    max: i32,
+) -> RatingData {
+    let mut facets = Vec::new();
+    let mut elements = Vec::new();
+    for (name, role, values) in columns {
+        let mut labels: Vec<String> = Vec::new();
+        let col = values
+            .iter()
+            .map(|v| match labels.iter().position(|l| l == v) {
+                Some(i) => i as u32,
+                None => {
+                    labels.push(v.clone());
+                    labels.len() as u32 - 1
+                }
+            })
+            .collect();
+        facets.push(facet(name, *role, labels));
+        elements.push(col);
+    }
+    let role_index = |r: FacetRole| columns.iter().position(|c| c.1 == r).unwrap();
+    let item_facet = role_index(FacetRole::Item);
+    let data = RatingData {
+        item_scales: vec![
+            ItemScale {
+                min_score: min,
+                max_score: max,
+            };
+            facets[item_facet].len()
+        ],
+        facets,
+        elements,
+        scores,
+        object_facet: role_index(FacetRole::Object),
+        item_facet,
+    };
+    data.check().unwrap();
+    data
+}
+
+/// Guilford: facet 0 judges (Avogadro, Brahe, Cavendish), 1 examinees (Anne..George), 2 traits.
+fn guilford() -> (RatingData, Fit) {
+    let (header, rows) = read_csv("guilford_creativity_long.csv");
+    let names = |c: &str, labels: &[&str]| -> Vec<String> {
+        rows.iter()
+            .map(|r| {
+                let i: usize = r[col(&header, c)].parse().unwrap();
+                labels
+                    .get(i - 1)
+                    .map_or_else(|| i.to_string(), |s| s.to_string())
+            })
+            .collect()
+    };
+    let data = from_columns(
+        &[
+            (
+                "judge",
+                FacetRole::Rater,
+                names("judge", &["Avogadro", "Brahe", "Cavendish"]),
+            ),
+            (
+                "examinee",
+                FacetRole::Object,
+                names(
+                    "examinee",
+                    &[
+                        "Anne", "Betty", "Chris", "David", "Edward", "Fred", "George",
+                    ],
+                ),
+            ),
+            ("trait", FacetRole::Item, names("trait", &[])),
+        ],
+        rows.iter()
+            .map(|r| r[col(&header, "rating")].parse().unwrap())
+            .collect(),
+        1,
+        9,
+    );
+    assert_eq!(data.facets[0].labels, ["Avogadro", "Brahe", "Cavendish"]);
+    assert_eq!(data.facets[1].labels[3], "David");
+    let options = FitOptions {
+        scale_model: ScaleModel::RatingScale,
+        non_centred: Some(vec![0]),
+        convergence: Convergence::tight(),
+        ..FitOptions::default()
+    };
+    let fit = fit(&data, &options, &mut NoObserver).unwrap();
+    assert!(fit.converged);
+    (data, fit)
+}
+
+fn close(what: &str, got: f64, want: f64, tolerance: f64) {
+    assert!(
+        (got - want).abs() <= tolerance,
+        "{what}: got {got:.4}, published {want:.4} (tolerance {tolerance})"
+    );
+}
+
+fn print_table(table: &InteractionTable) {
+    for c in &table.cells {
+        eprintln!(
+            "{:>10} x {:<10} obs {:6.1} exp {:6.2} n {:3} avg {:6.2} bias {:6.3} se {:5.3} t {:6.2} p {:?} infit {:?} outfit {:?}",
+            c.labels[0], c.labels[1], c.observed_score, c.expected_score, c.count,
+            c.observed_minus_expected_average, c.bias, c.model_se, c.t, c.p.map(|p| (p * 1e4).round() / 1e4),
+            c.infit.map(|x| (x * 100.0).round() / 100.0), c.outfit.map(|x| (x * 100.0).round() / 100.0)
+        );
+    }
+    eprintln!("{:?}", table.summary);
+}
+
+/// Facets manual, Table 13 for Guilford (judge x examinee, `Bias = Ability`): Brahe x David
+/// observed 25, expected 17.3, bias +.71, S.E. .29, t 2.43; Brahe x Edward observed 14,
+/// expected 27.0, bias -1.27, S.E. .36, t -3.55; fixed chi-square 41.6 on 21 d.f.
+///
+/// Measured (tight main-effect convergence): David 17.21 / +.743 / .298 / 2.49; Edward
+/// 27.02 / -1.302 / .361 / -3.61; chi-square 41.61. Our main effects are about 4.5 % wider than
+/// Facets' (David -.4815 vs -.46, Edward .4407 vs .42; see
+/// `measure::tests::guilford_matches_facets`), and the bias sizes and S.E.s inherit the same
+/// stretch of the logit scale (.71 x 1.045 = .742), while t and the chi-square, nearly
+/// scale-free, agree. Tolerances (to be tightened once the main effects match): observed exact;
+/// expected ±0.15; bias ±.035; S.E. ±.01; t ±.07; chi-square ±0.5.
+#[test]
+fn guilford_table_13() {
+    let (data, fit) = guilford();
+    let table = interactions(&data, &fit, &InteractionSpec::facets(0, 1)).unwrap();
+    print_table(&table);
+    assert_eq!(table.cells.len(), 21);
+    assert_eq!(table.observations, 105);
+    assert_eq!(table.excluded_observations, 0);
+
+    let david = table.cell_by_label("Brahe", "David").unwrap();
+    assert_eq!(david.count, 5);
+    assert_eq!(david.observed_score, 25.0);
+    close("Brahe x David expected", david.expected_score, 17.3, 0.15);
+    close("Brahe x David bias", david.bias, 0.71, 0.035);
+    close("Brahe x David S.E.", david.model_se, 0.29, 0.01);
+    close("Brahe x David t", david.t, 2.43, 0.07);
+    assert_eq!(david.df, 4.0);
+    assert!(david.extreme.is_none());
+
+    let edward = table.cell_by_label("Brahe", "Edward").unwrap();
+    assert_eq!(edward.observed_score, 14.0);
+    close("Brahe x Edward expected", edward.expected_score, 27.0, 0.15);
+    close("Brahe x Edward bias", edward.bias, -1.27, 0.035);
+    close("Brahe x Edward S.E.", edward.model_se, 0.36, 0.01);
+    close("Brahe x Edward t", edward.t, -3.55, 0.07);
+
+    let fixed = table.summary.fixed.unwrap();
+    assert_eq!(fixed.df, 21.0);
+    close("fixed chi-square", fixed.chi_square, 41.6, 0.5);
+    assert!(fixed.p < 0.01);
+
+    // The bias of a cell makes its observed and fitted expected scores agree.
+    let residuals = fit.residuals(&data);
+    assert_eq!(residuals.len(), 105);
+    let total_expected: f64 = table.cells.iter().map(|c| c.expected_score).sum();
+    let fit_expected: f64 = residuals.iter().map(|r| r.expected).sum();
+    close("expected scores add up", total_expected, fit_expected, 1e-9);
+}
+
+/// Facets manual, Table 14.3.1.1: David as seen by Brahe .25 (S.E. .29, Obs-Exp 1.54) vs by
+/// Cavendish -1.05 (S.E. .35): contrast 1.30, joint S.E. .45, Rasch-Welch t 2.86, d.f. 8,
+/// p .0211. Measured: .261 (.298, 1.56) vs -1.077 (.349): contrast 1.338, joint S.E. .459,
+/// t 2.91, d.f. 7.8, p .0200 (the 4.5 % wider logit scale again; see `guilford_table_13`).
+/// Tolerances: local measures ±.035, contrast ±.045, S.E. ±.01, joint S.E. ±.015, t ±.07,
+/// d.f. ±1, p ±.003, Obs-Exp ±.05.
+///
+/// The manual prints Obs-Exp -.46 for Cavendish x David, which contradicts its own bias
+/// (-1.05 - (-.46) = -.59 logits at S.E. .35 means about -1.1 score points per response; we
+/// get -1.12), so that one number is not checked.
+#[test]
+fn guilford_table_14() {
+    let (data, fit) = guilford();
+    let table = interactions(&data, &fit, &InteractionSpec::facets(0, 1)).unwrap();
+    // Target: examinees (term 1), context: judges.
+    let rows = pairwise(&table, 1).unwrap();
+    // 7 examinees x 3 judge pairs.
+    assert_eq!(rows.len(), 21);
+    let row = rows
+        .iter()
+        .find(|r| r.target_label == "David" && r.context_labels == ["Brahe", "Cavendish"])
+        .unwrap();
+    eprintln!("{row:?}");
+    close("David by Brahe", row.local_measures[0], 0.25, 0.035);
+    close("David by Cavendish", row.local_measures[1], -1.05, 0.035);
+    close("S.E. Brahe", row.standard_errors[0], 0.29, 0.01);
+    close("S.E. Cavendish", row.standard_errors[1], 0.35, 0.01);
+    close("Obs-Exp Brahe", row.observed_minus_expected[0], 1.54, 0.05);
+    assert!(row.observed_minus_expected[1] < -1.0);
+    close("contrast", row.contrast, 1.30, 0.045);
+    close("joint S.E.", row.joint_se, 0.45, 0.015);
+    close("Rasch-Welch t", row.t, 2.86, 0.07);
+    close("d.f.", row.df.unwrap(), 8.0, 1.0);
+    close("p", row.p.unwrap(), 0.0211, 0.003);
+    // The local measure is the main-effect measure moved by the bias (examinees are positive).
+    let david = table.cell_by_label("Brahe", "David").unwrap();
+    close(
+        "local = measure + bias",
+        row.local_measures[0],
+        fit.facets[1].elements[3].measure + david.bias,
+        1e-12,
+    );
+}
+
+/// `Bias = Difficulty` flips every sign and leaves the local measures unchanged.
+#[test]
+fn difficulty_direction_flips_the_sign() {
+    let (data, fit) = guilford();
+    let ability = interactions(&data, &fit, &InteractionSpec::facets(0, 1)).unwrap();
+    let spec = InteractionSpec {
+        direction: BiasDirection::Difficulty,
+        ..InteractionSpec::facets(0, 1)
+    };
+    let difficulty = interactions(&data, &fit, &spec).unwrap();
+    for (a, d) in ability.cells.iter().zip(&difficulty.cells) {
+        assert_eq!(a.bias, -d.bias);
+        assert_eq!(a.t, -d.t);
+        assert_eq!(a.p, d.p);
+    }
+    let pa = pairwise(&ability, 0).unwrap();
+    let pd = pairwise(&difficulty, 0).unwrap();
+    for (a, d) in pa.iter().zip(&pd) {
+        assert!((a.contrast - d.contrast).abs() < 1e-12);
+    }
+    // Judges are negatively oriented: Brahe's local severity towards David is his severity
+    // minus the (ability-direction) bias: he was locally more lenient.
+    let brahe_david = ability.cell_by_label("Brahe", "David").unwrap();
+    let local = ability.local_measure(0, brahe_david);
+    assert!((local - (fit.facets[0].elements[1].measure - brahe_david.bias)).abs() < 1e-12);
+    // Serializable.
+    let json = serde_json::to_string(&ability).unwrap();
+    let back: InteractionTable = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.cells.len(), ability.cells.len());
+    serde_json::to_string(&pa).unwrap();
+}
+
+/// mfrmr's example bias data (48 persons x 4 raters x 4 criteria, scores 1-4) plants an
+/// R04 x Accuracy interaction: it must be the cell with the largest |t| and significant.
+#[test]
+fn mfrmr_planted_rater_by_criterion() {
+    let (header, rows) = read_csv("mfrmr_example_bias.csv");
+    let values =
+        |c: &str| -> Vec<String> { rows.iter().map(|r| r[col(&header, c)].clone()).collect() };
+    let data = from_columns(
+        &[
+            ("Person", FacetRole::Object, values("Person")),
+            ("Rater", FacetRole::Rater, values("Rater")),
+            ("Criterion", FacetRole::Item, values("Criterion")),
+        ],
+        values("Score").iter().map(|s| s.parse().unwrap()).collect(),
+        1,
+        4,
+    );
+    let options = FitOptions {
+        scale_model: ScaleModel::RatingScale,
+        ..FitOptions::default()
+    };
+    let fit = fit(&data, &options, &mut NoObserver).unwrap();
+    assert!(fit.converged);
+    let table = interactions(&data, &fit, &InteractionSpec::facets(1, 2)).unwrap();
+    print_table(&table);
+    assert_eq!(table.cells.len(), 16);
+    let largest = table
+        .cells
+        .iter()
+        .max_by(|a, b| a.t.abs().total_cmp(&b.t.abs()))
+        .unwrap();
+    assert_eq!(largest.labels, ["R04", "Accuracy"]);
+    assert!(largest.p.unwrap() < 0.01, "{largest:?}");
+    // Rater R04 scored Accuracy lower than expected.
+    assert!(largest.bias < 0.0);
+    assert!(table.summary.fixed.unwrap().p < 0.05);
+}
+
+/// Simulated 0-3 rating-scale data: 300 objects in groups A/B (every 10th without a group),
+/// 6 raters (3 per object), 4 items; rater r0 scores group B objects 1.2 logits higher.
+/// Grouping the objects by the attribute, the r0 x B cell must stand out (largest |t|,
+/// p < .001, positive: +.48, t 4.8) and r0 x A negative (-.29: r0's severity absorbs part of
+/// the effect).
+#[test]
+fn attribute_interaction_finds_planted_rater_by_group() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let normal = Normal::new(0.0, 1.0).unwrap();
+    let n_objects = 300;
+    let n_raters = 6;
+    let thresholds = [-1.2, 0.0, 1.2];
+    let items = [-0.5, 0.0, 0.2, 0.3];
+    let raters: Vec<f64> = (0..n_raters)
+        .map(|_| 0.5 * normal.sample(&mut rng))
+        .collect();
+    let group: Vec<Option<String>> = (0..n_objects)
+        .map(|o| match o % 10 {
+            9 => None,
+            x if x % 2 == 0 => Some("A".to_string()),
+            _ => Some("B".to_string()),
+        })
+        .collect();
+    let planted = 1.2;
+    let mut elements = vec![Vec::new(), Vec::new(), Vec::new()];
+    let mut scores = Vec::new();
+    let mut p = [0.0; 4];
+    for (o, g) in group.iter().enumerate() {
+        let b = normal.sample(&mut rng);
+        let mut chosen = Vec::new();
+        while chosen.len() < 3 {
+            let r = rng.random_range(0..n_raters);
+            if !chosen.contains(&r) {
+                chosen.push(r);
+            }
+        }
+        for &r in &chosen {
+            let shift = if r == 0 && g.as_deref() == Some("B") {
+                planted
+            } else {
+                0.0
+            };
+            for (i, d) in items.iter().enumerate() {
+                model::category_probabilities(b - raters[r] - d + shift, &thresholds, &mut p);
+                let u: f64 = rng.random();
+                let mut acc = 0.0;
+                let k = p
+                    .iter()
+                    .position(|pk| {
+                        acc += pk;
+                        u < acc
+                    })
+                    .unwrap_or(3);
+                elements[0].push(o as u32);
+                elements[1].push(r as u32);
+                elements[2].push(i as u32);
+                scores.push(k as i32);
+            }
+        }
+    }
+    let data = RatingData {
+        facets: vec![
+            facet(
+                "object",
+                FacetRole::Object,
+                (0..n_objects).map(|o| format!("o{o}")).collect(),
+            ),
+            facet(
+                "rater",
+                FacetRole::Rater,
+                (0..n_raters).map(|r| format!("r{r}")).collect(),
+            ),
+            facet(
+                "item",
+                FacetRole::Item,
+                (0..items.len()).map(|i| format!("i{i}")).collect(),
+            ),
+        ],
+        elements,
+        scores,
+        item_scales: vec![
+            ItemScale {
+                min_score: 0,
+                max_score: 3,
+            };
+            items.len()
+        ],
+        object_facet: 0,
+        item_facet: 2,
+    };
+    let options = FitOptions {
+        scale_model: ScaleModel::RatingScale,
+        ..FitOptions::default()
+    };
+    let fit = fit(&data, &options, &mut NoObserver).unwrap();
+    let spec = InteractionSpec::facet_by_attribute(1, 0, "group", group.clone());
+    let table = interactions(&data, &fit, &spec).unwrap();
+    print_table(&table);
+    assert_eq!(table.terms[1].labels, ["A", "B"]);
+    assert_eq!(table.terms[1].attribute.as_deref(), Some("group"));
+    assert_eq!(table.cells.len(), 2 * n_raters);
+    // Objects without a group and extreme objects are left out.
+    let ungrouped = (0..data.len())
+        .filter(|&n| group[data.elements[0][n] as usize].is_none())
+        .count();
+    assert!(table.excluded_observations >= ungrouped);
+    assert_eq!(table.observations + table.excluded_observations, data.len());
+
+    let largest = table
+        .cells
+        .iter()
+        .max_by(|a, b| a.t.abs().total_cmp(&b.t.abs()))
+        .unwrap();
+    assert_eq!(largest.labels, ["r0", "B"]);
+    assert!(
+        largest.bias > 0.0 && largest.p.unwrap() < 0.001,
+        "{largest:?}"
+    );
+    let r0_a = table.cell_by_label("r0", "A").unwrap();
+    assert!(r0_a.bias < 0.0, "{r0_a:?}");
+    // The two r0 cells together recover most of the planted contrast (part of it is absorbed by
+    // the measures of the objects r0 rated).
+    let recovered = largest.bias - r0_a.bias;
+    assert!(
+        recovered > 0.6 * planted && recovered < 1.3 * planted,
+        "{recovered}"
+    );
+
+    // Table 14 with the groups as target: group B as seen by r0 vs by the other raters.
+    let rows = pairwise(&table, 1).unwrap();
+    assert_eq!(rows.len(), 2 * n_raters * (n_raters - 1) / 2);
+    for row in rows
+        .iter()
+        .filter(|r| r.target_label == "B" && r.contexts[0] == 0)
+    {
+        assert!(row.contrast > 0.0 && row.p.unwrap() < 0.05, "{row:?}");
+    }
+}
+
+#[test]
+fn estimate_cell_solves_the_score_equation() {
+    // Two dichotomous responses at η = 0, both correct: extreme maximum, adjusted score
+    // 2 - 0.5 = 1.5 = 2 logistic(b)  =>  b = ln 3.
+    let th: &[f64] = &[0.0];
+    let est = estimate_cell(&[(0.0, th, 1), (0.0, th, 1)], 0.5);
+    assert_eq!(est.extreme, Some(Extreme::Maximum));
+    assert!((est.shift - 3f64.ln()).abs() < 1e-9);
+    let p: f64 = 0.75;
+    assert!((est.model_se - 1.0 / (2.0 * p * (1.0 - p)).sqrt()).abs() < 1e-9);
+    assert!((est.expected - 1.0).abs() < 1e-12);
+    // Non-extreme on a long scale with far-off predictors: Σ E = S at the estimate.
+    let th: &[f64] = &[-2.0, -1.0, 0.0, 1.0, 2.0];
+    let rs = [(-6.0, th, 0usize), (-5.0, th, 5), (-7.0, th, 1)];
+    let est = estimate_cell(&rs, 0.5);
+    assert!(est.extreme.is_none());
+    let mut scratch = [0.0; 6];
+    let e: f64 = rs
+        .iter()
+        .map(|(eta, th, _)| model::score_moments(eta + est.shift, th, &mut scratch).expected)
+        .sum();
+    assert!((e - 6.0).abs() < 1e-8, "{e}");
+    // Minimum cell.
+    let est = estimate_cell(&[(1.0, th, 0)], 0.5);
+    assert_eq!(est.extreme, Some(Extreme::Minimum));
+    assert!(est.shift < -1.0);
+}
+
+#[test]
+fn welch_and_t_helpers() {
+    assert_eq!(welch_satterthwaite_df(1.0, 4.0, 1.0, 4.0), Some(8.0));
+    assert_eq!(welch_satterthwaite_df(1.0, 0.0, 1.0, 4.0), None);
+    assert!((two_sided_t_p(0.0, 5.0).unwrap() - 1.0).abs() < 1e-12);
+    // t = 2.776 is the two-sided 5 % point with 4 d.f.
+    assert!((two_sided_t_p(-2.776445, 4.0).unwrap() - 0.05).abs() < 1e-5);
+    assert_eq!(two_sided_t_p(1.0, 0.0), None);
+    let (contrast, joint, t, df, p) = rasch_welch([0.25, -1.05], [0.29, 0.35], [4.0, 4.0]);
+    assert!((contrast - 1.30).abs() < 1e-12);
+    assert!((joint - 0.4545).abs() < 1e-3);
+    assert!((t - 2.86).abs() < 0.01);
+    assert!((df.unwrap() - 7.73).abs() < 0.01);
+    assert!(p.unwrap() > 0.02 && p.unwrap() < 0.025);
+}
+
+#[test]
+fn invalid_specs_are_rejected() {
+    let (data, fit) = guilford();
+    let err = |spec: InteractionSpec| interactions(&data, &fit, &spec).unwrap_err();
+    assert!(matches!(
+        err(InteractionSpec::facets(1, 1)),
+        MeasureError::InvalidOption { .. }
+    ));
+    assert!(matches!(
+        err(InteractionSpec::facets(0, 5)),
+        MeasureError::InvalidOption { .. }
+    ));
+    assert!(matches!(
+        err(InteractionSpec::facet_by_attribute(
+            0,
+            1,
+            "g",
+            vec![None; 3]
+        )),
+        MeasureError::InvalidOption { .. }
+    ));
+    assert!(matches!(
+        err(InteractionSpec {
+            extreme_adjustment: 1.0,
+            ..InteractionSpec::facets(0, 1)
+        }),
+        MeasureError::InvalidOption { .. }
+    ));
+    let table = interactions(&data, &fit, &InteractionSpec::facets(0, 1)).unwrap();
+    assert!(pairwise(&table, 2).is_err());
+}
