@@ -19,8 +19,8 @@ pub mod statistics;
 mod table;
 
 pub use bias::{
-    interactions, pairwise, BiasDirection, InteractionCell, InteractionSpec, InteractionSummary,
-    InteractionTable, InteractionTerm, PairwiseContrast, TermLevels,
+    interactions, pairwise, pairwise_target, BiasDirection, InteractionCell, InteractionSpec,
+    InteractionSummary, InteractionTable, InteractionTerm, PairwiseContrast, TermLevels,
 };
 pub use error::MeasureError;
 pub use extreme::{ElementStatus, Extreme};

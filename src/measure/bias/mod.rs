@@ -485,19 +485,22 @@ pub fn estimate_cell(responses: &[(f64, &[f64], usize)], adjustment: f64) -> Cel
         } else {
             hi = b;
         }
-        let mut next = b + if w > 0.0 {
+        let step = if w > 0.0 {
             (residual / w).clamp(-MAX_BIAS_STEP, MAX_BIAS_STEP)
         } else {
             residual.signum() * MAX_BIAS_STEP
         };
-        if !(next > lo && next < hi) {
-            next = 0.5 * (lo + hi);
-        }
-        let change = (next - b).abs();
-        b = next;
-        if change < BIAS_TOLERANCE || residual == 0.0 {
+        if step.abs() < BIAS_TOLERANCE {
+            b += step;
             break;
         }
+        let mut next = b + step;
+        // The score function is increasing in b, so the root lies between the largest b with a
+        // positive residual and the smallest with a negative one: bisect if Newton leaves them.
+        if !(next > lo && next < hi) && lo.is_finite() && hi.is_finite() {
+            next = 0.5 * (lo + hi);
+        }
+        b = next;
     }
     let mut sum_w = 0.0;
     let mut sum_r2 = 0.0;
@@ -681,48 +684,71 @@ pub fn rasch_welch(
 /// Facets Table 14: for every level of term `target_term` (0 or 1), every pair of levels of the
 /// other term in which it has a cell, the Rasch-Welch comparison of its local measures
 /// ([`InteractionTable::local_measure`]) in the two contexts. Ordered by target, then context
-/// pair.
+/// pair. The number of rows grows with the square of the context levels per target: for large
+/// designs use [`pairwise_target`] for the targets of interest.
 pub fn pairwise(
     table: &InteractionTable,
     target_term: usize,
 ) -> Result<Vec<PairwiseContrast>, MeasureError> {
+    check_target_term(target_term)?;
+    let n_targets = table.terms[target_term].labels.len() as u32;
+    let mut out = Vec::new();
+    for target in 0..n_targets {
+        out.extend(pairwise_target(table, target_term, target)?);
+    }
+    Ok(out)
+}
+
+fn check_target_term(target_term: usize) -> Result<(), MeasureError> {
     if target_term > 1 {
         return Err(invalid(format!(
             "target term {target_term}: a two-way table has terms 0 and 1"
         )));
     }
+    Ok(())
+}
+
+/// The Table 14 rows of one target level (level `target` of term `target_term`): every pair of
+/// its cells, ordered by the context levels. See [`pairwise`].
+pub fn pairwise_target(
+    table: &InteractionTable,
+    target_term: usize,
+    target: u32,
+) -> Result<Vec<PairwiseContrast>, MeasureError> {
+    check_target_term(target_term)?;
+    let Some(target_label) = table.terms[target_term].labels.get(target as usize) else {
+        return Err(invalid(format!("term {target_term} has no level {target}")));
+    };
     let context_term = 1 - target_term;
-    let mut by_target: Vec<Vec<&InteractionCell>> =
-        vec![Vec::new(); table.terms[target_term].labels.len()];
-    for cell in &table.cells {
-        by_target[cell.levels[target_term] as usize].push(cell);
-    }
-    let mut out = Vec::new();
-    for (target, cells) in by_target.iter_mut().enumerate() {
-        cells.sort_by_key(|c| c.levels[context_term]);
-        for (i, c1) in cells.iter().enumerate() {
-            for c2 in &cells[i + 1..] {
-                let pair = [*c1, *c2];
-                let local_measures = pair.map(|c| table.local_measure(target_term, c));
-                let standard_errors = pair.map(|c| c.model_se);
-                let (contrast, joint_se, t, df, p) =
-                    rasch_welch(local_measures, standard_errors, pair.map(|c| c.df));
-                out.push(PairwiseContrast {
-                    target: target as u32,
-                    target_label: table.terms[target_term].labels[target].clone(),
-                    contexts: pair.map(|c| c.levels[context_term]),
-                    context_labels: pair.map(|c| c.labels[context_term].clone()),
-                    local_measures,
-                    standard_errors,
-                    observed_minus_expected: pair.map(|c| c.observed_minus_expected_average),
-                    counts: pair.map(|c| c.count),
-                    contrast,
-                    joint_se,
-                    t,
-                    df,
-                    p,
-                });
-            }
+    let mut cells: Vec<&InteractionCell> = table
+        .cells
+        .iter()
+        .filter(|c| c.levels[target_term] == target)
+        .collect();
+    cells.sort_by_key(|c| c.levels[context_term]);
+    let mut out = Vec::with_capacity(cells.len() * cells.len().saturating_sub(1) / 2);
+    for (i, c1) in cells.iter().enumerate() {
+        for c2 in &cells[i + 1..] {
+            let pair = [*c1, *c2];
+            let local_measures = pair.map(|c| table.local_measure(target_term, c));
+            let standard_errors = pair.map(|c| c.model_se);
+            let (contrast, joint_se, t, df, p) =
+                rasch_welch(local_measures, standard_errors, pair.map(|c| c.df));
+            out.push(PairwiseContrast {
+                target,
+                target_label: target_label.clone(),
+                contexts: pair.map(|c| c.levels[context_term]),
+                context_labels: pair.map(|c| c.labels[context_term].clone()),
+                local_measures,
+                standard_errors,
+                observed_minus_expected: pair.map(|c| c.observed_minus_expected_average),
+                counts: pair.map(|c| c.count),
+                contrast,
+                joint_se,
+                t,
+                df,
+                p,
+            });
         }
     }
     Ok(out)
