@@ -24,6 +24,16 @@
 //! **Which responses.** Only responses used in the main estimation (no extreme or dropped
 //! element) enter, and for an attribute term only responses whose element has a value.
 //!
+//! **Extreme cells.** A cell whose responses are all in the bottom (top) category is estimated
+//! from a score [`InteractionSpec::extreme_adjustment`] (Facets: 0.5) above its minimum (below
+//! its maximum) and flagged in [`InteractionCell::extreme`]; it still counts in the fixed
+//! chi-square.
+//!
+//! **Statistics.** Per cell `t = bias / S.E.` on `count - 1` d.f. with a two-sided Student-t p
+//! (Facets reports bias significance as t with finite d.f.; Facets manual, "Zscore="); the
+//! summary's fixed (all = 0) chi-square is `Σ t²` on as many d.f. as cells. Table 14 uses the
+//! Rasch-Welch t with Welch-Satterthwaite d.f. ([`rasch_welch`]).
+//!
 //! Table 14 ([`pairwise`]) compares the local measure of one element of a *target* term as seen
 //! in two contexts (two elements of the other term) with a Rasch-Welch t test.
 
@@ -484,6 +494,9 @@ pub fn estimate_cell(responses: &[(f64, &[f64], usize)], adjustment: f64) -> Cel
             lo = b;
         } else {
             hi = b;
+        }
+        if residual == 0.0 {
+            break;
         }
         let step = if w > 0.0 {
             (residual / w).clamp(-MAX_BIAS_STEP, MAX_BIAS_STEP)
