@@ -6,6 +6,7 @@
 //! Table 7 per facet (measures, standard errors, infit/outfit, fair averages, separation and
 //! chi-squares), Table 8 per scale, Table 5 global statistics, and per-response residuals.
 
+pub mod bias;
 mod design;
 mod error;
 mod extreme;
@@ -17,6 +18,10 @@ mod results;
 pub mod statistics;
 mod table;
 
+pub use bias::{
+    interactions, pairwise, pairwise_target, BiasDirection, InteractionCell, InteractionSpec,
+    InteractionSummary, InteractionTable, InteractionTerm, PairwiseContrast, TermLevels,
+};
 pub use error::MeasureError;
 pub use extreme::{ElementStatus, Extreme};
 pub use observer::{ElementRef, FitObserver, IterationReport, NoObserver, ParameterRef};
