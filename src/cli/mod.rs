@@ -100,6 +100,9 @@ enum Command {
     },
     /// Export the measures of a run (objects, raters, items, or joined onto the original rows).
     Export(ExportArgs),
+    /// Bias/interaction analysis between two facets, or a facet and an element attribute
+    /// (Facets Tables 13 and 14).
+    Bias(BiasArgs),
     /// List the stored runs.
     Runs {
         /// The project file.
@@ -143,6 +146,9 @@ struct FitArgs {
     /// Fit even if the rating network is disconnected (subsets are stored with the run).
     #[arg(long)]
     allow_disconnected: bool,
+    /// Facets that float (Facets `Non-centered=`), by name; default: the object facet.
+    #[arg(long, value_delimiter = ',')]
+    non_centred: Vec<String>,
     /// A note stored with the run.
     #[arg(long, default_value = "")]
     note: String,
@@ -215,6 +221,32 @@ enum WhatArg {
     Raters,
     Items,
     Joined,
+}
+
+#[derive(Args, Debug)]
+struct BiasArgs {
+    /// The project file.
+    #[arg(long, short)]
+    project: PathBuf,
+    /// The run (default: the newest).
+    #[arg(long)]
+    run: Option<i64>,
+    /// The two terms: facet names or roles (object, rater, item), or FACET.ATTRIBUTE, e.g.
+    /// `rater,item` or `annotator_id,comment_id.target_race_black`.
+    #[arg(long, value_delimiter = ',', required = true)]
+    between: Vec<String>,
+    /// Also print Table 14 (pairwise contrasts) with this term (1 or 2) as the target.
+    #[arg(long)]
+    pairwise: Option<usize>,
+    /// With --pairwise: only this target level (label).
+    #[arg(long)]
+    level: Option<String>,
+    /// Table 13 rows to print, largest |t| first (text output).
+    #[arg(long, default_value_t = 30)]
+    top: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
 }
 
 #[derive(Args, Debug)]
@@ -363,7 +395,8 @@ fn exit_code_for(error: &anyhow::Error) -> u8 {
                 PipelineError::AnchorFile { .. }
                 | PipelineError::NoData
                 | PipelineError::StaleRun { .. }
-                | PipelineError::NoRaterFacet => exit::BAD_INPUT,
+                | PipelineError::NoRaterFacet
+                | PipelineError::UnknownTerm(_) => exit::BAD_INPUT,
                 PipelineError::Measure(scalewright::measure::MeasureError::InvalidOption {
                     ..
                 }) => exit::BAD_INPUT,
@@ -468,6 +501,7 @@ fn dispatch(command: Option<Command>, out: Output) -> Result<(), Failure> {
         Command::Decisions { project } => decisions_cmd(&project, out),
         Command::Clean(args) => clean_cmd(args, out),
         Command::Export(args) => export_cmd(args, out),
+        Command::Bias(args) => bias_cmd(args, out),
         Command::Run { pipeline } => run_pipeline(&pipeline, out),
     }
 }
@@ -712,6 +746,29 @@ fn fit_cmd(args: FitArgs, out: Output) -> Result<(), Failure> {
         bias_correction: args.bias_correction,
         ..FitOptions::default()
     };
+    if !args.non_centred.is_empty() {
+        let facets = project.facets()?;
+        let mut indices = Vec::new();
+        for name in &args.non_centred {
+            let index = facets
+                .iter()
+                .position(|f| f.name == *name)
+                .ok_or_else(|| Failure {
+                    code: exit::BAD_INPUT,
+                    error: anyhow::anyhow!(
+                        "--non-centred: no facet `{name}`; facets: {}",
+                        facets
+                            .iter()
+                            .map(|f| f.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    json_printed: false,
+                })?;
+            indices.push(index);
+        }
+        options.non_centred = Some(indices);
+    }
     if args.anchor.is_some() || args.anchor_run.is_some() {
         let (data, _) = project.ratings_for_fit()?;
         options.anchors = match (&args.anchor, args.anchor_run) {
@@ -1264,6 +1321,67 @@ fn run_pipeline(path: &Path, out: Output) -> Result<(), Failure> {
             error: anyhow::anyhow!("the last fit did not converge (stored as not converged)"),
             json_printed: out.json,
         });
+    }
+    Ok(())
+}
+
+fn bias_cmd(args: BiasArgs, out: Output) -> Result<(), Failure> {
+    use scalewright::measure::bias::{pairwise, pairwise_target};
+    let mut project = Project::open(&args.project)?;
+    let run = newest_run(&project, args.run, &args.project)?;
+    if args.between.len() != 2 {
+        return Err(Failure {
+            code: exit::USAGE,
+            error: anyhow::anyhow!("--between takes two terms, e.g. rater,item"),
+            json_printed: false,
+        });
+    }
+    let table =
+        scalewright::pipeline::bias_table(&mut project, run, [&args.between[0], &args.between[1]])?;
+    let contrasts = match args.pairwise {
+        None => None,
+        Some(term @ (1 | 2)) => {
+            let target_term = term - 1;
+            Some(match &args.level {
+                None => pairwise(&table, target_term)?,
+                Some(label) => {
+                    let level = table.terms[target_term]
+                        .labels
+                        .iter()
+                        .position(|l| l == label)
+                        .ok_or_else(|| Failure {
+                            code: exit::BAD_INPUT,
+                            error: anyhow::anyhow!("term {term} has no level `{label}`"),
+                            json_printed: false,
+                        })?;
+                    pairwise_target(&table, target_term, level as u32)?
+                }
+            })
+        }
+        Some(_) => {
+            return Err(Failure {
+                code: exit::USAGE,
+                error: anyhow::anyhow!("--pairwise takes 1 or 2 (which term is the target)"),
+                json_printed: false,
+            })
+        }
+    };
+    match args.format {
+        FormatArg::Json => {
+            println!(
+                "{}",
+                serde_json::json!({ "run_id": run, "table13": table, "table14": contrasts })
+            );
+        }
+        FormatArg::Csv => print!("{}", render::bias_csv(&table).context("writing CSV")?),
+        FormatArg::Text => {
+            if !out.quiet {
+                print!("{}", tables::table13(&table, args.top));
+                if let Some(contrasts) = &contrasts {
+                    print!("{}", tables::table14(&table, contrasts));
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -247,3 +247,59 @@ fn write_csv(df: &mut polars::prelude::DataFrame) -> polars::prelude::PolarsResu
         .finish(df)?;
     Ok(String::from_utf8_lossy(&buffer).into_owned())
 }
+
+/// Table 13 as CSV (written by polars).
+pub fn bias_csv(
+    table: &scalewright::measure::bias::InteractionTable,
+) -> polars::prelude::PolarsResult<String> {
+    use polars::prelude::*;
+    let c = &table.cells;
+    let mut df = DataFrame::new_infer_height(vec![
+        Column::new(
+            table.terms[0].facet_name.as_str().into(),
+            c.iter().map(|x| x.labels[0].clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            table.terms[1]
+                .attribute
+                .clone()
+                .unwrap_or_else(|| table.terms[1].facet_name.clone())
+                .as_str()
+                .into(),
+            c.iter().map(|x| x.labels[1].clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "observed".into(),
+            c.iter().map(|x| x.observed_score).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "expected".into(),
+            c.iter().map(|x| x.expected_score).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "count".into(),
+            c.iter().map(|x| x.count as u64).collect::<Vec<_>>(),
+        ),
+        Column::new("bias".into(), c.iter().map(|x| x.bias).collect::<Vec<_>>()),
+        Column::new(
+            "se".into(),
+            c.iter().map(|x| x.model_se).collect::<Vec<_>>(),
+        ),
+        Column::new("t".into(), c.iter().map(|x| x.t).collect::<Vec<_>>()),
+        Column::new("df".into(), c.iter().map(|x| x.df).collect::<Vec<_>>()),
+        Column::new("p".into(), c.iter().map(|x| x.p).collect::<Vec<_>>()),
+        Column::new(
+            "infit".into(),
+            c.iter().map(|x| x.infit).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "outfit".into(),
+            c.iter().map(|x| x.outfit).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "extreme".into(),
+            c.iter().map(|x| x.extreme.is_some()).collect::<Vec<_>>(),
+        ),
+    ])?;
+    write_csv(&mut df)
+}

@@ -2,6 +2,7 @@
 //! Table 7 measurement reports, Table 8 category statistics). Presentation only: every number
 //! comes from the library's `Fit`.
 
+use scalewright::measure::bias::{InteractionTable, PairwiseContrast};
 use scalewright::measure::statistics::Separation;
 use scalewright::measure::{ElementStatus, Extreme, FacetMeasures, Fit, ScaleStatistics};
 use std::fmt::Write as _;
@@ -222,6 +223,130 @@ pub fn table8(scale: &ScaleStatistics) -> String {
             opt(c.threshold, 10, 2),
             opt(c.threshold_se, 6, 2),
             if c.disordered { "  <- disordered" } else { "" }
+        );
+    }
+    out
+}
+
+fn term_name(table: &InteractionTable, t: usize) -> String {
+    let term = &table.terms[t];
+    match &term.attribute {
+        Some(a) => format!("{}.{a}", term.facet_name),
+        None => term.facet_name.clone(),
+    }
+}
+
+/// Table 13: bias/interaction cells, largest |t| first (at most `top` rows).
+pub fn table13(table: &InteractionTable, top: usize) -> String {
+    let mut out = String::new();
+    let (a, b) = (term_name(table, 0), term_name(table, 1));
+    let _ = writeln!(
+        out,
+        "Table 13. Bias/Interaction report: {a} x {b} (positive bias: scored higher than expected)"
+    );
+    let _ = writeln!(
+        out,
+        "  {:>8} {:>8} {:>5} {:>8} | {:>6} {:>6} {:>6} {:>5} {:>7} | {:>5} {:>6} | {:<14} {}",
+        "Observd",
+        "Expctd",
+        "Count",
+        "Obs-Exp",
+        "Bias",
+        "S.E.",
+        "t",
+        "d.f.",
+        "Prob.",
+        "Infit",
+        "Outfit",
+        a,
+        b
+    );
+    let mut order: Vec<&scalewright::measure::bias::InteractionCell> = table.cells.iter().collect();
+    order.sort_by(|x, y| y.t.abs().total_cmp(&x.t.abs()));
+    for c in order.iter().take(top) {
+        let _ = writeln!(
+            out,
+            "  {:>8.1} {:>8.2} {:>5} {:>8.2} | {:>6.2} {:>6.2} {:>6.2} {:>5.0} {} | {} {} | {:<14} {}{}",
+            c.observed_score,
+            c.expected_score,
+            c.count,
+            c.observed_minus_expected_average,
+            c.bias,
+            c.model_se,
+            c.t,
+            c.df,
+            opt(c.p, 7, 4),
+            opt(c.infit, 5, 2),
+            opt(c.outfit, 6, 2),
+            c.labels[0],
+            c.labels[1],
+            if c.extreme.is_some() { "  (extreme)" } else { "" }
+        );
+    }
+    if table.cells.len() > top {
+        let _ = writeln!(
+            out,
+            "  ... {} more cells (--top N, or --format csv for all)",
+            table.cells.len() - top
+        );
+    }
+    let s = &table.summary;
+    let _ = writeln!(
+        out,
+        "  Cells {}  mean bias {:.2}  S.D. {:.2}  mean S.E. {:.2}",
+        s.cells, s.mean_bias, s.sd_bias_population, s.mean_se
+    );
+    if let Some(c) = &s.fixed {
+        let _ = writeln!(
+            out,
+            "  Fixed (all = 0) chi-square: {:.1}  d.f.: {:.0}  significance (probability): {:.4}",
+            c.chi_square, c.df, c.p
+        );
+    }
+    out
+}
+
+/// Table 14: pairwise contrasts of a target's local measure between two contexts.
+pub fn table14(table: &InteractionTable, contrasts: &[PairwiseContrast]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Table 14. Pairwise bias report ({} x {})",
+        term_name(table, 0),
+        term_name(table, 1)
+    );
+    let _ = writeln!(
+        out,
+        "  {:<12} {:<12} {:>7} {:>5} {:<12} {:>7} {:>5} | {:>8} {:>6} {:>6} {:>5} {:>7}",
+        "Target",
+        "Context",
+        "Measure",
+        "S.E.",
+        "Context",
+        "Measure",
+        "S.E.",
+        "Contrast",
+        "S.E.",
+        "t",
+        "d.f.",
+        "Prob."
+    );
+    for c in contrasts {
+        let _ = writeln!(
+            out,
+            "  {:<12} {:<12} {:>7.2} {:>5.2} {:<12} {:>7.2} {:>5.2} | {:>8.2} {:>6.2} {:>6.2} {} {}",
+            c.target_label,
+            c.context_labels[0],
+            c.local_measures[0],
+            c.standard_errors[0],
+            c.context_labels[1],
+            c.local_measures[1],
+            c.standard_errors[1],
+            c.contrast,
+            c.joint_se,
+            c.t,
+            opt(c.df, 5, 0),
+            opt(c.p, 7, 4)
         );
     }
     out

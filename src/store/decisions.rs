@@ -204,3 +204,24 @@ impl Project {
         Ok(labels.len())
     }
 }
+
+impl Project {
+    /// The value of attribute `name` for every element of facet `facet` (by name), by idx.
+    pub fn attribute_values(
+        &self,
+        facet: &str,
+        name: &str,
+    ) -> Result<Vec<Option<String>>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT e.idx, json_extract(e.attributes, '$.' || json_quote(?2)) FROM elements e JOIN facets f ON f.id = e.facet_id
+                 WHERE f.name = ?1 ORDER BY e.idx",
+            )
+            .map_err(self.sql_err())?;
+        let rows = stmt
+            .query_map(params![facet, name], |r| Ok(r.get::<_, Option<String>>(1)?))
+            .map_err(self.sql_err())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql_err())
+    }
+}

@@ -407,3 +407,22 @@ impl Project {
         Ok(self.conn.last_insert_rowid())
     }
 }
+
+impl Project {
+    /// Stores (or replaces) a named JSON table of a run.
+    pub fn save_run_table(
+        &mut self,
+        run_id: i64,
+        name: &str,
+        value: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO run_tables (run_id, name, content) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (run_id, name) DO UPDATE SET content = excluded.content",
+                params![run_id, name, value.to_string()],
+            )
+            .map_err(self.sql_err())?;
+        Ok(())
+    }
+}

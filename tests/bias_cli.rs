@@ -1,0 +1,194 @@
+//! `scalewright bias`: Facets Tables 13-14 through the command line, on Guilford (published
+//! numbers) and on the sample data (a facet x attribute table).
+
+mod common;
+
+use common::{fixture, scalewright};
+use predicates::prelude::*;
+
+const GUILFORD: &str = r#"
+layout = "long"
+object = "examinee"
+raters = ["judge"]
+[long]
+item = "trait"
+score = "rating"
+[[items]]
+name = "1"
+categories = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+[[items]]
+name = "2"
+categories = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+[[items]]
+name = "3"
+categories = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+[[items]]
+name = "4"
+categories = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+[[items]]
+name = "5"
+categories = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+"#;
+
+#[test]
+fn guilford_bias_through_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("guilford.toml");
+    std::fs::write(&config, GUILFORD).unwrap();
+    let db = dir.path().join("g.db");
+    scalewright()
+        .arg("ingest")
+        .arg(fixture("guilford_creativity_long.csv"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--quiet")
+        .arg("--project")
+        .arg(&db)
+        .assert()
+        .success();
+    // Facets' Guilford specification: judges float, examinees positive and centred, one shared scale.
+    scalewright()
+        .args([
+            "fit",
+            "--quiet",
+            "--scale",
+            "rsm",
+            "--non-centred",
+            "judge",
+            "--max-residual",
+            "0.001",
+            "--max-change",
+            "0.0001",
+            "--max-iterations",
+            "2000",
+            "--project",
+        ])
+        .arg(&db)
+        .assert()
+        .success();
+    let out = scalewright()
+        .args([
+            "bias",
+            "--between",
+            "judge,examinee",
+            "--pairwise",
+            "2",
+            "--level",
+            "4",
+            "--format",
+            "json",
+            "--project",
+        ])
+        .arg(&db)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let cells = json["table13"]["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 21);
+    let cell = |judge: &str, examinee: &str| {
+        cells
+            .iter()
+            .find(|c| c["labels"][0] == judge && c["labels"][1] == examinee)
+            .unwrap()
+    };
+    // Published (Facets manual): Brahe x David +.71 (S.E. .29, t 2.43), Brahe x Edward -1.27 (S.E. .36);
+    // our main effects are ~4.5% wider than Facets' (see src/measure/tests.rs), hence 0.05.
+    let david = cell("2", "4");
+    assert_eq!(david["observed_score"], 25.0);
+    assert!(
+        (david["bias"].as_f64().unwrap() - 0.71).abs() < 0.05,
+        "{david}"
+    );
+    assert!((david["model_se"].as_f64().unwrap() - 0.29).abs() < 0.015);
+    let edward = cell("2", "5");
+    assert!(
+        (edward["bias"].as_f64().unwrap() + 1.27).abs() < 0.05,
+        "{edward}"
+    );
+    let chi = json["table13"]["summary"]["fixed"]["chi_square"]
+        .as_f64()
+        .unwrap();
+    assert!((chi - 41.6).abs() < 1.5, "{chi}");
+    // Table 14 for David: Brahe vs Cavendish contrast 1.30, t 2.86.
+    let contrasts = json["table14"].as_array().unwrap();
+    let brahe_cavendish = contrasts
+        .iter()
+        .find(|c| c["context_labels"][0] == "2" && c["context_labels"][1] == "3")
+        .unwrap();
+    assert!(
+        (brahe_cavendish["contrast"].as_f64().unwrap() - 1.30).abs() < 0.06,
+        "{brahe_cavendish}"
+    );
+
+    scalewright()
+        .args(["bias", "--between", "judge,examinee", "--project"])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Table 13. Bias/Interaction report: judge x examinee",
+        ))
+        .stdout(predicate::str::contains("Fixed (all = 0) chi-square"));
+}
+
+#[test]
+fn rater_by_attribute_tables_and_unknown_terms() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let data =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/mhs-sim/ratings.csv");
+    scalewright()
+        .arg("ingest")
+        .arg(&data)
+        .args(["--preset", "mhs", "--quiet", "--project"])
+        .arg(&db)
+        .assert()
+        .success();
+    scalewright()
+        .args(["fit", "--quiet", "--project"])
+        .arg(&db)
+        .assert()
+        .success();
+    let csv = scalewright()
+        .args([
+            "bias",
+            "--between",
+            "annotator_id,comment_id.target_race_black",
+            "--format",
+            "csv",
+            "--project",
+        ])
+        .arg(&db)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(csv).unwrap();
+    assert!(
+        text.starts_with("annotator_id,target_race_black,observed,expected,count,bias,se,t,df,p"),
+        "{}",
+        &text[..80]
+    );
+    assert!(text.lines().count() > 400);
+    scalewright()
+        .args([
+            "bias",
+            "--between",
+            "annotator_id,comment_id.nope",
+            "--project",
+        ])
+        .arg(&db)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("no attribute `nope`"));
+    scalewright()
+        .args(["bias", "--between", "annotator,item", "--project"])
+        .arg(&db)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("`annotator` is not a facet"));
+}
