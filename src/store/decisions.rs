@@ -220,7 +220,7 @@ impl Project {
             )
             .map_err(self.sql_err())?;
         let rows = stmt
-            .query_map(params![facet, name], |r| Ok(r.get::<_, Option<String>>(1)?))
+            .query_map(params![facet, name], |r| r.get::<_, Option<String>>(1))
             .map_err(self.sql_err())?;
         rows.collect::<Result<_, _>>().map_err(self.sql_err())
     }
