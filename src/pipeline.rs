@@ -469,3 +469,97 @@ pub fn bias_table(
     )?;
     Ok(table)
 }
+
+/// How many raters fall in each of Linacre's mean-square bands.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MeanSquareBands {
+    /// < 0.5: muted (overfit).
+    pub muted: usize,
+    /// 0.5-1.5: productive for measurement.
+    pub productive: usize,
+    /// 1.5-2.0: unproductive.
+    pub unproductive: usize,
+    /// > 2.0: distorting.
+    pub distorting: usize,
+    pub quartiles: Option<[f64; 3]>,
+}
+
+impl MeanSquareBands {
+    fn of(values: &[f64]) -> Self {
+        use crate::quality::flags::{DISTORTING_MNSQ, MUTED_MNSQ, UNPRODUCTIVE_MNSQ};
+        let mut bands = MeanSquareBands::default();
+        for &v in values {
+            if v < MUTED_MNSQ {
+                bands.muted += 1;
+            } else if v <= UNPRODUCTIVE_MNSQ {
+                bands.productive += 1;
+            } else if v <= DISTORTING_MNSQ {
+                bands.unproductive += 1;
+            } else {
+                bands.distorting += 1;
+            }
+        }
+        if !values.is_empty() {
+            let mut sorted = values.to_vec();
+            sorted.sort_by(f64::total_cmp);
+            let q = |p: f64| {
+                let h = p * (sorted.len() - 1) as f64;
+                let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+                sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+            };
+            bands.quartiles = Some([q(0.25), q(0.5), q(0.75)]);
+        }
+        bands
+    }
+}
+
+/// The rater-quality report of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct QualityReport {
+    pub run_id: i64,
+    pub raters: usize,
+    /// Raters flagged per rule (flags of the run; run `flag` first).
+    pub flagged_per_rule: std::collections::BTreeMap<String, usize>,
+    pub raters_recommended_for_exclusion: usize,
+    pub infit: MeanSquareBands,
+    pub outfit: MeanSquareBands,
+    pub agreement: crate::quality::agreement::RaterAgreement,
+    pub alpha: Vec<crate::quality::agreement::ItemAlpha>,
+}
+
+/// Counts per rule, mean-square distributions, Facets' inter-rater agreement and Krippendorff's
+/// alpha per item, for run `run_id`.
+pub fn quality_report(project: &Project, run_id: i64) -> Result<QualityReport, PipelineError> {
+    let (data, _) = project.ratings_for_fit()?;
+    if crate::store::data_fingerprint(&data) != project.run_fingerprint(run_id)? {
+        return Err(PipelineError::StaleRun { run_id });
+    }
+    let fit = project.load_fit(run_id)?;
+    let facet = rater_facet(&data).ok_or(PipelineError::NoRaterFacet)?;
+    let flags = project.flags(run_id)?;
+    let mut per_rule: std::collections::BTreeMap<String, std::collections::BTreeSet<u32>> =
+        Default::default();
+    let mut exclude = std::collections::BTreeSet::new();
+    for f in &flags {
+        per_rule
+            .entry(f.rule.name().to_string())
+            .or_default()
+            .insert(f.element);
+        if f.level == crate::quality::FlagLevel::Exclude {
+            exclude.insert(f.element);
+        }
+    }
+    let elements = &fit.facets[facet].elements;
+    let infit: Vec<f64> = elements.iter().filter_map(|e| e.infit).collect();
+    let outfit: Vec<f64> = elements.iter().filter_map(|e| e.outfit).collect();
+    Ok(QualityReport {
+        run_id,
+        raters: elements.iter().filter(|e| e.count > 0).count(),
+        flagged_per_rule: per_rule.into_iter().map(|(k, v)| (k, v.len())).collect(),
+        raters_recommended_for_exclusion: exclude.len(),
+        infit: MeanSquareBands::of(&infit),
+        outfit: MeanSquareBands::of(&outfit),
+        agreement: crate::quality::agreement::rater_agreement(&data, &fit, facet),
+        alpha: crate::quality::agreement::alpha_per_item(&data),
+    })
+}

@@ -91,6 +91,16 @@ enum Command {
         #[arg(long, short)]
         project: PathBuf,
     },
+    /// The rater-quality report of a run: flags per rule, mean-square distributions, inter-rater
+    /// agreement (observed vs expected), Krippendorff's alpha per item.
+    Quality {
+        /// The project file.
+        #[arg(long, short)]
+        project: PathBuf,
+        /// The run (default: the newest).
+        #[arg(long)]
+        run: Option<i64>,
+    },
     /// Iterative cleaning: fit -> flag -> exclude -> refit until no new rater is flagged.
     Clean(CleanArgs),
     /// Run a whole pipeline (ingest -> fit or clean -> flag -> export) from a TOML file.
@@ -502,6 +512,7 @@ fn dispatch(command: Option<Command>, out: Output) -> Result<(), Failure> {
         Command::Clean(args) => clean_cmd(args, out),
         Command::Export(args) => export_cmd(args, out),
         Command::Bias(args) => bias_cmd(args, out),
+        Command::Quality { project, run } => quality_cmd(&project, run, out),
         Command::Run { pipeline } => run_pipeline(&pipeline, out),
     }
 }
@@ -1382,6 +1393,62 @@ fn bias_cmd(args: BiasArgs, out: Output) -> Result<(), Failure> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+fn quality_cmd(path: &Path, run: Option<i64>, out: Output) -> Result<(), Failure> {
+    let project = Project::open(path)?;
+    let run = newest_run(&project, run, path)?;
+    let report = scalewright::pipeline::quality_report(&project, run)?;
+    if out.json {
+        println!(
+            "{}",
+            serde_json::to_string(&report).context("serialising the quality report")?
+        );
+        return Ok(());
+    }
+    if out.quiet {
+        return Ok(());
+    }
+    println!(
+        "Rater quality, run {run}: {} raters, {} recommended for exclusion",
+        report.raters, report.raters_recommended_for_exclusion
+    );
+    if report.flagged_per_rule.is_empty() {
+        println!("  no flags stored for this run (run `scalewright flag` first)");
+    }
+    for (rule, n) in &report.flagged_per_rule {
+        println!("  {rule:<18} {n} rater(s)");
+    }
+    for (name, b) in [("Infit", &report.infit), ("Outfit", &report.outfit)] {
+        println!(
+            "  {name:<6} MnSq: < 0.5 muted {} | 0.5-1.5 productive {} | 1.5-2.0 unproductive {} | > 2.0 distorting {}{}",
+            b.muted,
+            b.productive,
+            b.unproductive,
+            b.distorting,
+            b.quartiles.map(|q| format!("  (quartiles {:.2} / {:.2} / {:.2})", q[0], q[1], q[2])).unwrap_or_default()
+        );
+    }
+    let a = &report.agreement;
+    println!(
+        "  Inter-rater agreement opportunities: {}  Exact agreements: {} = {:.1}%  Expected: {:.1}%",
+        a.opportunities, a.exact_agreements, a.observed_percent, a.expected_percent
+    );
+    println!("  Krippendorff's alpha (ordinal / nominal), units = objects:");
+    for item in &report.alpha {
+        println!(
+            "    {:<16} {:>7} {:>7}   ({} objects with 2+ ratings)",
+            item.item,
+            item.ordinal
+                .map(|v| format!("{v:.3}"))
+                .unwrap_or_else(|| "-".into()),
+            item.nominal
+                .map(|v| format!("{v:.3}"))
+                .unwrap_or_else(|| "-".into()),
+            item.pairable_units
+        );
     }
     Ok(())
 }

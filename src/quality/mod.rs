@@ -1,5 +1,7 @@
-//! Rater quality: flags with their rules and numbers ([`flags`]).
+//! Rater quality: flags with their rules and numbers ([`flags`]) and agreement between raters
+//! ([`agreement`]).
 
+pub mod agreement;
 pub mod flags;
 
 pub use flags::{flag_elements, Flag, FlagLevel, FlagRules, FlagRulesError, Rule};
