@@ -534,7 +534,15 @@ fn ingest_cmd(args: IngestArgs, out: Output) -> Result<(), Failure> {
     let options = IngestOptions {
         max_problems: args.max_problems,
     };
-    let staged = match ingest::stage(&args.data, &config, &options) {
+    let bar = fit_progress(out);
+    if let Some(bar) = &bar {
+        bar.set_message(format!("reading and validating {}", args.data.display()));
+    }
+    let staged = ingest::stage(&args.data, &config, &options);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let staged = match staged {
         Ok(staged) => staged,
         Err(IngestError::Invalid(report)) => {
             if out.json {
@@ -555,7 +563,15 @@ fn ingest_cmd(args: IngestArgs, out: Output) -> Result<(), Failure> {
         out.log(warning.to_string());
     }
     let mut project = Project::create_or_open(&args.project)?;
-    let summary = project.import(&staged)?;
+    let bar = fit_progress(out);
+    if let Some(bar) = &bar {
+        bar.set_message(format!("importing {} responses into {}", staged.observations.len(), args.project.display()));
+    }
+    let summary = project.import(&staged);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let summary = summary?;
     if out.json {
         println!(
             "{}",
@@ -717,7 +733,7 @@ fn simulate(args: SimulateArgs, out: Output) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A progress line on stderr while a fit runs (only when stderr is a terminal).
+/// A progress spinner on stderr for long work (only when stderr is a terminal and not --quiet).
 fn fit_progress(out: Output) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
     if out.quiet || !std::io::stderr().is_terminal() {
