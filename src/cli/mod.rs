@@ -565,7 +565,11 @@ fn ingest_cmd(args: IngestArgs, out: Output) -> Result<(), Failure> {
     let mut project = Project::create_or_open(&args.project)?;
     let bar = fit_progress(out);
     if let Some(bar) = &bar {
-        bar.set_message(format!("importing {} responses into {}", staged.observations.len(), args.project.display()));
+        bar.set_message(format!(
+            "importing {} responses into {}",
+            staged.observations.len(),
+            args.project.display()
+        ));
     }
     let summary = project.import(&staged);
     if let Some(bar) = &bar {
