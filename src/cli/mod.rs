@@ -85,6 +85,8 @@ enum Command {
     Exclude(DecideArgs),
     /// Keep raters (undo an exclusion; later fits use their observations again).
     Keep(DecideArgs),
+    /// Reset raters to undecided (no decision in force: later fits use their observations).
+    Undecide(DecideArgs),
     /// List the review decisions in force.
     Decisions {
         /// The project file.
@@ -508,6 +510,7 @@ fn dispatch(command: Option<Command>, out: Output) -> Result<(), Failure> {
         Command::Flag(args) => flag_cmd(args, out),
         Command::Exclude(args) => decide_cmd(args, scalewright::store::Decision::Exclude, out),
         Command::Keep(args) => decide_cmd(args, scalewright::store::Decision::Keep, out),
+        Command::Undecide(args) => decide_cmd(args, scalewright::store::Decision::Undecided, out),
         Command::Decisions { project } => decisions_cmd(&project, out),
         Command::Clean(args) => clean_cmd(args, out),
         Command::Export(args) => export_cmd(args, out),
@@ -627,6 +630,7 @@ fn init_config(args: InitConfigArgs, out: Output) -> Result<(), Failure> {
                 .with_context(|| format!("writing {}", path.display()))?;
             out.log(format!("wrote {}", path.display()));
         }
+        None if out.json => println!("{}", serde_json::json!({ "config_toml": text })),
         None => print!("{text}"),
     }
     Ok(())
@@ -890,7 +894,10 @@ fn fit_cmd(args: FitArgs, out: Output) -> Result<(), Failure> {
     Ok(())
 }
 
-fn report(args: ReportArgs, out: Output) -> Result<(), Failure> {
+fn report(mut args: ReportArgs, out: Output) -> Result<(), Failure> {
+    if out.json {
+        args.format = FormatArg::Json;
+    }
     let project = Project::open(&args.project)?;
     let run = match args.run {
         Some(run) => run,
@@ -1356,7 +1363,10 @@ fn run_pipeline(path: &Path, out: Output) -> Result<(), Failure> {
     Ok(())
 }
 
-fn bias_cmd(args: BiasArgs, out: Output) -> Result<(), Failure> {
+fn bias_cmd(mut args: BiasArgs, out: Output) -> Result<(), Failure> {
+    if out.json {
+        args.format = FormatArg::Json;
+    }
     use scalewright::measure::bias::{pairwise, pairwise_target};
     let mut project = Project::open(&args.project)?;
     let run = newest_run(&project, args.run, &args.project)?;
