@@ -614,7 +614,7 @@ fn resolve_attributes(
 }
 
 /// Attribute columns read per batch (bounds the memory of wide files).
-const ATTRIBUTE_BATCH: usize = 24;
+const ATTRIBUTE_BATCH: usize = 64;
 
 /// Reads attribute columns in batches and reduces them per element.
 struct AttributeReader<'a> {
@@ -649,16 +649,23 @@ impl AttributeReader<'_> {
                     self.report,
                 )?;
             }
-            for name in batch {
-                out.push(majority_values(
-                    &df,
-                    self.path,
-                    name,
-                    row_element,
-                    n_elements,
-                    what,
-                    self.report,
-                )?);
+            // Columns are independent: reduce them in parallel, then report in column order.
+            use rayon::prelude::*;
+            let reduced: Vec<Result<(AttributeColumn, usize), IngestError>> = batch
+                .par_iter()
+                .map(|name| majority_values(&df, self.path, name, row_element, n_elements))
+                .collect();
+            for result in reduced {
+                let (column, varying) = result?;
+                if varying > 0 {
+                    self.report.warning(
+                        None,
+                        Some(&column.name),
+                        None,
+                        format!("the attribute varies within {varying} {what}(s); each keeps its most frequent value"),
+                    );
+                }
+                out.push(column);
             }
         }
         Ok(out)
@@ -696,16 +703,15 @@ fn report_replacement_chars(
     Ok(located)
 }
 
-/// The most frequent non-empty value of attribute column `name` per element.
+/// The most frequent non-empty value of attribute column `name` per element, and how many
+/// elements have more than one value.
 fn majority_values(
     df: &DataFrame,
     path: &Path,
     name: &str,
     row_element: &[u32],
     n_elements: usize,
-    what: &str,
-    report: &mut ValidationReport,
-) -> Result<AttributeColumn, IngestError> {
+) -> Result<(AttributeColumn, usize), IngestError> {
     let column = text_column(df, name, path)?;
     // Per element: (value, count) pairs; values per element are few (true/false, a category).
     let mut counts: Vec<Vec<(&str, u32)>> = vec![Vec::new(); n_elements];
@@ -739,18 +745,13 @@ fn majority_values(
             best.map(|(v, _)| v.to_string())
         })
         .collect();
-    if varying > 0 {
-        report.warning(
-            None,
-            Some(name),
-            None,
-            format!("the attribute varies within {varying} {what}(s); each keeps its most frequent value"),
-        );
-    }
-    Ok(AttributeColumn {
-        name: name.to_string(),
-        values,
-    })
+    Ok((
+        AttributeColumn {
+            name: name.to_string(),
+            values,
+        },
+        varying,
+    ))
 }
 
 /// Finds responses given twice (same object, raters and item). Different scores are errors;
