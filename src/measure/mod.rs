@@ -15,6 +15,7 @@ mod observer;
 mod options;
 mod results;
 pub mod statistics;
+mod sweep;
 mod table;
 
 pub use error::MeasureError;
