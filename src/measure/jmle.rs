@@ -328,10 +328,63 @@ pub(crate) fn estimate(
         for (j, step) in inner_step.iter().enumerate() {
             measures[design.offsets[inner] + j] += step;
         }
+        // Partial credit: each scale element and its own thresholds take one joint Newton step
+        // (their information is strongly coupled on skewed items).
+        let mut joint = vec![false; design.scales.len()];
+        if let Some(sf) = design.scale_facet.filter(|&sf| sf != inner) {
+            for (s, thr) in thresholds.iter_mut().enumerate() {
+                let e = design.offsets[sf] + s;
+                let m = thr.len();
+                if scale_anchored[s]
+                    || m == 0
+                    || status[e] != ElementStatus::Measured
+                    || sums.variance[e] <= 0.0
+                {
+                    continue;
+                }
+                let sign = design.signs[sf];
+                let off = thr_offsets[s];
+                let g_m = sign * (observed[e] - sums.expected[e] - sums.shift[e]);
+                let g: Vec<f64> = (0..m)
+                    .map(|h| {
+                        sums.threshold_expected[off + h] + sums.threshold_shift[off + h]
+                            - threshold_observed[off + h]
+                    })
+                    .collect();
+                let cross: Vec<f64> = (0..m)
+                    .map(|h| -sign * sums.threshold_cross[off + h])
+                    .collect();
+                let cov = &sums.threshold_covariance[cov_offsets[s]..cov_offsets[s + 1]];
+                if let Some((mut d_m, mut step)) =
+                    joint_newton_step(sums.variance[e], &cross, cov, g_m, &g)
+                {
+                    let largest = step.iter().fold(d_m.abs(), |a, d| a.max(d.abs()));
+                    if largest > options.max_step {
+                        let k = options.max_step / largest;
+                        d_m *= k;
+                        step.iter_mut().for_each(|d| *d *= k);
+                    }
+                    measures[e] += d_m;
+                    thr.iter_mut().zip(&step).for_each(|(t, d)| *t += d);
+                    centre(thr);
+                    joint[s] = true;
+                }
+            }
+        }
+        let joint_element = |e: usize| {
+            design.scale_facet.is_some_and(|sf| {
+                e >= design.offsets[sf]
+                    && e < design.offsets[sf + 1]
+                    && joint[e - design.offsets[sf]]
+            })
+        };
         // Other facets: Δ = sign · (S - Σ E - Σ W δη) / Σ W, clamped.
         for f in (0..n_facets).filter(|&f| f != inner) {
             for e in design.offsets[f]..design.offsets[f + 1] {
-                if status[e] == ElementStatus::Measured && sums.variance[e] > 0.0 {
+                if status[e] == ElementStatus::Measured
+                    && sums.variance[e] > 0.0
+                    && !joint_element(e)
+                {
                     let residual = observed[e] - sums.expected[e] - sums.shift[e];
                     measures[e] += (design.signs[f] * residual / sums.variance[e])
                         .clamp(-options.max_step, options.max_step);
@@ -342,7 +395,7 @@ pub(crate) fn estimate(
         // (corrected for the inner facet's steps) and A = Σ Cov([X>=j],[X>=k]).
         for (s, thr) in thresholds.iter_mut().enumerate() {
             let m = thr.len();
-            if scale_anchored[s] || m == 0 {
+            if scale_anchored[s] || m == 0 || joint[s] {
                 continue;
             }
             let g: Vec<f64> = (0..m)
@@ -479,6 +532,64 @@ fn constrained_newton_step(upper: &[f64], g: &[f64]) -> Option<Vec<f64>> {
         }
     }
     Some((0..m).map(|j| a[j * w + n] / a[j * w + j]).collect())
+}
+
+/// Joint Newton step of one element and the thresholds of its own scale: solves
+/// `[w cᵀ 0; c A 1; 0 1ᵀ 0] [Δ; δ; λ] = [g_m; g; 0]` (`A` given by its upper triangle, row-major
+/// `m × m`; the last row keeps `Σ δ = 0`). `None` when singular.
+fn joint_newton_step(
+    w: f64,
+    cross: &[f64],
+    upper: &[f64],
+    g_m: f64,
+    g: &[f64],
+) -> Option<(f64, Vec<f64>)> {
+    let m = g.len();
+    let n = m + 2;
+    let width = n + 1;
+    let mut a = vec![0.0; n * width];
+    a[0] = w;
+    a[n] = g_m;
+    for j in 0..m {
+        let r = j + 1;
+        a[1 + j] = cross[j];
+        a[r * width] = cross[j];
+        for k in j..m {
+            let v = upper[j * m + k];
+            a[r * width + 1 + k] = v;
+            a[(k + 1) * width + 1 + j] = v;
+        }
+        a[r * width + m + 1] = 1.0;
+        a[(m + 1) * width + r] = 1.0;
+        a[r * width + n] = g[j];
+    }
+    for col in 0..n {
+        let pivot = (col..n).max_by(|&x, &y| {
+            a[x * width + col]
+                .abs()
+                .total_cmp(&a[y * width + col].abs())
+        })?;
+        if a[pivot * width + col].abs() < f64::EPSILON {
+            return None;
+        }
+        if pivot != col {
+            for c in 0..width {
+                a.swap(pivot * width + c, col * width + c);
+            }
+        }
+        for row in 0..n {
+            if row != col {
+                let factor = a[row * width + col] / a[col * width + col];
+                if factor != 0.0 {
+                    for c in col..width {
+                        a[row * width + c] -= factor * a[col * width + c];
+                    }
+                }
+            }
+        }
+    }
+    let x = |i: usize| a[i * width + n] / a[i * width + i];
+    Some((x(0), (1..=m).map(x).collect()))
 }
 
 /// Subtracts the mean so the values sum to zero (thresholds of a scale; Andrich 1978).

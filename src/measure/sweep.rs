@@ -117,6 +117,8 @@ pub(crate) struct SweepSums {
     pub threshold_expected: Vec<f64>,
     /// `Σ ∂Q_nk/∂η δη_n` per threshold.
     pub threshold_shift: Vec<f64>,
+    /// `Σ ∂Q_nk/∂η = Σ Cov(X, [X>=k])` per threshold (the element-threshold information).
+    pub threshold_cross: Vec<f64>,
     /// Per scale the upper triangle of `Σ Cov([X>=j],[X>=k])` (row-major `m × m`).
     pub threshold_covariance: Vec<f64>,
     pub log_likelihood: f64,
@@ -130,6 +132,7 @@ impl SweepSums {
             shift: vec![0.0; n_el],
             threshold_expected: vec![0.0; n_thr],
             threshold_shift: vec![0.0; n_thr],
+            threshold_cross: vec![0.0; n_thr],
             threshold_covariance: vec![0.0; n_cov],
             log_likelihood: 0.0,
         }
@@ -142,6 +145,7 @@ impl SweepSums {
         add(&mut self.shift, &other.shift);
         add(&mut self.threshold_expected, &other.threshold_expected);
         add(&mut self.threshold_shift, &other.threshold_shift);
+        add(&mut self.threshold_cross, &other.threshold_cross);
         add(&mut self.threshold_covariance, &other.threshold_covariance);
         self.log_likelihood += other.log_likelihood;
         self
@@ -250,7 +254,9 @@ fn sweep_element(
             hq += h as f64 * p[h];
             sums.threshold_expected[off + h - 1] += q;
             q_at[h - 1] = q;
-            scratch.push(hq - e_n * q);
+            let dq = hq - e_n * q;
+            sums.threshold_cross[off + h - 1] += dq;
+            scratch.push(dq);
         }
         let base = input.cov_offsets[s];
         for a in 0..m {
