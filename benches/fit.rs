@@ -23,6 +23,15 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// CPU seconds (user + system, all threads) this process has used, from /proc (Linux); the
+/// fit's CPU time separates its own cost from other processes' load on a shared machine.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 /// Item responses per simulated comment (about 3.39 raters x 10 items).
 const RESPONSES_PER_COMMENT: f64 = 33.9;
 
@@ -97,13 +106,14 @@ fn main() {
         simulate::MHS_COMMENTS
     );
     println!(
-        "{:>10} {:>9} {:>7} {:>10} {:>9} {:>10} {:>8} {:>8} {:>8} {:>12}",
+        "{:>10} {:>9} {:>7} {:>10} {:>9} {:>10} {:>8} {:>8} {:>8} {:>8} {:>12}",
         "responses",
         "comments",
         "raters",
         "iterations",
         "converged",
         "fit s",
+        "cpu s",
         "setup+1",
         "iter s",
         "after",
@@ -112,6 +122,7 @@ fn main() {
     for target in sizes {
         let comments = ((target as f64 / RESPONSES_PER_COMMENT).round() as usize).max(60);
         let data = mhs_data(comments);
+        let cpu_start = cpu_seconds().unwrap_or(f64::NAN);
         let start = Instant::now();
         let mut first = None;
         let mut last = None;
@@ -135,15 +146,17 @@ fn main() {
         };
         let fit = measure::fit(&data, &FitOptions::default(), &mut observer).expect("fit");
         let seconds = start.elapsed().as_secs_f64();
+        let cpu = cpu_seconds().unwrap_or(f64::NAN) - cpu_start;
         let (first, last) = (first.unwrap_or(0.0), last.unwrap_or(0.0));
         println!(
-            "{:>10} {:>9} {:>7} {:>10} {:>9} {:>10.3} {:>8.3} {:>8.3} {:>8.3} {:>12.0}",
+            "{:>10} {:>9} {:>7} {:>10} {:>9} {:>10.3} {:>8.2} {:>8.3} {:>8.3} {:>8.3} {:>12.0}",
             data.len(),
             comments,
             data.facets[1].len(),
             fit.iterations(),
             fit.converged,
             seconds,
+            cpu,
             first,
             last - first,
             seconds - last,

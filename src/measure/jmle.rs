@@ -285,6 +285,8 @@ pub(crate) fn estimate(
     let floating = (0..n_facets).find(|&f| {
         non_centred.contains(&f) && !options.anchors.elements.iter().any(|a| a.facet == f)
     });
+    let mut previous_step = vec![0.0; n_el];
+    let mut before_steps = vec![0.0; n_el];
     for iteration in 1..=conv.max_iterations {
         old_measures.copy_from_slice(&measures);
         for (o, t) in old_thresholds.iter_mut().zip(&thresholds) {
@@ -328,6 +330,7 @@ pub(crate) fn estimate(
         for (j, step) in inner_step.iter().enumerate() {
             measures[design.offsets[inner] + j] += step;
         }
+        before_steps.copy_from_slice(&measures);
         // Partial credit: each scale element and its own thresholds take one joint Newton step
         // (their information is strongly coupled on skewed items).
         let mut joint = vec![false; design.scales.len()];
@@ -388,6 +391,25 @@ pub(crate) fn estimate(
                     let residual = observed[e] - sums.expected[e] - sums.shift[e];
                     measures[e] += (design.signs[f] * residual / sums.variance[e])
                         .clamp(-options.max_step, options.max_step);
+                }
+            }
+        }
+        // Aitken-style extrapolation of the non-object facets: when an element's step shrinks
+        // geometrically (same sign, ratio r < 1, as on items whose residual is fed back through
+        // the objects), jump by the rest of the series, Δ·r/(1-r) with r capped at .8. It
+        // changes the path only; the stopping rules still test the actual residuals and changes.
+        for f in (0..n_facets).filter(|&f| f != inner) {
+            for e in design.offsets[f]..design.offsets[f + 1] {
+                let raw = measures[e] - before_steps[e];
+                let prev = previous_step[e];
+                previous_step[e] = raw;
+                if raw * prev > 0.0 {
+                    let r = raw / prev;
+                    if r < 1.0 {
+                        let r = r.min(0.8);
+                        measures[e] +=
+                            (raw * r / (1.0 - r)).clamp(-options.max_step, options.max_step);
+                    }
                 }
             }
         }

@@ -189,9 +189,11 @@ pub(crate) fn sweep(layout: &Layout, input: &SweepInput, inner_step: &mut [f64])
         .map(|(j0, j1, steps)| {
             let mut sums = SweepSums::zeros(n_el, n_thr, n_cov);
             let mut scratch: Vec<f64> = Vec::new();
+            let mut likelihood = 1.0;
             for (j, step) in (j0..j1).zip(steps.iter_mut()) {
-                *step = sweep_element(layout, input, j, &mut sums, &mut scratch);
+                *step = sweep_element(layout, input, j, &mut sums, &mut scratch, &mut likelihood);
             }
+            sums.log_likelihood += likelihood.ln();
             sums
         })
         .reduce(|| SweepSums::zeros(n_el, n_thr, n_cov), SweepSums::merge)
@@ -205,6 +207,7 @@ fn sweep_element(
     j: usize,
     sums: &mut SweepSums,
     scratch: &mut Vec<f64>,
+    likelihood: &mut f64,
 ) -> f64 {
     let nf = layout.n_facets;
     let inner = layout.inner;
@@ -236,7 +239,13 @@ fn sweep_element(
         }
         let w_n = (ee - e_n * e_n).max(0.0);
         let k = layout.category[i] as usize;
-        sums.log_likelihood += p[k].max(f64::MIN_POSITIVE).ln();
+        // Σ ln P(x_n), one logarithm per batch of probabilities (a running product, flushed
+        // before it can underflow).
+        *likelihood *= p[k].max(f64::MIN_POSITIVE);
+        if *likelihood < 1e-250 {
+            sums.log_likelihood += likelihood.ln();
+            *likelihood = 1.0;
+        }
         for &e in ids {
             sums.expected[e as usize] += e_n;
             sums.variance[e as usize] += w_n;

@@ -527,7 +527,8 @@ fn guilford_matches_facets() {
     assert_eq!(totals(0), vec![171.0, 156.0, 181.0]);
     assert_eq!(totals(1), vec![70.0, 94.0, 64.0, 57.0, 87.0, 54.0, 82.0]);
     assert_eq!(totals(2), vec![114.0, 108.0, 92.0, 115.0, 79.0]);
-    // Facets' default convergence (.5 score points, .01 logits) stays within .03 of the tight fit.
+    // Facets' default convergence (.5 score points, .01 logits) stays within .01 of the tight fit
+    // (measured .0038).
     let default_fit = super::fit(
         &data,
         &FitOptions {
@@ -541,7 +542,7 @@ fn guilford_matches_facets() {
     let mut d_default = Deviation::new("Guilford default vs tight convergence");
     for f in 0..3 {
         for (a, b) in fit.measures(f).iter().zip(default_fit.measures(f)) {
-            d_default.check("element", b, *a, 0.03);
+            d_default.check("element", b, *a, 0.01);
         }
     }
 }
