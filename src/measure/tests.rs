@@ -804,3 +804,30 @@ fn mhs_scale_timing() {
         start.elapsed().as_secs_f64()
     );
 }
+
+/// Fair averages (Facets `Fair=Mean`): the expected rating with the other facets at their mean
+/// measures, recomputed from the published definition for every Guilford element.
+#[test]
+fn fair_averages_follow_the_definition() {
+    let data = guilford_data();
+    let options = FitOptions {
+        scale_model: ScaleModel::RatingScale,
+        non_centred: Some(vec![0]),
+        ..tight()
+    };
+    let fit = fit(&data, &options, &mut NoObserver).unwrap();
+    let thresholds = fit.scales[0].thresholds();
+    let sign = |f: usize| if fit.facets[f].positive { 1.0 } else { -1.0 };
+    let mean = |f: usize| fit.measures(f).iter().sum::<f64>() / fit.facets[f].elements.len() as f64;
+    let mut p = vec![0.0; thresholds.len() + 1];
+    for f in 0..3 {
+        for e in &fit.facets[f].elements {
+            let eta: f64 = (0..3)
+                .map(|g| sign(g) * if g == f { e.measure } else { mean(g) })
+                .sum();
+            let want = 1.0 + model::score_moments(eta, &thresholds, &mut p).expected;
+            let got = e.fair_average.unwrap();
+            assert!((got - want).abs() < 1e-9, "{}: {got} vs {want}", e.label);
+        }
+    }
+}
