@@ -2,6 +2,7 @@
 //! Winsteps shows for the Knox Cube Test) and their measures with the score adjustment
 //! (Facets/Winsteps `Xtreme = 0.3`).
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::design::{Design, MAX_CATEGORIES};
@@ -62,28 +63,41 @@ pub(crate) fn classify(design: &Design, anchored: &[bool]) -> Vec<ElementStatus>
             status[e] = ElementStatus::Dropped;
         }
     }
-    let mut count = vec![0usize; n_el];
-    let mut score = vec![0usize; n_el];
-    let mut max_score = vec![0usize; n_el];
+    let n_facets = design.n_facets();
     loop {
-        count.iter_mut().for_each(|c| *c = 0);
-        score.iter_mut().for_each(|c| *c = 0);
-        max_score.iter_mut().for_each(|c| *c = 0);
-        for n in 0..data.len() {
-            let active = (0..design.n_facets())
-                .all(|f| status[design.flat(f, data.elements[f][n])].is_active());
-            if !active {
-                continue;
-            }
-            let k = design.obs_category[n] as usize;
-            let m = design.scales[design.obs_scale[n] as usize].n_thresholds();
-            for f in 0..design.n_facets() {
-                let e = design.flat(f, data.elements[f][n]);
-                count[e] += 1;
-                score[e] += k;
-                max_score[e] += m;
-            }
-        }
+        // Counts, scores and maximum scores of the responses whose elements are all active,
+        // accumulated in parallel.
+        let zeros = || (vec![0usize; n_el], vec![0usize; n_el], vec![0usize; n_el]);
+        let per = data
+            .len()
+            .div_ceil(rayon::current_num_threads().max(1))
+            .max(1);
+        let (count, score, max_score) = (0..data.len().div_ceil(per))
+            .into_par_iter()
+            .map(|c| {
+                let (mut count, mut score, mut max_score) = zeros();
+                for n in c * per..((c + 1) * per).min(data.len()) {
+                    let active = (0..n_facets)
+                        .all(|f| status[design.flat(f, data.elements[f][n])].is_active());
+                    if active {
+                        let k = design.obs_category[n] as usize;
+                        let m = design.scales[design.obs_scale[n] as usize].n_thresholds();
+                        for f in 0..n_facets {
+                            let e = design.flat(f, data.elements[f][n]);
+                            count[e] += 1;
+                            score[e] += k;
+                            max_score[e] += m;
+                        }
+                    }
+                }
+                (count, score, max_score)
+            })
+            .reduce(zeros, |(mut a, mut b, mut c), (x, y, z)| {
+                a.iter_mut().zip(&x).for_each(|(p, q)| *p += q);
+                b.iter_mut().zip(&y).for_each(|(p, q)| *p += q);
+                c.iter_mut().zip(&z).for_each(|(p, q)| *p += q);
+                (a, b, c)
+            });
         let mut changed = false;
         for e in 0..n_el {
             if status[e] != ElementStatus::Measured {
@@ -184,27 +198,45 @@ pub(crate) fn estimate_extremes(
         measures[e] =
             design.signs[f] * (target[e] / (possible[e] - target[e]).max(adjustment)).ln();
     }
-    let mut scratch = [0.0; MAX_CATEGORIES];
-    let mut expected = vec![0.0; n_el];
+    let extremes: Vec<(usize, f64)> = (0..n_el)
+        .filter(|&e| is_extreme(e))
+        .map(|e| (e, design.signs[design.facet_of(e)]))
+        .collect();
+    let per = pairs
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
     for _ in 0..EXTREME_MAX_ITERATIONS {
-        expected.iter_mut().for_each(|x| *x = 0.0);
-        information.iter_mut().for_each(|x| *x = 0.0);
-        for &(n, e) in &pairs {
-            let n = n as usize;
-            let thr = &thresholds[design.obs_scale[n] as usize];
-            let eta = design.eta(measures, n);
-            let mom = score_moments(eta, thr, &mut scratch[..thr.len() + 1]);
-            expected[e as usize] += mom.expected;
-            information[e as usize] += mom.variance;
-        }
+        let current: &[f64] = measures;
+        let zeros = || (vec![0.0; n_el], vec![0.0; n_el]);
+        let (expected, info) = pairs
+            .par_chunks(per)
+            .map(|chunk| {
+                let (mut expected, mut info) = zeros();
+                let mut scratch = [0.0; MAX_CATEGORIES];
+                for &(n, e) in chunk {
+                    let n = n as usize;
+                    let thr = &thresholds[design.obs_scale[n] as usize];
+                    let eta = design.eta(current, n);
+                    let mom = score_moments(eta, thr, &mut scratch[..thr.len() + 1]);
+                    expected[e as usize] += mom.expected;
+                    info[e as usize] += mom.variance;
+                }
+                (expected, info)
+            })
+            .reduce(zeros, |(mut a, mut b), (x, y)| {
+                a.iter_mut().zip(&x).for_each(|(p, q)| *p += q);
+                b.iter_mut().zip(&y).for_each(|(p, q)| *p += q);
+                (a, b)
+            });
+        information = info;
         let mut largest: f64 = 0.0;
-        for e in (0..n_el).filter(|&e| is_extreme(e)) {
+        for &(e, sign) in &extremes {
             if information[e] <= 0.0 {
                 continue;
             }
-            let f = design.facet_of(e);
-            let step = (design.signs[f] * (target[e] - expected[e]) / information[e])
-                .clamp(-max_step, max_step);
+            let step =
+                (sign * (target[e] - expected[e]) / information[e]).clamp(-max_step, max_step);
             measures[e] += step;
             largest = largest.max(step.abs());
         }

@@ -1,10 +1,13 @@
 //! Joint maximum likelihood estimation (JMLE, "UCON"; Wright & Masters 1982 ch. 4; Linacre 1989
 //! *Many-Facet Rasch Measurement* ch. 6; Facets manual "Estimation considerations").
 //!
-//! Each iteration is one parallel pass over the non-extreme observations that accumulates, per
-//! element, the expected score `Σ E_n` and the information `Σ W_n`, and per scale threshold the
-//! expected count above the threshold. Then every unanchored parameter takes one clamped
-//! Newton-Raphson step and the centred facets are re-centred.
+//! Each iteration is one parallel sweep over the non-extreme observations ([`super::sweep`]):
+//! the object facet's elements take their Newton-Raphson steps inside the sweep, and the sweep
+//! returns, per element, the expected score `Σ E_n`, the information `Σ W_n` and the first-order
+//! effect of the object steps, and per scale threshold the expected count above it. Then every
+//! other unanchored parameter takes one clamped Newton-Raphson step (block Gauss-Seidel "objects,
+//! then the rest", to first order) and the centred facets are re-centred with the floating facet
+//! moving the other way, so that no linear predictor changes.
 
 use std::ops::ControlFlow;
 
@@ -16,6 +19,7 @@ use super::extreme::{classify, estimate_extremes, ElementStatus};
 use super::model::score_moments;
 use super::observer::{ElementRef, FitObserver, IterationReport, ParameterRef};
 use super::options::{FitOptions, StartValues, UnobservedCategories};
+use super::sweep::{sweep, Layout, SweepInput};
 
 /// The converged (or last) state of the estimation.
 pub(crate) struct Estimates {
@@ -35,6 +39,7 @@ pub(crate) struct Estimates {
 
 /// Per-pass sums (expected scores and information per element; per threshold the expected
 /// count at or above the category and its variance).
+#[allow(dead_code)] // Plain sums at fixed parameters; the estimator itself uses `sweep`.
 pub(crate) struct PassSums {
     pub expected: Vec<f64>,
     pub variance: Vec<f64>,
@@ -46,6 +51,7 @@ pub(crate) struct PassSums {
     pub log_likelihood: f64,
 }
 
+#[allow(dead_code)]
 impl PassSums {
     fn zeros(n_elements: usize, n_thresholds: usize, n_covariance: usize) -> Self {
         PassSums {
@@ -88,6 +94,7 @@ pub(crate) fn chunk_len(len: usize) -> usize {
 }
 
 /// One pass over the active observations at the current parameters.
+#[allow(dead_code)]
 ///
 /// For threshold `k` of a scale, `Q_k = P(X >= k) = Σ_{h>=k} P_h`; the log-likelihood derivative
 /// is `∂ log L / ∂F_k = Σ_n (Q_nk - [x_n >= k])` and its (diagonal) curvature `-Σ_n Q_nk(1-Q_nk)`.
@@ -271,88 +278,166 @@ pub(crate) fn estimate(
         total += scale.n_thresholds() * scale.n_thresholds();
     }
     cov_offsets.push(total);
-    let any_free_scale = scale_anchored.iter().any(|a| !a);
+    let inner = data.object_facet;
+    let layout = Layout::new(design, &active, inner);
+    debug_assert_eq!(layout.len(), active.len());
+    let mut inner_step = vec![0.0; data.facets[inner].len()];
+    let floating = (0..n_facets).find(|&f| {
+        non_centred.contains(&f) && !options.anchors.elements.iter().any(|a| a.facet == f)
+    });
+    let mut previous_step = vec![0.0; n_el];
+    let mut before_steps = vec![0.0; n_el];
     for iteration in 1..=conv.max_iterations {
         old_measures.copy_from_slice(&measures);
         for (o, t) in old_thresholds.iter_mut().zip(&thresholds) {
             o.copy_from_slice(t);
         }
-        // Block Gauss-Seidel: each facet in turn, then the thresholds, each block from a fresh
-        // pass. Within a facet the elements are separable (each response involves one element
-        // of each facet), so per-element Newton steps are exact block Newton steps; updating
-        // all blocks at once oscillates on long rating scales.
+        // One sweep: the inner facet's steps are taken inside it (Gauss-Seidel to first order),
+        // the other facets and the thresholds step from its corrected sums.
+        let sums = sweep(
+            &layout,
+            &SweepInput {
+                measures: &measures,
+                thresholds: &thresholds,
+                thr_offsets: &thr_offsets,
+                cov_offsets: &cov_offsets,
+                signs: &design.signs,
+                status: &status,
+                observed: &observed,
+                inner_offset: design.offsets[inner],
+                max_step: options.max_step,
+            },
+            &mut inner_step,
+        );
+        let log_likelihood = sums.log_likelihood;
+        // The convergence residuals are those at the start of the iteration.
         let mut max_residual: f64 = 0.0;
         let mut max_residual_element = None;
-        let mut log_likelihood = 0.0;
-        for block in 0..=n_facets {
-            if block == n_facets && !any_free_scale {
-                break;
+        for e in 0..n_el {
+            if status[e] != ElementStatus::Measured {
+                continue;
             }
-            let want_cov = (block == n_facets).then_some(cov_offsets.as_slice());
-            let sums = pass(
-                design,
-                &measures,
-                &thresholds,
-                &thr_offsets,
-                want_cov,
-                &active,
-            );
-            if block == 0 {
-                log_likelihood = sums.log_likelihood;
-                // The convergence residuals are those at the start of the iteration.
-                for e in 0..n_el {
-                    if status[e] != ElementStatus::Measured {
-                        continue;
+            let residual = (observed[e] - sums.expected[e]).abs();
+            if residual > max_residual {
+                let f = design.facet_of(e);
+                max_residual = residual;
+                max_residual_element = Some(ElementRef {
+                    facet: f,
+                    element: (e - design.offsets[f]) as u32,
+                });
+            }
+        }
+        for (j, step) in inner_step.iter().enumerate() {
+            measures[design.offsets[inner] + j] += step;
+        }
+        before_steps.copy_from_slice(&measures);
+        // Partial credit: each scale element and its own thresholds take one joint Newton step
+        // (their information is strongly coupled on skewed items).
+        let mut joint = vec![false; design.scales.len()];
+        if let Some(sf) = design.scale_facet.filter(|&sf| sf != inner) {
+            for (s, thr) in thresholds.iter_mut().enumerate() {
+                let e = design.offsets[sf] + s;
+                let m = thr.len();
+                if scale_anchored[s]
+                    || m == 0
+                    || status[e] != ElementStatus::Measured
+                    || sums.variance[e] <= 0.0
+                {
+                    continue;
+                }
+                let sign = design.signs[sf];
+                let off = thr_offsets[s];
+                let g_m = sign * (observed[e] - sums.expected[e] - sums.shift[e]);
+                let g: Vec<f64> = (0..m)
+                    .map(|h| {
+                        sums.threshold_expected[off + h] + sums.threshold_shift[off + h]
+                            - threshold_observed[off + h]
+                    })
+                    .collect();
+                let cross: Vec<f64> = (0..m)
+                    .map(|h| -sign * sums.threshold_cross[off + h])
+                    .collect();
+                let cov = &sums.threshold_covariance[cov_offsets[s]..cov_offsets[s + 1]];
+                if let Some((mut d_m, mut step)) =
+                    joint_newton_step(sums.variance[e], &cross, cov, g_m, &g)
+                {
+                    let largest = step.iter().fold(d_m.abs(), |a, d| a.max(d.abs()));
+                    if largest > options.max_step {
+                        let k = options.max_step / largest;
+                        d_m *= k;
+                        step.iter_mut().for_each(|d| *d *= k);
                     }
-                    let residual = (observed[e] - sums.expected[e]).abs();
-                    if residual > max_residual {
-                        let f = design.facet_of(e);
-                        max_residual = residual;
-                        max_residual_element = Some(ElementRef {
-                            facet: f,
-                            element: (e - design.offsets[f]) as u32,
-                        });
-                    }
+                    measures[e] += d_m;
+                    thr.iter_mut().zip(&step).for_each(|(t, d)| *t += d);
+                    centre(thr);
+                    joint[s] = true;
                 }
             }
-            if block < n_facets {
-                // Element steps: Δ = sign · (S - Σ E) / Σ W, clamped.
-                let f = block;
-                for e in design.offsets[f]..design.offsets[f + 1] {
-                    if status[e] == ElementStatus::Measured && sums.variance[e] > 0.0 {
-                        let residual = observed[e] - sums.expected[e];
-                        measures[e] += (design.signs[f] * residual / sums.variance[e])
-                            .clamp(-options.max_step, options.max_step);
-                    }
+        }
+        let joint_element = |e: usize| {
+            design.scale_facet.is_some_and(|sf| {
+                e >= design.offsets[sf]
+                    && e < design.offsets[sf + 1]
+                    && joint[e - design.offsets[sf]]
+            })
+        };
+        // Other facets: Δ = sign · (S - Σ E - Σ W δη) / Σ W, clamped.
+        for f in (0..n_facets).filter(|&f| f != inner) {
+            for e in design.offsets[f]..design.offsets[f + 1] {
+                if status[e] == ElementStatus::Measured
+                    && sums.variance[e] > 0.0
+                    && !joint_element(e)
+                {
+                    let residual = observed[e] - sums.expected[e] - sums.shift[e];
+                    measures[e] += (design.signs[f] * residual / sums.variance[e])
+                        .clamp(-options.max_step, options.max_step);
                 }
-                centre_facets(design, &centred, &status, &mut measures);
-            } else {
-                // Threshold block: Newton step δ = A⁻¹ g under Σ δ = 0, with
-                // g_k = Σ (Q_k - [x >= k]) and A = Σ Cov([X>=j],[X>=k]).
-                for (s, thr) in thresholds.iter_mut().enumerate() {
-                    let m = thr.len();
-                    if scale_anchored[s] || m == 0 {
-                        continue;
-                    }
-                    let g: Vec<f64> = (0..m)
-                        .map(|h| {
-                            sums.threshold_expected[thr_offsets[s] + h]
-                                - threshold_observed[thr_offsets[s] + h]
-                        })
-                        .collect();
-                    let cov = &sums.threshold_covariance[cov_offsets[s]..cov_offsets[s + 1]];
-                    if let Some(mut step) = constrained_newton_step(cov, &g) {
-                        let largest = step.iter().fold(0.0_f64, |a, d| a.max(d.abs()));
-                        if largest > options.max_step {
-                            step.iter_mut()
-                                .for_each(|d| *d *= options.max_step / largest);
-                        }
-                        thr.iter_mut().zip(&step).for_each(|(t, d)| *t += d);
-                        centre(thr);
+            }
+        }
+        // Aitken-style extrapolation of the non-object facets: when an element's step shrinks
+        // geometrically (same sign, ratio r < 1, as on items whose residual is fed back through
+        // the objects), jump by the rest of the series, Δ·r/(1-r) with r capped at .8. It
+        // changes the path only; the stopping rules still test the actual residuals and changes.
+        for f in (0..n_facets).filter(|&f| f != inner) {
+            for e in design.offsets[f]..design.offsets[f + 1] {
+                let raw = measures[e] - before_steps[e];
+                let prev = previous_step[e];
+                previous_step[e] = raw;
+                if raw * prev > 0.0 {
+                    let r = raw / prev;
+                    if r < 1.0 {
+                        let r = r.min(0.8);
+                        measures[e] +=
+                            (raw * r / (1.0 - r)).clamp(-options.max_step, options.max_step);
                     }
                 }
             }
         }
+        // Thresholds: Newton step δ = A⁻¹ g under Σ δ = 0, with g_k = Σ (Q_k - [x >= k])
+        // (corrected for the inner facet's steps) and A = Σ Cov([X>=j],[X>=k]).
+        for (s, thr) in thresholds.iter_mut().enumerate() {
+            let m = thr.len();
+            if scale_anchored[s] || m == 0 || joint[s] {
+                continue;
+            }
+            let g: Vec<f64> = (0..m)
+                .map(|h| {
+                    let t = thr_offsets[s] + h;
+                    sums.threshold_expected[t] + sums.threshold_shift[t] - threshold_observed[t]
+                })
+                .collect();
+            let cov = &sums.threshold_covariance[cov_offsets[s]..cov_offsets[s + 1]];
+            if let Some(mut step) = constrained_newton_step(cov, &g) {
+                let largest = step.iter().fold(0.0_f64, |a, d| a.max(d.abs()));
+                if largest > options.max_step {
+                    step.iter_mut()
+                        .for_each(|d| *d *= options.max_step / largest);
+                }
+                thr.iter_mut().zip(&step).for_each(|(t, d)| *t += d);
+                centre(thr);
+            }
+        }
+        centre_facets_invariant(design, &centred, floating, &status, &mut measures);
         let mut max_change: f64 = 0.0;
         let mut max_change_parameter = None;
         for e in 0..n_el {
@@ -471,6 +556,64 @@ fn constrained_newton_step(upper: &[f64], g: &[f64]) -> Option<Vec<f64>> {
     Some((0..m).map(|j| a[j * w + n] / a[j * w + j]).collect())
 }
 
+/// Joint Newton step of one element and the thresholds of its own scale: solves
+/// `[w cᵀ 0; c A 1; 0 1ᵀ 0] [Δ; δ; λ] = [g_m; g; 0]` (`A` given by its upper triangle, row-major
+/// `m × m`; the last row keeps `Σ δ = 0`). `None` when singular.
+fn joint_newton_step(
+    w: f64,
+    cross: &[f64],
+    upper: &[f64],
+    g_m: f64,
+    g: &[f64],
+) -> Option<(f64, Vec<f64>)> {
+    let m = g.len();
+    let n = m + 2;
+    let width = n + 1;
+    let mut a = vec![0.0; n * width];
+    a[0] = w;
+    a[n] = g_m;
+    for j in 0..m {
+        let r = j + 1;
+        a[1 + j] = cross[j];
+        a[r * width] = cross[j];
+        for k in j..m {
+            let v = upper[j * m + k];
+            a[r * width + 1 + k] = v;
+            a[(k + 1) * width + 1 + j] = v;
+        }
+        a[r * width + m + 1] = 1.0;
+        a[(m + 1) * width + r] = 1.0;
+        a[r * width + n] = g[j];
+    }
+    for col in 0..n {
+        let pivot = (col..n).max_by(|&x, &y| {
+            a[x * width + col]
+                .abs()
+                .total_cmp(&a[y * width + col].abs())
+        })?;
+        if a[pivot * width + col].abs() < f64::EPSILON {
+            return None;
+        }
+        if pivot != col {
+            for c in 0..width {
+                a.swap(pivot * width + c, col * width + c);
+            }
+        }
+        for row in 0..n {
+            if row != col {
+                let factor = a[row * width + col] / a[col * width + col];
+                if factor != 0.0 {
+                    for c in col..width {
+                        a[row * width + c] -= factor * a[col * width + c];
+                    }
+                }
+            }
+        }
+    }
+    let x = |i: usize| a[i * width + n] / a[i * width + i];
+    Some((x(0), (1..=m).map(x).collect()))
+}
+
 /// Subtracts the mean so the values sum to zero (thresholds of a scale; Andrich 1978).
 fn centre(values: &mut [f64]) {
     if values.is_empty() {
@@ -502,6 +645,43 @@ fn centre_facets(
         let mean = sum / count as f64;
         for e in range.filter(|&e| status[e] == ElementStatus::Measured) {
             measures[e] -= mean;
+        }
+    }
+}
+
+/// Centres every centred facet and moves the floating facet (if any) the other way, so that
+/// every linear predictor `η` stays unchanged: centring is then a pure choice of origin and does
+/// not disturb the iteration.
+fn centre_facets_invariant(
+    design: &Design,
+    centred: &[bool],
+    floating: Option<usize>,
+    status: &[ElementStatus],
+    measures: &mut [f64],
+) {
+    for (f, &is_centred) in centred.iter().enumerate() {
+        if !is_centred {
+            continue;
+        }
+        let range = design.offsets[f]..design.offsets[f + 1];
+        let (sum, count) = range
+            .clone()
+            .filter(|&e| status[e] == ElementStatus::Measured)
+            .fold((0.0, 0usize), |(s, c), e| (s + measures[e], c + 1));
+        if count == 0 {
+            continue;
+        }
+        let mean = sum / count as f64;
+        for e in range.filter(|&e| status[e] == ElementStatus::Measured) {
+            measures[e] -= mean;
+        }
+        if let Some(g) = floating.filter(|&g| g != f) {
+            let shift = design.signs[f] * design.signs[g] * mean;
+            for e in (design.offsets[g]..design.offsets[g + 1])
+                .filter(|&e| status[e] == ElementStatus::Measured)
+            {
+                measures[e] += shift;
+            }
         }
     }
 }

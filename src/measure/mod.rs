@@ -16,6 +16,7 @@ mod observer;
 mod options;
 mod results;
 pub mod statistics;
+mod sweep;
 mod table;
 
 pub use bias::{

@@ -231,38 +231,79 @@ pub(crate) fn tabulate(
     let fair_base: f64 = (0..n_facets).map(|f| design.signs[f] * facet_mean[f]).sum();
 
     // Raw totals over all responses, and fair averages: E(x | η = own term + other facets'
-    // means) averaged over the scales of the element's responses (Facets `Fair=Mean`).
-    let (total, count, fair) = (0..data.len())
+    // means) averaged over the scales of the element's responses (Facets `Fair=Mean`). The
+    // expectation depends only on the element and the scale, so responses are counted per
+    // (element, scale) pair and each pair is evaluated once (per response when that table would
+    // be too large).
+    let n_scales = design.scales.len();
+    let per_pair = n_el.saturating_mul(n_scales) <= 1 << 24;
+    let per = data
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
+    let zeros = || {
+        (
+            vec![0.0; n_el],
+            vec![0usize; n_el],
+            vec![0.0; if per_pair { 0 } else { n_el }],
+            vec![0u32; if per_pair { n_el * n_scales } else { 0 }],
+        )
+    };
+    let fair_eta = |f: usize, el: usize| {
+        fair_base - design.signs[f] * facet_mean[f] + design.signs[f] * measures[el]
+    };
+    let (total, count, mut fair, pairs) = (0..data.len().div_ceil(per))
         .into_par_iter()
-        .with_min_len(4096)
-        .fold(
-            || (vec![0.0; n_el], vec![0usize; n_el], vec![0.0; n_el]),
-            |(mut total, mut count, mut fair), n| {
-                let mut scratch = [0.0; MAX_CATEGORIES];
+        .map(|c| {
+            let (mut total, mut count, mut fair, mut pairs) = zeros();
+            let mut scratch = [0.0; MAX_CATEGORIES];
+            for n in c * per..((c + 1) * per).min(data.len()) {
                 let s = design.obs_scale[n] as usize;
-                let thr = &est.thresholds[s];
-                let base = design.scales[s].value(0);
                 for (f, col) in data.elements.iter().enumerate() {
                     let el = design.offsets[f] + col[n] as usize;
                     total[el] += data.scores[n] as f64;
                     count[el] += 1;
-                    let eta = fair_base - design.signs[f] * facet_mean[f]
-                        + design.signs[f] * measures[el];
-                    fair[el] +=
-                        base + score_moments(eta, thr, &mut scratch[..thr.len() + 1]).expected;
+                    if per_pair {
+                        pairs[el * n_scales + s] += 1;
+                    } else {
+                        let thr = &est.thresholds[s];
+                        let base = design.scales[s].value(0);
+                        let moments =
+                            score_moments(fair_eta(f, el), thr, &mut scratch[..thr.len() + 1]);
+                        fair[el] += base + moments.expected;
+                    }
                 }
-                (total, count, fair)
-            },
-        )
-        .reduce(
-            || (vec![0.0; n_el], vec![0usize; n_el], vec![0.0; n_el]),
-            |(mut a, mut b, mut c), (x, y, z)| {
-                a.iter_mut().zip(&x).for_each(|(p, q)| *p += q);
-                b.iter_mut().zip(&y).for_each(|(p, q)| *p += q);
-                c.iter_mut().zip(&z).for_each(|(p, q)| *p += q);
-                (a, b, c)
-            },
-        );
+            }
+            (total, count, fair, pairs)
+        })
+        .reduce(zeros, |(mut a, mut b, mut c, mut d), (x, y, z, w)| {
+            a.iter_mut().zip(&x).for_each(|(p, q)| *p += q);
+            b.iter_mut().zip(&y).for_each(|(p, q)| *p += q);
+            c.iter_mut().zip(&z).for_each(|(p, q)| *p += q);
+            d.iter_mut().zip(&w).for_each(|(p, q)| *p += q);
+            (a, b, c, d)
+        });
+    if per_pair {
+        fair = (0..n_el)
+            .into_par_iter()
+            .map(|el| {
+                let f = design.facet_of(el);
+                let mut scratch = [0.0; MAX_CATEGORIES];
+                let mut sum = 0.0;
+                for s in 0..n_scales {
+                    let k = pairs[el * n_scales + s];
+                    if k > 0 {
+                        let thr = &est.thresholds[s];
+                        let base = design.scales[s].value(0);
+                        let moments =
+                            score_moments(fair_eta(f, el), thr, &mut scratch[..thr.len() + 1]);
+                        sum += k as f64 * (base + moments.expected);
+                    }
+                }
+                sum
+            })
+            .collect();
+    }
 
     let mut facets = Vec::with_capacity(n_facets);
     for f in 0..n_facets {

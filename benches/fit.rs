@@ -1,0 +1,166 @@
+//! JMLE at MHS shape: `cargo bench --bench fit [-- RESPONSES...]`.
+//!
+//! Simulates MHS-shaped data (comments rated by 2-4 of ~200 raters per 1,000 comments, ten
+//! partial-credit items; `simulate::simulate`) at about 10k, 100k, 1M and 10M item responses
+//! (or the sizes given on the command line), fits the many-facet model with Facets' defaults
+//! (`measure::fit`, partial credit per item, convergence .5 score points and .01 logits) and
+//! prints the iterations, the fit's wall-clock seconds (split into setup with the first
+//! iteration, the remaining iterations, and the extreme measures with the tables) and the process's peak resident memory
+//! (VmHWM, cumulative over the run, so it grows with the largest size so far).
+//! `FIT_BENCH_VERBOSE=1` prints every iteration's report.
+
+use std::time::Instant;
+
+use scalewright::data::{Facet, FacetRole, ItemScale, RatingData};
+use scalewright::measure::{self, FitOptions};
+use scalewright::simulate::{self, SimulationConfig, ITEMS};
+
+/// Peak resident set size of this process in MiB, from /proc (Linux).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// CPU seconds (user + system, all threads) this process has used, from /proc (Linux); the
+/// fit's CPU time separates its own cost from other processes' load on a shared machine.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Item responses per simulated comment (about 3.39 raters x 10 items).
+const RESPONSES_PER_COMMENT: f64 = 33.9;
+
+/// The simulated ratings as three-facet rating data (comment, rater, item).
+fn mhs_data(comments: usize) -> RatingData {
+    let sim = simulate::simulate(&SimulationConfig {
+        comments,
+        ..Default::default()
+    })
+    .expect("simulation");
+    let n = sim.ratings.len() * ITEMS.len();
+    let mut elements = vec![
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    ];
+    let mut scores = Vec::with_capacity(n);
+    for r in &sim.ratings {
+        for (i, &s) in r.scores.iter().enumerate() {
+            elements[0].push(r.comment);
+            elements[1].push(r.rater);
+            elements[2].push(i as u32);
+            scores.push(s as i32);
+        }
+    }
+    let labels = |n: usize, p: &str| (0..n).map(|i| format!("{p}{i}")).collect();
+    RatingData {
+        facets: vec![
+            Facet {
+                name: "comment".into(),
+                role: FacetRole::Object,
+                labels: labels(sim.comments.len(), "c"),
+            },
+            Facet {
+                name: "rater".into(),
+                role: FacetRole::Rater,
+                labels: labels(sim.raters.len(), "r"),
+            },
+            Facet {
+                name: "item".into(),
+                role: FacetRole::Item,
+                labels: ITEMS.iter().map(|i| i.name.to_string()).collect(),
+            },
+        ],
+        elements,
+        scores,
+        item_scales: ITEMS
+            .iter()
+            .map(|i| ItemScale {
+                min_score: 0,
+                max_score: i.max_score() as i32,
+            })
+            .collect(),
+        object_facet: 0,
+        item_facet: 2,
+    }
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.replace('_', "").parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![10_000, 100_000, 1_000_000, 10_000_000]
+    } else {
+        sizes
+    };
+    println!(
+        "threads: {}; MHS size: {} comments",
+        rayon::current_num_threads(),
+        simulate::MHS_COMMENTS
+    );
+    println!(
+        "{:>10} {:>9} {:>7} {:>10} {:>9} {:>10} {:>8} {:>8} {:>8} {:>8} {:>12}",
+        "responses",
+        "comments",
+        "raters",
+        "iterations",
+        "converged",
+        "fit s",
+        "cpu s",
+        "setup+1",
+        "iter s",
+        "after",
+        "peak MiB"
+    );
+    for target in sizes {
+        let comments = ((target as f64 / RESPONSES_PER_COMMENT).round() as usize).max(60);
+        let data = mhs_data(comments);
+        let cpu_start = cpu_seconds().unwrap_or(f64::NAN);
+        let start = Instant::now();
+        let mut first = None;
+        let mut last = None;
+        let verbose = std::env::var_os("FIT_BENCH_VERBOSE").is_some();
+        let mut observer = |r: &measure::IterationReport| {
+            let now = start.elapsed().as_secs_f64();
+            if verbose {
+                eprintln!(
+                    "  {:>3} {:>8.3}s residual {:>9.4} at {:?}, change {:.5} at {:?}",
+                    r.iteration,
+                    now,
+                    r.max_score_residual,
+                    r.max_residual_element,
+                    r.max_change,
+                    r.max_change_parameter
+                );
+            }
+            first.get_or_insert(now);
+            last = Some(now);
+            std::ops::ControlFlow::Continue(())
+        };
+        let fit = measure::fit(&data, &FitOptions::default(), &mut observer).expect("fit");
+        let seconds = start.elapsed().as_secs_f64();
+        let cpu = cpu_seconds().unwrap_or(f64::NAN) - cpu_start;
+        let (first, last) = (first.unwrap_or(0.0), last.unwrap_or(0.0));
+        println!(
+            "{:>10} {:>9} {:>7} {:>10} {:>9} {:>10.3} {:>8.2} {:>8.3} {:>8.3} {:>8.3} {:>12.0}",
+            data.len(),
+            comments,
+            data.facets[1].len(),
+            fit.iterations(),
+            fit.converged,
+            seconds,
+            cpu,
+            first,
+            last - first,
+            seconds - last,
+            peak_rss_mib().unwrap_or(f64::NAN)
+        );
+    }
+}
