@@ -123,6 +123,8 @@ const THRESHOLD_MAX_ITERS: u64 = 100;
 const THRESHOLD_GRAD_TOLERANCE: f64 = 1e-10;
 /// Smallest posterior SD used to place the nodes.
 const MIN_NODE_SD: f64 = 1e-3;
+/// Responses multiplied between logarithms in the E-step.
+const LOG_BLOCK: usize = 8;
 /// Newton iterations and tolerance of the starting posterior modes and of the WLE.
 const OBJECT_NEWTON_ITERATIONS: usize = 100;
 const OBJECT_NEWTON_TOLERANCE: f64 = 1e-8;
@@ -320,9 +322,12 @@ impl Pass<'_> {
         }
         // Category probabilities of every response at every node (entry-major, MAX_CATEGORIES
         // stride) and the log-likelihood per node.
+        // The likelihood is multiplied up in blocks of LOG_BLOCK responses between logarithms
+        // (each factor is at least 1e-30, so a block cannot underflow).
         let len = range.len();
         probs.clear();
         probs.resize(len * q_n * MAX_CATEGORIES, 0.0);
+        let mut product = [1.0; 128];
         for (j, e) in range.clone().enumerate() {
             let thr = &self.thresholds[lay.scale[e] as usize];
             let k = lay.category[e] as usize;
@@ -331,7 +336,13 @@ impl Pass<'_> {
                 let base = (j * q_n + q) * MAX_CATEGORIES;
                 let p = &mut probs[base..base + thr.len() + 1];
                 category_probabilities(theta[q] + c, thr, p);
-                logp[q] += p[k].max(f64::MIN_POSITIVE).ln();
+                product[q] *= p[k].max(1e-30);
+            }
+            if (j + 1) % LOG_BLOCK == 0 || j + 1 == len {
+                for q in 0..q_n {
+                    logp[q] += product[q].ln();
+                    product[q] = 1.0;
+                }
             }
         }
         let largest = logp[..q_n].iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
@@ -409,11 +420,18 @@ impl Pass<'_> {
     }
 }
 
-/// The expected complete-data log-likelihood of one scale's thresholds from binned weights,
-/// as an argmin problem in the free parameters `u` (`F = (u_1..u_{m-1}, -Σu)`), negated and
-/// divided by the total weight.
+/// The expected complete-data log-likelihood of one scale from binned weights, as an argmin
+/// problem (negated and divided by the total weight). The parameters are an optional location
+/// shift `δ` of the scale's owning element (the item under partial credit: the linear predictor
+/// becomes `η - δ`) followed by the free thresholds `u` (`F = (u_1..u_{m-1}, -Σu)`).
+///
+/// Estimating the item difficulty jointly with its thresholds matters when a top category is
+/// rare (MHS `genocide`, `violence`): the sum-to-zero constraint then ties the location to the
+/// top threshold, and alternating single-block updates creep along that ridge for dozens of EM
+/// iterations.
 struct ThresholdProblem {
     m: usize,
+    location: bool,
     etas: Vec<f64>,
     /// `m + 1` category weights per point.
     weights: Vec<f64>,
@@ -421,10 +439,16 @@ struct ThresholdProblem {
 }
 
 impl ThresholdProblem {
-    fn thresholds(&self, u: &[f64]) -> Vec<f64> {
+    /// `(δ, F)` from the parameter vector.
+    fn split(&self, x: &[f64]) -> (f64, Vec<f64>) {
+        let (delta, u) = if self.location {
+            (x[0], &x[1..])
+        } else {
+            (0.0, x)
+        };
         let mut f = u.to_vec();
         f.push(-u.iter().sum::<f64>());
-        f
+        (delta, f)
     }
 }
 
@@ -432,13 +456,13 @@ impl CostFunction for ThresholdProblem {
     type Param = Vec<f64>;
     type Output = f64;
 
-    fn cost(&self, u: &Vec<f64>) -> Result<f64, argmin::core::Error> {
-        let f = self.thresholds(u);
+    fn cost(&self, x: &Vec<f64>) -> Result<f64, argmin::core::Error> {
+        let (delta, f) = self.split(x);
         let mut p = [0.0; MAX_CATEGORIES];
         let mut cost = 0.0;
         for (g, &eta) in self.etas.iter().enumerate() {
             let p = &mut p[..=self.m];
-            category_probabilities(eta, &f, p);
+            category_probabilities(eta - delta, &f, p);
             let w = &self.weights[g * (self.m + 1)..(g + 1) * (self.m + 1)];
             for (wk, pk) in w.iter().zip(p.iter()) {
                 if *wk > 0.0 {
@@ -454,40 +478,53 @@ impl Gradient for ThresholdProblem {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
 
-    fn gradient(&self, u: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
-        let f = self.thresholds(u);
+    fn gradient(&self, x: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
+        let (delta, f) = self.split(x);
         let m = self.m;
         let mut p = [0.0; MAX_CATEGORIES];
         let mut d = vec![0.0; m];
+        let mut d_delta = 0.0;
         for (g, &eta) in self.etas.iter().enumerate() {
             let p = &mut p[..=m];
-            category_probabilities(eta, &f, p);
+            category_probabilities(eta - delta, &f, p);
             let w = &self.weights[g * (m + 1)..(g + 1) * (m + 1)];
             let total: f64 = w.iter().sum();
-            // ∂(-ln P_k)/∂F_h = [k >= h] - P(X >= h).
+            // ∂(-ln P_k)/∂F_h = [k >= h] - P(X >= h); ∂(-ln P_k)/∂δ = k - E.
             let (mut q, mut n) = (0.0, 0.0);
             for h in (1..=m).rev() {
                 q += p[h];
                 n += w[h];
                 d[h - 1] += n - total * q;
+                d_delta += n - total * q;
             }
         }
-        Ok((0..m - 1).map(|h| (d[h] - d[m - 1]) / self.total).collect())
+        let mut out = Vec::with_capacity(m);
+        if self.location {
+            out.push(d_delta / self.total);
+        }
+        out.extend((0..m - 1).map(|h| (d[h] - d[m - 1]) / self.total));
+        Ok(out)
     }
 }
 
-/// Maximises one scale's expected complete-data log-likelihood in its thresholds with L-BFGS.
-fn threshold_m_step(problem: ThresholdProblem, current: &[f64]) -> Option<Vec<f64>> {
+/// Maximises one scale's expected complete-data log-likelihood with L-BFGS; returns the
+/// location shift (0 without location) and the new thresholds.
+fn threshold_m_step(problem: ThresholdProblem, current: &[f64]) -> Option<(f64, Vec<f64>)> {
     let m = problem.m;
-    let u0: Vec<f64> = current[..m - 1].to_vec();
+    let mut x0: Vec<f64> = if problem.location { vec![0.0] } else { vec![] };
+    x0.extend_from_slice(&current[..m - 1]);
+    if x0.is_empty() {
+        return None;
+    }
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 5)
         .with_tolerance_grad(THRESHOLD_GRAD_TOLERANCE)
         .ok()?
         .with_tolerance_cost(0.0)
         .ok()?;
-    let initial_cost = problem.cost(&u0).ok()?;
+    let initial_cost = problem.cost(&x0).ok()?;
+    let location = problem.location;
     let result = Executor::new(problem, solver)
-        .configure(|s| s.param(u0).max_iters(THRESHOLD_MAX_ITERS))
+        .configure(|s| s.param(x0).max_iters(THRESHOLD_MAX_ITERS))
         .run()
         .ok()?;
     let state = result.state();
@@ -499,9 +536,14 @@ fn threshold_m_step(problem: ThresholdProblem, current: &[f64]) -> Option<Vec<f6
     if !improved || best.iter().any(|v| !v.is_finite()) {
         return None;
     }
-    let mut f = best.clone();
-    f.push(-best.iter().sum::<f64>());
-    Some(f)
+    let (delta, u) = if location {
+        (best[0], &best[1..])
+    } else {
+        (0.0, &best[..])
+    };
+    let mut f = u.to_vec();
+    f.push(-u.iter().sum::<f64>());
+    Some((delta, f))
 }
 
 /// Statuses under MML: non-object elements with extreme scores (cascading) are set aside;
@@ -785,155 +827,48 @@ pub(crate) fn estimate(
         .scales
         .iter()
         .zip(&scale_anchored)
-        .any(|(s, a)| !a && s.n_thresholds() >= 2);
+        .any(|(s, a)| !a && (s.n_thresholds() >= 2 || design.scale_facet.is_some()));
 
+    let ctx = EmContext {
+        design,
+        options,
+        layout: &layout,
+        status: &status,
+        centred: &centred,
+        mu_free,
+        scale_anchored: &scale_anchored,
+        nodes: &nodes,
+        log_weights: &log_weights,
+        bin_offsets: &bin_offsets,
+        any_free_scale,
+        keep,
+        objects: obj_off..obj_off + n_objects,
+    };
+    let mut params = Params {
+        measures,
+        thresholds,
+        mu,
+        sigma,
+    };
+
+    // SQUAREM (Varadhan & Roland 2008, scheme S3) around the EM map F: from p0, p1 = F(p0),
+    // p2 = F(p1), r = p1 - p0, v = p2 - p1 - r, α = -|r|/|v| (at most -1), p' = p0 - 2αr + α²v,
+    // then one stabilising EM step from p'. If the marginal log-likelihood at p' is below that
+    // at p1 the extrapolation is discarded and the cycle continues from p2. Every EM map is one
+    // reported iteration. In sparse rater designs plain EM converges slowly along the weakly
+    // linked directions of the rater network; the extrapolation removes most of that.
     let conv = options.convergence;
-    let mut history = Vec::new();
+    let mut history: Vec<IterationReport> = Vec::new();
     let mut converged = false;
     let mut previous_ll: Option<f64> = None;
-    for iteration in 1..=conv.max_iterations {
-        offsets = layout.offsets(&measures);
-        let pass = Pass {
-            layout: &layout,
-            offsets: &offsets,
-            thresholds: &thresholds,
-            nodes: &nodes,
-            log_weights: &log_weights,
-            mu,
-            sigma,
-            n_el,
-            bin_offsets: &bin_offsets,
-            bin: any_free_scale,
-            louis: false,
-        };
-        let acc = pass.run(&mut posterior);
-        let ll = acc.log_likelihood;
-
-        // Marginal score residuals (the gradient of the marginal log-likelihood).
-        let mut max_residual: f64 = 0.0;
-        let mut max_residual_element = None;
-        for (e, st) in status.iter().enumerate() {
-            if *st == ElementStatus::Measured && acc.information[e] > 0.0 {
-                let r = acc.residual[e].abs();
-                if r > max_residual {
-                    let f = design.facet_of(e);
-                    max_residual = r;
-                    max_residual_element = Some(ElementRef {
-                        facet: f,
-                        element: (e - design.offsets[f]) as u32,
-                    });
-                }
-            }
-        }
-
-        // M-step.
-        let mut max_change: f64 = 0.0;
-        let mut max_change_parameter = None;
-        let mut note = |change: f64, p: Option<ParameterRef>| {
-            if change.abs() > max_change {
-                max_change = change.abs();
-                max_change_parameter = p;
-            }
-        };
-        let n_obj = acc.objects.max(1.0);
-        let new_mu = if mu_free { acc.theta / n_obj } else { 0.0 };
-        let new_sigma = (acc.theta2 / n_obj - 2.0 * new_mu * acc.theta / n_obj + new_mu * new_mu)
-            .max(1e-8)
-            .sqrt();
-        note(new_mu - mu, None);
-        note(new_sigma - sigma, None);
-        mu = new_mu;
-        sigma = new_sigma;
-        let before = measures.clone();
-        for e in 0..n_el {
-            if status[e] == ElementStatus::Measured
-                && !(obj_off..obj_off + n_objects).contains(&e)
-                && acc.information[e] > 0.0
-            {
-                let f = design.facet_of(e);
-                measures[e] += (design.signs[f] * acc.residual[e] / acc.information[e])
-                    .clamp(-options.max_step, options.max_step);
-            }
-        }
-        let shift = centre_facets(design, &centred, &status, &mut measures, &mut mu, mu_free);
-        for p in posterior.iter_mut() {
-            p.0 += shift;
-        }
-        for e in 0..n_el {
-            let f = design.facet_of(e);
-            note(
-                measures[e] - before[e],
-                Some(ParameterRef::Element(ElementRef {
-                    facet: f,
-                    element: (e - design.offsets[f]) as u32,
-                })),
-            );
-        }
-        if any_free_scale {
-            let new: Vec<Option<Vec<f64>>> = (0..n_scales)
-                .into_par_iter()
-                .map(|s| {
-                    let m = design.scales[s].n_thresholds();
-                    if scale_anchored[s] || m < 2 {
-                        return None;
-                    }
-                    let stride = m + 1;
-                    let bins = &acc.bins[bin_offsets[s]..bin_offsets[s + 1]];
-                    let mut etas = Vec::new();
-                    let mut weights = Vec::new();
-                    let mut best = (0usize, 0.0);
-                    for g in 0..n_grid() {
-                        let w = &bins[g * stride..(g + 1) * stride];
-                        let t: f64 = w.iter().sum();
-                        if t > 0.0 {
-                            if t > best.1 {
-                                best = (etas.len(), t);
-                            }
-                            etas.push(-GRID_HALF_WIDTH + g as f64 * GRID_STEP);
-                            weights.extend_from_slice(w);
-                        }
-                    }
-                    if etas.is_empty() {
-                        return None;
-                    }
-                    if keep {
-                        // Unobserved intermediate categories: a pseudo-count at the busiest
-                        // linear predictor keeps their thresholds finite.
-                        for (c, &seen) in design.scales[s].observed.iter().enumerate() {
-                            if !seen && c > 0 && c < m {
-                                weights[best.0 * stride + c] += options.keep_pseudo_count;
-                            }
-                        }
-                    }
-                    let total: f64 = weights.iter().sum();
-                    let problem = ThresholdProblem {
-                        m,
-                        etas,
-                        weights,
-                        total,
-                    };
-                    threshold_m_step(problem, &thresholds[s])
-                })
-                .collect();
-            for (s, t) in new.into_iter().enumerate() {
-                if let Some(t) = t {
-                    for (h, (old, v)) in thresholds[s].iter_mut().zip(&t).enumerate() {
-                        let change = v - *old;
-                        if change.abs() > max_change {
-                            max_change = change.abs();
-                            max_change_parameter = Some(ParameterRef::Threshold {
-                                scale: s,
-                                threshold: h + 1,
-                            });
-                        }
-                        *old = *v;
-                    }
-                }
-            }
-        }
-
+    let mut step = |input: &Params,
+                    posterior: &mut Vec<(f64, f64)>,
+                    history: &mut Vec<IterationReport>|
+     -> Result<(Params, f64, bool), MeasureError> {
+        let (output, ll, max_residual, max_residual_element) = em_map(&ctx, input, posterior);
+        let (max_change, max_change_parameter) = largest_change(&ctx, input, &output);
         let report = IterationReport {
-            iteration,
+            iteration: history.len() + 1,
             max_score_residual: max_residual,
             max_residual_element,
             max_change,
@@ -947,11 +882,61 @@ pub(crate) fn estimate(
         }
         let relative = previous_ll.map_or(f64::INFINITY, |p| ((ll - p) / ll).abs());
         previous_ll = Some(ll);
-        if relative <= mml.relative_tolerance && max_change <= mml.max_change {
-            converged = true;
-            break;
+        let done = relative <= mml.relative_tolerance && max_change <= mml.max_change;
+        Ok((output, ll, done))
+    };
+    'cycles: while history.len() < conv.max_iterations {
+        let p0 = params;
+        let (p1, _, done) = step(&p0, &mut posterior, &mut history)?;
+        if done || history.len() >= conv.max_iterations {
+            converged = done;
+            params = p1;
+            break 'cycles;
+        }
+        let (p2, ll1, done) = step(&p1, &mut posterior, &mut history)?;
+        if done || history.len() >= conv.max_iterations {
+            converged = done;
+            params = p2;
+            break 'cycles;
+        }
+        let (x0, x1, x2) = (p0.flatten(), p1.flatten(), p2.flatten());
+        let (mut rr, mut vv) = (0.0, 0.0);
+        for i in 0..x0.len() {
+            let r = x1[i] - x0[i];
+            let v = x2[i] - 2.0 * x1[i] + x0[i];
+            rr += r * r;
+            vv += v * v;
+        }
+        if vv <= 0.0 || !vv.is_finite() {
+            params = p2;
+            continue;
+        }
+        let alpha = (-(rr / vv).sqrt()).clamp(-MAX_SQUAREM_STEP, -1.0);
+        let extrapolated: Vec<f64> = (0..x0.len())
+            .map(|i| {
+                let r = x1[i] - x0[i];
+                let v = x2[i] - 2.0 * x1[i] + x0[i];
+                x0[i] - 2.0 * alpha * r + alpha * alpha * v
+            })
+            .collect();
+        let p_ext = p0.unflatten(&extrapolated);
+        let (p3, ll_ext, done) = step(&p_ext, &mut posterior, &mut history)?;
+        if ll_ext >= ll1 {
+            params = p3;
+            if done {
+                converged = true;
+                break 'cycles;
+            }
+        } else {
+            params = p2;
         }
     }
+    let Params {
+        mut measures,
+        thresholds,
+        mu,
+        sigma,
+    } = params;
 
     // Final E-step at the estimates: EAP, posterior SD, marginal log-likelihood and the Louis
     // missing information.
@@ -1037,6 +1022,260 @@ pub(crate) fn estimate(
         },
         summary,
     ))
+}
+
+/// Largest SQUAREM step length `|α|`.
+const MAX_SQUAREM_STEP: f64 = 50.0;
+
+/// The parameters EM iterates on.
+#[derive(Clone)]
+struct Params {
+    /// Flat element measures (objects unused: 0).
+    measures: Vec<f64>,
+    thresholds: Vec<Vec<f64>>,
+    mu: f64,
+    sigma: f64,
+}
+
+impl Params {
+    /// Measures, thresholds, μ and ln σ in one vector (for SQUAREM).
+    fn flatten(&self) -> Vec<f64> {
+        let mut v = self.measures.clone();
+        for t in &self.thresholds {
+            v.extend_from_slice(t);
+        }
+        v.push(self.mu);
+        v.push(self.sigma.ln());
+        v
+    }
+
+    fn unflatten(&self, v: &[f64]) -> Params {
+        let n = self.measures.len();
+        let mut i = n;
+        let thresholds = self
+            .thresholds
+            .iter()
+            .map(|t| {
+                let out = v[i..i + t.len()].to_vec();
+                i += t.len();
+                out
+            })
+            .collect();
+        Params {
+            measures: v[..n].to_vec(),
+            thresholds,
+            mu: v[i],
+            sigma: v[i + 1].exp(),
+        }
+    }
+}
+
+/// What the EM map needs besides the parameters.
+struct EmContext<'a> {
+    design: &'a Design<'a>,
+    options: &'a FitOptions,
+    layout: &'a Layout,
+    status: &'a [ElementStatus],
+    centred: &'a [bool],
+    mu_free: bool,
+    scale_anchored: &'a [bool],
+    nodes: &'a [f64],
+    log_weights: &'a [f64],
+    bin_offsets: &'a [usize],
+    any_free_scale: bool,
+    keep: bool,
+    /// Flat indices of the object facet.
+    objects: std::ops::Range<usize>,
+}
+
+/// Largest absolute change of any parameter between two parameter sets, and which.
+fn largest_change(ctx: &EmContext, a: &Params, b: &Params) -> (f64, Option<ParameterRef>) {
+    let design = ctx.design;
+    let mut best = ((b.mu - a.mu).abs().max((b.sigma - a.sigma).abs()), None);
+    for (e, (x, y)) in a.measures.iter().zip(&b.measures).enumerate() {
+        if (y - x).abs() > best.0 {
+            let f = design.facet_of(e);
+            best = (
+                (y - x).abs(),
+                Some(ParameterRef::Element(ElementRef {
+                    facet: f,
+                    element: (e - design.offsets[f]) as u32,
+                })),
+            );
+        }
+    }
+    for (s, (ta, tb)) in a.thresholds.iter().zip(&b.thresholds).enumerate() {
+        for (h, (x, y)) in ta.iter().zip(tb).enumerate() {
+            if (y - x).abs() > best.0 {
+                best = (
+                    (y - x).abs(),
+                    Some(ParameterRef::Threshold {
+                        scale: s,
+                        threshold: h + 1,
+                    }),
+                );
+            }
+        }
+    }
+    best
+}
+
+/// One EM iteration from `p`: E-step (updating the node placement in `posterior`) and M-step.
+/// Returns the new parameters, the marginal log-likelihood at `p`, and the largest marginal
+/// score residual of an element with the element.
+fn em_map(
+    ctx: &EmContext,
+    p: &Params,
+    posterior: &mut [(f64, f64)],
+) -> (Params, f64, f64, Option<ElementRef>) {
+    let design = ctx.design;
+    let options = ctx.options;
+    let n_el = design.n_elements();
+    let offsets = ctx.layout.offsets(&p.measures);
+    let pass = Pass {
+        layout: ctx.layout,
+        offsets: &offsets,
+        thresholds: &p.thresholds,
+        nodes: ctx.nodes,
+        log_weights: ctx.log_weights,
+        mu: p.mu,
+        sigma: p.sigma,
+        n_el,
+        bin_offsets: ctx.bin_offsets,
+        bin: ctx.any_free_scale,
+        louis: false,
+    };
+    let acc = pass.run(posterior);
+
+    // Marginal score residuals (the gradient of the marginal log-likelihood).
+    let mut max_residual: f64 = 0.0;
+    let mut max_residual_element = None;
+    for (e, st) in ctx.status.iter().enumerate() {
+        if *st == ElementStatus::Measured && acc.information[e] > 0.0 {
+            let r = acc.residual[e].abs();
+            if r > max_residual {
+                let f = design.facet_of(e);
+                max_residual = r;
+                max_residual_element = Some(ElementRef {
+                    facet: f,
+                    element: (e - design.offsets[f]) as u32,
+                });
+            }
+        }
+    }
+
+    // M-step: μ and σ in closed form, one Newton step per element, thresholds by L-BFGS.
+    let n_obj = acc.objects.max(1.0);
+    let mut mu = if ctx.mu_free { acc.theta / n_obj } else { 0.0 };
+    let sigma = (acc.theta2 / n_obj - 2.0 * mu * acc.theta / n_obj + mu * mu)
+        .max(1e-8)
+        .sqrt();
+    let mut measures = p.measures.clone();
+    // The element that owns each scale, when its location is estimated with the thresholds.
+    let owner: Vec<Option<usize>> = (0..design.scales.len())
+        .map(|s| {
+            let f = design.scale_facet?;
+            let e = design.flat(f, s as u32);
+            (f != design.data.object_facet
+                && ctx.status[e] == ElementStatus::Measured
+                && !ctx.scale_anchored[s])
+                .then_some(e)
+        })
+        .collect();
+    let mut joint = vec![false; n_el];
+    owner.iter().flatten().for_each(|&e| joint[e] = true);
+    for e in 0..n_el {
+        if ctx.status[e] == ElementStatus::Measured
+            && !ctx.objects.contains(&e)
+            && !joint[e]
+            && acc.information[e] > 0.0
+        {
+            let f = design.facet_of(e);
+            measures[e] += (design.signs[f] * acc.residual[e] / acc.information[e])
+                .clamp(-options.max_step, options.max_step);
+        }
+    }
+    let mut thresholds = p.thresholds.clone();
+    if ctx.any_free_scale {
+        let new: Vec<Option<(f64, Vec<f64>)>> = (0..design.scales.len())
+            .into_par_iter()
+            .map(|s| {
+                let m = design.scales[s].n_thresholds();
+                let location = owner[s].is_some();
+                if ctx.scale_anchored[s] || (m < 2 && !location) {
+                    return None;
+                }
+                let stride = m + 1;
+                let bins = &acc.bins[ctx.bin_offsets[s]..ctx.bin_offsets[s + 1]];
+                let mut etas = Vec::new();
+                let mut weights = Vec::new();
+                let mut busiest = (0usize, 0.0);
+                for g in 0..n_grid() {
+                    let w = &bins[g * stride..(g + 1) * stride];
+                    let t: f64 = w.iter().sum();
+                    if t > 0.0 {
+                        if t > busiest.1 {
+                            busiest = (etas.len(), t);
+                        }
+                        etas.push(-GRID_HALF_WIDTH + g as f64 * GRID_STEP);
+                        weights.extend_from_slice(w);
+                    }
+                }
+                if etas.is_empty() {
+                    return None;
+                }
+                if ctx.keep {
+                    // Unobserved intermediate categories: a pseudo-count at the busiest linear
+                    // predictor keeps their thresholds finite.
+                    for (c, &seen) in design.scales[s].observed.iter().enumerate() {
+                        if !seen && c > 0 && c < m {
+                            weights[busiest.0 * stride + c] += options.keep_pseudo_count;
+                        }
+                    }
+                }
+                let total: f64 = weights.iter().sum();
+                let problem = ThresholdProblem {
+                    m,
+                    location,
+                    etas,
+                    weights,
+                    total,
+                };
+                threshold_m_step(problem, &p.thresholds[s])
+            })
+            .collect();
+        for (s, t) in new.into_iter().enumerate() {
+            if let Some((delta, t)) = t {
+                thresholds[s] = t;
+                if let Some(e) = owner[s] {
+                    let f = design.facet_of(e);
+                    measures[e] -= design.signs[f] * delta;
+                }
+            }
+        }
+    }
+    let shift = centre_facets(
+        design,
+        ctx.centred,
+        ctx.status,
+        &mut measures,
+        &mut mu,
+        ctx.mu_free,
+    );
+    for q in posterior.iter_mut() {
+        q.0 += shift;
+    }
+    (
+        Params {
+            measures,
+            thresholds,
+            mu,
+            sigma,
+        },
+        acc.log_likelihood,
+        max_residual,
+        max_residual_element,
+    )
 }
 
 /// Centres every centred non-object facet on the mean of its measured elements. With `μ`
