@@ -2,7 +2,7 @@
 //!
 //! Simulates an MHS-shaped data set (39,565 comments by default: about 134,000 comment-rater
 //! rows, 1.34 million item responses, 7,900 raters, 10 items with 5 or 3 categories) and times
-//! `measure::fit` with `Method::Mml` (default MML options: 11 adaptive Gauss-Hermite points, EAP).
+//! `measure::fit` with `Method::Mml` (default MML options: 7 adaptive Gauss-Hermite points, EAP).
 //! Prints the EM iterations, convergence, wall time, the population SD and the recovery of the
 //! true comment measures and (normal) rater severities.
 

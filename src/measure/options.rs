@@ -33,7 +33,7 @@ pub enum ObjectEstimator {
 }
 
 /// Default number of adaptive Gauss-Hermite quadrature points per object.
-pub const DEFAULT_QUADRATURE_POINTS: usize = 11;
+pub const DEFAULT_QUADRATURE_POINTS: usize = 7;
 /// Default relative change of the marginal log-likelihood at which EM may stop.
 pub const DEFAULT_MML_RELATIVE_TOLERANCE: f64 = 1e-7;
 /// Default largest parameter change (logits) at which EM may stop.
