@@ -129,6 +129,8 @@ const THRESHOLD_GRAD_TOLERANCE: f64 = 1e-10;
 const MIN_NODE_SD: f64 = 1e-3;
 /// Responses multiplied between logarithms in the E-step.
 const LOG_BLOCK: usize = 8;
+/// Largest number of node placements per object and E-step.
+const MAX_REPLACEMENTS: usize = 6;
 /// Newton iterations and tolerance of the starting posterior modes and of the WLE.
 const OBJECT_NEWTON_ITERATIONS: usize = 100;
 const OBJECT_NEWTON_TOLERANCE: f64 = 1e-8;
@@ -311,50 +313,73 @@ impl Pass<'_> {
             return;
         }
         let q_n = self.nodes.len();
-        let (m, s) = (slot.0, slot.1.max(MIN_NODE_SD));
-        let scale_factor = std::f64::consts::SQRT_2 * s;
+        let (mut m, mut s) = (slot.0, slot.1.max(MIN_NODE_SD));
         let mut theta = [0.0; 128];
         let mut logp = [0.0; 128];
-        for q in 0..q_n {
-            let t = m + scale_factor * self.nodes[q];
-            theta[q] = t;
-            let z = (t - self.mu) / self.sigma;
-            logp[q] = self.log_weights[q] + scale_factor.ln()
-                - 0.5 * z * z
-                - LN_SQRT_2PI
-                - self.sigma.ln();
-        }
-        // Category probabilities of every response at every node (entry-major, MAX_CATEGORIES
-        // stride) and the log-likelihood per node.
-        // The likelihood is multiplied up in blocks of LOG_BLOCK responses between logarithms
-        // (each factor is at least 1e-30, so a block cannot underflow).
+        let mut w = [0.0; 128];
         let len = range.len();
-        probs.clear();
-        probs.resize(len * q_n * MAX_CATEGORIES, 0.0);
-        let mut product = [1.0; 128];
-        for (j, e) in range.clone().enumerate() {
-            let thr = &self.thresholds[lay.scale[e] as usize];
-            let k = lay.category[e] as usize;
-            let c = self.offsets[e];
+        let (mut largest, mut total);
+        // The nodes sit at the previous posterior; if the posterior has moved by more than a
+        // quarter of its SD (or its SD changed by half), the object is redone with the nodes at
+        // the new posterior. Without this, objects with very many responses (a reference set
+        // rated by hundreds of raters, posterior SD ~0.02) can move only a few SDs per EM
+        // iteration, which caps EM at a constant, slow rate.
+        let mut attempt = 0;
+        loop {
+            let scale_factor = std::f64::consts::SQRT_2 * s;
             for q in 0..q_n {
-                let base = (j * q_n + q) * MAX_CATEGORIES;
-                let p = &mut probs[base..base + thr.len() + 1];
-                category_probabilities(theta[q] + c, thr, p);
-                product[q] *= p[k].max(1e-30);
+                let t = m + scale_factor * self.nodes[q];
+                theta[q] = t;
+                let z = (t - self.mu) / self.sigma;
+                logp[q] = self.log_weights[q] + scale_factor.ln()
+                    - 0.5 * z * z
+                    - LN_SQRT_2PI
+                    - self.sigma.ln();
             }
-            if (j + 1) % LOG_BLOCK == 0 || j + 1 == len {
+            // Category probabilities of every response at every node (entry-major,
+            // MAX_CATEGORIES stride) and the log-likelihood per node, multiplied up in blocks of
+            // LOG_BLOCK responses between logarithms (each factor is at least 1e-30, so a block
+            // cannot underflow).
+            probs.clear();
+            probs.resize(len * q_n * MAX_CATEGORIES, 0.0);
+            let mut product = [1.0; 128];
+            for (j, e) in range.clone().enumerate() {
+                let thr = &self.thresholds[lay.scale[e] as usize];
+                let k = lay.category[e] as usize;
+                let c = self.offsets[e];
                 for q in 0..q_n {
-                    logp[q] += product[q].ln();
-                    product[q] = 1.0;
+                    let base = (j * q_n + q) * MAX_CATEGORIES;
+                    let p = &mut probs[base..base + thr.len() + 1];
+                    category_probabilities(theta[q] + c, thr, p);
+                    product[q] *= p[k].max(1e-30);
+                }
+                if (j + 1) % LOG_BLOCK == 0 || j + 1 == len {
+                    for q in 0..q_n {
+                        logp[q] += product[q].ln();
+                        product[q] = 1.0;
+                    }
                 }
             }
-        }
-        let largest = logp[..q_n].iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-        let mut total = 0.0;
-        let mut w = [0.0; 128];
-        for q in 0..q_n {
-            w[q] = (logp[q] - largest).exp();
-            total += w[q];
+            largest = logp[..q_n].iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+            total = 0.0;
+            for q in 0..q_n {
+                w[q] = (logp[q] - largest).exp();
+                total += w[q];
+            }
+            let (mut mean, mut second) = (0.0, 0.0);
+            for q in 0..q_n {
+                mean += w[q] * theta[q] / total;
+                second += w[q] * theta[q] * theta[q] / total;
+            }
+            let sd = (second - mean * mean).max(0.0).sqrt().max(MIN_NODE_SD);
+            attempt += 1;
+            let placed = (mean - m).abs() <= 0.25 * s && sd > 0.5 * s && sd < 1.5 * s;
+            if placed || attempt >= MAX_REPLACEMENTS {
+                break;
+            }
+            // Widen to the distance moved, so that a posterior stuck at the edge node is reached.
+            s = sd.max((mean - m).abs());
+            m = mean;
         }
         acc.log_likelihood += largest + total.ln();
         let (mut mean, mut second) = (0.0, 0.0);
