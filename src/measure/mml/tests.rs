@@ -426,6 +426,55 @@ fn mml_and_jmle_agree_on_dense_data() {
     // Table 7 statistics exist at the MML estimates.
     let e = &mml.facets[1].elements[0];
     assert!(e.infit.is_some() && e.outfit.is_some() && e.model_se.is_some());
+    // Child 2 answered 2 everywhere: extreme under JMLE, measured under MML with a finite EAP
+    // above every non-extreme child's and a finite WLE.
+    assert!(matches!(
+        jmle.facets[0].elements[1].status,
+        ElementStatus::Extreme(_)
+    ));
+    let summary = mml.mml.as_ref().unwrap();
+    assert_eq!(mml.facets[0].elements[1].status, ElementStatus::Measured);
+    let top = summary.eap[1];
+    let wle = summary.wle[1].unwrap();
+    eprintln!(
+        "extreme child: EAP {top:.3} (SD {:.3}), WLE {wle:.3}",
+        summary.posterior_sd[1]
+    );
+    assert!(top.is_finite() && wle.is_finite() && wle > top);
+    assert!(summary.eap.iter().all(|&x| x <= top + 1e-9));
+}
+
+/// The rating-scale model (one shared scale) under MML on LFS: converges, thresholds ordered
+/// and centred, and item measures within 0.15 logit of JMLE's rating-scale ones (r >= 0.995; the
+/// same reasoning about JMLE's outward bias as for partial credit).
+#[test]
+fn rating_scale_model_under_mml() {
+    let data = lfs_data();
+    let rating_scale = |method| FitOptions {
+        method,
+        scale_model: crate::measure::ScaleModel::RatingScale,
+        convergence: Convergence::tight(),
+        ..FitOptions::default()
+    };
+    let mml = fit(&data, &rating_scale(Method::Mml), &mut NoObserver).unwrap();
+    let jmle = fit(&data, &rating_scale(Method::Jmle), &mut NoObserver).unwrap();
+    assert!(mml.converged);
+    let t = mml.scales[0].thresholds();
+    assert_eq!(t.len(), 2);
+    assert!(t[0] < t[1] && (t[0] + t[1]).abs() < 1e-9, "{t:?}");
+    let (a, b) = (mml.measures(1), jmle.measures(1));
+    let diff = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max);
+    eprintln!(
+        "RSM: MML thresholds {t:?}, JMLE {:?}; max |MML - JMLE| item = {diff:.3}, r = {:.4}",
+        jmle.scales[0].thresholds(),
+        pearson(&a, &b)
+    );
+    assert!(diff <= 0.15, "{diff}");
+    assert!(pearson(&a, &b) >= 0.995);
 }
 
 #[test]
