@@ -23,6 +23,14 @@ fn pearson(a: &[f64], b: &[f64]) -> f64 {
     ab / (aa * bb).sqrt()
 }
 
+/// CPU time (user + system) of this process so far, in seconds, from /proc (Linux).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 fn main() {
     let comments = std::env::args()
         .skip(1)
@@ -92,6 +100,7 @@ fn main() {
         ..FitOptions::default()
     };
     let t1 = Instant::now();
+    let cpu0 = cpu_seconds();
     let mut last = Instant::now();
     let mut progress = |r: &measure::IterationReport| {
         eprintln!(
@@ -109,6 +118,15 @@ fn main() {
     };
     let fit = measure::fit(&data, &options, &mut progress).expect("fit");
     let seconds = t1.elapsed().as_secs_f64();
+    if let (Some(a), Some(b)) = (cpu0, cpu_seconds()) {
+        println!(
+            "CPU time of the fit {:.2} s on {} threads (a lower bound of the wall time on an \
+             otherwise idle machine: {:.2} s)",
+            b - a,
+            rayon::current_num_threads(),
+            (b - a) / rayon::current_num_threads() as f64
+        );
+    }
     let mml = fit.mml.as_ref().expect("MML summary");
     let truth: Vec<f64> = sim.comments.iter().map(|c| c.measure).collect();
     let (est, tru): (Vec<f64>, Vec<f64>) = fit

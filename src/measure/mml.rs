@@ -135,9 +135,8 @@ const MAX_REPLACEMENTS: usize = 6;
 const OBJECT_NEWTON_ITERATIONS: usize = 100;
 const OBJECT_NEWTON_TOLERANCE: f64 = 1e-8;
 
-fn n_grid() -> usize {
-    (2.0 * GRID_HALF_WIDTH / GRID_STEP) as usize + 1
-}
+/// Number of grid points (`2 · 30 / 0.05 + 1`).
+const N_GRID: usize = 1201;
 
 /// Responses grouped by object (CSR): `start[o]..start[o+1]` index the entry arrays.
 struct Layout {
@@ -418,9 +417,9 @@ impl Pass<'_> {
                 v += w[q] * (ex2 - ex * ex);
                 if self.bin {
                     let eta = theta[q] + self.offsets[e];
-                    let pos =
-                        ((eta + GRID_HALF_WIDTH) / GRID_STEP).clamp(0.0, (n_grid() - 1) as f64);
-                    let g = (pos.floor() as usize).min(n_grid() - 2);
+                    let pos = ((eta + GRID_HALF_WIDTH) * (1.0 / GRID_STEP))
+                        .clamp(0.0, (N_GRID - 1) as f64);
+                    let g = (pos.floor() as usize).min(N_GRID - 2);
                     let frac = pos - g as f64;
                     let stride = m_thr + 1;
                     let b = self.bin_offsets[s_idx] + g * stride + k;
@@ -849,7 +848,7 @@ pub(crate) fn estimate(
     let mut total_bins = 0;
     for s in &design.scales {
         bin_offsets.push(total_bins);
-        total_bins += n_grid() * (s.n_thresholds() + 1);
+        total_bins += N_GRID * (s.n_thresholds() + 1);
     }
     bin_offsets.push(total_bins);
     let any_free_scale = design
@@ -1239,7 +1238,7 @@ fn em_map(
                 let mut etas = Vec::new();
                 let mut weights = Vec::new();
                 let mut busiest = (0usize, 0.0);
-                for g in 0..n_grid() {
+                for g in 0..N_GRID {
                     let w = &bins[g * stride..(g + 1) * stride];
                     let t: f64 = w.iter().sum();
                     if t > 0.0 {

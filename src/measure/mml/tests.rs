@@ -557,3 +557,11 @@ fn seven_adaptive_points_match_twenty_one() {
     assert!((ma.population_sd - mb.population_sd).abs() < 5e-4);
     assert!(item_diff < 5e-4);
 }
+
+#[test]
+fn grid_constant_matches_its_definition() {
+    assert_eq!(
+        super::N_GRID,
+        (2.0 * super::GRID_HALF_WIDTH / super::GRID_STEP).round() as usize + 1
+    );
+}
