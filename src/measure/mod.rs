@@ -11,6 +11,7 @@ mod design;
 mod error;
 mod extreme;
 mod jmle;
+mod mml;
 pub mod model;
 mod observer;
 mod options;
@@ -27,12 +28,12 @@ pub use error::MeasureError;
 pub use extreme::{ElementStatus, Extreme};
 pub use observer::{ElementRef, FitObserver, IterationReport, NoObserver, ParameterRef};
 pub use options::{
-    Anchors, Convergence, ElementAnchor, FitOptions, Method, ScaleAnchor, ScaleModel, StartValues,
-    UnobservedCategories,
+    Anchors, Convergence, ElementAnchor, FitOptions, Method, MmlOptions, ObjectEstimator,
+    ScaleAnchor, ScaleModel, StartValues, UnobservedCategories,
 };
 pub use results::{
     CategoryStatistics, ElementStatistics, FacetMeasures, FacetSummary, Fit, GlobalStatistics,
-    ObservationResidual, ScaleStatistics,
+    MmlSummary, ObservationResidual, ScaleStatistics,
 };
 
 use crate::data::RatingData;
@@ -49,8 +50,12 @@ pub fn fit(
 ) -> Result<Fit, MeasureError> {
     options.validate(data)?;
     let design = design::Design::new(data, options)?;
-    let estimates = match options.method {
-        Method::Jmle => jmle::estimate(&design, options, observer)?,
+    let (estimates, mml) = match options.method {
+        Method::Jmle => (jmle::estimate(&design, options, observer)?, None),
+        Method::Mml => {
+            let (estimates, summary) = mml::estimate(&design, options, observer)?;
+            (estimates, Some(summary))
+        }
     };
     let (facets, scales, global) = table::tabulate(&design, &estimates, options);
     Ok(Fit {
@@ -61,6 +66,7 @@ pub fn fit(
         history: estimates.history,
         converged: estimates.converged,
         options: options.clone(),
+        mml,
     })
 }
 

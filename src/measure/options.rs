@@ -12,6 +12,80 @@ pub enum Method {
     /// Joint maximum likelihood ("unconditional", UCON), as Facets and Winsteps.
     #[default]
     Jmle,
+    /// Marginal maximum likelihood (Bock & Aitkin 1981 EM): object measures `B_n ~ N(μ, σ²)` are
+    /// integrated out; the other facets and the thresholds are fixed effects. See
+    /// [`MmlOptions`].
+    Mml,
+}
+
+/// The object estimator reported after MML estimation (the other is still computed and kept in
+/// [`crate::measure::MmlSummary`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectEstimator {
+    /// Expected a posteriori (posterior mean under the estimated population), with the posterior
+    /// SD. Finite for extreme scores; shrunk towards the population mean.
+    #[default]
+    Eap,
+    /// Warm's (1989) weighted likelihood estimate with S.E. `1/√I(θ)`; finite for extreme scores
+    /// and nearly unbiased.
+    Wle,
+}
+
+/// Default number of adaptive Gauss-Hermite quadrature points per object.
+pub const DEFAULT_QUADRATURE_POINTS: usize = 7;
+/// Default relative change of the marginal log-likelihood at which EM may stop.
+pub const DEFAULT_MML_RELATIVE_TOLERANCE: f64 = 1e-7;
+/// Default largest parameter change (logits) at which EM may stop.
+pub const DEFAULT_MML_MAX_CHANGE: f64 = 1e-3;
+
+/// Options of marginal maximum likelihood estimation ([`Method::Mml`]). The iteration cap is
+/// [`Convergence::max_iterations`]; the Facets score-residual criterion is not used.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MmlOptions {
+    /// Quadrature points per object (adaptive Gauss-Hermite, Naylor & Smith 1982 / Schilling &
+    /// Bock 2005: the nodes are placed at each object's posterior mean and SD).
+    pub quadrature_points: usize,
+    /// EM stops when the relative change of the marginal log-likelihood is below this...
+    pub relative_tolerance: f64,
+    /// ...and the largest change of any parameter (measures, thresholds, μ, σ) is below this.
+    pub max_change: f64,
+    /// Which object estimate becomes the object facet's measure.
+    pub object_estimator: ObjectEstimator,
+}
+
+impl Default for MmlOptions {
+    fn default() -> Self {
+        MmlOptions {
+            quadrature_points: DEFAULT_QUADRATURE_POINTS,
+            relative_tolerance: DEFAULT_MML_RELATIVE_TOLERANCE,
+            max_change: DEFAULT_MML_MAX_CHANGE,
+            object_estimator: ObjectEstimator::Eap,
+        }
+    }
+}
+
+impl MmlOptions {
+    /// Checks the ranges of the MML options.
+    pub fn validate(&self) -> Result<(), MeasureError> {
+        if !(3..=101).contains(&self.quadrature_points) {
+            return Err(invalid(
+                "mml.quadrature_points",
+                "must lie between 3 and 101",
+            ));
+        }
+        if !(self.relative_tolerance.is_finite() && self.relative_tolerance > 0.0) {
+            return Err(invalid(
+                "mml.relative_tolerance",
+                "must be a positive number",
+            ));
+        }
+        if !(self.max_change.is_finite() && self.max_change > 0.0) {
+            return Err(invalid("mml.max_change", "must be a positive number"));
+        }
+        Ok(())
+    }
 }
 
 /// How thresholds are shared between observations.
@@ -154,6 +228,9 @@ pub struct FitOptions {
     /// |standardized residual| from which a response is listed as unexpected.
     pub unexpected_z: f64,
     pub start_values: StartValues,
+    /// Options of [`Method::Mml`] (ignored by JMLE).
+    #[serde(default)]
+    pub mml: MmlOptions,
 }
 
 impl Default for FitOptions {
@@ -171,6 +248,7 @@ impl Default for FitOptions {
             max_step: DEFAULT_MAX_STEP,
             unexpected_z: DEFAULT_UNEXPECTED_Z,
             start_values: StartValues::default(),
+            mml: MmlOptions::default(),
         }
     }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::extreme::ElementStatus;
 use super::model::score_moments;
 use super::observer::IterationReport;
-use super::options::FitOptions;
+use super::options::{FitOptions, ObjectEstimator};
 use super::statistics::{ChiSquare, Separation};
 use crate::data::{FacetRole, RatingData};
 
@@ -182,6 +182,39 @@ pub struct Fit {
     /// Both convergence criteria were met before the iteration cap.
     pub converged: bool,
     pub options: FitOptions,
+    /// The population and object estimates of an MML fit (`None` for JMLE).
+    #[serde(default)]
+    pub mml: Option<MmlSummary>,
+}
+
+/// What an MML fit adds to the Facets tables: the object population, both object estimators and
+/// marginal standard errors of the fixed effects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MmlSummary {
+    /// Population mean `μ` of the object measures (0 when the object facet is centred).
+    pub population_mean: f64,
+    /// Whether `μ` was fixed at 0 (object facet centred) rather than estimated.
+    pub population_mean_fixed: bool,
+    /// Population SD `σ` of the object measures.
+    pub population_sd: f64,
+    /// Marginal log-likelihood at the estimates (adaptive Gauss-Hermite quadrature), over the
+    /// responses used in estimation.
+    pub marginal_log_likelihood: f64,
+    pub quadrature_points: usize,
+    /// The estimator whose values are the object facet's `measure` in Table 7.
+    pub object_estimator: ObjectEstimator,
+    /// Per object element: EAP (posterior mean) and posterior SD. Objects without usable
+    /// responses get the population values.
+    pub eap: Vec<f64>,
+    pub posterior_sd: Vec<f64>,
+    /// Per object element: Warm's WLE and its S.E. `1/√I` (`None` without usable responses).
+    pub wle: Vec<Option<f64>>,
+    pub wle_se: Vec<Option<f64>>,
+    /// Per facet and element: S.E. of the fixed effects from the diagonal of the observed
+    /// marginal information (Louis 1982: complete-data minus missing information). `None` for
+    /// the object facet, anchored, extreme and dropped elements. (Table 7's `model_se` is the
+    /// plug-in `1/√ΣW` at the reported object measures, as for JMLE.)
+    pub marginal_se: Vec<Vec<Option<f64>>>,
 }
 
 impl Fit {
