@@ -195,6 +195,11 @@ impl PipelineSpec {
     fn fit_request(&self) -> FitRequest {
         FitRequest {
             options: FitOptions {
+                method: if self.fit.method == "mml" {
+                    crate::measure::Method::Mml
+                } else {
+                    crate::measure::Method::Jmle
+                },
                 scale_model: if self.fit.scale == "rsm" {
                     ScaleModel::RatingScale
                 } else {

@@ -385,3 +385,34 @@ fn excluded_raters_are_masked_in_later_fits() {
     let (data, masked) = project.ratings_for_fit().unwrap();
     assert_eq!((data.len(), masked), (77310, 0));
 }
+
+#[test]
+fn mml_fits_the_sample_and_recovers_the_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_project(dir.path());
+    let json = json_out(
+        scalewright()
+            .args(["fit", "--json", "--method", "mml", "--project"])
+            .arg(&db),
+    );
+    assert_eq!(json["converged"], true);
+    let runs = json_out(scalewright().args(["runs", "--json", "--project"]).arg(&db));
+    assert_eq!(runs[0]["method"], "mml");
+    // EAP comment measures against the truth (measured 0.96 on the sample).
+    let estimated = measures(&db, "comment_id", None);
+    let true_measure = truth("truth_comments.csv", "comment_id", "measure");
+    let (x, y): (Vec<f64>, Vec<f64>) = estimated
+        .iter()
+        .map(|(label, (m, _))| (*m, true_measure[label].parse::<f64>().unwrap()))
+        .unzip();
+    let r = pearson(&x, &y);
+    assert!(x.len() == 2000 && r >= 0.95, "r(comments) = {r:.3}");
+    // The stored fit carries the MML summary (population SD, posterior SDs).
+    let fit = json_out(
+        scalewright()
+            .args(["report", "--json", "--project"])
+            .arg(&db),
+    );
+    assert!(fit["mml"]["population_sd"].as_f64().unwrap() > 1.0);
+    assert_eq!(fit["mml"]["posterior_sd"].as_array().unwrap().len(), 2000);
+}

@@ -134,6 +134,12 @@ struct FitArgs {
     /// Threshold structure: pcm (one scale per item, Facets `#`) or rsm (one shared scale).
     #[arg(long, value_enum, default_value_t = ScaleArg::Pcm)]
     scale: ScaleArg,
+    /// MML: object measures by EAP (with posterior SD) or WLE.
+    #[arg(long, value_enum, default_value_t = ObjectEstimatorArg::Eap)]
+    object_estimator: ObjectEstimatorArg,
+    /// MML: Gauss-Hermite quadrature points.
+    #[arg(long, default_value_t = scalewright::measure::MmlOptions::default().quadrature_points)]
+    quadrature_points: usize,
     /// Anchor file (CSV: facet,element,category,value).
     #[arg(long, conflicts_with = "anchor_run")]
     anchor: Option<PathBuf>,
@@ -276,7 +282,17 @@ struct CleanArgs {
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 enum MethodArg {
+    /// Joint maximum likelihood, as Facets (default).
     Jmle,
+    /// Marginal maximum likelihood (EM over a normal object distribution): consistent for
+    /// sparse designs.
+    Mml,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum ObjectEstimatorArg {
+    Eap,
+    Wle,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -763,6 +779,15 @@ fn fit_cmd(args: FitArgs, out: Output) -> Result<(), Failure> {
     let mut options = FitOptions {
         method: match args.method {
             MethodArg::Jmle => Method::Jmle,
+            MethodArg::Mml => Method::Mml,
+        },
+        mml: scalewright::measure::MmlOptions {
+            quadrature_points: args.quadrature_points,
+            object_estimator: match args.object_estimator {
+                ObjectEstimatorArg::Eap => scalewright::measure::ObjectEstimator::Eap,
+                ObjectEstimatorArg::Wle => scalewright::measure::ObjectEstimator::Wle,
+            },
+            ..scalewright::measure::MmlOptions::default()
         },
         scale_model: match args.scale {
             ScaleArg::Pcm => ScaleModel::PartialCredit { facet: None },
