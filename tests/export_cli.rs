@@ -3,37 +3,9 @@
 
 mod common;
 
-use common::scalewright;
+use common::{fitted_sample, sample, scalewright};
 use predicates::prelude::*;
-use std::path::{Path, PathBuf};
-
-fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("sample-data/mhs-sim")
-        .join(name)
-}
-
-fn fitted_sample(dir: &Path) -> PathBuf {
-    let db = dir.join("sample.db");
-    scalewright()
-        .arg("ingest")
-        .arg(sample("ratings.csv"))
-        .args(["--preset", "mhs", "--quiet", "--project"])
-        .arg(&db)
-        .assert()
-        .success();
-    scalewright()
-        .args(["fit", "--quiet", "--project"])
-        .arg(&db)
-        .assert()
-        .success();
-    scalewright()
-        .args(["flag", "--quiet", "--project"])
-        .arg(&db)
-        .assert()
-        .success();
-    db
-}
+use std::path::Path;
 
 fn export(db: &Path, args: &[&str], out: &Path) {
     scalewright()

@@ -3,61 +3,10 @@
 
 mod common;
 
-use common::{fixture, scalewright};
+use common::{csv_column, fixture, json_out, pearson, sample_project, scalewright, truth};
 use predicates::prelude::*;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-
-fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("sample-data/mhs-sim")
-        .join(name)
-}
-
-fn sample_project(dir: &Path) -> PathBuf {
-    let db = dir.join("sample.db");
-    scalewright()
-        .arg("ingest")
-        .arg(sample("ratings.csv"))
-        .args(["--preset", "mhs", "--quiet", "--project"])
-        .arg(&db)
-        .assert()
-        .success();
-    db
-}
-
-fn json_out(cmd: &mut assert_cmd::Command) -> serde_json::Value {
-    let out = cmd.assert().get_output().stdout.clone();
-    serde_json::from_slice(&out)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)))
-}
-
-/// Column `name` of a CSV text read with polars, as strings.
-fn csv_column(text: &str, name: &str) -> Vec<String> {
-    use polars::prelude::*;
-    let df = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .into_reader_with_file_handle(std::io::Cursor::new(text.as_bytes().to_vec()))
-        .finish()
-        .unwrap();
-    df.column(name)
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap_or("").to_string())
-        .collect()
-}
-
-fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
-    let syy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
-    sxy / (sxx * syy).sqrt()
-}
+use std::path::Path;
 
 fn report_csv(db: &Path, facet: &str, run: Option<i64>) -> String {
     let mut cmd = scalewright();
@@ -80,15 +29,6 @@ fn measures(db: &Path, facet: &str, run: Option<i64>) -> HashMap<String, (f64, S
         .zip(values.iter().map(|v| v.parse::<f64>().unwrap()))
         .zip(status)
         .map(|((l, m), s)| (l, (m, s)))
-        .collect()
-}
-
-/// label -> column value of a truth file.
-fn truth(name: &str, key: &str, value: &str) -> HashMap<String, String> {
-    let text = std::fs::read_to_string(sample(name)).unwrap();
-    csv_column(&text, key)
-        .into_iter()
-        .zip(csv_column(&text, value))
         .collect()
 }
 

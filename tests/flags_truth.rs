@@ -1,19 +1,15 @@
 //! The default flag rules find the planted random responders and straight-liners of the sample
 //! data (precision and recall >= 0.95), and cleaning improves the comment measures.
 
+mod common;
+
+use common::{pearson, sample, truth};
 use scalewright::config::Preset;
 use scalewright::ingest::{self, IngestOptions};
 use scalewright::measure::{self, FitOptions, NoObserver};
 use scalewright::quality::{flag_elements, FlagLevel, FlagRules};
 use scalewright::store::Project;
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
-
-fn sample(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("sample-data/mhs-sim")
-        .join(name)
-}
 
 #[test]
 fn default_rules_find_the_planted_poor_raters() {
@@ -35,7 +31,7 @@ fn default_rules_find_the_planted_poor_raters() {
         .map(|f| f.label.clone())
         .collect();
 
-    let kinds = truth_column("truth_raters.csv", "annotator_id", "kind");
+    let kinds = truth("truth_raters.csv", "annotator_id", "kind");
     let poor: HashSet<String> = kinds
         .iter()
         .filter(|(_, k)| *k != "normal")
@@ -74,7 +70,7 @@ fn default_rules_find_the_planted_poor_raters() {
         .collect();
     let cleaned_data = data.filter(|n| !excluded.contains(&data.elements[rater_facet][n]));
     let cleaned = measure::fit(&cleaned_data, &FitOptions::default(), &mut NoObserver).unwrap();
-    let truth = truth_column("truth_comments.csv", "comment_id", "measure");
+    let truth = truth("truth_comments.csv", "comment_id", "measure");
     let r = |fit: &measure::Fit| {
         let (mut x, mut y) = (Vec::new(), Vec::new());
         for e in &fit.facets[0].elements {
@@ -91,30 +87,4 @@ fn default_rules_find_the_planted_poor_raters() {
         after >= before,
         "cleaning made the measures worse: {before:.4} -> {after:.4}"
     );
-}
-
-fn truth_column(name: &str, key: &str, value: &str) -> HashMap<String, String> {
-    use polars::prelude::*;
-    let df = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .try_into_reader_with_file_path(Some(sample(name)))
-        .unwrap()
-        .finish()
-        .unwrap();
-    let keys = df.column(key).unwrap().str().unwrap().clone();
-    let values = df.column(value).unwrap().str().unwrap().clone();
-    keys.iter()
-        .zip(values.iter())
-        .map(|(k, v)| (k.unwrap().to_string(), v.unwrap_or("").to_string()))
-        .collect()
-}
-
-fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
-    let syy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
-    sxy / (sxx * syy).sqrt()
 }

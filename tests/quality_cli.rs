@@ -3,40 +3,17 @@
 
 mod common;
 
-use common::scalewright;
+use common::{fitted_sample, json_out, scalewright};
 
 #[test]
 fn quality_report_on_the_sample() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("s.db");
-    let data =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/mhs-sim/ratings.csv");
-    scalewright()
-        .arg("ingest")
-        .arg(&data)
-        .args(["--preset", "mhs", "--quiet", "--project"])
-        .arg(&db)
-        .assert()
-        .success();
-    scalewright()
-        .args(["fit", "--quiet", "--project"])
-        .arg(&db)
-        .assert()
-        .success();
-    scalewright()
-        .args(["flag", "--quiet", "--project"])
-        .arg(&db)
-        .assert()
-        .success();
-    let out = scalewright()
-        .args(["quality", "--json", "--project"])
-        .arg(&db)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let db = fitted_sample(dir.path());
+    let report = json_out(
+        scalewright()
+            .args(["quality", "--json", "--project"])
+            .arg(&db),
+    );
     assert_eq!(report["raters"], 455);
     assert_eq!(report["raters_recommended_for_exclusion"], 37);
     assert_eq!(report["flagged_per_rule"]["straight_lining"], 14);

@@ -3,13 +3,8 @@
 
 mod common;
 
-use common::scalewright;
+use common::{sample, scalewright};
 use predicates::prelude::*;
-use std::path::Path;
-
-fn sample_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/mhs-sim")
-}
 
 #[test]
 fn sample_data_is_reproduced_byte_for_byte_by_its_command() {
@@ -38,7 +33,7 @@ fn sample_data_is_reproduced_byte_for_byte_by_its_command() {
         "truth_thresholds.csv",
         "simulation.json",
     ] {
-        let committed = std::fs::read(sample_dir().join(name)).unwrap();
+        let committed = std::fs::read(sample(name)).unwrap();
         let made = std::fs::read(out.join(name)).unwrap();
         assert!(
             committed == made,
@@ -52,7 +47,7 @@ fn opening_without_arguments_creates_and_shows_the_sample_project() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("sample-data/mhs-sim");
     std::fs::create_dir_all(&data).unwrap();
-    std::fs::copy(sample_dir().join("ratings.csv"), data.join("ratings.csv")).unwrap();
+    std::fs::copy(sample("ratings.csv"), data.join("ratings.csv")).unwrap();
     scalewright()
         .current_dir(dir.path())
         .assert()

@@ -69,3 +69,80 @@ pub fn assert_matches_schema(name: &str, value: &serde_json::Value) {
         .collect();
     assert!(errors.is_empty(), "{name}: {errors:#?}");
 }
+
+/// A file of the bundled sample data (sample-data/mhs-sim).
+pub fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-data/mhs-sim")
+        .join(name)
+}
+
+/// A new project in `dir` holding the sample data (preset mhs).
+pub fn sample_project(dir: &Path) -> PathBuf {
+    let db = dir.join("sample.db");
+    scalewright()
+        .arg("ingest")
+        .arg(sample("ratings.csv"))
+        .args(["--preset", "mhs", "--quiet", "--project"])
+        .arg(&db)
+        .assert()
+        .success();
+    db
+}
+
+/// `sample_project` after `fit` and `flag`.
+pub fn fitted_sample(dir: &Path) -> PathBuf {
+    let db = sample_project(dir);
+    for command in ["fit", "flag"] {
+        scalewright()
+            .args([command, "--quiet", "--project"])
+            .arg(&db)
+            .assert()
+            .success();
+    }
+    db
+}
+
+/// Runs `cmd` and parses its stdout as JSON.
+pub fn json_out(cmd: &mut assert_cmd::Command) -> serde_json::Value {
+    let out = cmd.assert().get_output().stdout.clone();
+    serde_json::from_slice(&out)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)))
+}
+
+/// Column `name` of CSV text (read with polars), as strings.
+pub fn csv_column(text: &str, name: &str) -> Vec<String> {
+    use polars::prelude::*;
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .into_reader_with_file_handle(std::io::Cursor::new(text.as_bytes().to_vec()))
+        .finish()
+        .expect("CSV");
+    df.column(name)
+        .expect("column")
+        .str()
+        .expect("text column")
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect()
+}
+
+/// `key -> value` columns of a sample truth file.
+pub fn truth(name: &str, key: &str, value: &str) -> std::collections::HashMap<String, String> {
+    let text = std::fs::read_to_string(sample(name)).expect("truth file");
+    csv_column(&text, key)
+        .into_iter()
+        .zip(csv_column(&text, value))
+        .collect()
+}
+
+/// Pearson correlation.
+pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    let syy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
+    sxy / (sxx * syy).sqrt()
+}
