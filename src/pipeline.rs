@@ -258,6 +258,15 @@ pub fn read_anchor_file(path: &Path, data: &RatingData) -> Result<Anchors, Pipel
     Ok(anchors)
 }
 
+/// The observations run `run_id` was fitted on (those in force now, which must be the same).
+pub fn run_data(project: &Project, run_id: i64) -> Result<RatingData, PipelineError> {
+    let (data, _) = project.ratings_for_fit()?;
+    if crate::store::data_fingerprint(&data) != project.run_fingerprint(run_id)? {
+        return Err(PipelineError::StaleRun { run_id });
+    }
+    Ok(data)
+}
+
 /// The first rater facet of a project's data (what flags and decisions are about by default).
 pub fn rater_facet(data: &RatingData) -> Option<usize> {
     data.rater_facets().next()
@@ -270,10 +279,7 @@ pub fn flag_run(
     run_id: i64,
 ) -> Result<Vec<crate::quality::Flag>, PipelineError> {
     let rules = project.flag_rules()?;
-    let (data, _) = project.ratings_for_fit()?;
-    if crate::store::data_fingerprint(&data) != project.run_fingerprint(run_id)? {
-        return Err(PipelineError::StaleRun { run_id });
-    }
+    let data = run_data(project, run_id)?;
     let fit = project.load_fit(run_id)?;
     let facet = rater_facet(&data).ok_or(PipelineError::NoRaterFacet)?;
     let flags = crate::quality::flag_elements(&data, &fit, facet, &rules);
@@ -447,10 +453,7 @@ pub fn bias_table(
     use crate::measure::bias::{
         interactions, BiasDirection, InteractionSpec, FACETS_BIAS_EXTREME_ADJUSTMENT,
     };
-    let (data, _) = project.ratings_for_fit()?;
-    if crate::store::data_fingerprint(&data) != project.run_fingerprint(run_id)? {
-        return Err(PipelineError::StaleRun { run_id });
-    }
+    let data = run_data(project, run_id)?;
     let fit = project.load_fit(run_id)?;
     let spec = InteractionSpec {
         terms: [
@@ -530,10 +533,7 @@ pub struct QualityReport {
 /// Counts per rule, mean-square distributions, Facets' inter-rater agreement and Krippendorff's
 /// alpha per item, for run `run_id`.
 pub fn quality_report(project: &Project, run_id: i64) -> Result<QualityReport, PipelineError> {
-    let (data, _) = project.ratings_for_fit()?;
-    if crate::store::data_fingerprint(&data) != project.run_fingerprint(run_id)? {
-        return Err(PipelineError::StaleRun { run_id });
-    }
+    let data = run_data(project, run_id)?;
     let fit = project.load_fit(run_id)?;
     let facet = rater_facet(&data).ok_or(PipelineError::NoRaterFacet)?;
     let flags = project.flags(run_id)?;

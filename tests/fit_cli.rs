@@ -148,6 +148,51 @@ fn fit_recovers_the_simulated_truth_and_reports_facets_tables() {
     let runs = json_out(scalewright().args(["runs", "--json", "--project"]).arg(&db));
     assert_eq!(runs[0]["status"], "converged");
     assert_eq!(runs[0]["method"], "jmle");
+
+    // Table 4, Table 6 and the residual file.
+    let unexpected = json_out(
+        scalewright()
+            .args(["report", "--json", "--table", "4", "--project"])
+            .arg(&db),
+    );
+    let responses = unexpected["responses"].as_array().unwrap();
+    assert!(!responses.is_empty());
+    assert!(responses
+        .iter()
+        .all(|r| r["standardized"].as_f64().unwrap().abs() >= 3.0));
+    let rulers = json_out(
+        scalewright()
+            .args(["report", "--json", "--table", "6", "--project"])
+            .arg(&db),
+    );
+    assert_eq!(rulers["rulers"].as_array().unwrap().len(), 3);
+    let xfile = scalewright()
+        .args(["report", "--xfile", "--project"])
+        .arg(&db)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let xfile = String::from_utf8(xfile).unwrap();
+    assert!(xfile.starts_with(
+        "observation,comment_id,annotator_id,item,score,expectation,variance,residual,zscore"
+    ));
+    // The newest run (after excluding the planted raters) used fewer responses than the file has.
+    let global = json_out(
+        scalewright()
+            .args(["report", "--json", "--table", "5", "--project"])
+            .arg(&db),
+    );
+    let used = global["observations"].as_u64().unwrap() as usize;
+    assert!(used < 77310);
+    assert_eq!(xfile.lines().count(), used + 1);
+    scalewright()
+        .args(["report", "--table", "6", "--project"])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Table 6. Wright map"));
 }
 
 #[test]

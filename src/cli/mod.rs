@@ -316,8 +316,8 @@ struct ReportArgs {
     /// The run (default: the newest).
     #[arg(long)]
     run: Option<i64>,
-    /// Facets table number: 3 (iterations), 5 (global), 7 (measurement reports), 8 (category
-    /// statistics). Default: 3, 5, 7 and 8.
+    /// Facets table number: 3 (iterations), 4 (unexpected responses), 5 (global), 6 (Wright map),
+    /// 7 (measurement reports), 8 (category statistics). Default: 3, 5, 7 and 8.
     #[arg(long)]
     table: Option<u8>,
     /// Only this facet's Table 7 (by name).
@@ -326,6 +326,12 @@ struct ReportArgs {
     /// Output format (csv: Table 7 of one facet, or Table 8).
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
     format: FormatArg,
+    /// Every response's expectation, variance and standardized residual (Winsteps XFILE), as CSV.
+    #[arg(long, conflicts_with = "table")]
+    xfile: bool,
+    /// Table 4: at most this many unexpected responses (text).
+    #[arg(long, default_value_t = 50)]
+    top: usize,
 }
 
 #[derive(Args, Debug)]
@@ -959,9 +965,13 @@ fn report(mut args: ReportArgs, out: Output) -> Result<(), Failure> {
         error: anyhow::anyhow!("{message}"),
         json_printed: false,
     };
+    // Tables 4 (unexpected responses) and 6 (Wright map) and the residual file need the data.
+    if args.xfile || matches!(args.table, Some(4) | Some(6)) {
+        return data_tables(&project, run, &fit, &args);
+    }
     match (args.format, args.table) {
         (_, Some(t)) if ![3, 5, 7, 8].contains(&t) => {
-            return Err(usage("--table takes 3, 5, 7 or 8"))
+            return Err(usage("--table takes 3, 4, 5, 6, 7 or 8"))
         }
         (FormatArg::Json, table) => {
             let value = match table {
@@ -1504,6 +1514,44 @@ fn quality_cmd(path: &Path, run: Option<i64>, out: Output) -> Result<(), Failure
                 .unwrap_or_else(|| "-".into()),
             item.pairable_units
         );
+    }
+    Ok(())
+}
+
+/// Table 4, Table 6 and the residual file of a run (they need the run's observations).
+fn data_tables(
+    project: &Project,
+    run: i64,
+    fit: &scalewright::measure::Fit,
+    args: &ReportArgs,
+) -> Result<(), Failure> {
+    let data = scalewright::pipeline::run_data(project, run)?;
+    if args.xfile {
+        print!(
+            "{}",
+            render::residuals_csv(&data, &fit.residuals(&data)).context("writing CSV")?
+        );
+        return Ok(());
+    }
+    match (args.table, args.format) {
+        (Some(4), FormatArg::Json) => {
+            let rows = render::residual_rows(&data, &fit.unexpected(&data));
+            println!(
+                "{}",
+                serde_json::json!({ "run_id": run, "unexpected_z": fit.options.unexpected_z, "responses": rows })
+            );
+        }
+        (Some(4), FormatArg::Csv) => print!(
+            "{}",
+            render::residuals_csv(&data, &fit.unexpected(&data)).context("writing CSV")?
+        ),
+        (Some(4), FormatArg::Text) => print!("{}", tables::table4(&data, fit, args.top)),
+        (_, FormatArg::Json) => println!(
+            "{}",
+            serde_json::json!({ "run_id": run, "rulers": render::wright_map(fit) })
+        ),
+        (_, FormatArg::Csv) => print!("{}", render::wright_map_csv(fit).context("writing CSV")?),
+        (_, FormatArg::Text) => print!("{}", tables::table6(fit)),
     }
     Ok(())
 }

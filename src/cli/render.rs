@@ -303,3 +303,117 @@ pub fn bias_csv(
     ])?;
     write_csv(&mut df)
 }
+
+/// One response of the residual file, with its element labels.
+#[derive(serde::Serialize)]
+pub struct ResidualRow {
+    pub observation: usize,
+    pub elements: Vec<String>,
+    pub score: f64,
+    pub expected: f64,
+    pub variance: f64,
+    pub residual: f64,
+    pub standardized: f64,
+}
+
+pub fn residual_rows(
+    data: &scalewright::data::RatingData,
+    residuals: &[scalewright::measure::ObservationResidual],
+) -> Vec<ResidualRow> {
+    residuals
+        .iter()
+        .map(|r| ResidualRow {
+            observation: r.observation + 1,
+            elements: data
+                .facets
+                .iter()
+                .zip(&data.elements)
+                .map(|(f, column)| f.labels[column[r.observation] as usize].clone())
+                .collect(),
+            score: r.score,
+            expected: r.expected,
+            variance: r.variance,
+            residual: r.residual,
+            standardized: r.standardized,
+        })
+        .collect()
+}
+
+/// Residuals as CSV (Winsteps XFILE columns: EXPECTATION, VARIANCE, RESIDUAL, ZSCORE), written by
+/// polars.
+pub fn residuals_csv(
+    data: &scalewright::data::RatingData,
+    residuals: &[scalewright::measure::ObservationResidual],
+) -> polars::prelude::PolarsResult<String> {
+    use polars::prelude::*;
+    let rows = residual_rows(data, residuals);
+    let mut columns = vec![Column::new(
+        "observation".into(),
+        rows.iter()
+            .map(|r| r.observation as u64)
+            .collect::<Vec<_>>(),
+    )];
+    for (f, facet) in data.facets.iter().enumerate() {
+        columns.push(Column::new(
+            facet.name.as_str().into(),
+            rows.iter()
+                .map(|r| r.elements[f].clone())
+                .collect::<Vec<_>>(),
+        ));
+    }
+    columns.push(Column::new(
+        "score".into(),
+        rows.iter().map(|r| r.score).collect::<Vec<_>>(),
+    ));
+    columns.push(Column::new(
+        "expectation".into(),
+        rows.iter().map(|r| r.expected).collect::<Vec<_>>(),
+    ));
+    columns.push(Column::new(
+        "variance".into(),
+        rows.iter().map(|r| r.variance).collect::<Vec<_>>(),
+    ));
+    columns.push(Column::new(
+        "residual".into(),
+        rows.iter().map(|r| r.residual).collect::<Vec<_>>(),
+    ));
+    columns.push(Column::new(
+        "zscore".into(),
+        rows.iter().map(|r| r.standardized).collect::<Vec<_>>(),
+    ));
+    let mut df = DataFrame::new_infer_height(columns)?;
+    write_csv(&mut df)
+}
+
+/// Wright-map data: every measured element of every facet on the one logit ruler, in each facet's
+/// orientation (objects: higher = more; other facets: higher = more severe / difficult).
+pub fn wright_map(fit: &scalewright::measure::Fit) -> Vec<serde_json::Value> {
+    fit.facets
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "facet": f.name,
+                "positive": f.positive,
+                "elements": f.elements.iter().filter(|e| e.count > 0).map(|e| serde_json::json!({"element": e.label, "measure": e.measure})).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
+pub fn wright_map_csv(fit: &scalewright::measure::Fit) -> polars::prelude::PolarsResult<String> {
+    use polars::prelude::*;
+    let (mut facet, mut element, mut measure) = (Vec::new(), Vec::new(), Vec::new());
+    for f in &fit.facets {
+        for e in f.elements.iter().filter(|e| e.count > 0) {
+            facet.push(f.name.clone());
+            element.push(e.label.clone());
+            measure.push(e.measure);
+        }
+    }
+    let mut df = DataFrame::new_infer_height(vec![
+        Column::new("facet".into(), facet),
+        Column::new("element".into(), element),
+        Column::new("measure".into(), measure),
+    ])?;
+    write_csv(&mut df)
+}

@@ -351,3 +351,116 @@ pub fn table14(table: &InteractionTable, contrasts: &[PairwiseContrast]) -> Stri
     }
     out
 }
+
+/// Table 4: unexpected responses, largest |StRes| first.
+pub fn table4(data: &scalewright::data::RatingData, fit: &Fit, top: usize) -> String {
+    let mut out = String::new();
+    let unexpected = fit.unexpected(data);
+    let _ = writeln!(
+        out,
+        "Table 4. Unexpected responses (|StRes| >= {}): {} of {}",
+        fit.options.unexpected_z,
+        unexpected.len(),
+        data.len()
+    );
+    let names: Vec<&str> = data.facets.iter().map(|f| f.name.as_str()).collect();
+    let _ = writeln!(
+        out,
+        "  {:>5} {:>6} {:>7} {:>6}  {}",
+        "Score",
+        "Exp.",
+        "Resd",
+        "StRes",
+        names.join("  ")
+    );
+    for r in unexpected.iter().take(top) {
+        let labels: Vec<&str> = data
+            .facets
+            .iter()
+            .zip(&data.elements)
+            .map(|(f, column)| f.labels[column[r.observation] as usize].as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {:>5} {:>6.2} {:>7.2} {:>6.2}  {}",
+            r.score,
+            r.expected,
+            r.residual,
+            r.standardized,
+            labels.join("  ")
+        );
+    }
+    if unexpected.len() > top {
+        let _ = writeln!(
+            out,
+            "  ... {} more (--top N, or --format csv)",
+            unexpected.len() - top
+        );
+    }
+    out
+}
+
+/// Logits per row of the text Wright map.
+const RULER_STEP: f64 = 0.5;
+/// Columns of the text Wright map per facet.
+const RULER_WIDTH: usize = 14;
+
+/// Table 6: all facets on one logit ruler (counts of elements per half-logit row; `#` marks).
+pub fn table6(fit: &Fit) -> String {
+    let mut out = String::new();
+    let measured: Vec<Vec<f64>> = fit
+        .facets
+        .iter()
+        .map(|f| {
+            f.elements
+                .iter()
+                .filter(|e| e.count > 0)
+                .map(|e| e.measure)
+                .collect()
+        })
+        .collect();
+    let all = measured.iter().flatten();
+    let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &m| {
+        (a.min(m), b.max(m))
+    });
+    if !lo.is_finite() {
+        return "Table 6. Wright map: no measured elements\n".into();
+    }
+    let top = (hi / RULER_STEP).ceil() as i64;
+    let bottom = (lo / RULER_STEP).floor() as i64;
+    let _ = writeln!(out, "Table 6. Wright map (one row = {RULER_STEP} logit; counts of elements; objects: more +, others: more severe/difficult +)");
+    let mut header = format!("  {:>7} |", "Measure");
+    for f in &fit.facets {
+        header.push_str(&format!(
+            " {:<RULER_WIDTH$}|",
+            format!("{}{}", if f.positive { "+" } else { "-" }, f.name)
+        ));
+    }
+    let _ = writeln!(out, "{header}");
+    for row in (bottom..=top).rev() {
+        let (from, to) = (
+            row as f64 * RULER_STEP - RULER_STEP / 2.0,
+            row as f64 * RULER_STEP + RULER_STEP / 2.0,
+        );
+        let mut line = format!("  {:>7.1} |", row as f64 * RULER_STEP);
+        for facet in &fit.facets {
+            let in_row: Vec<&str> = facet
+                .elements
+                .iter()
+                .filter(|e| e.count > 0 && e.measure >= from && e.measure < to)
+                .map(|e| e.label.as_str())
+                .collect();
+            let cell = match in_row.len() {
+                0 => String::new(),
+                n if n <= 3 => in_row.join(" "),
+                n => format!(
+                    "{} {n}",
+                    "#".repeat((n as f64).log2().ceil().clamp(1.0, 8.0) as usize)
+                ),
+            };
+            line.push_str(&format!(" {:<RULER_WIDTH$.RULER_WIDTH$}|", cell));
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    out
+}
