@@ -138,7 +138,7 @@ impl<'a> Design<'a> {
                 None => "rating scale".to_string(),
             };
             if lo[s] > hi[s] {
-                // No observations: an empty two-category placeholder, never used.
+                // No observations: an empty two-category scale that no observation uses.
                 scales.push(ScaleDef {
                     element,
                     raw_values: vec![0, 1],
