@@ -33,7 +33,7 @@ pub use options::{
 };
 pub use results::{
     CategoryStatistics, ElementStatistics, FacetMeasures, FacetSummary, Fit, GlobalStatistics,
-    MmlSummary, ObservationResidual, ScaleStatistics,
+    MmlSummary, ObservationLocation, ObservationResidual, ScaleStatistics,
 };
 
 use crate::data::RatingData;

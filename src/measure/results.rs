@@ -169,6 +169,18 @@ pub struct ObservationResidual {
     pub used_in_estimation: bool,
 }
 
+/// An observation's place in a fit (see [`Fit::locate`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ObservationLocation<'a> {
+    /// Linear predictor `B_n - Σ C - D_i`.
+    pub eta: f64,
+    pub scale: &'a ScaleStatistics,
+    /// Index of the observed category within the scale.
+    pub category: usize,
+    /// Every element of the observation took part in estimation.
+    pub used: bool,
+}
+
 /// A fitted many-facet Rasch model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fit {
@@ -246,31 +258,13 @@ impl Fit {
                 .max()
                 .unwrap_or(1)
         ];
-        'obs: for n in 0..data.len() {
-            let mut eta = 0.0;
-            let mut used = true;
-            for (f, facet) in self.facets.iter().enumerate() {
-                let Some(col) = data.elements.get(f) else {
-                    continue 'obs;
-                };
-                let Some(el) = facet.elements.get(col[n] as usize) else {
-                    continue 'obs;
-                };
-                let sign = if facet.positive { 1.0 } else { -1.0 };
-                eta += sign * el.measure;
-                used &= el.status.is_active();
-            }
-            let s = match self.scale_facet {
-                Some(f) => data.elements[f][n] as usize,
-                None => 0,
-            };
-            let Some(scale) = self.scales.get(s) else {
-                continue;
-            };
-            let Some(k) = scale
-                .categories
-                .iter()
-                .position(|c| c.score == data.scores[n])
+        for n in 0..data.len() {
+            let Some(ObservationLocation {
+                eta,
+                scale,
+                category: k,
+                used,
+            }) = self.locate(data, n)
             else {
                 continue;
             };
@@ -292,6 +286,38 @@ impl Fit {
             });
         }
         out
+    }
+
+    /// Where observation `n` of `data` sits in this fit: its linear predictor
+    /// `η = Σ_f ± measure` (object facet +, others -), its scale and the index of its category
+    /// in that scale. `None` when the fit does not know an element or the category.
+    pub fn locate<'a>(&'a self, data: &RatingData, n: usize) -> Option<ObservationLocation<'a>> {
+        let mut eta = 0.0;
+        let mut used = true;
+        for (f, facet) in self.facets.iter().enumerate() {
+            let element = facet
+                .elements
+                .get(*data.elements.get(f)?.get(n)? as usize)?;
+            eta += if facet.positive {
+                element.measure
+            } else {
+                -element.measure
+            };
+            used &= element.status.is_active();
+        }
+        let s = match self.scale_facet {
+            Some(f) => *data.elements.get(f)?.get(n)? as usize,
+            None => 0,
+        };
+        let scale = self.scales.get(s)?;
+        let score = *data.scores.get(n)?;
+        let category = scale.categories.iter().position(|c| c.score == score)?;
+        Some(ObservationLocation {
+            eta,
+            scale,
+            category,
+            used,
+        })
     }
 
     /// Responses whose |standardized residual| reaches the `unexpected_z` option (Facets

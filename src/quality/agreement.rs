@@ -218,38 +218,18 @@ pub struct RaterAgreement {
 }
 
 /// The model's category probabilities for observation `n` under `fit` (in `out`, resized);
-/// returns the index of the observed category, or `None` if the observation has no scale.
+/// returns the index of the observed category, or `None` if the fit does not cover it.
 fn observation_probabilities(
     fit: &crate::measure::Fit,
     data: &RatingData,
     n: usize,
     out: &mut Vec<f64>,
 ) -> Option<usize> {
-    let mut eta = 0.0;
-    for (f, facet) in fit.facets.iter().enumerate() {
-        let element = facet
-            .elements
-            .get(*data.elements.get(f)?.get(n)? as usize)?;
-        eta += if facet.positive {
-            element.measure
-        } else {
-            -element.measure
-        };
-    }
-    let scale = match fit.scale_facet {
-        Some(f) => fit
-            .scales
-            .iter()
-            .find(|s| s.element == Some(data.elements[f][n]))?,
-        None => fit.scales.first()?,
-    };
-    let thresholds = scale.thresholds();
+    let location = fit.locate(data, n)?;
+    let thresholds = location.scale.thresholds();
     out.resize(thresholds.len() + 1, 0.0);
-    crate::measure::model::category_probabilities(eta, &thresholds, out);
-    scale
-        .categories
-        .iter()
-        .position(|c| c.score == data.scores[n])
+    crate::measure::model::category_probabilities(location.eta, &thresholds, out);
+    Some(location.category)
 }
 
 /// Inter-rater agreement of rater facet `rater_facet` under `fit`.
