@@ -400,6 +400,17 @@ struct Failure {
     json_printed: bool,
 }
 
+impl Failure {
+    /// A failure with its exit code (nothing printed yet).
+    fn new(code: u8, error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            code,
+            error: error.into(),
+            json_printed: false,
+        }
+    }
+}
+
 impl<E: Into<anyhow::Error>> From<E> for Failure {
     fn from(e: E) -> Self {
         let error: anyhow::Error = e.into();
@@ -546,11 +557,10 @@ fn load_config(config: Option<&Path>, preset: Option<&str>) -> Result<DatasetCon
     match (config, preset) {
         (Some(path), _) => Ok(DatasetConfig::from_file(path)?),
         (None, Some(name)) => Ok(Preset::from_name(name)?.config()),
-        (None, None) => Err(Failure {
-            code: exit::USAGE,
-            error: anyhow::anyhow!("give --config FILE or --preset NAME"),
-            json_printed: false,
-        }),
+        (None, None) => Err(Failure::new(
+            exit::USAGE,
+            anyhow::anyhow!("give --config FILE or --preset NAME"),
+        )),
     }
 }
 
@@ -631,11 +641,10 @@ fn init_config(args: InitConfigArgs, out: Output) -> Result<(), Failure> {
         (_, Some(name)) => Preset::from_name(name)?.toml().to_string(),
         (Some(data), None) => ingest::draft::draft_config(data, None)?,
         (None, None) => {
-            return Err(Failure {
-                code: exit::USAGE,
-                error: anyhow::anyhow!("give a data file or --preset NAME"),
-                json_printed: false,
-            })
+            return Err(Failure::new(
+                exit::USAGE,
+                anyhow::anyhow!("give a data file or --preset NAME"),
+            ))
         }
     };
     match args.out {
@@ -675,14 +684,10 @@ fn ensure_sample_project(out: Output) -> Result<PathBuf, Failure> {
     }
     let data = PathBuf::from(SAMPLE_DATA);
     if !data.exists() {
-        return Err(Failure {
-            code: exit::BAD_INPUT,
-            json_printed: false,
-            error: anyhow::anyhow!(
+        return Err(Failure::new(exit::BAD_INPUT, anyhow::anyhow!(
                 "no project given and the sample data {} is not here; run from the repository root or pass --project",
                 data.display()
-            ),
-        });
+            )));
     }
     out.log(format!(
         "creating the sample project {} from {} (preset mhs)",
@@ -697,12 +702,11 @@ fn ensure_sample_project(out: Output) -> Result<PathBuf, Failure> {
 
 /// Parses `N` or `MIN-MAX`.
 fn parse_range(text: &str) -> Result<(usize, usize), Failure> {
-    let bad = || Failure {
-        code: exit::USAGE,
-        error: anyhow::anyhow!(
-            "--raters-per-comment takes N or MIN-MAX, e.g. 3 or 3-4; got `{text}`"
-        ),
-        json_printed: false,
+    let bad = || {
+        Failure::new(
+            exit::USAGE,
+            anyhow::anyhow!("--raters-per-comment takes N or MIN-MAX, e.g. 3 or 3-4; got `{text}`"),
+        )
     };
     match text.split_once('-') {
         Some((lo, hi)) => Ok((
@@ -734,11 +738,9 @@ fn simulate(args: SimulateArgs, out: Output) -> Result<(), Failure> {
         seed: args.seed.unwrap_or(defaults.seed),
         ..defaults
     };
-    config.validate().map_err(|e| Failure {
-        code: exit::USAGE,
-        error: e.into(),
-        json_printed: false,
-    })?;
+    config
+        .validate()
+        .map_err(|e| Failure::new(exit::USAGE, e))?;
     let simulation = simulate::simulate(&config)?;
     let files = simulation.write(&args.out)?;
     if out.json {
@@ -816,12 +818,10 @@ fn fit_cmd(args: FitArgs, out: Output) -> Result<(), Failure> {
         let facets = project.facets()?;
         let mut indices = Vec::new();
         for name in &args.non_centred {
-            let index = facets
-                .iter()
-                .position(|f| f.name == *name)
-                .ok_or_else(|| Failure {
-                    code: exit::BAD_INPUT,
-                    error: anyhow::anyhow!(
+            let index = facets.iter().position(|f| f.name == *name).ok_or_else(|| {
+                Failure::new(
+                    exit::BAD_INPUT,
+                    anyhow::anyhow!(
                         "--non-centred: no facet `{name}`; facets: {}",
                         facets
                             .iter()
@@ -829,8 +829,8 @@ fn fit_cmd(args: FitArgs, out: Output) -> Result<(), Failure> {
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
-                    json_printed: false,
-                })?;
+                )
+            })?;
             indices.push(index);
         }
         options.non_centred = Some(indices);
@@ -932,13 +932,14 @@ fn report(mut args: ReportArgs, out: Output) -> Result<(), Failure> {
     let project = Project::open(&args.project)?;
     let run = match args.run {
         Some(run) => run,
-        None => project.latest_run()?.ok_or_else(|| Failure {
-            code: exit::BAD_INPUT,
-            error: anyhow::anyhow!(
-                "project {} has no runs yet (run `scalewright fit`)",
-                args.project.display()
-            ),
-            json_printed: false,
+        None => project.latest_run()?.ok_or_else(|| {
+            Failure::new(
+                exit::BAD_INPUT,
+                anyhow::anyhow!(
+                    "project {} has no runs yet (run `scalewright fit`)",
+                    args.project.display()
+                ),
+            )
         })?,
     };
     let fit = project.load_fit(run)?;
@@ -950,21 +951,16 @@ fn report(mut args: ReportArgs, out: Output) -> Result<(), Failure> {
         .collect();
     if facets.is_empty() {
         let names: Vec<&str> = fit.facets.iter().map(|f| f.name.as_str()).collect();
-        return Err(Failure {
-            code: exit::BAD_INPUT,
-            error: anyhow::anyhow!(
+        return Err(Failure::new(
+            exit::BAD_INPUT,
+            anyhow::anyhow!(
                 "no facet `{}` in run {run}; facets: {}",
                 args.facet.unwrap_or_default(),
                 names.join(", ")
             ),
-            json_printed: false,
-        });
+        ));
     }
-    let usage = |message: &str| Failure {
-        code: exit::USAGE,
-        error: anyhow::anyhow!("{message}"),
-        json_printed: false,
-    };
+    let usage = |message: &str| Failure::new(exit::USAGE, anyhow::anyhow!("{message}"));
     // Tables 4 (unexpected responses) and 6 (Wright map) and the residual file need the data.
     if args.xfile || matches!(args.table, Some(4) | Some(6)) {
         return data_tables(&project, run, &fit, &args);
@@ -1056,13 +1052,14 @@ fn runs(project: &Path, out: Output) -> Result<(), Failure> {
 fn newest_run(project: &Project, run: Option<i64>, path: &Path) -> Result<i64, Failure> {
     match run {
         Some(run) => Ok(run),
-        None => project.latest_run()?.ok_or_else(|| Failure {
-            code: exit::BAD_INPUT,
-            error: anyhow::anyhow!(
-                "project {} has no runs yet (run `scalewright fit`)",
-                path.display()
-            ),
-            json_printed: false,
+        None => project.latest_run()?.ok_or_else(|| {
+            Failure::new(
+                exit::BAD_INPUT,
+                anyhow::anyhow!(
+                    "project {} has no runs yet (run `scalewright fit`)",
+                    path.display()
+                ),
+            )
         }),
     }
 }
@@ -1073,15 +1070,14 @@ fn flag_cmd(args: FlagArgs, out: Output) -> Result<(), Failure> {
     if let Some(path) = &args.rules {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let rules: FlagRules = toml::from_str(&text).map_err(|e| Failure {
-            code: exit::BAD_INPUT,
-            error: anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim()),
-            json_printed: false,
+        let rules: FlagRules = toml::from_str(&text).map_err(|e| {
+            Failure::new(
+                exit::BAD_INPUT,
+                anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim()),
+            )
         })?;
-        rules.validate().map_err(|e| Failure {
-            code: exit::BAD_INPUT,
-            error: anyhow::anyhow!("{}: {e}", path.display()),
-            json_printed: false,
+        rules.validate().map_err(|e| {
+            Failure::new(exit::BAD_INPUT, anyhow::anyhow!("{}: {e}", path.display()))
         })?;
         project.set_flag_rules(&rules)?;
     }
@@ -1143,17 +1139,18 @@ fn decide_cmd(
     let facet_name = data.facets[facet].name.clone();
     let (labels, source, run) = match (&args.rule, &args.raters) {
         (Some(rule), _) => {
-            let parsed = scalewright::quality::Rule::parse(rule).ok_or_else(|| Failure {
-                code: exit::USAGE,
-                error: anyhow::anyhow!(
-                    "unknown rule `{rule}`; rules: {}",
-                    scalewright::quality::Rule::ALL
-                        .iter()
-                        .map(|r| r.name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                json_printed: false,
+            let parsed = scalewright::quality::Rule::parse(rule).ok_or_else(|| {
+                Failure::new(
+                    exit::USAGE,
+                    anyhow::anyhow!(
+                        "unknown rule `{rule}`; rules: {}",
+                        scalewright::quality::Rule::ALL
+                            .iter()
+                            .map(|r| r.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
             })?;
             let run = newest_run(&project, args.run, &args.project)?;
             let mut labels: Vec<String> = project
@@ -1289,11 +1286,7 @@ fn export_cmd(args: ExportArgs, out: Output) -> Result<(), Failure> {
             match parts.as_slice() {
                 [Some(a), Some(b)] if a.is_finite() && b.is_finite() && *b != 0.0 => Some(Rescale { intercept: *a, slope: *b }),
                 _ => {
-                    return Err(Failure {
-                        code: exit::USAGE,
-                        error: anyhow::anyhow!("--rescale takes INTERCEPT,SLOPE with a non-zero slope, e.g. 50,10; got `{text}`"),
-                        json_printed: false,
-                    })
+                    return Err(Failure::new(exit::USAGE, anyhow::anyhow!("--rescale takes INTERCEPT,SLOPE with a non-zero slope, e.g. 50,10; got `{text}`")))
                 }
             }
         }
@@ -1406,11 +1399,10 @@ fn bias_cmd(mut args: BiasArgs, out: Output) -> Result<(), Failure> {
     let mut project = Project::open(&args.project)?;
     let run = newest_run(&project, args.run, &args.project)?;
     if args.between.len() != 2 {
-        return Err(Failure {
-            code: exit::USAGE,
-            error: anyhow::anyhow!("--between takes two terms, e.g. rater,item"),
-            json_printed: false,
-        });
+        return Err(Failure::new(
+            exit::USAGE,
+            anyhow::anyhow!("--between takes two terms, e.g. rater,item"),
+        ));
     }
     let table =
         scalewright::pipeline::bias_table(&mut project, run, [&args.between[0], &args.between[1]])?;
@@ -1425,21 +1417,21 @@ fn bias_cmd(mut args: BiasArgs, out: Output) -> Result<(), Failure> {
                         .labels
                         .iter()
                         .position(|l| l == label)
-                        .ok_or_else(|| Failure {
-                            code: exit::BAD_INPUT,
-                            error: anyhow::anyhow!("term {term} has no level `{label}`"),
-                            json_printed: false,
+                        .ok_or_else(|| {
+                            Failure::new(
+                                exit::BAD_INPUT,
+                                anyhow::anyhow!("term {term} has no level `{label}`"),
+                            )
                         })?;
                     pairwise_target(&table, target_term, level as u32)?
                 }
             })
         }
         Some(_) => {
-            return Err(Failure {
-                code: exit::USAGE,
-                error: anyhow::anyhow!("--pairwise takes 1 or 2 (which term is the target)"),
-                json_printed: false,
-            })
+            return Err(Failure::new(
+                exit::USAGE,
+                anyhow::anyhow!("--pairwise takes 1 or 2 (which term is the target)"),
+            ))
         }
     };
     match args.format {

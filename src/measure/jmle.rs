@@ -11,12 +11,9 @@
 
 use std::ops::ControlFlow;
 
-use rayon::prelude::*;
-
-use super::design::{Design, MAX_CATEGORIES};
+use super::design::Design;
 use super::error::MeasureError;
 use super::extreme::{classify, estimate_extremes, ElementStatus};
-use super::model::score_moments;
 use super::observer::{ElementRef, FitObserver, IterationReport, ParameterRef};
 use super::options::{FitOptions, StartValues, UnobservedCategories};
 use super::sweep::{sweep, Layout, SweepInput};
@@ -37,45 +34,6 @@ pub(crate) struct Estimates {
     pub converged: bool,
 }
 
-/// Per-pass sums (expected scores and information per element; per threshold the expected
-/// count at or above the category and its variance).
-#[allow(dead_code)] // Plain sums at fixed parameters; the estimator itself uses `sweep`.
-pub(crate) struct PassSums {
-    pub expected: Vec<f64>,
-    pub variance: Vec<f64>,
-    pub threshold_expected: Vec<f64>,
-    pub threshold_variance: Vec<f64>,
-    /// Per scale, the `m × m` matrix `Σ_n Cov([X>=j], [X>=k]) = Σ_n (Q_max(j,k) - Q_j Q_k)`
-    /// (row-major at `m²`-offsets), filled only when asked for.
-    pub threshold_covariance: Vec<f64>,
-    pub log_likelihood: f64,
-}
-
-#[allow(dead_code)]
-impl PassSums {
-    fn zeros(n_elements: usize, n_thresholds: usize, n_covariance: usize) -> Self {
-        PassSums {
-            expected: vec![0.0; n_elements],
-            variance: vec![0.0; n_elements],
-            threshold_expected: vec![0.0; n_thresholds],
-            threshold_variance: vec![0.0; n_thresholds],
-            threshold_covariance: vec![0.0; n_covariance],
-            log_likelihood: 0.0,
-        }
-    }
-
-    fn merge(mut self, other: PassSums) -> Self {
-        let add = |a: &mut Vec<f64>, b: &Vec<f64>| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-        add(&mut self.expected, &other.expected);
-        add(&mut self.variance, &other.variance);
-        add(&mut self.threshold_expected, &other.threshold_expected);
-        add(&mut self.threshold_variance, &other.threshold_variance);
-        add(&mut self.threshold_covariance, &other.threshold_covariance);
-        self.log_likelihood += other.log_likelihood;
-        self
-    }
-}
-
 /// Flat offsets of each scale's thresholds (`offsets[s]..offsets[s+1]`).
 pub(crate) fn threshold_offsets(design: &Design) -> Vec<usize> {
     let mut offsets = Vec::with_capacity(design.scales.len() + 1);
@@ -93,65 +51,34 @@ pub(crate) fn chunk_len(len: usize) -> usize {
     len.div_ceil(rayon::current_num_threads().max(1)).max(1)
 }
 
-/// One pass over the active observations at the current parameters.
-#[allow(dead_code)]
-///
-/// For threshold `k` of a scale, `Q_k = P(X >= k) = Σ_{h>=k} P_h`; the log-likelihood derivative
-/// is `∂ log L / ∂F_k = Σ_n (Q_nk - [x_n >= k])` and its (diagonal) curvature `-Σ_n Q_nk(1-Q_nk)`.
-pub(crate) fn pass(
-    design: &Design,
-    measures: &[f64],
-    thresholds: &[Vec<f64>],
-    thr_offsets: &[usize],
-    cov_offsets: Option<&[usize]>,
-    active: &[u32],
-) -> PassSums {
+/// Starting measures with the anchors in place, which elements are anchored, and which facets
+/// are centred (not named non-centred and without anchored elements). Shared by JMLE and MML.
+pub(crate) struct AnchoredStart {
+    pub measures: Vec<f64>,
+    pub anchored: Vec<bool>,
+    pub centred: Vec<bool>,
+}
+
+pub(crate) fn anchored_start(design: &Design, options: &FitOptions) -> AnchoredStart {
     let n_el = design.n_elements();
-    let n_thr = *thr_offsets.last().unwrap_or(&0);
-    let n_cov = cov_offsets.map_or(0, |c| *c.last().unwrap_or(&0));
-    let data = design.data;
-    active
-        .par_chunks(chunk_len(active.len()))
-        .map(|chunk| {
-            let mut sums = PassSums::zeros(n_el, n_thr, n_cov);
-            let mut scratch = [0.0; MAX_CATEGORIES];
-            let mut q_at = [0.0; MAX_CATEGORIES];
-            for &n in chunk {
-                let n = n as usize;
-                let s = design.obs_scale[n] as usize;
-                let thr = &thresholds[s];
-                let probabilities = &mut scratch[..thr.len() + 1];
-                let eta = design.eta(measures, n);
-                let mom = score_moments(eta, thr, probabilities);
-                let k = design.obs_category[n] as usize;
-                sums.log_likelihood += probabilities[k].max(f64::MIN_POSITIVE).ln();
-                for (f, col) in data.elements.iter().enumerate() {
-                    let e = design.offsets[f] + col[n] as usize;
-                    sums.expected[e] += mom.expected;
-                    sums.variance[e] += mom.variance;
-                }
-                let off = thr_offsets[s];
-                let mut q = 0.0;
-                for h in (1..probabilities.len()).rev() {
-                    q += probabilities[h];
-                    sums.threshold_expected[off + h - 1] += q;
-                    sums.threshold_variance[off + h - 1] += q * (1.0 - q);
-                    q_at[h - 1] = q;
-                }
-                if let Some(cov) = cov_offsets {
-                    let m = thr.len();
-                    let base = cov[s];
-                    for j in 0..m {
-                        for k in j..m {
-                            let v = q_at[k] - q_at[j] * q_at[k];
-                            sums.threshold_covariance[base + j * m + k] += v;
-                        }
-                    }
-                }
-            }
-            sums
+    let mut measures = vec![0.0; n_el];
+    let mut anchored = vec![false; n_el];
+    for a in &options.anchors.elements {
+        let e = design.flat(a.facet, a.element);
+        anchored[e] = true;
+        measures[e] = a.measure;
+    }
+    let non_centred = options.non_centred_facets(design.data);
+    let centred = (0..design.n_facets())
+        .map(|f| {
+            !non_centred.contains(&f) && !options.anchors.elements.iter().any(|a| a.facet == f)
         })
-        .reduce(|| PassSums::zeros(n_el, n_thr, n_cov), PassSums::merge)
+        .collect();
+    AnchoredStart {
+        measures,
+        anchored,
+        centred,
+    }
 }
 
 /// Runs JMLE to convergence (or the iteration cap).
@@ -163,19 +90,11 @@ pub(crate) fn estimate(
     let data = design.data;
     let n_el = design.n_elements();
     let n_facets = design.n_facets();
-    let mut measures = vec![0.0; n_el];
-    let mut anchored = vec![false; n_el];
-    for a in &options.anchors.elements {
-        let e = design.flat(a.facet, a.element);
-        anchored[e] = true;
-        measures[e] = a.measure;
-    }
-    let non_centred = options.non_centred_facets(data);
-    let centred: Vec<bool> = (0..n_facets)
-        .map(|f| {
-            !non_centred.contains(&f) && !options.anchors.elements.iter().any(|a| a.facet == f)
-        })
-        .collect();
+    let AnchoredStart {
+        mut measures,
+        anchored,
+        centred,
+    } = anchored_start(design, options);
     let status = classify(design, &anchored);
     let active: Vec<u32> = (0..data.len())
         .filter(|&n| (0..n_facets).all(|f| status[design.flat(f, data.elements[f][n])].is_active()))
@@ -264,7 +183,7 @@ pub(crate) fn estimate(
         }
         centre(&mut thresholds[s]);
     }
-    centre_facets(design, &centred, &status, &mut measures);
+    centre_facets_invariant(design, &centred, None, &status, &mut measures);
 
     let conv = options.convergence;
     let mut history = Vec::new();
@@ -282,6 +201,7 @@ pub(crate) fn estimate(
     let layout = Layout::new(design, &active, inner);
     debug_assert_eq!(layout.len(), active.len());
     let mut inner_step = vec![0.0; data.facets[inner].len()];
+    let non_centred = options.non_centred_facets(data);
     let floating = (0..n_facets).find(|&f| {
         non_centred.contains(&f) && !options.anchors.elements.iter().any(|a| a.facet == f)
     });
@@ -621,32 +541,6 @@ fn centre(values: &mut [f64]) {
     }
     let mean = values.iter().sum::<f64>() / values.len() as f64;
     values.iter_mut().for_each(|v| *v -= mean);
-}
-
-/// Centres every centred facet on the mean of its measured elements.
-fn centre_facets(
-    design: &Design,
-    centred: &[bool],
-    status: &[ElementStatus],
-    measures: &mut [f64],
-) {
-    for (f, &is_centred) in centred.iter().enumerate() {
-        if !is_centred {
-            continue;
-        }
-        let range = design.offsets[f]..design.offsets[f + 1];
-        let (sum, count) = range
-            .clone()
-            .filter(|&e| status[e] == ElementStatus::Measured)
-            .fold((0.0, 0usize), |(s, c), e| (s + measures[e], c + 1));
-        if count == 0 {
-            continue;
-        }
-        let mean = sum / count as f64;
-        for e in range.filter(|&e| status[e] == ElementStatus::Measured) {
-            measures[e] -= mean;
-        }
-    }
 }
 
 /// Centres every centred facet and moves the floating facet (if any) the other way, so that

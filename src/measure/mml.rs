@@ -714,19 +714,11 @@ pub(crate) fn estimate(
                 .into(),
         });
     }
-    let mut measures = vec![0.0; n_el];
-    let mut anchored = vec![false; n_el];
-    for a in &options.anchors.elements {
-        let e = design.flat(a.facet, a.element);
-        anchored[e] = true;
-        measures[e] = a.measure;
-    }
-    let non_centred = options.non_centred_facets(data);
-    let centred: Vec<bool> = (0..n_facets)
-        .map(|f| {
-            !non_centred.contains(&f) && !options.anchors.elements.iter().any(|a| a.facet == f)
-        })
-        .collect();
+    let super::jmle::AnchoredStart {
+        mut measures,
+        anchored,
+        centred,
+    } = super::jmle::anchored_start(design, options);
     let mu_free = !centred[object];
     let status = classify_mml(design, &anchored, object);
     let active: Vec<u32> = (0..data.len())
