@@ -51,6 +51,8 @@ pub struct FitStep {
     pub max_change: f64,
     pub max_iterations: usize,
     pub allow_disconnected: bool,
+    /// JMLE iteration path: `accelerated` or `facets`.
+    pub update: String,
 }
 
 impl Default for FitStep {
@@ -63,6 +65,7 @@ impl Default for FitStep {
             max_change: c.max_change,
             max_iterations: c.max_iterations,
             allow_disconnected: false,
+            update: "accelerated".into(),
         }
     }
 }
@@ -209,6 +212,11 @@ impl PipelineSpec {
                     max_score_residual: self.fit.max_residual,
                     max_change: self.fit.max_change,
                     max_iterations: self.fit.max_iterations,
+                },
+                update: if self.fit.update == "facets" {
+                    crate::measure::JmleUpdate::Facets
+                } else {
+                    crate::measure::JmleUpdate::Accelerated
                 },
                 ..FitOptions::default()
             },

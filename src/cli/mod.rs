@@ -161,6 +161,10 @@ struct FitArgs {
     /// Apply the (L-1)/L JMLE bias correction.
     #[arg(long)]
     bias_correction: bool,
+    /// JMLE iteration path: accelerated (few iterations at crowd scale) or facets (Facets' own
+    /// Jacobi steps: under the same loose criteria it stops where Facets stops).
+    #[arg(long, value_enum, default_value_t = UpdateArg::Accelerated)]
+    update: UpdateArg,
     /// Fit even if the rating network is disconnected (subsets are stored with the run).
     #[arg(long)]
     allow_disconnected: bool,
@@ -293,6 +297,12 @@ enum MethodArg {
 enum ObjectEstimatorArg {
     Eap,
     Wle,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum UpdateArg {
+    Accelerated,
+    Facets,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -812,6 +822,10 @@ fn fit_cmd(args: FitArgs, out: Output) -> Result<(), Failure> {
             UnobservedCategories::Ordinal
         },
         bias_correction: args.bias_correction,
+        update: match args.update {
+            UpdateArg::Accelerated => scalewright::measure::JmleUpdate::Accelerated,
+            UpdateArg::Facets => scalewright::measure::JmleUpdate::Facets,
+        },
         ..FitOptions::default()
     };
     if !args.non_centred.is_empty() {

@@ -15,7 +15,7 @@ use super::design::Design;
 use super::error::MeasureError;
 use super::extreme::{classify, estimate_extremes, ElementStatus};
 use super::observer::{ElementRef, FitObserver, IterationReport, ParameterRef};
-use super::options::{FitOptions, StartValues, UnobservedCategories};
+use super::options::{FitOptions, JmleUpdate, StartValues, UnobservedCategories};
 use super::sweep::{sweep, Layout, SweepInput};
 
 /// The converged (or last) state of the estimation.
@@ -146,8 +146,8 @@ pub(crate) fn estimate(
     for e in 0..n_el {
         if log_odds_start && status[e] == ElementStatus::Measured {
             let f = design.facet_of(e);
-            measures[e] =
-                design.signs[f] * ((observed[e] + 0.5) / (possible[e] - observed[e] + 0.5)).ln();
+            // Non-extreme, so 0 < observed < possible and the log-odds are finite.
+            measures[e] = design.signs[f] * (observed[e] / (possible[e] - observed[e])).ln();
         }
     }
     let mut thresholds: Vec<Vec<f64>> = design
@@ -177,9 +177,15 @@ pub(crate) fn estimate(
             scale_anchored[s] = true;
             continue;
         }
-        let count = |k: usize| category_count[thr_offsets[s] + s + k] + 0.5;
+        let count = |k: usize| category_count[thr_offsets[s] + s + k];
         for k in (1..=scale.n_thresholds()).filter(|_| log_odds_start) {
-            thresholds[s][k - 1] = (count(k - 1) / count(k)).ln();
+            // Winsteps' start: log(C_{k-1} / C_k), half a response where a count is 0.
+            let (below, at) = (count(k - 1), count(k));
+            thresholds[s][k - 1] = if below > 0.0 && at > 0.0 {
+                (below / at).ln()
+            } else {
+                ((below + 0.5) / (at + 0.5)).ln()
+            };
         }
         centre(&mut thresholds[s]);
     }
@@ -205,6 +211,10 @@ pub(crate) fn estimate(
     let floating = (0..n_facets).find(|&f| {
         non_centred.contains(&f) && !options.anchors.elements.iter().any(|a| a.facet == f)
     });
+    // Facets' path: every step from the start-of-iteration sums (no Gauss-Seidel correction, no
+    // joint partial-credit step, no extrapolation) and plain re-centring.
+    let jacobi = options.update == JmleUpdate::Facets;
+    let correction = if jacobi { 0.0 } else { 1.0 };
     let mut previous_step = vec![0.0; n_el];
     let mut before_steps = vec![0.0; n_el];
     for iteration in 1..=conv.max_iterations {
@@ -254,7 +264,7 @@ pub(crate) fn estimate(
         // Partial credit: each scale element and its own thresholds take one joint Newton step
         // (their information is strongly coupled on skewed items).
         let mut joint = vec![false; design.scales.len()];
-        if let Some(sf) = design.scale_facet.filter(|&sf| sf != inner) {
+        if let Some(sf) = design.scale_facet.filter(|&sf| sf != inner && !jacobi) {
             for (s, thr) in thresholds.iter_mut().enumerate() {
                 let e = design.offsets[sf] + s;
                 let m = thr.len();
@@ -308,7 +318,7 @@ pub(crate) fn estimate(
                     && sums.variance[e] > 0.0
                     && !joint_element(e)
                 {
-                    let residual = observed[e] - sums.expected[e] - sums.shift[e];
+                    let residual = observed[e] - sums.expected[e] - correction * sums.shift[e];
                     measures[e] += (design.signs[f] * residual / sums.variance[e])
                         .clamp(-options.max_step, options.max_step);
                 }
@@ -318,7 +328,7 @@ pub(crate) fn estimate(
         // geometrically (same sign, ratio r < 1, as on items whose residual is fed back through
         // the objects), jump by the rest of the series, Δ·r/(1-r) with r capped at .8. It
         // changes the path only; the stopping rules still test the actual residuals and changes.
-        for f in (0..n_facets).filter(|&f| f != inner) {
+        for f in (0..n_facets).filter(|&f| f != inner && !jacobi) {
             for e in design.offsets[f]..design.offsets[f + 1] {
                 let raw = measures[e] - before_steps[e];
                 let prev = previous_step[e];
@@ -340,10 +350,35 @@ pub(crate) fn estimate(
             if scale_anchored[s] || m == 0 || joint[s] {
                 continue;
             }
+            if jacobi {
+                let off = thr_offsets[s];
+                let counts = &category_count[off + s..off + s + m + 1];
+                let responses: f64 = counts.iter().sum();
+                let expected_above = |h: usize| match h {
+                    0 => responses,
+                    h if h > m => 0.0,
+                    h => sums.threshold_expected[off + h - 1],
+                };
+                let expected_counts: Vec<f64> = (0..=m)
+                    .map(|k| expected_above(k) - expected_above(k + 1))
+                    .collect();
+                for (h, t) in thr.iter_mut().enumerate() {
+                    *t += andrich_threshold_step(
+                        counts[h],
+                        counts[h + 1],
+                        expected_counts[h],
+                        expected_counts[h + 1],
+                    )
+                    .clamp(-options.max_step, options.max_step);
+                }
+                centre(thr);
+                continue;
+            }
             let g: Vec<f64> = (0..m)
                 .map(|h| {
                     let t = thr_offsets[s] + h;
-                    sums.threshold_expected[t] + sums.threshold_shift[t] - threshold_observed[t]
+                    sums.threshold_expected[t] + correction * sums.threshold_shift[t]
+                        - threshold_observed[t]
                 })
                 .collect();
             let cov = &sums.threshold_covariance[cov_offsets[s]..cov_offsets[s + 1]];
@@ -357,7 +392,14 @@ pub(crate) fn estimate(
                 centre(thr);
             }
         }
-        centre_facets_invariant(design, &centred, floating, &status, &mut measures);
+        let moves_with_centring = if jacobi { None } else { floating };
+        centre_facets_invariant(
+            design,
+            &centred,
+            moves_with_centring,
+            &status,
+            &mut measures,
+        );
         let mut max_change: f64 = 0.0;
         let mut max_change_parameter = None;
         for e in 0..n_el {
@@ -371,7 +413,14 @@ pub(crate) fn estimate(
                 }));
             }
         }
-        for (s, (new, old)) in thresholds.iter().zip(&old_thresholds).enumerate() {
+        // Facets' `Convergence = .5, .01, 0, 0` tests the elements' changes only (its fourth
+        // value, the threshold change, is ignored at 0); the accelerated path tests both.
+        for (s, (new, old)) in thresholds
+            .iter()
+            .zip(&old_thresholds)
+            .enumerate()
+            .filter(|_| !jacobi)
+        {
             for (h, (a, b)) in new.iter().zip(old).enumerate() {
                 if (a - b).abs() > max_change {
                     max_change = (a - b).abs();
@@ -578,6 +627,24 @@ fn centre_facets_invariant(
             }
         }
     }
+}
+
+/// The Rasch-Andrich threshold update of Facets' and Winsteps' curve-fitting iteration
+/// (Winsteps manual "Iterations - PROX & JMLE"): with `log(P_k / P_{k-1}) = η - F_k`, the ratio
+/// of adjacent category counts moves as `exp(-F_k)`, so
+/// `F_k' = F_k + ln(E_k / E_{k-1}) - ln(C_k / C_{k-1})`, `C` the observed and `E` the expected
+/// counts of categories `k-1` and `k`. At its fixed point every category's expected count equals
+/// its observed count (the likelihood equations of the thresholds).
+fn andrich_threshold_step(
+    observed_below: f64,
+    observed_at: f64,
+    expected_below: f64,
+    expected_at: f64,
+) -> f64 {
+    if observed_below <= 0.0 || observed_at <= 0.0 || expected_below <= 0.0 || expected_at <= 0.0 {
+        return 0.0;
+    }
+    (expected_at / expected_below).ln() - (observed_at / observed_below).ln()
 }
 
 /// Wright & Douglas (1977) JMLE bias correction: measured (unanchored) measures and unanchored

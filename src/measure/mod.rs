@@ -28,8 +28,8 @@ pub use error::MeasureError;
 pub use extreme::{ElementStatus, Extreme};
 pub use observer::{ElementRef, FitObserver, IterationReport, NoObserver, ParameterRef};
 pub use options::{
-    Anchors, Convergence, ElementAnchor, FitOptions, Method, MmlOptions, ObjectEstimator,
-    ScaleAnchor, ScaleModel, StartValues, UnobservedCategories,
+    Anchors, Convergence, ElementAnchor, FitOptions, JmleUpdate, Method, MmlOptions,
+    ObjectEstimator, ScaleAnchor, ScaleModel, StartValues, UnobservedCategories,
 };
 pub use results::{
     CategoryStatistics, ElementStatistics, FacetMeasures, FacetSummary, Fit, GlobalStatistics,
