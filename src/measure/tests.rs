@@ -251,6 +251,12 @@ const KCT_PERSONS: &str = "kct_winsteps373_persons.csv";
 /// spread rule), Jacobi and Gauss-Seidel Newton steps and full per-facet solves, stopping on
 /// `CONVERGE=Either` (.5 / .01) or Both (.5 / .01 and .1 / .005): at best .047 for items and
 /// .011 for persons (PROX x3, items solved fully then persons, Either), never .01 for both.
+/// Winsteps' own update is not Newton's but "iterative curve fitting" (each element moves to
+/// where a unit-slope logistic ogive through its current expected score reaches the observed
+/// score: `Δ = ln(R/(N-R)) - ln(E/(N-E))`), and its manual's example iterates to a largest
+/// residual of .1: that path, replayed with Winsteps' PROX start, stops after 12-14 iterations
+/// at items within .015-.022 and children within .037-.05 of the published values, the closest
+/// of all, but the exact order of updates and PROX rule needed for .01 is not documented.
 /// Keeping the extreme items in the estimation with 0.3-adjusted scores reproduces the extreme
 /// items (-6.58 / 6.15 vs -6.59 / 6.13) and brings the other items within .027, but moves the
 /// low scorers .13 away; Winsteps' exact procedure is not documented closely enough to replay.
