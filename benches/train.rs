@@ -7,7 +7,8 @@
 //! every epoch's wall-clock time and validation metrics, the training time (without the
 //! evaluation), the held-out evaluation against ridge and the mean, the Pearson r of the
 //! held-out predictions with the simulated true measures, the time to predict every comment
-//! (with MC-dropout) and the process's peak resident memory. Results are recorded in
+//! (with MC-dropout) and the process's peak resident memory. `TRAIN_OPTIONS='{"epochs": 20}'`
+//! overrides training options (JSON). Results are recorded in
 //! docs/benchmarks.md.
 
 use std::collections::HashMap;
@@ -79,7 +80,11 @@ fn main() -> anyhow::Result<()> {
         fit.fit.converged
     );
     println!("threads: {}", rayon::current_num_threads());
-    let options = TrainOptions::default();
+    // TRAIN_OPTIONS may hold a JSON object of training options (defaults otherwise).
+    let options: TrainOptions = match std::env::var("TRAIN_OPTIONS") {
+        Ok(json) => serde_json::from_str(&json)?,
+        Err(_) => TrainOptions::default(),
+    };
     println!("options: {}", serde_json::to_string(&options)?);
     println!(
         "{:>5} {:>9} {:>10} {:>10} {:>10} {:>8}",
@@ -127,6 +132,39 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .map(|c| (c.id.to_string(), c.measure))
         .collect();
+    let by_object: HashMap<u32, f64> = simulation
+        .comments
+        .iter()
+        .enumerate()
+        .map(|(o, c)| (o as u32, c.measure))
+        .collect();
+    let labels = project.facets()?[0].labels.clone();
+    let (mut tm, mut tr, mut tt, mut tmeas) = (vec![], vec![], vec![], vec![]);
+    for p in &outcome.test_predictions {
+        let Some(&true_measure) = labels
+            .get(p.object as usize)
+            .and_then(|l| truth.get(l))
+            .or_else(|| by_object.get(&p.object))
+        else {
+            continue;
+        };
+        tm.push(p.model);
+        tr.push(p.ridge);
+        tmeas.push(p.measured);
+        tt.push(true_measure);
+    }
+    let rmse = |a: &[f64], b: &[f64]| {
+        (a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>() / a.len().max(1) as f64).sqrt()
+    };
+    println!(
+        "held-out against the true measures: model RMSE {:.3} r {:.3}; ridge RMSE {:.3} r {:.3}; Rasch measures RMSE {:.3} r {:.3}",
+        rmse(&tm, &tt),
+        pearson(&tm, &tt),
+        rmse(&tr, &tt),
+        pearson(&tr, &tt),
+        rmse(&tmeas, &tt),
+        pearson(&tmeas, &tt)
+    );
     let t2 = Instant::now();
     let rows = predict::predict_objects(&project, outcome.model_id, &PredictOptions::default())?;
     let predict_s = t2.elapsed().as_secs_f64();

@@ -481,6 +481,9 @@ fn exit_code_for(error: &anyhow::Error) -> u8 {
         if cause.downcast_ref::<ConfigError>().is_some() {
             return exit::BAD_INPUT;
         }
+        if let Some(e) = cause.downcast_ref::<scalewright::predict::PredictError>() {
+            return predict::exit_code(e);
+        }
         if let Some(e) = cause.downcast_ref::<StoreError>() {
             return match e {
                 StoreError::AlreadyImported { .. }

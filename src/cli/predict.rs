@@ -91,7 +91,7 @@ pub struct PredictArgs {
 }
 
 /// The exit code of a predictor error.
-fn code(e: &predict::PredictError) -> u8 {
+pub fn exit_code(e: &predict::PredictError) -> u8 {
     use predict::PredictError as E;
     match e {
         E::InvalidOption { .. }
@@ -107,7 +107,7 @@ fn code(e: &predict::PredictError) -> u8 {
 }
 
 fn failure(e: predict::PredictError) -> Failure {
-    Failure::new(code(&e), e)
+    Failure::new(exit_code(&e), e)
 }
 
 pub fn train_cmd(args: TrainArgs, out: Output) -> Result<(), Failure> {

@@ -71,14 +71,6 @@ impl TextInputs {
                 .collect(),
         }
     }
-
-    /// Number of features of the ridge design matrix.
-    pub fn n_features(&self) -> usize {
-        match self {
-            TextInputs::Bags { hashing, .. } => hashing.buckets(),
-            TextInputs::Vectors { dim, .. } => *dim,
-        }
-    }
 }
 
 /// The learned embedding table of the hashed features, `E` `[buckets, dim]`, with its lazy AdamW
@@ -98,6 +90,8 @@ pub struct EmbeddingTable {
     pub weights: Vec<f32>,
     first_moment: Vec<f32>,
     second_moment: Vec<f32>,
+    /// Scratch: the accumulator slot of each bucket during a step (`u32::MAX`: untouched).
+    slot_of: Vec<u32>,
 }
 
 /// AdamW hyper-parameters shared by the dense and the lazy optimizer.
@@ -108,6 +102,9 @@ pub struct AdamParams {
     pub beta2: f64,
     pub eps: f64,
     pub weight_decay: f64,
+    /// Plain SGD `E ← E − η (g + λ E)` instead of lazy AdamW (the step is proportional to the
+    /// gradient, so rare buckets move little, as in fastText).
+    pub plain_sgd: bool,
 }
 
 impl EmbeddingTable {
@@ -120,6 +117,7 @@ impl EmbeddingTable {
             weights: (0..rows * dim).map(|_| rng.random_range(-a..a)).collect(),
             first_moment: Vec::new(),
             second_moment: Vec::new(),
+            slot_of: Vec::new(),
         }
     }
 
@@ -130,6 +128,7 @@ impl EmbeddingTable {
             weights,
             first_moment: Vec::new(),
             second_moment: Vec::new(),
+            slot_of: Vec::new(),
         }
     }
 
@@ -165,15 +164,36 @@ impl EmbeddingTable {
             self.first_moment = vec![0.0; self.weights.len()];
             self.second_moment = vec![0.0; self.weights.len()];
         }
-        // ∂L/∂E[j] = Σ_d s_{dj} ∂L/∂v_d, accumulated per touched bucket.
-        let mut rows: std::collections::HashMap<u32, Vec<f32>> = Default::default();
+        // ∂L/∂E[j] = Σ_d s_{dj} ∂L/∂v_d, accumulated per touched bucket in first-touch order.
+        if self.slot_of.len() != self.weights.len() / d {
+            self.slot_of = vec![u32::MAX; self.weights.len() / d];
+        }
+        let mut touched: Vec<u32> = Vec::new();
+        let mut acc: Vec<f32> = Vec::new();
         for (bag, g) in bags.iter().zip(grad.chunks(d)) {
             for &(bucket, weight) in bag.iter() {
-                let acc = rows.entry(bucket).or_insert_with(|| vec![0.0; d]);
-                for (a, &gv) in acc.iter_mut().zip(g) {
+                let slot = &mut self.slot_of[bucket as usize];
+                if *slot == u32::MAX {
+                    *slot = touched.len() as u32;
+                    touched.push(bucket);
+                    acc.resize(acc.len() + d, 0.0);
+                }
+                let row = &mut acc[*slot as usize * d..(*slot as usize + 1) * d];
+                for (a, &gv) in row.iter_mut().zip(g) {
                     *a += weight * gv;
                 }
             }
+        }
+        if params.plain_sgd {
+            let (lr, wd) = (params.learning_rate as f32, params.weight_decay as f32);
+            for (slot, &bucket) in touched.iter().enumerate() {
+                self.slot_of[bucket as usize] = u32::MAX;
+                let row = &mut self.weights[bucket as usize * d..(bucket as usize + 1) * d];
+                for (w, &g) in row.iter_mut().zip(&acc[slot * d..(slot + 1) * d]) {
+                    *w -= lr * (g + wd * *w);
+                }
+            }
+            return;
         }
         let (b1, b2) = (params.beta1 as f32, params.beta2 as f32);
         let c1 = 1.0 - params.beta1.powi(step as i32) as f32;
@@ -183,9 +203,10 @@ impl EmbeddingTable {
             params.eps as f32,
             params.weight_decay as f32,
         );
-        for (bucket, g) in rows {
+        for (slot, &bucket) in touched.iter().enumerate() {
+            self.slot_of[bucket as usize] = u32::MAX;
             let base = bucket as usize * d;
-            for (k, gk) in g.into_iter().enumerate() {
+            for (k, &gk) in acc[slot * d..(slot + 1) * d].iter().enumerate() {
                 let n = base + k;
                 let m = b1 * self.first_moment[n] + (1.0 - b1) * gk;
                 let v = b2 * self.second_moment[n] + (1.0 - b2) * gk * gk;
@@ -220,6 +241,7 @@ mod tests {
             beta2: 0.999,
             eps: 1e-8,
             weight_decay: 0.0,
+            plain_sgd: false,
         };
         table.sparse_step(&[&bag], &[2.0], &params, 1);
         // First Adam step: m̂ / √v̂ = g / |g| = 1, so the row moves by −lr.

@@ -296,9 +296,28 @@ pub fn ridge_baseline(
     valid: &[usize],
     test: &[usize],
 ) -> (Ridge, Vec<f64>) {
-    let rows: Vec<Vec<(u32, f32)>> = train.iter().map(|&d| inputs.sparse_row(d)).collect();
+    // Features that never occur in training get weight 0 (their centred column is 0), so the
+    // solve runs over the occurring features only, renumbered densely.
+    let mut compact: std::collections::HashMap<u32, u32> = Default::default();
+    let mut rows: Vec<Vec<(u32, f32)>> = Vec::with_capacity(train.len());
+    for &d in train {
+        let row = inputs
+            .sparse_row(d)
+            .into_iter()
+            .map(|(j, v)| {
+                let next = compact.len() as u32;
+                (*compact.entry(j).or_insert(next), v)
+            })
+            .collect();
+        rows.push(row);
+    }
+    let remap = |row: Vec<(u32, f32)>| -> Vec<(u32, f32)> {
+        row.into_iter()
+            .filter_map(|(j, v)| compact.get(&j).map(|&c| (c, v)))
+            .collect()
+    };
     let y: Vec<f64> = train.iter().map(|&d| targets[d]).collect();
-    let p = inputs.n_features();
+    let p = compact.len();
     let n = rows.len().max(1) as f64;
     let (mut sum, mut sq) = (vec![0.0; p], vec![0.0; p]);
     for row in &rows {
@@ -320,7 +339,8 @@ pub fn ridge_baseline(
     } else {
         1.0
     };
-    let valid_rows: Vec<Vec<(u32, f32)>> = valid.iter().map(|&d| inputs.sparse_row(d)).collect();
+    let valid_rows: Vec<Vec<(u32, f32)>> =
+        valid.iter().map(|&d| remap(inputs.sparse_row(d))).collect();
     let valid_y: Vec<f64> = valid.iter().map(|&d| targets[d]).collect();
     let mut best: Option<(f64, Ridge)> = None;
     let mut warm: Option<Vec<f64>> = None;
@@ -339,7 +359,7 @@ pub fn ridge_baseline(
         .unwrap_or_else(|| ridge(&rows, &y, p, scale, None));
     let predictions = test
         .iter()
-        .map(|&d| model.predict_row(&inputs.sparse_row(d)))
+        .map(|&d| model.predict_row(&remap(inputs.sparse_row(d))))
         .collect();
     (model, predictions)
 }

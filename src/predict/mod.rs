@@ -59,6 +59,19 @@ use train::RatingRow;
 /// Fewest comments (with text and a measure) a model is trained on.
 pub const MIN_COMMENTS: usize = 20;
 
+/// The update rule of the hashed embedding table (see [`encoder::EmbeddingTable`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmbeddingOptimizer {
+    /// AdamW on the rows a batch touches (each row's step has about the learning rate's size,
+    /// however rare its bucket).
+    #[default]
+    LazyAdamw,
+    /// Plain SGD on the rows a batch touches: steps proportional to the gradient, so rare
+    /// buckets move little (as in fastText).
+    Sgd,
+}
+
 /// Hyper-parameters of training, validated by [`TrainOptions::validate`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -82,8 +95,12 @@ pub struct TrainOptions {
     pub batch_size: usize,
     /// AdamW learning rate of the trunk and heads. Default 0.01.
     pub learning_rate: f64,
-    /// Lazy AdamW learning rate of the hashed embedding table. Default 0.03.
+    /// Learning rate of the hashed embedding table's update. Default 0.03 (for lazy AdamW;
+    /// plain SGD needs about 100-300: a bucket row's gradient is its share `count/n` of the
+    /// text times `1/batch`).
     pub embedding_learning_rate: f64,
+    /// How the hashed embedding table is updated. Default lazy AdamW.
+    pub embedding_optimizer: EmbeddingOptimizer,
     /// Both learning rates decay linearly over the epochs to this fraction of their start.
     /// Default 0.1.
     pub final_learning_rate_fraction: f64,
@@ -93,14 +110,15 @@ pub struct TrainOptions {
     /// Default 1.
     pub measure_weight: f64,
     /// Weight each comment's squared error by the precision of its measure,
-    /// `1/(S.E.² + τ²)`. Default true.
+    /// `1/(S.E.² + τ²)`. Default false (uniform weights gave lower held-out RMSE on the
+    /// simulations, see docs/predictor.md).
     pub weight_by_standard_error: bool,
     /// `τ²`, the variance of the measure no text model explains, in the precision weights
     /// (logits²; 0 gives pure `1/S.E.²` weights). Default 1.
     pub unexplained_variance: f64,
     /// Perspective-aware heads: the rater's severity enters every CORAL logit. Default true.
     pub perspective: bool,
-    /// Epochs without a better validation loss before training stops. Default 3.
+    /// Epochs without a better validation loss before training stops. Default 5.
     pub patience: usize,
     /// Share of the comments held out for validation. Default 0.1.
     pub valid_share: f64,
@@ -126,13 +144,14 @@ impl Default for TrainOptions {
             batch_size: 128,
             learning_rate: 0.01,
             embedding_learning_rate: 0.03,
+            embedding_optimizer: EmbeddingOptimizer::LazyAdamw,
             final_learning_rate_fraction: 0.1,
             weight_decay: 1e-4,
             measure_weight: 1.0,
-            weight_by_standard_error: true,
+            weight_by_standard_error: false,
             unexplained_variance: 1.0,
             perspective: true,
-            patience: 3,
+            patience: 5,
             valid_share: 0.1,
             test_share: 0.1,
             seed: 2020,
@@ -303,6 +322,21 @@ pub struct TrainOutcome {
     pub run_id: i64,
     pub evaluation: Evaluation,
     pub history: Vec<EpochReport>,
+    /// Per held-out comment: its measure and the model's and the baselines' predictions (for a
+    /// "predicted vs measured" view; not serialised).
+    #[serde(skip)]
+    pub test_predictions: Vec<TestPrediction>,
+}
+
+/// A held-out comment's measure and predictions.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TestPrediction {
+    /// The object idx.
+    pub object: u32,
+    /// The run's measure.
+    pub measured: f64,
+    pub model: f64,
+    pub ridge: f64,
 }
 
 /// What a comment of the run gave as training data.
@@ -503,7 +537,7 @@ pub fn train_project(
         },
     };
     let model = TextModel::new(config, trained.network, trained.embedding);
-    let evaluation = evaluate_model(
+    let (evaluation, test_predictions) = evaluate_model(
         &model,
         &set,
         &splits,
@@ -534,6 +568,7 @@ pub fn train_project(
         run_id,
         evaluation,
         history: trained.history,
+        test_predictions,
     })
 }
 
@@ -545,7 +580,7 @@ fn evaluate_model(
     run_id: i64,
     best_epoch: usize,
     train_seconds: f64,
-) -> Result<Evaluation, PredictError> {
+) -> Result<(Evaluation, Vec<TestPrediction>), PredictError> {
     let test = &splits.test;
     let targets: Vec<f64> = test.iter().map(|&d| set.targets[d]).collect();
     let st = model.config.standardization;
@@ -593,7 +628,17 @@ fn evaluate_model(
             ItemMetrics::compute(&name, p, o, set.categories[i])
         })
         .collect();
-    Ok(Evaluation {
+    let test_predictions = test
+        .iter()
+        .enumerate()
+        .map(|(k, &d)| TestPrediction {
+            object: set.objects[d],
+            measured: set.targets[d],
+            model: predicted[k],
+            ridge: ridge_pred[k],
+        })
+        .collect();
+    let evaluation = Evaluation {
         run_id,
         encoder: model.config.encoder,
         train_comments: splits.train.len(),
@@ -607,7 +652,8 @@ fn evaluate_model(
         items,
         best_epoch,
         train_seconds,
-    })
+    };
+    Ok((evaluation, test_predictions))
 }
 
 /// How to predict.

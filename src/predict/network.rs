@@ -31,6 +31,9 @@ use super::error::PredictError;
 const UNIT_GAP_RAW: f32 = 0.541_324_85;
 /// Starting value of the first CORAL bias of every item.
 const FIRST_BIAS_START: f32 = -1.0;
+/// Smallest gap between adjacent starting CORAL biases, in logits (keeps the start ordered
+/// when a category is empty).
+const MIN_START_GAP: f64 = 0.05;
 /// Starting severity weight γ_i of the perspective-aware input.
 const SEVERITY_WEIGHT_START: f32 = 1.0;
 
@@ -118,12 +121,55 @@ impl Network {
             b1: Var::zeros(h, DType::F32, &dev)?,
             w2: Var::from_tensor(&glorot(h, i, rng)?)?,
             b2: Var::zeros(i, DType::F32, &dev)?,
-            score_w: Var::from_tensor(&glorot(i, 1, rng)?.flatten_all()?)?,
+            // Every item starts with the same positive weight: a higher latent means a higher
+            // category and a higher measure on every item, so the measure's gradient pushes
+            // the latents the way their ordinal heads need (random signs would set some items
+            // against their own ratings).
+            score_w: Var::from_tensor(&Tensor::full(
+                (1.0 / (i.max(1) as f64).sqrt()) as f32,
+                i,
+                &dev,
+            )?)?,
             score_b: Var::zeros(1, DType::F32, &dev)?,
             bias_raw: Var::from_tensor(&Tensor::from_vec(bias_raw, (i, t), &dev)?)?,
             severity_weight: Var::from_tensor(&Tensor::full(SEVERITY_WEIGHT_START, i, &dev)?)?,
             arch,
         })
+    }
+
+    /// Starts the CORAL biases at the marginal cumulative logits of the training ratings,
+    /// `b_{i,k} = −logit P̂(y_i > k)` with `P̂(y > k) = (n_{>k} + ½) / (n + 1)`, so that a text
+    /// with `z_i = 0` starts at the item's observed category distribution (the usual start of an
+    /// ordinal model's intercepts). `counts[i][c]` is the number of ratings in category `c`.
+    pub fn start_biases_at_marginals(&self, counts: &[Vec<usize>]) -> Result<(), PredictError> {
+        let t = self.arch.max_tasks();
+        let mut raw = self.bias_raw.as_tensor().flatten_all()?.to_vec1::<f32>()?;
+        for (i, c) in counts.iter().enumerate().take(self.arch.n_items()) {
+            let n: usize = c.iter().sum();
+            let tasks = self.arch.categories[i].saturating_sub(1).min(t);
+            let mut previous = 0.0f64;
+            for k in 0..tasks {
+                let above: usize = c.iter().skip(k + 1).sum();
+                let p = (above as f64 + 0.5) / (n as f64 + 1.0);
+                let b = -(p / (1.0 - p)).ln();
+                raw[i * t + k] = if k == 0 {
+                    b as f32
+                } else {
+                    // softplus⁻¹(gap) = ln(e^gap − 1), the gap kept above MIN_START_GAP.
+                    let gap = (b - previous).max(MIN_START_GAP);
+                    gap.exp_m1().ln() as f32
+                };
+                previous = if k == 0 {
+                    b
+                } else {
+                    previous + (b - previous).max(MIN_START_GAP)
+                };
+            }
+        }
+        let shape = self.bias_raw.as_tensor().dims().to_vec();
+        self.bias_raw
+            .set(&Tensor::from_vec(raw, shape, &Device::Cpu)?)?;
+        Ok(())
     }
 
     /// The trainable variables, for the optimizer (γ only with the perspective input).
@@ -358,6 +404,28 @@ mod tests {
                 assert!((row[k] - row[k - 1] - 1.0).abs() < 1e-5, "{row:?}");
             }
             assert!((row[0] - FIRST_BIAS_START).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn biases_start_at_the_marginal_cumulative_logits() {
+        let net = Network::new(arch(), &mut ChaCha8Rng::seed_from_u64(2)).unwrap();
+        // Item 1 (3 categories): counts 49.5/99.5... P(y>0) = (50+.5)/101, P(y>1) = (10+.5)/101.
+        net.start_biases_at_marginals(&[vec![10, 10, 10, 10, 10], vec![50, 40, 10]])
+            .unwrap();
+        let b = net.biases().unwrap().to_vec2::<f32>().unwrap();
+        let p0 = 50.5f64 / 101.0;
+        let p1 = 10.5f64 / 101.0;
+        assert!(
+            (b[1][0] as f64 + (p0 / (1.0 - p0)).ln()).abs() < 1e-5,
+            "{b:?}"
+        );
+        assert!(
+            (b[1][1] as f64 + (p1 / (1.0 - p1)).ln()).abs() < 1e-4,
+            "{b:?}"
+        );
+        for k in 1..4 {
+            assert!(b[0][k] > b[0][k - 1]);
         }
     }
 

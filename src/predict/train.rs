@@ -26,7 +26,7 @@ use super::encoder::{AdamParams, EmbeddingTable, TextInputs};
 use super::error::PredictError;
 use super::evaluate::pearson;
 use super::network::{coral_loss, coral_targets, Architecture, Network};
-use super::{EpochReport, TrainObserver, TrainOptions};
+use super::{EmbeddingOptimizer, EpochReport, TrainObserver, TrainOptions};
 
 /// Texts per forward pass when only predicting (no gradient).
 pub const INFERENCE_CHUNK: usize = 256;
@@ -349,6 +349,18 @@ pub fn train_network(
         perspective: options.perspective,
     };
     let network = Network::new(arch.clone(), &mut rng)?;
+    let mut counts: Vec<Vec<usize>> = set.categories.iter().map(|&k| vec![0; k]).collect();
+    for &d in &splits.train {
+        for r in &set.ratings[d] {
+            if let Some(c) = counts
+                .get_mut(r.item as usize)
+                .and_then(|c| c.get_mut(r.category as usize))
+            {
+                *c += 1;
+            }
+        }
+    }
+    network.start_biases_at_marginals(&counts)?;
     let mut embedding = match &set.inputs {
         TextInputs::Bags { hashing, .. } => Some(EmbeddingTable::new(
             hashing.buckets(),
@@ -370,9 +382,11 @@ pub fn train_network(
         beta2: ADAM_BETA2,
         eps: ADAM_EPS,
         weight_decay: options.weight_decay,
+        plain_sgd: false,
     };
     let sparse = AdamParams {
         learning_rate: options.embedding_learning_rate,
+        plain_sgd: options.embedding_optimizer == EmbeddingOptimizer::Sgd,
         ..dense
     };
     let mut optimizer = candle_nn::AdamW::new(
