@@ -87,17 +87,23 @@ fn main() -> anyhow::Result<()> {
     };
     println!("options: {}", serde_json::to_string(&options)?);
     println!(
-        "{:>5} {:>9} {:>10} {:>10} {:>10} {:>8}",
-        "epoch", "elapsed", "train loss", "valid loss", "valid RMSE", "valid r"
+        "{:>5} {:>9} {:>8} {:>10} {:>10} {:>10} {:>8}",
+        "epoch", "elapsed", "CPU s", "train loss", "valid loss", "valid RMSE", "valid r"
     );
+    let cpu0 = cpu_seconds().unwrap_or(f64::NAN);
     let mut observer = |r: &EpochReport| {
         println!(
-            "{:>5} {:>8.2}s {:>10.4} {:>10.4} {:>10.3} {:>8.3}",
-            r.epoch, r.elapsed_seconds, r.train_loss, r.valid_loss, r.valid_rmse, r.valid_pearson
+            "{:>5} {:>8.2}s {:>8.2} {:>10.4} {:>10.4} {:>10.3} {:>8.3}",
+            r.epoch,
+            r.elapsed_seconds,
+            cpu_seconds().unwrap_or(f64::NAN) - cpu0,
+            r.train_loss,
+            r.valid_loss,
+            r.valid_rmse,
+            r.valid_pearson
         );
         std::ops::ControlFlow::Continue(())
     };
-    let cpu0 = cpu_seconds().unwrap_or(f64::NAN);
     let t1 = Instant::now();
     let outcome = predict::train_project(&mut project, &options, &mut observer)?;
     let total = t1.elapsed().as_secs_f64();
