@@ -301,3 +301,17 @@ fn a_model_reproduces_its_predictions_after_a_safetensors_round_trip() {
         Err(PredictError::CorruptModel { model_id: 7, .. })
     ));
 }
+
+#[test]
+fn the_api_is_send_for_a_training_thread() {
+    fn send<T: Send>() {}
+    send::<TrainOptions>();
+    send::<EpochReport>();
+    send::<TrainOutcome>();
+    send::<Evaluation>();
+    send::<Prediction>();
+    send::<ObjectPrediction>();
+    send::<TextModel>();
+    send::<PredictError>();
+    send::<Project>();
+}
