@@ -692,6 +692,7 @@ pub fn load_model(
 /// The inputs of `texts` for `model` (`objects`: their project object idx, for the MiniLM cache).
 fn model_inputs(
     project: &Project,
+    model_id: i64,
     model: &TextModel,
     texts: &[&str],
     objects: Option<&[u32]>,
@@ -723,7 +724,7 @@ fn model_inputs(
             minilm_inputs(project, &encoder, texts, objects)
         }
         _ => Err(PredictError::CorruptModel {
-            model_id: 0,
+            model_id,
             message: "the configuration lacks its encoder".into(),
         }),
     }
@@ -747,7 +748,7 @@ pub fn predict_texts_with(
 ) -> Result<Vec<Prediction>, PredictError> {
     let (_, model) = load_model(project, model_id)?;
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let inputs = model_inputs(project, &model, &refs, None, options)?;
+    let inputs = model_inputs(project, model_id, &model, &refs, None, options)?;
     model.predict(&inputs, options.severity, model.config.options.mc_samples)
 }
 
@@ -793,7 +794,7 @@ pub fn predict_objects(
         .enumerate()
         .filter_map(|(o, t)| t.as_deref().map(|t| (o as u32, t)))
         .unzip();
-    let inputs = model_inputs(project, &model, &refs, Some(&objects), options)?;
+    let inputs = model_inputs(project, model_id, &model, &refs, Some(&objects), options)?;
     let predictions = model.predict(&inputs, options.severity, model.config.options.mc_samples)?;
     Ok(objects
         .into_iter()
