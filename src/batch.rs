@@ -1,7 +1,8 @@
 //! `scalewright run PIPELINE.toml`: the whole pipeline from one file, for scripts.
 //!
 //! The file (TOML, validated against `schemas/pipeline.schema.json`) names a project and the
-//! steps: ingest a file, fit (or clean iteratively), flag, and export. Each step is the same
+//! steps: ingest a file, fit (or clean iteratively), flag, export, and optionally train the text
+//! predictor on the run and predict files with it. Each step is the same
 //! library call the command line and the workbench make; each stores its result before the next
 //! starts, so a failure leaves every earlier step's result in the project.
 
@@ -32,6 +33,28 @@ pub struct PipelineSpec {
     pub flag_rules: Option<FlagRules>,
     #[serde(default)]
     pub export: Vec<ExportStep>,
+    /// Train the text predictor on the run (options as `predict::TrainOptions`; the run is the
+    /// pipeline's).
+    #[serde(default)]
+    pub train: Option<crate::predict::TrainOptions>,
+    /// Predict files with the model just trained.
+    #[serde(default)]
+    pub predict: Vec<PredictStep>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PredictStep {
+    pub input: PathBuf,
+    pub out: PathBuf,
+    #[serde(default = "default_text_column")]
+    pub text_column: String,
+    #[serde(default)]
+    pub id_column: Option<String>,
+}
+
+fn default_text_column() -> String {
+    "text".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -116,6 +139,8 @@ pub enum BatchError {
     Pipeline(#[from] crate::pipeline::PipelineError),
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
+    #[error(transparent)]
+    Predict(#[from] crate::predict::PredictError),
 }
 
 /// What a pipeline did, step by step.
@@ -130,6 +155,9 @@ pub struct BatchReport {
     pub converged: Option<bool>,
     pub flags: usize,
     pub exports: Vec<ExportSummary>,
+    /// The text predictor trained on the run.
+    pub model_id: Option<i64>,
+    pub predictions: Vec<crate::predict::PredictFileSummary>,
 }
 
 impl PipelineSpec {
@@ -191,6 +219,33 @@ impl PipelineSpec {
             if let Some(j) = &mut e.join {
                 resolve(j);
             }
+        }
+        if let Some(train) = &mut spec.train {
+            if let Some(dir) = &mut train.encoder_dir {
+                resolve(dir);
+            }
+            train.validate().map_err(|e| {
+                let key = match &e {
+                    crate::predict::PredictError::InvalidOption { field, .. } => {
+                        format!("train.{field}")
+                    }
+                    _ => "train".into(),
+                };
+                invalid(vec![KeyProblem {
+                    key,
+                    message: e.to_string(),
+                }])
+            })?;
+        }
+        for p in &mut spec.predict {
+            resolve(&mut p.input);
+            resolve(&mut p.out);
+        }
+        if !spec.predict.is_empty() && spec.train.is_none() {
+            return Err(invalid(vec![KeyProblem {
+                key: "predict".into(),
+                message: "needs a `train` step (the model it predicts with)".into(),
+            }]));
         }
         Ok(spec)
     }
@@ -339,6 +394,42 @@ pub fn run(
                 summary.rows
             ));
             report.exports.push(summary);
+        }
+        if let Some(options) = &spec.train {
+            let options = crate::predict::TrainOptions {
+                run_id: Some(run_id),
+                ..options.clone()
+            };
+            let outcome = crate::predict::train_project(
+                &mut project,
+                &options,
+                &mut crate::predict::NoTrainObserver,
+            )?;
+            let e = &outcome.evaluation;
+            log(format!(
+                "train: model {} on run {run_id} (held-out RMSE {:.3}, ridge {:.3}, r {:.3})",
+                outcome.model_id, e.model.rmse, e.ridge.rmse, e.model.pearson
+            ));
+            report.model_id = Some(outcome.model_id);
+            for step in &spec.predict {
+                let summary = crate::predict::predict_file(
+                    &project,
+                    outcome.model_id,
+                    &crate::predict::PredictFileRequest {
+                        input: step.input.clone(),
+                        text_column: step.text_column.clone(),
+                        id_column: step.id_column.clone(),
+                        out: step.out.clone(),
+                    },
+                    &crate::predict::PredictOptions::default(),
+                )?;
+                log(format!(
+                    "predict: {} ({} rows)",
+                    summary.out.display(),
+                    summary.rows
+                ));
+                report.predictions.push(summary);
+            }
         }
     }
     Ok(report)

@@ -23,6 +23,8 @@
 //! - [`quality`]: rater-quality flags (misfit bands, straight-lining, repeated vectors...).
 //! - [`export`]: the interval-scale targets as CSV, Parquet or JSON, with provenance.
 //! - [`batch`]: `scalewright run PIPELINE.toml`, the whole pipeline from one file.
+//! - [`predict`]: the multitask ordinal text predictor (hashed n-grams or MiniLM, CORAL heads,
+//!   a score head explaining the measure), trained on a run's measures with candle.
 //! - [`pipeline`]: the steps over a project that front ends call (fit and store a run...).
 //!
 //! The library never prints or draws; long-running work reports progress through callbacks.
@@ -35,6 +37,7 @@ pub mod ingest;
 pub mod measure;
 pub mod network;
 pub mod pipeline;
+pub mod predict;
 pub mod quality;
 pub mod simulate;
 pub mod store;

@@ -1,5 +1,6 @@
 //! Command-line parsing, dispatch and exit codes.
 
+mod predict;
 mod render;
 mod tables;
 
@@ -117,6 +118,17 @@ enum Command {
     Bias(BiasArgs),
     /// List the stored runs.
     Runs {
+        /// The project file.
+        #[arg(long, short)]
+        project: PathBuf,
+    },
+    /// Train the text predictor on a run's measures and ratings, evaluate it on held-out
+    /// comments against ridge and mean baselines, and store it.
+    Train(predict::TrainArgs),
+    /// Predict measures, item probabilities and contributions for texts with a stored model.
+    Predict(predict::PredictArgs),
+    /// List the stored text predictors.
+    Models {
         /// The project file.
         #[arg(long, short)]
         project: PathBuf,
@@ -479,6 +491,9 @@ fn exit_code_for(error: &anyhow::Error) -> u8 {
         if cause.downcast_ref::<ConfigError>().is_some() {
             return exit::BAD_INPUT;
         }
+        if let Some(e) = cause.downcast_ref::<scalewright::predict::PredictError>() {
+            return predict::exit_code(e);
+        }
         if let Some(e) = cause.downcast_ref::<StoreError>() {
             return match e {
                 StoreError::AlreadyImported { .. }
@@ -560,6 +575,9 @@ fn dispatch(command: Option<Command>, out: Output) -> Result<(), Failure> {
         Command::Bias(args) => bias_cmd(args, out),
         Command::Quality { project, run } => quality_cmd(&project, run, out),
         Command::Run { pipeline } => run_pipeline(&pipeline, out),
+        Command::Train(args) => predict::train_cmd(args, out),
+        Command::Predict(args) => predict::predict_cmd(args, out),
+        Command::Models { project } => predict::models_cmd(&project, out),
     }
 }
 

@@ -7,12 +7,14 @@
 
 mod decisions;
 mod import;
+mod models;
 mod runs;
 pub mod schema;
 mod summary;
 
 pub use decisions::{Decision, DecisionRecord};
 pub use import::ImportSummary;
+pub use models::{ModelRecord, NewModel};
 pub use runs::{data_fingerprint, RunRecord};
 pub use summary::{CategoryCount, Distribution, FacetSummary, ItemSummary, ProjectSummary};
 

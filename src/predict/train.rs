@@ -1,0 +1,550 @@
+//! Training: seeded split by comment, AdamW, early stopping on the validation loss.
+//!
+//! The loss of a batch of comments `B` with ratings `R(B)` is
+//!
+//! ```text
+//! L = (1/|R|) Σ_{r∈R} Σ_k mask_{r,k} BCE(σ(z_{d(r),i(r)} − γ_i c_r − b_{i,k}), 1[y_r > k])
+//!   + λ · (1/|B|) Σ_{d∈B} w_d (ŝ_d − (m_d − μ)/s)²,        w_d ∝ 1 / SE_d²
+//! ```
+//!
+//! the CORAL cross-entropy of every rating of the comments (excluded raters' ratings never
+//! supervise the heads) plus `λ` times the squared error of the standardized measure, weighted by
+//! the measure's precision `1/SE²` (normalised to mean 1 over the training comments; uniform when
+//! `weight_by_standard_error` is off). `μ` and `s` are the mean and SD of the training targets.
+
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use candle_core::{Device, Tensor, Var};
+use candle_nn::Optimizer;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::encoder::{AdamParams, EmbeddingTable, TextInputs};
+use super::error::PredictError;
+use super::evaluate::pearson;
+use super::network::{coral_loss, coral_targets, Architecture, Network};
+use super::{EmbeddingOptimizer, EpochReport, TrainObserver, TrainOptions};
+
+/// Texts per forward pass when only predicting (no gradient).
+pub const INFERENCE_CHUNK: usize = 256;
+/// Smallest standard error used in the precision weights `1/SE²`, in logits (guards against a
+/// vanishing S.E. dominating the loss).
+pub const MIN_STANDARD_ERROR: f64 = 0.1;
+/// AdamW's moment decay rates and ε (Loshchilov & Hutter 2019's defaults).
+const ADAM_BETA1: f64 = 0.9;
+const ADAM_BETA2: f64 = 0.999;
+const ADAM_EPS: f64 = 1e-8;
+
+/// One rating that supervises an item head.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RatingRow {
+    pub item: u32,
+    /// 0-based category (score minus the item's minimum score).
+    pub category: u32,
+    /// The rater's severity in logits (0 without a rater facet).
+    pub severity: f32,
+}
+
+/// The comments a model learns from: inputs, Rasch targets and ratings, by document index.
+#[derive(Debug, Clone)]
+pub struct TrainingSet {
+    pub inputs: TextInputs,
+    /// The project's object idx of every document.
+    pub objects: Vec<u32>,
+    /// The run's measure of every document, in logits.
+    pub targets: Vec<f64>,
+    /// The measure's standard error, when the run has one.
+    pub standard_errors: Vec<Option<f64>>,
+    /// The ratings of every document.
+    pub ratings: Vec<Vec<RatingRow>>,
+    /// Number of categories of every item.
+    pub categories: Vec<usize>,
+}
+
+/// Document indices of the three parts of a split by comment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Splits {
+    pub train: Vec<usize>,
+    pub valid: Vec<usize>,
+    pub test: Vec<usize>,
+}
+
+impl Splits {
+    /// A seeded random split of `n` documents: a ChaCha8 shuffle, then the first
+    /// `round(n · test_share)` are test, the next `round(n · valid_share)` validation, the rest
+    /// training. Each part is sorted.
+    pub fn random(n: usize, valid_share: f64, test_share: f64, seed: u64) -> Splits {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+        let n_test = ((n as f64 * test_share).round() as usize).max(1).min(n);
+        let n_valid = ((n as f64 * valid_share).round() as usize)
+            .max(1)
+            .min(n - n_test);
+        let mut test = order[..n_test].to_vec();
+        let mut valid = order[n_test..n_test + n_valid].to_vec();
+        let mut train = order[n_test + n_valid..].to_vec();
+        test.sort_unstable();
+        valid.sort_unstable();
+        train.sort_unstable();
+        Splits { train, valid, test }
+    }
+}
+
+/// The target standardization `(m − μ) / s`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Standardization {
+    pub mean: f64,
+    pub sd: f64,
+}
+
+impl Standardization {
+    /// Mean and population SD of `values` (SD 1 when it would be 0).
+    pub fn of(values: impl Iterator<Item = f64> + Clone) -> Standardization {
+        let n = values.clone().count().max(1) as f64;
+        let mean = values.clone().sum::<f64>() / n;
+        let var = values.map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+        let sd = if var > 0.0 { var.sqrt() } else { 1.0 };
+        Standardization { mean, sd }
+    }
+}
+
+/// A trained network with its text representation.
+pub struct Trained {
+    pub network: Network,
+    pub embedding: Option<EmbeddingTable>,
+    pub standardization: Standardization,
+    pub history: Vec<EpochReport>,
+    /// The epoch whose weights were kept (best validation loss).
+    pub best_epoch: usize,
+    pub train_seconds: f64,
+}
+
+/// A batch's text vectors: a leaf variable for bags (its gradient updates the embedding
+/// table), a constant for fixed vectors.
+pub(crate) enum BatchInput {
+    Bags(Var),
+    Vectors(Tensor),
+}
+
+impl BatchInput {
+    fn tensor(&self) -> &Tensor {
+        match self {
+            BatchInput::Bags(v) => v.as_tensor(),
+            BatchInput::Vectors(t) => t,
+        }
+    }
+}
+
+/// The text vectors of documents `docs`.
+pub(crate) fn batch_input(
+    inputs: &TextInputs,
+    embedding: Option<&EmbeddingTable>,
+    docs: &[usize],
+) -> Result<BatchInput, PredictError> {
+    let dev = Device::Cpu;
+    match (inputs, embedding) {
+        (TextInputs::Bags { bags, .. }, Some(table)) => {
+            let v = table.bag_vectors(docs.iter().map(|&d| bags[d].as_slice()));
+            Ok(BatchInput::Bags(Var::from_vec(
+                v,
+                (docs.len(), table.dim),
+                &dev,
+            )?))
+        }
+        (TextInputs::Vectors { dim, data }, _) => {
+            let mut v = Vec::with_capacity(docs.len() * dim);
+            for &d in docs {
+                v.extend_from_slice(&data[d * dim..(d + 1) * dim]);
+            }
+            Ok(BatchInput::Vectors(Tensor::from_vec(
+                v,
+                (docs.len(), *dim),
+                &dev,
+            )?))
+        }
+        (TextInputs::Bags { .. }, None) => Err(PredictError::InvalidOption {
+            field: "encoder",
+            message: "hashed inputs need an embedding table".into(),
+        }),
+    }
+}
+
+/// The loss of one batch (see the module notes) and the number of ratings it covers.
+struct BatchLoss {
+    loss: Tensor,
+    ordinal_sum: f64,
+    measure_sum: f64,
+    ratings: usize,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn batch_loss(
+    network: &Network,
+    x: &Tensor,
+    mask: Option<&Tensor>,
+    set: &TrainingSet,
+    docs: &[usize],
+    weights: &[f64],
+    standardization: Standardization,
+    lambda: f64,
+) -> Result<BatchLoss, PredictError> {
+    let dev = Device::Cpu;
+    let forward = network.forward(x, mask)?;
+    let (mut doc_rows, mut items, mut cats, mut sev) = (vec![], vec![], vec![], vec![]);
+    for (local, &d) in docs.iter().enumerate() {
+        for r in &set.ratings[d] {
+            doc_rows.push(local as u32);
+            items.push(r.item);
+            cats.push(r.category);
+            sev.push(r.severity);
+        }
+    }
+    let n_ratings = items.len();
+    let ordinal = if n_ratings > 0 {
+        let logits = network.rating_logits(&forward.latents, &doc_rows, &items, &sev)?;
+        let (t, m) = coral_targets(&cats, &items, &network.arch)?;
+        coral_loss(&logits, &t, &m)?
+    } else {
+        Tensor::zeros((), candle_core::DType::F32, &dev)?
+    };
+    let y: Vec<f32> = docs
+        .iter()
+        .map(|&d| ((set.targets[d] - standardization.mean) / standardization.sd) as f32)
+        .collect();
+    let w: Vec<f32> = docs.iter().map(|&d| weights[d] as f32).collect();
+    let y = Tensor::from_vec(y, docs.len(), &dev)?;
+    let w = Tensor::from_vec(w, docs.len(), &dev)?;
+    let measure = ((forward.score - y)?.sqr()? * w)?.sum_all()?;
+    let measure_mean = (&measure / docs.len().max(1) as f64)?;
+    let loss = (&ordinal + (measure_mean * lambda)?)?;
+    let ordinal_mean = ordinal.to_scalar::<f32>()? as f64;
+    Ok(BatchLoss {
+        loss,
+        ordinal_sum: ordinal_mean * n_ratings as f64,
+        measure_sum: measure.to_scalar::<f32>()? as f64,
+        ratings: n_ratings,
+    })
+}
+
+/// Precision weights `w_d ∝ 1 / (max(SE_d, MIN_STANDARD_ERROR)² + τ²)`, normalised to mean 1
+/// over `train` (a missing S.E. takes the largest one seen); all 1 when `by_se` is false.
+///
+/// `τ²` is the variance of the measure that no text model can explain (the random-effects
+/// weight of meta-analysis, DerSimonian & Laird 1986): with `τ² = 0` the weights are the pure
+/// precisions `1/SE²`, which let the few well-measured comments dominate and all but ignore
+/// extreme comments (whose S.E. is large); a larger `τ²` flattens them towards uniform.
+pub fn precision_weights(set: &TrainingSet, train: &[usize], by_se: bool, tau2: f64) -> Vec<f64> {
+    let n = set.targets.len();
+    if !by_se {
+        return vec![1.0; n];
+    }
+    let largest = set
+        .standard_errors
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|s| s.is_finite())
+        .fold(MIN_STANDARD_ERROR, f64::max);
+    let raw: Vec<f64> = set
+        .standard_errors
+        .iter()
+        .map(|se| {
+            let se = se.filter(|s| s.is_finite()).unwrap_or(largest);
+            1.0 / (se.max(MIN_STANDARD_ERROR).powi(2) + tau2)
+        })
+        .collect();
+    let mean = train.iter().map(|&d| raw[d]).sum::<f64>() / train.len().max(1) as f64;
+    raw.into_iter().map(|w| w / mean).collect()
+}
+
+/// Validation loss (same objective as training, no dropout) and measures in logits.
+fn validate(
+    network: &Network,
+    embedding: Option<&EmbeddingTable>,
+    set: &TrainingSet,
+    docs: &[usize],
+    weights: &[f64],
+    standardization: Standardization,
+    lambda: f64,
+) -> Result<(f64, Vec<f64>), PredictError> {
+    let (mut ord, mut meas, mut ratings) = (0.0, 0.0, 0usize);
+    let mut measures = Vec::with_capacity(docs.len());
+    for chunk in docs.chunks(INFERENCE_CHUNK) {
+        let x = batch_input(&set.inputs, embedding, chunk)?;
+        let l = batch_loss(
+            network,
+            x.tensor(),
+            None,
+            set,
+            chunk,
+            weights,
+            standardization,
+            lambda,
+        )?;
+        ord += l.ordinal_sum;
+        meas += l.measure_sum;
+        ratings += l.ratings;
+        let f = network.forward(x.tensor(), None)?;
+        measures.extend(
+            f.score
+                .to_vec1::<f32>()?
+                .into_iter()
+                .map(|s| standardization.mean + standardization.sd * s as f64),
+        );
+    }
+    let loss = ord / ratings.max(1) as f64 + lambda * meas / docs.len().max(1) as f64;
+    Ok((loss, measures))
+}
+
+/// A deep copy of the network's parameters and the embedding weights (the best epoch so far).
+struct Snapshot {
+    tensors: std::collections::HashMap<String, Tensor>,
+    embedding: Option<Vec<f32>>,
+}
+
+fn snapshot(
+    network: &Network,
+    embedding: Option<&EmbeddingTable>,
+) -> Result<Snapshot, PredictError> {
+    let mut tensors = std::collections::HashMap::new();
+    for (k, t) in network.tensors() {
+        tensors.insert(k, t.copy()?);
+    }
+    Ok(Snapshot {
+        tensors,
+        embedding: embedding.map(|e| e.weights.clone()),
+    })
+}
+
+/// The learning-rate multiplier of epoch `epoch` (1-based) of `epochs`: a linear decay from 1 at
+/// the first epoch to `last` at the last.
+pub fn learning_rate_fraction(epoch: usize, epochs: usize, last: f64) -> f64 {
+    if epochs <= 1 {
+        return 1.0;
+    }
+    1.0 - (1.0 - last) * (epoch - 1) as f64 / (epochs - 1) as f64
+}
+
+/// Trains a network on `splits.train`, stopping early on `splits.valid`.
+pub fn train_network(
+    set: &TrainingSet,
+    splits: &Splits,
+    options: &TrainOptions,
+    observer: &mut dyn TrainObserver,
+) -> Result<Trained, PredictError> {
+    let start = Instant::now();
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    let input_dim = match &set.inputs {
+        TextInputs::Bags { .. } => options.embedding_dim,
+        TextInputs::Vectors { dim, .. } => *dim,
+    };
+    let arch = Architecture {
+        input_dim,
+        hidden: options.hidden,
+        categories: set.categories.clone(),
+        dropout: options.dropout,
+        perspective: options.perspective,
+    };
+    let network = Network::new(arch.clone(), &mut rng)?;
+    let mut counts: Vec<Vec<usize>> = set.categories.iter().map(|&k| vec![0; k]).collect();
+    for &d in &splits.train {
+        for r in &set.ratings[d] {
+            if let Some(c) = counts
+                .get_mut(r.item as usize)
+                .and_then(|c| c.get_mut(r.category as usize))
+            {
+                *c += 1;
+            }
+        }
+    }
+    network.start_biases_at_marginals(&counts)?;
+    let mut embedding = match &set.inputs {
+        TextInputs::Bags { hashing, .. } => Some(EmbeddingTable::new(
+            hashing.buckets(),
+            options.embedding_dim,
+            &mut rng,
+        )),
+        TextInputs::Vectors { .. } => None,
+    };
+    let standardization = Standardization::of(splits.train.iter().map(|&d| set.targets[d]));
+    let weights = precision_weights(
+        set,
+        &splits.train,
+        options.weight_by_standard_error,
+        options.unexplained_variance,
+    );
+    let dense = AdamParams {
+        learning_rate: options.learning_rate,
+        beta1: ADAM_BETA1,
+        beta2: ADAM_BETA2,
+        eps: ADAM_EPS,
+        weight_decay: options.weight_decay,
+        plain_sgd: false,
+    };
+    let sparse = AdamParams {
+        learning_rate: options.embedding_learning_rate,
+        plain_sgd: options.embedding_optimizer == EmbeddingOptimizer::Sgd,
+        ..dense
+    };
+    let mut optimizer = candle_nn::AdamW::new(
+        network.vars(),
+        candle_nn::ParamsAdamW {
+            lr: dense.learning_rate,
+            beta1: dense.beta1,
+            beta2: dense.beta2,
+            eps: dense.eps,
+            weight_decay: dense.weight_decay,
+        },
+    )?;
+    let lambda = options.measure_weight;
+    let mut history = Vec::new();
+    let mut best: Option<(f64, usize, Snapshot)> = None;
+    let mut step = 0u64;
+    let mut order = splits.train.clone();
+    let mut since_best = 0usize;
+    for epoch in 1..=options.epochs {
+        let fraction =
+            learning_rate_fraction(epoch, options.epochs, options.final_learning_rate_fraction);
+        optimizer.set_learning_rate(dense.learning_rate * fraction);
+        let sparse = AdamParams {
+            learning_rate: sparse.learning_rate * fraction,
+            ..sparse
+        };
+        order.shuffle(&mut rng);
+        let (mut loss_sum, mut batches) = (0.0, 0usize);
+        for docs in order.chunks(options.batch_size) {
+            step += 1;
+            let x = batch_input(&set.inputs, embedding.as_ref(), docs)?;
+            let mask = if options.dropout > 0.0 {
+                Some(network.dropout_mask(docs.len(), &mut rng)?)
+            } else {
+                None
+            };
+            let l = batch_loss(
+                &network,
+                x.tensor(),
+                mask.as_ref(),
+                set,
+                docs,
+                &weights,
+                standardization,
+                lambda,
+            )?;
+            let value = l.loss.to_scalar::<f32>()? as f64;
+            if !value.is_finite() {
+                return Err(PredictError::Diverged { epoch });
+            }
+            loss_sum += value;
+            batches += 1;
+            let grads = l.loss.backward()?;
+            optimizer.step(&grads)?;
+            if let (BatchInput::Bags(var), Some(table), TextInputs::Bags { bags, .. }) =
+                (&x, embedding.as_mut(), &set.inputs)
+            {
+                if let Some(g) = grads.get(var.as_tensor()) {
+                    let g = g.flatten_all()?.to_vec1::<f32>()?;
+                    let batch: Vec<&[(u32, f32)]> =
+                        docs.iter().map(|&d| bags[d].as_slice()).collect();
+                    table.sparse_step(&batch, &g, &sparse, step);
+                }
+            }
+        }
+        let (valid_loss, measures) = validate(
+            &network,
+            embedding.as_ref(),
+            set,
+            &splits.valid,
+            &weights,
+            standardization,
+            lambda,
+        )?;
+        if !valid_loss.is_finite() {
+            return Err(PredictError::Diverged { epoch });
+        }
+        let targets: Vec<f64> = splits.valid.iter().map(|&d| set.targets[d]).collect();
+        let valid_rmse = (measures
+            .iter()
+            .zip(&targets)
+            .map(|(p, t)| (p - t).powi(2))
+            .sum::<f64>()
+            / targets.len().max(1) as f64)
+            .sqrt();
+        let improved = best.as_ref().is_none_or(|(b, _, _)| valid_loss < *b);
+        if improved {
+            best = Some((valid_loss, epoch, snapshot(&network, embedding.as_ref())?));
+            since_best = 0;
+        } else {
+            since_best += 1;
+        }
+        let report = EpochReport {
+            epoch,
+            epochs: options.epochs,
+            train_loss: loss_sum / batches.max(1) as f64,
+            valid_loss,
+            valid_rmse,
+            valid_pearson: pearson(&measures, &targets),
+            elapsed_seconds: start.elapsed().as_secs_f64(),
+            best_epoch: best.as_ref().map(|b| b.1).unwrap_or(epoch),
+            improved,
+        };
+        let flow = observer.observe(&report);
+        history.push(report);
+        if let ControlFlow::Break(()) = flow {
+            return Err(PredictError::Cancelled);
+        }
+        if since_best >= options.patience {
+            break;
+        }
+    }
+    let (best_epoch, network, embedding) = match best {
+        Some((_, epoch, snap)) => {
+            let network = Network::from_tensors(arch, &snap.tensors).map_err(|message| {
+                PredictError::InvalidOption {
+                    field: "network",
+                    message,
+                }
+            })?;
+            let embedding = match (embedding, snap.embedding) {
+                (Some(table), Some(weights)) => {
+                    Some(EmbeddingTable::from_weights(table.dim, weights))
+                }
+                (e, _) => e,
+            };
+            (epoch, network, embedding)
+        }
+        None => (0, network, embedding),
+    };
+    Ok(Trained {
+        network,
+        embedding,
+        standardization,
+        history,
+        best_epoch,
+        train_seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_is_seeded_disjoint_and_complete() {
+        let a = Splits::random(100, 0.1, 0.2, 7);
+        assert_eq!((a.train.len(), a.valid.len(), a.test.len()), (70, 10, 20));
+        let mut all: Vec<usize> = [a.train.clone(), a.valid.clone(), a.test.clone()].concat();
+        all.sort_unstable();
+        assert_eq!(all, (0..100).collect::<Vec<_>>());
+        assert_eq!(a, Splits::random(100, 0.1, 0.2, 7));
+        assert_ne!(a.test, Splits::random(100, 0.1, 0.2, 8).test);
+    }
+
+    #[test]
+    fn standardization_of_values() {
+        let s = Standardization::of([1.0, 3.0].into_iter());
+        assert_eq!((s.mean, s.sd), (2.0, 1.0));
+    }
+}
