@@ -24,6 +24,8 @@
 //! - [`export`]: the interval-scale targets as CSV, Parquet or JSON, with provenance.
 //! - [`batch`]: `scalewright run PIPELINE.toml`, the whole pipeline from one file.
 //! - [`pipeline`]: the steps over a project that front ends call (fit and store a run...).
+//! - [`tui`]: the terminal workbench (a front end like the command line; nothing else in the
+//!   library depends on it).
 //!
 //! The library never prints or draws; long-running work reports progress through callbacks.
 
@@ -38,6 +40,7 @@ pub mod pipeline;
 pub mod quality;
 pub mod simulate;
 pub mod store;
+pub mod tui;
 
 /// The version recorded in the provenance of every run and export.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -563,3 +563,69 @@ pub fn quality_report(project: &Project, run_id: i64) -> Result<QualityReport, P
         alpha: crate::quality::agreement::alpha_per_item(&data),
     })
 }
+
+/// Two runs side by side: how far the object measures moved between them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunComparison {
+    pub first: i64,
+    pub second: i64,
+    /// Objects measured (not dropped) in both runs.
+    pub objects_compared: usize,
+    /// Pearson r of those objects' measures.
+    pub measure_correlation: Option<f64>,
+    /// Largest |difference| of an object measure between the runs.
+    pub largest_shift: Option<f64>,
+    /// Per run: object separation and reliability (model error, population SD).
+    pub object_separation: [f64; 2],
+    pub object_reliability: [f64; 2],
+    pub iterations: [usize; 2],
+    pub converged: [bool; 2],
+}
+
+/// Compares the object measures of two stored runs of a project (they must share the object
+/// facet, which every run of one project does).
+pub fn compare_runs(
+    project: &Project,
+    first: i64,
+    second: i64,
+) -> Result<RunComparison, PipelineError> {
+    let fits = [project.load_fit(first)?, project.load_fit(second)?];
+    let objects = |fit: &Fit| {
+        fit.facets
+            .iter()
+            .position(|f| f.role == FacetRole::Object)
+            .unwrap_or(0)
+    };
+    let [a, b] = [
+        &fits[0].facets[objects(&fits[0])],
+        &fits[1].facets[objects(&fits[1])],
+    ];
+    let pairs: Vec<(f64, f64)> = a
+        .elements
+        .iter()
+        .zip(&b.elements)
+        .filter(|(x, y)| x.status != ElementStatus::Dropped && y.status != ElementStatus::Dropped)
+        .map(|(x, y)| (x.measure, y.measure))
+        .collect();
+    let largest_shift = pairs
+        .iter()
+        .map(|(x, y)| (x - y).abs())
+        .fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.max(d))));
+    Ok(RunComparison {
+        first,
+        second,
+        objects_compared: pairs.len(),
+        measure_correlation: crate::quality::pearson(&pairs),
+        largest_shift,
+        object_separation: [
+            a.summary.model_population.separation,
+            b.summary.model_population.separation,
+        ],
+        object_reliability: [
+            a.summary.model_population.reliability,
+            b.summary.model_population.reliability,
+        ],
+        iterations: [fits[0].iterations(), fits[1].iterations()],
+        converged: [fits[0].converged, fits[1].converged],
+    })
+}
