@@ -63,6 +63,32 @@ pub fn least_certain(
     list
 }
 
+/// Per object: how many of its ratings are unexpected (|z| >= the fit's `unexpected_z`) and the
+/// sum of their |z|. One pass over every response's residual: compute it once per fit (the
+/// workbench does so off the UI thread) and rank with [`most_unexpected_from`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnexpectedCounts {
+    pub count: Vec<usize>,
+    pub strength: Vec<f64>,
+}
+
+/// The unexpected ratings of every object of `data` under `fit`.
+pub fn unexpected_counts(data: &RatingData, fit: &Fit) -> UnexpectedCounts {
+    let n_objects = data.facets.get(data.object_facet).map_or(0, |f| f.len());
+    let mut counts = UnexpectedCounts {
+        count: vec![0; n_objects],
+        strength: vec![0.0; n_objects],
+    };
+    for r in fit.residuals(data) {
+        if r.standardized.abs() >= fit.options.unexpected_z {
+            let o = data.elements[data.object_facet][r.observation] as usize;
+            counts.count[o] += 1;
+            counts.strength[o] += r.standardized.abs();
+        }
+    }
+    counts
+}
+
 /// Up to `limit` objects by number of unexpected ratings (|z| >= the fit's `unexpected_z`),
 /// ties by the sum of those |z|; objects without any are left out, and so is `skip`.
 pub fn most_unexpected(
@@ -71,17 +97,18 @@ pub fn most_unexpected(
     skip: &HashSet<u32>,
     limit: usize,
 ) -> Vec<QueueEntry> {
-    let n_objects = data.objects().len();
-    let mut count = vec![0usize; n_objects];
-    let mut strength = vec![0.0f64; n_objects];
-    for r in fit.residuals(data) {
-        if r.standardized.abs() >= fit.options.unexpected_z {
-            let o = data.elements[data.object_facet][r.observation] as usize;
-            count[o] += 1;
-            strength[o] += r.standardized.abs();
-        }
-    }
-    let mut order: Vec<usize> = (0..n_objects)
+    most_unexpected_from(data, &unexpected_counts(data, fit), skip, limit)
+}
+
+/// [`most_unexpected`] from counts computed beforehand.
+pub fn most_unexpected_from(
+    data: &RatingData,
+    counts: &UnexpectedCounts,
+    skip: &HashSet<u32>,
+    limit: usize,
+) -> Vec<QueueEntry> {
+    let (count, strength) = (&counts.count, &counts.strength);
+    let mut order: Vec<usize> = (0..count.len())
         .filter(|&o| count[o] > 0 && !skip.contains(&(o as u32)))
         .collect();
     order.sort_by(|&a, &b| {

@@ -99,6 +99,8 @@ pub struct RunView {
     /// The observations in force differ from the ones the run used (decisions or annotations
     /// since): flags and queues still refer to the run; fit again to update.
     pub stale: bool,
+    /// Unexpected ratings per comment (for the Annotate queue), computed with the load.
+    pub unexpected: crate::quality::queues::UnexpectedCounts,
 }
 
 /// Everything the screens read, loaded off the UI thread.
@@ -165,11 +167,14 @@ pub fn load_snapshot(path: &Path) -> Result<Snapshot, PipelineError> {
             let flags = project.flags(record.id)?;
             let (in_force, _) = project.ratings_for_fit()?;
             let stale = crate::store::data_fingerprint(&in_force) != record.data_fingerprint;
+            drop(in_force);
+            let unexpected = crate::quality::queues::unexpected_counts(&data, &fit);
             Some(RunView {
                 record: record.clone(),
                 fit,
                 flags,
                 stale,
+                unexpected,
             })
         }
     };

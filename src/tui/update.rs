@@ -676,12 +676,12 @@ pub fn build_queue(app: &mut App) {
     };
     let skip = &app.annotate.rated;
     let fit = loaded.fit();
-    let entries = match (&app.annotate.queue, fit) {
-        (QueueKind::LeastCertain, Some(fit)) => {
-            queues::least_certain(&loaded.data, fit, skip, QUEUE_LENGTH)
+    let entries = match (&app.annotate.queue, &loaded.run) {
+        (QueueKind::LeastCertain, Some(run)) => {
+            queues::least_certain(&loaded.data, &run.fit, skip, QUEUE_LENGTH)
         }
-        (QueueKind::MostUnexpected, Some(fit)) => {
-            queues::most_unexpected(&loaded.data, fit, skip, QUEUE_LENGTH)
+        (QueueKind::MostUnexpected, Some(run)) => {
+            queues::most_unexpected_from(&loaded.data, &run.unexpected, skip, QUEUE_LENGTH)
         }
         (QueueKind::RatedBy { element, .. }, _) => match &loaded.rater_index {
             Some(index) => queues::rated_by(&loaded.data, fit, index, *element, skip, QUEUE_LENGTH),
