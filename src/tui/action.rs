@@ -70,6 +70,8 @@ pub enum Action {
     Skip,
     /// Import: preview the file under the chosen description.
     Preview,
+    /// Import: save the drafted description beside the data file, to edit it.
+    SaveDraft,
     /// Mouse: scroll the list under the pointer.
     Scroll(i32),
     /// Mouse: a click on the tab bar at `column` of a terminal `width` columns wide.
@@ -98,5 +100,10 @@ pub enum Written {
         object: u32,
         item: String,
         result: Result<RecordedRating, String>,
+    },
+    /// A description file written.
+    Description {
+        path: std::path::PathBuf,
+        result: Result<(), String>,
     },
 }

@@ -121,6 +121,10 @@ pub fn perform(
                     result,
                 }))
             }
+            Command::WriteDescription { path, text } => {
+                let result = write_new_file(&path, &text);
+                Some(Action::Written(Written::Description { path, result }))
+            }
             Command::Rate {
                 object,
                 object_label,
@@ -141,4 +145,21 @@ pub fn perform(
             dispatch(app, project, runner, action);
         }
     }
+}
+
+/// Writes `text` to a file that must not exist yet.
+fn write_new_file(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| {
+            format!(
+                "cannot create {} (it must not exist yet): {e}",
+                path.display()
+            )
+        })?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| format!("writing {}: {e}", path.display()))
 }

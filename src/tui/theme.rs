@@ -83,3 +83,31 @@ impl Theme {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_colour_only_modifiers_remain() {
+        for style in [
+            Theme::PLAIN.header(),
+            Theme::PLAIN.selected(),
+            Theme::PLAIN.active(),
+            Theme::PLAIN.error(),
+            Theme::PLAIN.warning(),
+            Theme::PLAIN.good(),
+            Theme::PLAIN.series(2),
+        ] {
+            assert_eq!(style.fg, None);
+            assert_eq!(style.bg, None);
+        }
+        assert!(Theme::PLAIN
+            .selected()
+            .add_modifier
+            .contains(Modifier::REVERSED));
+        let colour = Theme { color: true };
+        assert_eq!(colour.error().fg, Some(Color::Red));
+        assert_eq!(colour.selected().bg, Some(Color::DarkGray));
+    }
+}

@@ -28,6 +28,11 @@ pub enum Command {
         reason: String,
         run_id: Option<i64>,
     },
+    /// Write a new description file (never overwriting one).
+    WriteDescription {
+        path: PathBuf,
+        text: String,
+    },
     /// Record the reviewer's answer `raw` to `item` for the object labelled `object_label`.
     Rate {
         object: u32,
@@ -153,6 +158,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             app.annotate.item = 0;
         }
         Action::Preview => preview(app, &mut commands),
+        Action::SaveDraft => save_draft(app, &mut commands),
         Action::Resize => {}
         Action::Job(message) => job_message(app, message, &mut commands),
         Action::Written(written) => written_result(app, written),
@@ -822,6 +828,29 @@ fn preview(app: &mut App, commands: &mut Vec<Command>) {
     start(app, JobRequest::Preview { path, description }, commands);
 }
 
+/// The file a drafted description is saved to: the data file with the extension `.toml`.
+pub fn draft_path(data: &str) -> PathBuf {
+    PathBuf::from(data.trim()).with_extension("toml")
+}
+
+fn save_draft(app: &mut App, commands: &mut Vec<Command>) {
+    if app.tab != Tab::Import {
+        return;
+    }
+    match (&app.import.source, &app.import.config_toml) {
+        (DescriptionSource::Draft, Some(text)) => commands.push(Command::WriteDescription {
+            path: draft_path(&app.import.data),
+            text: text.clone(),
+        }),
+        _ => {
+            app.status = Some((
+                Level::Info,
+                "choose \"draft from the header\" and preview (p) first".into(),
+            ))
+        }
+    }
+}
+
 fn execute(app: &mut App, commands: &mut Vec<Command>) {
     match app.tab {
         Tab::Import => {
@@ -1085,6 +1114,19 @@ fn written_result(app: &mut App, written: Written) {
             }
             Err(message) => app.status = Some((Level::Error, message)),
         },
+        Written::Description { path, result } => match result {
+            Ok(()) => {
+                app.status = Some((
+                    Level::Info,
+                    format!(
+                        "saved the draft to {}: edit it, then choose \"description file\"",
+                        path.display()
+                    ),
+                ));
+                app.import.config = path.display().to_string();
+            }
+            Err(message) => app.status = Some((Level::Error, message)),
+        },
     }
 }
 
@@ -1320,6 +1362,46 @@ mod tests {
         assert!(list.is_empty());
         let (text, _) = complete_path(&format!("{base}s"));
         assert_eq!(text, format!("{base}sub/"));
+    }
+
+    #[test]
+    fn a_drafted_description_is_saved_beside_the_data_then_offered() {
+        let mut app = app();
+        app.tab = Tab::Import;
+        app.import.data = "data/ratings.csv".into();
+        // Nothing drafted yet.
+        assert!(update(&mut app, Action::SaveDraft).is_empty());
+        app.import.source = DescriptionSource::Draft;
+        app.import.config_toml = Some("object = \"c\"\n".into());
+        match &update(&mut app, Action::SaveDraft)[..] {
+            [Command::WriteDescription { path, text }] => {
+                assert_eq!(path, &PathBuf::from("data/ratings.toml"));
+                assert_eq!(text, "object = \"c\"\n");
+            }
+            other => panic!("{other:?}"),
+        }
+        update(
+            &mut app,
+            Action::Written(Written::Description {
+                path: PathBuf::from("data/ratings.toml"),
+                result: Ok(()),
+            }),
+        );
+        assert_eq!(app.import.config, "data/ratings.toml");
+        // The preview of a new source starts over.
+        update(&mut app, Action::Select(Move::Down));
+        assert_eq!(app.import.focused(), ImportField::Description);
+        update(&mut app, Action::Cycle(-1));
+        assert_eq!(app.import.source, DescriptionSource::ConfigFile);
+        let commands = update(&mut app, Action::Preview);
+        assert!(matches!(
+            &commands[..],
+            [Command::Start(JobRequest::Preview {
+                description: Description::File(_),
+                ..
+            })]
+        ));
+        assert!(app.import.running);
     }
 
     #[test]

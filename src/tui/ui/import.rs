@@ -5,7 +5,7 @@
 use super::widgets::{clip, hints, windowed_table};
 use crate::ingest::preview::{ColumnRole, PreviewCell};
 use crate::ingest::Severity;
-use crate::tui::app::{App, ImportField};
+use crate::tui::app::{App, DescriptionSource, ImportField};
 use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -130,6 +130,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         }
     }
 
+    let problems_area = match (&state.source, &state.config_toml, &state.preview) {
+        (DescriptionSource::Draft, Some(toml), Some(_)) => {
+            let [left, right] =
+                Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                    .areas(problems_area);
+            frame.render_widget(
+                Paragraph::new(toml.clone())
+                    .block(Block::bordered().title(" drafted description (d saves it) ")),
+                right,
+            );
+            left
+        }
+        _ => problems_area,
+    };
     let problems: Vec<&crate::ingest::Problem> = state
         .preview
         .as_ref()
