@@ -1018,7 +1018,7 @@ impl App {
             || (self.tab == Tab::Import && self.import.editing)
     }
 
-    /// The project's file name (what the screens show; the full path is in the help).
+    /// The project's file name, as the screens show it.
     pub fn project_name(&self) -> String {
         self.path.file_name().map_or_else(
             || self.path.display().to_string(),

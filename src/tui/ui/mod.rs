@@ -160,16 +160,35 @@ fn draw_prompt(frame: &mut Frame, prompt: &Prompt, theme: Theme) {
 }
 
 fn draw_help(frame: &mut Frame, app: &App, theme: Theme) {
-    let area = widgets::centered(frame.area(), 76, frame.area().height.saturating_sub(2));
+    let area = widgets::centered(frame.area(), 100, frame.area().height.saturating_sub(2));
     frame.render_widget(Clear, area);
     let mut lines: Vec<Line> = Vec::new();
     let section = |title: String, context: Context, lines: &mut Vec<Line>| {
         lines.push(Line::styled(title, theme.header()));
+        // Bindings that open screens are listed once; bindings with the same help share a line.
+        let mut entries: Vec<(String, &str)> = Vec::new();
+        let mut screens = Vec::new();
         for binding in KEYMAP.iter().filter(|b| b.context == context) {
-            lines.push(Line::from(format!(
-                "  {:<12} {}",
-                binding.keys, binding.help
-            )));
+            if matches!((binding.action)(), super::action::Action::GoTo(_)) {
+                screens.push(binding.keys);
+                continue;
+            }
+            match entries.last_mut() {
+                Some((keys, help)) if *help == binding.help => {
+                    keys.push_str(", ");
+                    keys.push_str(binding.keys);
+                }
+                _ => entries.push((binding.keys.to_string(), binding.help)),
+            }
+        }
+        if !screens.is_empty() {
+            entries.insert(
+                entries.len().min(2),
+                (screens.join(" "), "open that screen"),
+            );
+        }
+        for (keys, help) in entries {
+            lines.push(Line::from(format!(" {keys:<10} {help}")));
         }
     };
     section(
@@ -180,10 +199,27 @@ fn draw_help(frame: &mut Frame, app: &App, theme: Theme) {
     section("everywhere".into(), Context::Global, &mut lines);
     lines.push(Line::styled("more", theme.header()));
     for (context, keys, help) in SPECIAL_KEYS {
-        lines.push(Line::from(format!("  {keys:<12} {help} ({context})")));
+        lines.push(Line::from(format!(" {keys:<10} {help} ({context})")));
     }
-    frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" keys (any key closes) ")),
-        area,
-    );
+    lines.push(Line::styled(
+        format!("project: {}", app.project_name()),
+        theme.dim(),
+    ));
+    let block = Block::bordered().title(" keys (any key closes) ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if lines.len() <= inner.height as usize {
+        frame.render_widget(Paragraph::new(lines), inner);
+    } else {
+        // Two columns when one does not fit.
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(inner);
+        let half = lines.len().div_ceil(2);
+        let second = lines.split_off(half);
+        // Lines too long for a column are cut (the terminal is narrow; `?` on a wider one shows
+        // them whole).
+        frame.render_widget(Paragraph::new(lines), left);
+        frame.render_widget(Paragraph::new(second), right);
+    }
 }
