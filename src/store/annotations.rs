@@ -170,17 +170,24 @@ impl Project {
             }
         };
 
-        // The reviewer's element in the rater facet.
+        // The reviewer's element in the rater facet (a rater of the imported data with the same
+        // label is someone else: refused).
         let rater_idx: i64 = match tx
             .query_row(
-                "SELECT idx FROM elements WHERE facet_id = ?1 AND label = ?2",
+                "SELECT idx, json_extract(attributes, '$.source') FROM elements
+                 WHERE facet_id = ?1 AND label = ?2",
                 params![rater_facet, reviewer],
-                |r| r.get(0),
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)),
             )
             .optional()
             .map_err(sql)?
         {
-            Some(idx) => idx,
+            Some((idx, Some(source))) if source == "workbench" => idx,
+            Some(_) => {
+                return Err(invalid(format!(
+                    "a rater labelled `{reviewer}` is already in the imported data; annotate under another name (--reviewer)"
+                )))
+            }
             None => {
                 let idx: i64 = tx
                     .query_row(
@@ -341,6 +348,15 @@ mod tests {
         assert!(project
             .record_rating("lead", "no-such-comment", "insult", 1)
             .is_err());
+        // A reviewer named like a rater of the data would mix their ratings with that rater's.
+        let existing = before.facets[1].labels[0].clone();
+        let error = project
+            .record_rating(&existing, &object, "insult", 1)
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("already in the imported data"),
+            "{error}"
+        );
         assert_eq!(project.ratings().unwrap(), before);
         assert!(project.datasets().unwrap().iter().all(|d| d.kind == "file"));
     }
