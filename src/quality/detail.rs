@@ -92,7 +92,9 @@ pub fn element_detail(
         {
             slot.1 += 1;
         }
-        let residual = fit.and_then(|f| f.residual(data, n));
+        let residual = fit
+            .filter(|f| fitted_response(data, f, n))
+            .and_then(|f| f.residual(data, n));
         responses.push(Response {
             observation: n,
             observed,
@@ -107,6 +109,19 @@ pub fn element_detail(
         category_use,
         responses,
     }
+}
+
+/// Whether every element of response `n` was estimated by `fit` (not dropped: an element the
+/// fit never saw, such as a rater excluded before it, has no measure to compute an expectation
+/// from).
+pub fn fitted_response(data: &RatingData, fit: &Fit, n: usize) -> bool {
+    fit.facets.iter().enumerate().all(|(f, facet)| {
+        data.elements
+            .get(f)
+            .and_then(|column| column.get(n))
+            .and_then(|&e| facet.elements.get(e as usize))
+            .is_some_and(|e| e.status != crate::measure::ElementStatus::Dropped)
+    })
 }
 
 #[cfg(test)]
@@ -192,6 +207,20 @@ mod tests {
         assert!(unexpected
             .windows(2)
             .all(|w| w[0].standardized.unwrap().abs() >= w[1].standardized.unwrap().abs()));
+    }
+
+    #[test]
+    fn responses_of_an_element_the_fit_dropped_have_no_expectation() {
+        let data = design();
+        // Fitted without rater 2 (as after excluding it): rater 2 is dropped in the fit.
+        let fitted = data.filter(|n| data.elements[1][n] != 2);
+        let fit = fit(&fitted, &FitOptions::default(), &mut NoObserver).unwrap();
+        let index = ElementIndex::new(&data, 1);
+        let excluded = element_detail(&data, Some(&fit), &index, 2);
+        assert_eq!(excluded.responses.len(), 24);
+        assert!(excluded.responses.iter().all(|r| r.expected.is_none()));
+        let kept = element_detail(&data, Some(&fit), &index, 0);
+        assert!(kept.responses.iter().all(|r| r.expected.is_some()));
     }
 
     #[test]

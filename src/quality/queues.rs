@@ -64,7 +64,7 @@ pub fn least_certain(
 }
 
 /// Per object: how many of its ratings are unexpected (|z| >= the fit's `unexpected_z`) and the
-/// sum of their |z|. One pass over every response's residual: compute it once per fit (the
+/// sum of their |z| (responses of elements the fit dropped, e.g. excluded raters, do not count). One pass over every response's residual: compute it once per fit (the
 /// workbench does so off the UI thread) and rank with [`most_unexpected_from`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnexpectedCounts {
@@ -80,7 +80,9 @@ pub fn unexpected_counts(data: &RatingData, fit: &Fit) -> UnexpectedCounts {
         strength: vec![0.0; n_objects],
     };
     for r in fit.residuals(data) {
-        if r.standardized.abs() >= fit.options.unexpected_z {
+        if r.standardized.abs() >= fit.options.unexpected_z
+            && super::detail::fitted_response(data, fit, r.observation)
+        {
             let o = data.elements[data.object_facet][r.observation] as usize;
             counts.count[o] += 1;
             counts.strength[o] += r.standardized.abs();
@@ -147,6 +149,7 @@ pub fn rated_by(
             continue;
         }
         let z = fit
+            .filter(|f| super::detail::fitted_response(data, f, n))
             .and_then(|f| f.residual(data, n))
             .map_or(0.0, |r| r.standardized.abs());
         match largest.iter_mut().find(|(x, _)| *x == o) {

@@ -1405,6 +1405,70 @@ mod tests {
     }
 
     #[test]
+    fn selections_stay_in_range() {
+        let mut s = crate::tui::app::Selection::default();
+        s.apply(Move::Up, 5);
+        assert_eq!(s.index, 0);
+        s.apply(Move::PageDown, 25);
+        assert_eq!(s.index, crate::tui::app::PAGE);
+        s.apply(Move::Last, 25);
+        assert_eq!(s.index, 24);
+        s.apply(Move::Down, 25);
+        assert_eq!(s.index, 24);
+        s.clamp(3);
+        assert_eq!(s.index, 2);
+        s.apply(Move::Last, 0);
+        assert_eq!(s.index, 0);
+    }
+
+    #[test]
+    fn failed_and_finished_jobs_clear_their_screens() {
+        let mut app = app();
+        app.tab = Tab::Import;
+        app.import.data = "x.csv".into();
+        update(&mut app, Action::Preview);
+        assert!(app.running(JobKind::Preview));
+        update(
+            &mut app,
+            Action::Job(JobMessage::Failed {
+                kind: JobKind::Preview,
+                message: "cannot read x.csv".into(),
+            }),
+        );
+        assert!(!app.running(JobKind::Preview));
+        assert!(!app.import.running);
+        assert_eq!(
+            app.import.result,
+            Some((Level::Error, "cannot read x.csv".into()))
+        );
+        // Importing needs a valid preview.
+        assert!(update(&mut app, Action::Execute).is_empty());
+        assert_eq!(app.status.as_ref().map(|s| s.0), Some(Level::Warning));
+        let summary = crate::store::ImportSummary {
+            dataset_id: 1,
+            source_path: "x.csv".into(),
+            sha256: String::new(),
+            rows: 10,
+            observations_added: 100,
+            already_present: 0,
+            duplicates_in_file: 0,
+            new_elements: Vec::new(),
+            warnings: 0,
+        };
+        app.jobs.push(JobKind::Import);
+        let commands = update(&mut app, Action::Job(JobMessage::Imported(summary)));
+        assert!(!app.running(JobKind::Import));
+        assert!(matches!(commands[..], [Command::Start(JobRequest::Load)]));
+        assert_eq!(
+            app.import.result,
+            Some((
+                Level::Info,
+                "imported 100 responses from 10 rows (dataset 1)".into()
+            ))
+        );
+    }
+
+    #[test]
     fn help_closes_on_the_next_key() {
         let mut app = app();
         update(&mut app, Action::ToggleHelp);
