@@ -117,9 +117,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 theme.header(),
             ),
             Line::from(format!(
-                "objects compared {}: r = {}, largest shift {}",
+                "objects compared {}: r = {}",
                 c.objects_compared,
-                number(c.measure_correlation, 3),
+                number(c.measure_correlation, 3)
+            )),
+            Line::from(format!(
+                "largest shift {} logits",
                 number(c.largest_shift, 2)
             )),
             Line::from(format!(
