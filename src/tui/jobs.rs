@@ -264,11 +264,6 @@ impl JobRunner {
     pub fn drain(&self) -> Vec<JobMessage> {
         self.receiver.try_iter().collect()
     }
-
-    /// Waits up to `timeout` for the next message (for tests and benches).
-    pub fn wait(&self, timeout: std::time::Duration) -> Option<JobMessage> {
-        self.receiver.recv_timeout(timeout).ok()
-    }
 }
 
 fn run_job(
