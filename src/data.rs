@@ -258,6 +258,51 @@ impl RatingData {
     }
 }
 
+/// The observations of every element of one facet, in compressed-row form: the observations of
+/// element `e` are `observations[starts[e]..starts[e + 1]]`, in data order. Built once in O(N),
+/// it turns "every response of this rater" into a slice lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElementIndex {
+    pub facet: usize,
+    starts: Vec<usize>,
+    observations: Vec<u32>,
+}
+
+impl ElementIndex {
+    /// Indexes the observations of `data` by their element of facet `facet`.
+    pub fn new(data: &RatingData, facet: usize) -> ElementIndex {
+        let column: &[u32] = data.elements.get(facet).map_or(&[], |c| c);
+        let n_elements = data.facets.get(facet).map_or(0, Facet::len);
+        let mut starts = vec![0usize; n_elements + 1];
+        for &e in column {
+            starts[e as usize + 1] += 1;
+        }
+        for e in 0..n_elements {
+            starts[e + 1] += starts[e];
+        }
+        let mut next = starts.clone();
+        let mut observations = vec![0u32; column.len()];
+        for (n, &e) in column.iter().enumerate() {
+            observations[next[e as usize]] = n as u32;
+            next[e as usize] += 1;
+        }
+        ElementIndex {
+            facet,
+            starts,
+            observations,
+        }
+    }
+
+    /// The observations of element `e` (empty for an unknown element).
+    pub fn of(&self, e: u32) -> &[u32] {
+        let e = e as usize;
+        match (self.starts.get(e), self.starts.get(e + 1)) {
+            (Some(&a), Some(&b)) => &self.observations[a..b],
+            _ => &[],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,5 +354,16 @@ mod tests {
         assert_eq!(data.scores, vec![2]);
         assert_eq!(data.elements[0], vec![1]);
         assert_eq!(data.objects().len(), 2);
+    }
+
+    #[test]
+    fn element_index_lists_each_elements_observations_in_order() {
+        let mut data = tiny();
+        data.elements = vec![vec![1, 0, 1], vec![0, 0, 0], vec![0, 0, 0]];
+        data.scores = vec![0, 1, 2];
+        let index = ElementIndex::new(&data, 0);
+        assert_eq!(index.of(0), &[1]);
+        assert_eq!(index.of(1), &[0, 2]);
+        assert!(index.of(5).is_empty());
     }
 }

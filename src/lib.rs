@@ -26,6 +26,8 @@
 //! - [`predict`]: the multitask ordinal text predictor (hashed n-grams or MiniLM, CORAL heads,
 //!   a score head explaining the measure), trained on a run's measures with candle.
 //! - [`pipeline`]: the steps over a project that front ends call (fit and store a run...).
+//! - [`tui`]: the terminal workbench (a front end like the command line; nothing else in the
+//!   library depends on it).
 //!
 //! The library never prints or draws; long-running work reports progress through callbacks.
 
@@ -41,6 +43,7 @@ pub mod predict;
 pub mod quality;
 pub mod simulate;
 pub mod store;
+pub mod tui;
 
 /// The version recorded in the provenance of every run and export.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

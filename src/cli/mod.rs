@@ -3,6 +3,7 @@
 mod predict;
 mod render;
 mod tables;
+mod tui;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -57,11 +58,23 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Open the workbench on a project (the bundled sample project by default).
+    /// Open the workbench on a project (the bundled sample project by default); prints the
+    /// project summary instead when stdout is not a terminal.
     Open {
         /// The project file.
         #[arg(long, short)]
         project: Option<PathBuf>,
+        /// Your name as a rater of the project when you annotate (default: $USER).
+        #[arg(long)]
+        reviewer: Option<String>,
+    },
+    /// Open the terminal workbench on a project (created when missing; default: the sample).
+    Tui {
+        /// The project file.
+        project: Option<PathBuf>,
+        /// Your name as a rater of the project when you annotate (default: $USER).
+        #[arg(long)]
+        reviewer: Option<String>,
     },
     /// Validate a rating file and import it into a project (created on first use).
     Ingest(IngestArgs),
@@ -556,8 +569,18 @@ pub fn run() -> ExitCode {
 }
 
 fn dispatch(command: Option<Command>, out: Output) -> Result<(), Failure> {
-    match command.unwrap_or(Command::Open { project: None }) {
-        Command::Open { project } => open(project, out),
+    match command.unwrap_or(Command::Open {
+        project: None,
+        reviewer: None,
+    }) {
+        Command::Open { project, reviewer } => open(project, reviewer, out),
+        Command::Tui { project, reviewer } => {
+            let path = match project {
+                Some(p) => p,
+                None => ensure_sample_project(out)?,
+            };
+            tui::workbench(&path, reviewer)
+        }
         Command::Ingest(args) => ingest_cmd(args, out),
         Command::Info { project } => info(&project, out),
         Command::InitConfig(args) => init_config(args, out),
@@ -695,12 +718,16 @@ fn init_config(args: InitConfigArgs, out: Output) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Opens the workbench; until the terminal workbench lands it prints the project summary.
-fn open(project: Option<PathBuf>, out: Output) -> Result<(), Failure> {
+/// Opens the workbench when stdout is a terminal (and no `--json`); otherwise prints the
+/// project summary, as `info` does.
+fn open(project: Option<PathBuf>, reviewer: Option<String>, out: Output) -> Result<(), Failure> {
     let path = match project {
         Some(p) => p,
         None => ensure_sample_project(out)?,
     };
+    if !out.json && tui::is_terminal() {
+        return tui::workbench(&path, reviewer);
+    }
     info(&path, out)
 }
 

@@ -7,6 +7,7 @@
 //! a limit), each naming the file, row, column, value and what was expected.
 
 pub mod draft;
+pub mod preview;
 mod problems;
 pub mod reader;
 

@@ -121,6 +121,27 @@ impl ScaleStatistics {
     pub fn is_disordered(&self) -> bool {
         self.categories.iter().any(|c| c.disordered)
     }
+
+    /// The category probability curves `P_k(η)` of the scale at `points` evenly spaced linear
+    /// predictors from `from` to `to` (Wright & Masters 1982, eq. 3.1.6; see
+    /// [`super::model::category_probabilities`]): `curves[k][i] = (η_i, P_k(η_i))`.
+    pub fn category_curves(&self, from: f64, to: f64, points: usize) -> Vec<Vec<(f64, f64)>> {
+        let thresholds = self.thresholds();
+        let mut curves = vec![Vec::with_capacity(points); thresholds.len() + 1];
+        let mut probabilities = vec![0.0; thresholds.len() + 1];
+        for i in 0..points {
+            let eta = if points > 1 {
+                from + (to - from) * i as f64 / (points - 1) as f64
+            } else {
+                from
+            };
+            super::model::category_probabilities(eta, &thresholds, &mut probabilities);
+            for (curve, p) in curves.iter_mut().zip(&probabilities) {
+                curve.push((eta, *p));
+            }
+        }
+        curves
+    }
 }
 
 /// Whole-analysis statistics (Facets Table 5).
@@ -249,7 +270,24 @@ impl Fit {
     /// it) are skipped.
     pub fn residuals(&self, data: &RatingData) -> Vec<ObservationResidual> {
         let mut out = Vec::with_capacity(data.len());
-        let mut scratch = vec![
+        let mut scratch = self.category_scratch();
+        for n in 0..data.len() {
+            if let Some(r) = self.residual_with(data, n, &mut scratch) {
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    /// Expectation, variance and standardized residual of response `n` of `data` alone (what
+    /// [`Fit::residuals`] computes for every response). `None` when the fit does not know an
+    /// element or the category.
+    pub fn residual(&self, data: &RatingData, n: usize) -> Option<ObservationResidual> {
+        self.residual_with(data, n, &mut self.category_scratch())
+    }
+
+    fn category_scratch(&self) -> Vec<f64> {
+        vec![
             0.0;
             1 + self
                 .scales
@@ -257,35 +295,37 @@ impl Fit {
                 .map(|s| s.categories.len())
                 .max()
                 .unwrap_or(1)
-        ];
-        for n in 0..data.len() {
-            let Some(ObservationLocation {
-                eta,
-                scale,
-                category: k,
-                used,
-            }) = self.locate(data, n)
-            else {
-                continue;
-            };
-            let thresholds = scale.thresholds();
-            let probabilities = &mut scratch[..thresholds.len() + 1];
-            let mom = score_moments(eta, &thresholds, probabilities);
-            let log_probability = probabilities[k].max(f64::MIN_POSITIVE).ln();
-            let base = scale.categories[0].score as f64;
-            let residual = k as f64 - mom.expected;
-            out.push(ObservationResidual {
-                observation: n,
-                score: base + k as f64,
-                expected: base + mom.expected,
-                variance: mom.variance,
-                residual,
-                standardized: residual / mom.variance.sqrt(),
-                log_probability,
-                used_in_estimation: used,
-            });
-        }
-        out
+        ]
+    }
+
+    fn residual_with(
+        &self,
+        data: &RatingData,
+        n: usize,
+        scratch: &mut [f64],
+    ) -> Option<ObservationResidual> {
+        let ObservationLocation {
+            eta,
+            scale,
+            category: k,
+            used,
+        } = self.locate(data, n)?;
+        let thresholds = scale.thresholds();
+        let probabilities = &mut scratch[..thresholds.len() + 1];
+        let mom = score_moments(eta, &thresholds, probabilities);
+        let log_probability = probabilities[k].max(f64::MIN_POSITIVE).ln();
+        let base = scale.categories[0].score as f64;
+        let residual = k as f64 - mom.expected;
+        Some(ObservationResidual {
+            observation: n,
+            score: base + k as f64,
+            expected: base + mom.expected,
+            variance: mom.variance,
+            residual,
+            standardized: residual / mom.variance.sqrt(),
+            log_probability,
+            used_in_estimation: used,
+        })
     }
 
     /// Where observation `n` of `data` sits in this fit: its linear predictor

@@ -445,6 +445,28 @@ fn liking_for_science_residuals_match_ministep_xfile() {
     }
 }
 
+/// `Fit::residual` of one response equals its line of `Fit::residuals`; the category curves sum
+/// to 1 at every point and cross where η equals a threshold (P_{k-1} = P_k at η = F_k).
+#[test]
+fn single_residual_and_category_curves() {
+    let data = lfs_data();
+    let fit = fit(&data, &tight(), &mut NoObserver).unwrap();
+    let all = fit.residuals(&data);
+    for n in [0, 17, data.len() - 1] {
+        assert_eq!(fit.residual(&data, n), Some(all[n]));
+    }
+    let scale = &fit.scales[0];
+    let curves = scale.category_curves(-4.0, 4.0, 81);
+    assert_eq!(curves.len(), scale.categories.len());
+    for i in 0..81 {
+        let total: f64 = curves.iter().map(|c| c[i].1).sum();
+        assert!((total - 1.0).abs() < 1e-12, "sum {total} at point {i}");
+    }
+    let f1 = scale.thresholds()[0];
+    let at = scale.category_curves(f1, f1, 1);
+    assert!((at[0][0].1 - at[1][0].1).abs() < 1e-12);
+}
+
 fn guilford_data() -> RatingData {
     let (header, rows) = read_csv("guilford_creativity_long.csv");
     let get = |r: &Vec<String>, c: &str| num(&r[col(&header, c)]) as u32;

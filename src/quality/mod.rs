@@ -1,8 +1,11 @@
 //! Rater quality: flags with their rules and numbers ([`flags`]) and agreement between raters
-//! ([`agreement`]).
+//! ([`agreement`]); what a reviewer inspects per element ([`detail`]) and the annotation
+//! queues of the workbench ([`queues`]).
 
 pub mod agreement;
+pub mod detail;
 pub mod flags;
+pub mod queues;
 
 pub use flags::{flag_elements, Flag, FlagLevel, FlagRules, FlagRulesError, Rule};
 

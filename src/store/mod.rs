@@ -5,6 +5,7 @@
 //! Every write is one transaction: an error, or a process killed half-way, leaves the project as
 //! it was (SQLite's atomic commit). The schema is versioned; see [`schema`].
 
+mod annotations;
 mod decisions;
 mod import;
 mod models;
@@ -12,11 +13,14 @@ mod runs;
 pub mod schema;
 mod summary;
 
+pub use annotations::{ItemDefinition, RecordedRating, WORKBENCH_ATTRIBUTES};
 pub use decisions::{Decision, DecisionRecord};
 pub use import::ImportSummary;
 pub use models::{ModelRecord, NewModel};
 pub use runs::{data_fingerprint, RunRecord};
-pub use summary::{CategoryCount, Distribution, FacetSummary, ItemSummary, ProjectSummary};
+pub use summary::{
+    summarize, CategoryCount, Distribution, FacetSummary, ItemSummary, ProjectSummary,
+};
 
 use crate::data::{Facet, FacetRole, ItemScale, RatingData};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
@@ -69,6 +73,8 @@ pub enum StoreError {
         facet: String,
         label: String,
     },
+    #[error("project {}: rating refused: {message}", path.display())]
+    InvalidRating { path: PathBuf, message: String },
     #[error("project {}: stored JSON is unreadable: {message}", path.display())]
     Corrupt { path: PathBuf, message: String },
 }

@@ -155,7 +155,7 @@ pub fn summarize(
         }
         record_items[r].insert(data.elements[data.item_facet][n]);
     }
-    let n_items = data.items().len();
+    let n_items = data.facets.get(data.item_facet).map_or(0, |f| f.len());
     let records = record_items.len();
     let mut items: Vec<ItemSummary> = data
         .item_scales
@@ -241,5 +241,22 @@ mod tests {
         assert_eq!(d.median, 2.5);
         assert_eq!(d.q1, 1.75);
         assert!(Distribution::of(&[]).is_none());
+    }
+
+    #[test]
+    fn an_empty_project_summarises_to_nothing() {
+        let data = RatingData {
+            facets: Vec::new(),
+            elements: Vec::new(),
+            scores: Vec::new(),
+            item_scales: Vec::new(),
+            object_facet: 0,
+            item_facet: 0,
+        };
+        let summary = summarize(&data, "p.db".into(), 1, Vec::new(), 0);
+        assert_eq!(summary.observations, 0);
+        assert_eq!(summary.records, 0);
+        assert!(summary.items.is_empty());
+        assert!(summary.raters_per_object.is_none());
     }
 }

@@ -1,0 +1,294 @@
+//! Annotation queues: which comments a reviewer should rate next.
+//!
+//! - [`least_certain`]: the objects whose measure is least certain (largest model S.E.), where
+//!   one more rating helps most;
+//! - [`most_unexpected`]: the objects with the most unexpected ratings (|z| at or above the
+//!   fit's `unexpected_z`, Facets Table 4), to adjudicate;
+//! - [`rated_by`]: the objects a given (e.g. flagged) rater rated, their most unexpected first.
+//!
+//! Every queue leaves out the objects `skip` names (those the reviewer already rated, see
+//! [`objects_rated_by`]).
+
+use crate::data::{ElementIndex, RatingData};
+use crate::measure::Fit;
+use std::collections::HashSet;
+
+/// One object in a queue and the number it was ranked by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueEntry {
+    pub object: u32,
+    pub label: String,
+    /// Model S.E. ([`least_certain`]), count of unexpected ratings ([`most_unexpected`]) or the
+    /// largest |z| of the rater's ratings ([`rated_by`]).
+    pub value: f64,
+}
+
+/// The objects rated by the element labelled `label` of rater facet `facet` (empty when there
+/// is no such element).
+pub fn objects_rated_by(data: &RatingData, facet: usize, label: &str) -> HashSet<u32> {
+    let Some(rater) = data.facets[facet].labels.iter().position(|l| l == label) else {
+        return HashSet::new();
+    };
+    data.elements[facet]
+        .iter()
+        .zip(&data.elements[data.object_facet])
+        .filter(|(&r, _)| r as usize == rater)
+        .map(|(_, &o)| o)
+        .collect()
+}
+
+/// Up to `limit` objects by largest model S.E., leaving out `skip`.
+pub fn least_certain(
+    data: &RatingData,
+    fit: &Fit,
+    skip: &HashSet<u32>,
+    limit: usize,
+) -> Vec<QueueEntry> {
+    let objects = &fit.facets[data.object_facet];
+    let mut list: Vec<QueueEntry> = objects
+        .elements
+        .iter()
+        .enumerate()
+        .filter(|(o, _)| !skip.contains(&(*o as u32)))
+        .filter_map(|(o, e)| {
+            e.model_se.map(|se| QueueEntry {
+                object: o as u32,
+                label: e.label.clone(),
+                value: se,
+            })
+        })
+        .collect();
+    list.sort_by(|a, b| b.value.total_cmp(&a.value).then(a.object.cmp(&b.object)));
+    list.truncate(limit);
+    list
+}
+
+/// Per object: how many of its ratings are unexpected (|z| >= the fit's `unexpected_z`) and the
+/// sum of their |z| (responses of elements the fit dropped, e.g. excluded raters, do not count). One pass over every response's residual: compute it once per fit (the
+/// workbench does so off the UI thread) and rank with [`most_unexpected_from`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnexpectedCounts {
+    pub count: Vec<usize>,
+    pub strength: Vec<f64>,
+}
+
+/// The unexpected ratings of every object of `data` under `fit`.
+pub fn unexpected_counts(data: &RatingData, fit: &Fit) -> UnexpectedCounts {
+    let n_objects = data.facets.get(data.object_facet).map_or(0, |f| f.len());
+    let mut counts = UnexpectedCounts {
+        count: vec![0; n_objects],
+        strength: vec![0.0; n_objects],
+    };
+    for r in fit.residuals(data) {
+        if r.standardized.abs() >= fit.options.unexpected_z
+            && super::detail::fitted_response(data, fit, r.observation)
+        {
+            let o = data.elements[data.object_facet][r.observation] as usize;
+            counts.count[o] += 1;
+            counts.strength[o] += r.standardized.abs();
+        }
+    }
+    counts
+}
+
+/// Up to `limit` objects by number of unexpected ratings (|z| >= the fit's `unexpected_z`),
+/// ties by the sum of those |z|; objects without any are left out, and so is `skip`.
+pub fn most_unexpected(
+    data: &RatingData,
+    fit: &Fit,
+    skip: &HashSet<u32>,
+    limit: usize,
+) -> Vec<QueueEntry> {
+    most_unexpected_from(data, &unexpected_counts(data, fit), skip, limit)
+}
+
+/// [`most_unexpected`] from counts computed beforehand.
+pub fn most_unexpected_from(
+    data: &RatingData,
+    counts: &UnexpectedCounts,
+    skip: &HashSet<u32>,
+    limit: usize,
+) -> Vec<QueueEntry> {
+    let (count, strength) = (&counts.count, &counts.strength);
+    let mut order: Vec<usize> = (0..count.len())
+        .filter(|&o| count[o] > 0 && !skip.contains(&(o as u32)))
+        .collect();
+    order.sort_by(|&a, &b| {
+        count[b]
+            .cmp(&count[a])
+            .then(strength[b].total_cmp(&strength[a]))
+            .then(a.cmp(&b))
+    });
+    order.truncate(limit);
+    order
+        .into_iter()
+        .map(|o| QueueEntry {
+            object: o as u32,
+            label: data.objects().labels[o].clone(),
+            value: count[o] as f64,
+        })
+        .collect()
+}
+
+/// Up to `limit` objects rated by `rater` (element of the facet `index` was built for), by the
+/// largest |z| of the rater's ratings of the object (with a fit; otherwise in data order),
+/// leaving out `skip`.
+pub fn rated_by(
+    data: &RatingData,
+    fit: Option<&Fit>,
+    index: &ElementIndex,
+    rater: u32,
+    skip: &HashSet<u32>,
+    limit: usize,
+) -> Vec<QueueEntry> {
+    let mut largest: Vec<(u32, f64)> = Vec::new();
+    for &n in index.of(rater) {
+        let n = n as usize;
+        let o = data.elements[data.object_facet][n];
+        if skip.contains(&o) {
+            continue;
+        }
+        let z = fit
+            .filter(|f| super::detail::fitted_response(data, f, n))
+            .and_then(|f| f.residual(data, n))
+            .map_or(0.0, |r| r.standardized.abs());
+        match largest.iter_mut().find(|(x, _)| *x == o) {
+            Some(entry) => entry.1 = entry.1.max(z),
+            None => largest.push((o, z)),
+        }
+    }
+    largest.sort_by(|a, b| b.1.total_cmp(&a.1));
+    largest.truncate(limit);
+    largest
+        .into_iter()
+        .map(|(o, z)| QueueEntry {
+            object: o,
+            label: data.objects().labels[o as usize].clone(),
+            value: z,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Facet, FacetRole, ItemScale};
+    use crate::measure::{fit, FitOptions, NoObserver};
+
+    /// 20 objects x 4 raters x 2 items; rater `d` (rated every object) answers against the
+    /// grain on objects 0-4, which gives the design unexpected responses.
+    fn design() -> RatingData {
+        let mut elements = vec![Vec::new(), Vec::new(), Vec::new()];
+        let mut scores = Vec::new();
+        for o in 0..20u32 {
+            let raters: &[u32] = if o % 2 == 0 { &[0, 1, 3] } else { &[0, 2, 3] };
+            for &r in raters {
+                for i in 0..2u32 {
+                    elements[0].push(o);
+                    elements[1].push(r);
+                    elements[2].push(i);
+                    let level = (o * 4 / 20) as i32; // 0..=3
+                    let typical = (level + (r as i32 + i as i32) % 2).min(4);
+                    let score = if r == 3 && o < 5 {
+                        4 - typical
+                    } else {
+                        typical
+                    };
+                    scores.push(score);
+                }
+            }
+        }
+        RatingData {
+            facets: vec![
+                Facet {
+                    name: "comment".into(),
+                    role: FacetRole::Object,
+                    labels: (0..20).map(|o| format!("c{o}")).collect(),
+                },
+                Facet {
+                    name: "rater".into(),
+                    role: FacetRole::Rater,
+                    labels: vec!["a".into(), "b".into(), "c".into(), "d".into()],
+                },
+                Facet {
+                    name: "item".into(),
+                    role: FacetRole::Item,
+                    labels: vec!["i1".into(), "i2".into()],
+                },
+            ],
+            elements,
+            scores,
+            item_scales: vec![
+                ItemScale {
+                    min_score: 0,
+                    max_score: 4,
+                };
+                2
+            ],
+            object_facet: 0,
+            item_facet: 2,
+        }
+    }
+
+    #[test]
+    fn queues_rank_by_their_criterion_and_skip_what_the_reviewer_rated() {
+        let data = design();
+        // A small design: list responses from |z| >= 2 (Facets' default is 3).
+        let options = FitOptions {
+            unexpected_z: 2.0,
+            ..Default::default()
+        };
+        let fit = fit(&data, &options, &mut NoObserver).unwrap();
+        let skip: HashSet<u32> = objects_rated_by(&data, 1, "b");
+        assert_eq!(skip, (0..20).filter(|o| o % 2 == 0).collect());
+
+        let certain = least_certain(&data, &fit, &skip, 5);
+        assert_eq!(certain.len(), 5);
+        assert!(certain.iter().all(|e| e.object % 2 == 1));
+        assert!(certain.windows(2).all(|w| w[0].value >= w[1].value));
+        let largest_se = fit.facets[0]
+            .elements
+            .iter()
+            .enumerate()
+            .filter(|(o, _)| o % 2 == 1)
+            .filter_map(|(_, e)| e.model_se)
+            .fold(0.0, f64::max);
+        assert_eq!(certain[0].value, largest_se);
+
+        let none = HashSet::new();
+        let unexpected = most_unexpected(&data, &fit, &none, 20);
+        assert!(!unexpected.is_empty());
+        assert!(unexpected.windows(2).all(|w| w[0].value >= w[1].value));
+        let residuals = fit.residuals(&data);
+        let count_of = |o: u32| {
+            residuals
+                .iter()
+                .filter(|r| {
+                    data.elements[0][r.observation] == o
+                        && r.standardized.abs() >= fit.options.unexpected_z
+                })
+                .count() as f64
+        };
+        for e in &unexpected {
+            assert_eq!(e.value, count_of(e.object));
+        }
+
+        let index = ElementIndex::new(&data, 1);
+        let by_d = rated_by(&data, Some(&fit), &index, 3, &none, 20);
+        assert_eq!(by_d.len(), 20);
+        assert!(by_d.windows(2).all(|w| w[0].value >= w[1].value));
+        for e in &by_d {
+            let largest = residuals
+                .iter()
+                .filter(|r| {
+                    data.elements[0][r.observation] == e.object
+                        && data.elements[1][r.observation] == 3
+                })
+                .map(|r| r.standardized.abs())
+                .fold(0.0, f64::max);
+            assert_eq!(e.value, largest, "object {}", e.object);
+        }
+        let by_d_skipping = rated_by(&data, Some(&fit), &index, 3, &skip, 20);
+        assert_eq!(by_d_skipping.len(), 10);
+    }
+}

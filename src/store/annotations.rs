@@ -1,0 +1,363 @@
+//! Ratings made in the workbench: a reviewer rates comments as one more rater of the project.
+//!
+//! The reviewer becomes (once) an element of the first rater facet with the attribute
+//! `{"source":"workbench"}`; their ratings are observations of a dataset of kind `annotation`
+//! (one per reviewer), so the next fit uses them like any other rater's. Each rating is written
+//! in one transaction; rating the same object and item again replaces the earlier answer.
+
+use super::{now_rfc3339, Project, StoreError};
+use crate::config::ItemConfig;
+use rusqlite::{params, OptionalExtension};
+
+/// The attributes of a reviewer's element in the rater facet.
+pub const WORKBENCH_ATTRIBUTES: &str = r#"{"source":"workbench"}"#;
+
+/// One item as a rater answers it: its name and the raw codes the description allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemDefinition {
+    pub idx: u32,
+    pub name: String,
+    pub config: ItemConfig,
+}
+
+/// What [`Project::record_rating`] stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRating {
+    /// The reviewer's element in the rater facet.
+    pub rater: u32,
+    pub object: u32,
+    pub item: u32,
+    pub raw: i64,
+    pub score: i64,
+    /// The reviewer had rated this object on this item before; the answer was replaced.
+    pub replaced: bool,
+}
+
+impl Project {
+    /// The items with their descriptions (raw codes, recoding, reversal), by item idx.
+    pub fn item_definitions(&self) -> Result<Vec<ItemDefinition>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT idx, name, definition FROM items ORDER BY idx")
+            .map_err(self.sql_err())?;
+        let rows: Vec<(i64, String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(self.sql_err())?
+            .collect::<Result<_, _>>()
+            .map_err(self.sql_err())?;
+        rows.into_iter()
+            .map(|(idx, name, definition)| {
+                let config: ItemConfig =
+                    serde_json::from_str(&definition).map_err(|e| StoreError::Corrupt {
+                        path: self.path.clone(),
+                        message: format!("item `{name}`: {e}"),
+                    })?;
+                Ok(ItemDefinition {
+                    idx: idx as u32,
+                    name,
+                    config,
+                })
+            })
+            .collect()
+    }
+
+    /// Records the reviewer's answer `raw` (a raw code of the item's description) to `item` for
+    /// the object labelled `object`, in one transaction. The reviewer is added to the first rater
+    /// facet on their first rating. Errors: no rater facet, a design with several rater facets,
+    /// an unknown object or item, a code the item does not allow.
+    pub fn record_rating(
+        &mut self,
+        reviewer: &str,
+        object: &str,
+        item: &str,
+        raw: i64,
+    ) -> Result<RecordedRating, StoreError> {
+        let path = self.path.clone();
+        let invalid = |message: String| StoreError::InvalidRating {
+            path: path.clone(),
+            message,
+        };
+        if reviewer.trim().is_empty() {
+            return Err(invalid("the reviewer's name is empty".into()));
+        }
+        let definitions = self.item_definitions()?;
+        let definition = definitions
+            .iter()
+            .find(|d| d.name == item)
+            .ok_or_else(|| invalid(format!("no item `{item}`")))?;
+        let score = definition.config.score(raw).ok_or_else(|| {
+            invalid(format!(
+                "{raw} is not a category of item `{item}` (expected one of {})",
+                definition
+                    .config
+                    .categories
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        let raters: Vec<(i64, String)> = {
+            let mut stmt = tx
+                .prepare("SELECT id, name FROM facets WHERE role = 'rater' ORDER BY position")
+                .map_err(sql)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(sql)?;
+            rows.collect::<Result<_, _>>().map_err(sql)?
+        };
+        let rater_facet = match raters.as_slice() {
+            [] => return Err(invalid("the project has no rater facet".into())),
+            [(id, _)] => *id,
+            _ => {
+                return Err(invalid(format!(
+                    "the design has {} rater facets ({}); workbench ratings need exactly one",
+                    raters.len(),
+                    raters
+                        .iter()
+                        .map(|(_, n)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )))
+            }
+        };
+        let object_idx: i64 = tx
+            .query_row(
+                "SELECT e.idx FROM elements e JOIN facets f ON f.id = e.facet_id
+                 WHERE f.role = 'object' AND e.label = ?1",
+                [object],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?
+            .ok_or_else(|| invalid(format!("no object `{object}`")))?;
+
+        // The reviewer's annotation dataset (one per reviewer).
+        let source_path = format!("workbench:{reviewer}");
+        let dataset_id: i64 = match tx
+            .query_row(
+                "SELECT id FROM datasets WHERE kind = 'annotation' AND source_path = ?1",
+                [&source_path],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?
+        {
+            Some(id) => id,
+            None => {
+                let config_toml = format!("# ratings made by {reviewer} in the workbench\n");
+                let config_sha256 = super::sha256_hex(config_toml.as_bytes());
+                tx.execute(
+                    "INSERT INTO datasets (kind, source_path, sha256, config_toml, config_sha256, imported_at,
+                                           rows, observations, scalewright_version)
+                     VALUES ('annotation', ?1, ?2, ?3, ?4, ?5, 0, 0, ?6)",
+                    params![
+                        source_path,
+                        super::sha256_hex(source_path.as_bytes()),
+                        config_toml,
+                        config_sha256,
+                        now_rfc3339(),
+                        crate::VERSION
+                    ],
+                )
+                .map_err(sql)?;
+                tx.last_insert_rowid()
+            }
+        };
+
+        // The reviewer's element in the rater facet (a rater of the imported data with the same
+        // label is someone else: refused).
+        let rater_idx: i64 = match tx
+            .query_row(
+                "SELECT idx, json_extract(attributes, '$.source') FROM elements
+                 WHERE facet_id = ?1 AND label = ?2",
+                params![rater_facet, reviewer],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)),
+            )
+            .optional()
+            .map_err(sql)?
+        {
+            Some((idx, Some(source))) if source == "workbench" => idx,
+            Some(_) => {
+                return Err(invalid(format!(
+                    "a rater labelled `{reviewer}` is already in the imported data; annotate under another name (--reviewer)"
+                )))
+            }
+            None => {
+                let idx: i64 = tx
+                    .query_row(
+                        "SELECT coalesce(max(idx) + 1, 0) FROM elements WHERE facet_id = ?1",
+                        [rater_facet],
+                        |r| r.get(0),
+                    )
+                    .map_err(sql)?;
+                tx.execute(
+                    "INSERT INTO elements (facet_id, idx, label, attributes, dataset_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![rater_facet, idx, reviewer, WORKBENCH_ATTRIBUTES, dataset_id],
+                )
+                .map_err(sql)?;
+                idx
+            }
+        };
+
+        let no_other_raters: &[u8] = &[];
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM observations
+                 WHERE object = ?1 AND rater = ?2 AND other_raters = ?3 AND item = ?4",
+                params![object_idx, rater_idx, no_other_raters, definition.idx],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?;
+        match existing {
+            Some(id) => {
+                tx.execute(
+                    "UPDATE observations SET raw = ?1, score = ?2, dataset_id = ?3 WHERE id = ?4",
+                    params![raw, score, dataset_id, id],
+                )
+                .map_err(sql)?;
+            }
+            None => {
+                let source_row: i64 = tx
+                    .query_row(
+                        "SELECT rows + 1 FROM datasets WHERE id = ?1",
+                        [dataset_id],
+                        |r| r.get(0),
+                    )
+                    .map_err(sql)?;
+                tx.execute(
+                    "INSERT INTO observations (dataset_id, source_row, object, rater, other_raters, item, raw, score)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        dataset_id,
+                        source_row,
+                        object_idx,
+                        rater_idx,
+                        no_other_raters,
+                        definition.idx,
+                        raw,
+                        score
+                    ],
+                )
+                .map_err(sql)?;
+                tx.execute(
+                    "UPDATE datasets SET rows = rows + 1, observations = observations + 1 WHERE id = ?1",
+                    [dataset_id],
+                )
+                .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)?;
+        Ok(RecordedRating {
+            rater: rater_idx as u32,
+            object: object_idx as u32,
+            item: definition.idx,
+            raw,
+            score,
+            replaced: existing.is_some(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Preset;
+    use crate::ingest::{stage, IngestOptions};
+
+    fn sample_project(dir: &std::path::Path) -> Project {
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/mhs_sample_99rows.csv");
+        let staged = stage(&data, &Preset::Mhs.config(), &IngestOptions::default()).unwrap();
+        let mut project = Project::create_or_open(&dir.join("p.db")).unwrap();
+        project.import(&staged).unwrap();
+        project
+    }
+
+    #[test]
+    fn a_reviewer_becomes_a_rater_and_their_ratings_are_observations() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut project = sample_project(dir.path());
+        let before = project.ratings().unwrap();
+        let rater_facet = before.rater_facets().next().unwrap();
+        let n_raters = before.facets[rater_facet].len();
+        let object = before.objects().labels[3].clone();
+
+        let first = project.record_rating("lead", &object, "insult", 3).unwrap();
+        assert_eq!(first.rater as usize, n_raters);
+        assert!(!first.replaced);
+        project
+            .record_rating("lead", &object, "hatespeech", 2)
+            .unwrap();
+        // Answering again replaces the answer.
+        let again = project.record_rating("lead", &object, "insult", 1).unwrap();
+        assert!(again.replaced);
+
+        let after = project.ratings().unwrap();
+        assert_eq!(after.len(), before.len() + 2);
+        assert_eq!(after.facets[rater_facet].len(), n_raters + 1);
+        assert_eq!(after.facets[rater_facet].labels[n_raters], "lead");
+        let mine: Vec<(String, i32)> = (0..after.len())
+            .filter(|&n| after.elements[rater_facet][n] as usize == n_raters)
+            .map(|n| {
+                (
+                    after.items().labels[after.elements[after.item_facet][n] as usize].clone(),
+                    after.scores[n],
+                )
+            })
+            .collect();
+        assert_eq!(
+            mine,
+            vec![("insult".to_string(), 1), ("hatespeech".to_string(), 2)]
+        );
+        let attributes = project
+            .element_attributes("annotator_id", n_raters)
+            .unwrap();
+        assert_eq!(attributes["source"], "workbench");
+        let datasets = project.datasets().unwrap();
+        let annotation = datasets.iter().find(|d| d.kind == "annotation").unwrap();
+        assert_eq!(annotation.source_path, "workbench:lead");
+        assert_eq!(annotation.observations, 2);
+    }
+
+    #[test]
+    fn invalid_ratings_are_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut project = sample_project(dir.path());
+        let before = project.ratings().unwrap();
+        let object = before.objects().labels[0].clone();
+        let error = project
+            .record_rating("lead", &object, "insult", 7)
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("7 is not a category of item `insult`"),
+            "{error}"
+        );
+        assert!(project
+            .record_rating("lead", &object, "no_such_item", 1)
+            .is_err());
+        assert!(project
+            .record_rating("lead", "no-such-comment", "insult", 1)
+            .is_err());
+        // A reviewer named like a rater of the data would mix their ratings with that rater's.
+        let existing = before.facets[1].labels[0].clone();
+        let error = project
+            .record_rating(&existing, &object, "insult", 1)
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("already in the imported data"),
+            "{error}"
+        );
+        assert_eq!(project.ratings().unwrap(), before);
+        assert!(project.datasets().unwrap().iter().all(|d| d.kind == "file"));
+    }
+}

@@ -1,0 +1,109 @@
+//! Everything that can happen to the workbench: what a key means ([`Action`]), what a background
+//! job reports ([`JobMessage`], wrapped in [`Action::Job`]) and the results of the writes the
+//! runtime performed ([`Action::Written`]).
+
+use super::app::Tab;
+use super::jobs::JobMessage;
+use crate::store::{Decision, RecordedRating};
+
+/// A direction or distance to move a selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    First,
+    Last,
+}
+
+/// A state transition request.
+#[derive(Debug)]
+pub enum Action {
+    Quit,
+    /// Show or hide the key help.
+    ToggleHelp,
+    GoTo(Tab),
+    NextTab,
+    PreviousTab,
+    Select(Move),
+    /// Enter: open, confirm, start (what it does depends on the screen).
+    Confirm,
+    /// Esc: close a popup, stop editing, clear a filter.
+    Back,
+    /// A character typed into the text field being edited.
+    Input(char),
+    /// Backspace in the text field being edited.
+    DeleteChar,
+    /// Tab in a path field: complete the path.
+    Complete,
+    /// Start editing the screen's search or filter text.
+    Search,
+    /// Raters: sort by the next column / reverse the order.
+    NextSort,
+    ReverseSort,
+    /// Raters: show only flagged raters, or all.
+    ToggleFlagged,
+    /// Raters: ask for a reason, then record this decision on the selected rater.
+    Decide(Decision),
+    /// Raters: choose a flag rule and apply its decision to every rater it flags.
+    BulkRule,
+    /// Raters/Comments: annotate the selection (a flagged rater's comments, or this comment).
+    Annotate,
+    /// Forms: change the focused field's value (left/right).
+    Cycle(i32),
+    /// Runs: the next estimation method / scale model; change the iteration cap by steps.
+    CycleMethod,
+    CycleScale,
+    Iterations(i32),
+    /// Export: write the file. Import: import the previewed file.
+    Execute,
+    /// Runs: cancel the running job.
+    Cancel,
+    /// Runs: mark or unmark the selected run for comparison.
+    Mark,
+    /// Annotate: answer the current item with this raw code.
+    Answer(i64),
+    /// Annotate: the next queue kind.
+    NextQueue,
+    /// Annotate: skip to the next comment of the queue.
+    Skip,
+    /// Import: preview the file under the chosen description.
+    Preview,
+    /// Import: save the drafted description beside the data file, to edit it.
+    SaveDraft,
+    /// Mouse: scroll the list under the pointer.
+    Scroll(i32),
+    /// Mouse: a click on the tab bar at `column` of a terminal `width` columns wide.
+    ClickTab {
+        column: u16,
+        width: u16,
+    },
+    /// The terminal was resized (a redraw follows by itself).
+    Resize,
+    /// A background job reported.
+    Job(JobMessage),
+    /// The runtime performed a write.
+    Written(Written),
+}
+
+/// The outcome of a write the runtime performed for a [`super::update::Command`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Written {
+    Decisions {
+        labels: Vec<String>,
+        decision: Decision,
+        reason: String,
+        result: Result<usize, String>,
+    },
+    Rating {
+        object: u32,
+        item: String,
+        result: Result<RecordedRating, String>,
+    },
+    /// A description file written.
+    Description {
+        path: std::path::PathBuf,
+        result: Result<(), String>,
+    },
+}

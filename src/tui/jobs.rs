@@ -1,0 +1,353 @@
+//! Background jobs (gitui's asyncgit pattern): each job runs on its own thread with its own
+//! connection to the project, reports through an mpsc channel, and long ones (fits) poll a
+//! cancel flag from the fit observer, returning `ControlFlow::Break` to stop.
+//!
+//! The UI thread never waits on a job: it drains the channel between frames.
+
+use crate::config::DatasetConfig;
+use crate::data::RatingData;
+use crate::export::{ExportRequest, ExportSummary};
+use crate::ingest::preview::ImportPreview;
+use crate::ingest::{IngestOptions, Staged};
+use crate::measure::{Fit, IterationReport, MeasureError};
+use crate::pipeline::{self, FitRequest, PipelineError, RunComparison};
+use crate::quality::{Flag, FlagRules};
+use crate::store::{
+    DecisionRecord, ImportSummary, ItemDefinition, Project, ProjectSummary, RunRecord,
+};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::Arc;
+
+/// Rows of a file shown in the import preview.
+pub const PREVIEW_ROWS: usize = 12;
+
+/// Which job a message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    Load,
+    Fit,
+    Preview,
+    Import,
+    Export,
+    Compare,
+}
+
+impl JobKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            JobKind::Load => "loading the project",
+            JobKind::Fit => "fit",
+            JobKind::Preview => "preview",
+            JobKind::Import => "import",
+            JobKind::Export => "export",
+            JobKind::Compare => "comparison",
+        }
+    }
+}
+
+/// Work for a background thread.
+#[derive(Debug)]
+pub enum JobRequest {
+    /// Read everything the screens show (observations, texts, the newest run, flags...).
+    Load,
+    /// Fit and store a run, then flag its raters with the project's rules.
+    Fit(FitRequest),
+    Preview {
+        path: PathBuf,
+        description: Description,
+    },
+    Import(Box<Staged>),
+    Export(ExportRequest),
+    Compare {
+        first: i64,
+        second: i64,
+    },
+}
+
+impl JobRequest {
+    pub fn kind(&self) -> JobKind {
+        match self {
+            JobRequest::Load => JobKind::Load,
+            JobRequest::Fit(_) => JobKind::Fit,
+            JobRequest::Preview { .. } => JobKind::Preview,
+            JobRequest::Import(_) => JobKind::Import,
+            JobRequest::Export(_) => JobKind::Export,
+            JobRequest::Compare { .. } => JobKind::Compare,
+        }
+    }
+}
+
+/// The description a preview reads a file with.
+#[derive(Debug, Clone)]
+pub enum Description {
+    Config(Box<DatasetConfig>),
+    /// A TOML description file.
+    File(PathBuf),
+    /// Drafted from the data file's header ([`crate::ingest::draft::draft_config`]).
+    Draft,
+}
+
+/// The newest run as the screens need it.
+#[derive(Debug)]
+pub struct RunView {
+    pub record: RunRecord,
+    pub fit: Fit,
+    pub flags: Vec<Flag>,
+    /// The observations in force differ from the ones the run used (decisions or annotations
+    /// since): flags and queues still refer to the run; fit again to update.
+    pub stale: bool,
+    /// Unexpected ratings per comment (for the Annotate queue), computed with the load.
+    pub unexpected: crate::quality::queues::UnexpectedCounts,
+}
+
+/// Everything the screens read, loaded off the UI thread.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub summary: ProjectSummary,
+    /// Every observation, excluded raters' included (their detail stays visible).
+    pub data: RatingData,
+    pub texts: Vec<Option<String>>,
+    pub runs: Vec<RunRecord>,
+    pub run: Option<RunView>,
+    pub decisions: Vec<DecisionRecord>,
+    pub items: Vec<ItemDefinition>,
+    pub flag_rules: FlagRules,
+}
+
+/// What a job reports.
+#[derive(Debug)]
+pub enum JobMessage {
+    Loaded(Box<Snapshot>),
+    /// One fit iteration.
+    Progress(IterationReport),
+    FitDone {
+        run_id: i64,
+        converged: bool,
+        iterations: usize,
+        flags: usize,
+    },
+    Previewed {
+        preview: Box<ImportPreview>,
+        /// The description used, as TOML.
+        config_toml: String,
+    },
+    Imported(ImportSummary),
+    Exported(Box<ExportSummary>),
+    Compared(RunComparison),
+    Cancelled(JobKind),
+    Failed {
+        kind: JobKind,
+        message: String,
+    },
+}
+
+/// Loads a [`Snapshot`] of the project at `path`.
+pub fn load_snapshot(path: &Path) -> Result<Snapshot, PipelineError> {
+    let project = Project::open(path)?;
+    let data = project.ratings()?;
+    let texts = project.texts()?;
+    let summary = crate::store::summarize(
+        &data,
+        project.path().display().to_string(),
+        project.schema_version()?,
+        project.datasets()?,
+        texts.iter().filter(|t| t.is_some()).count(),
+    );
+    let runs = project.runs()?;
+    let run = match runs
+        .iter()
+        .find(|r| r.status != "failed" && r.status != "cancelled")
+    {
+        None => None,
+        Some(record) => {
+            let fit = project.load_fit(record.id)?;
+            let flags = project.flags(record.id)?;
+            let (in_force, _) = project.ratings_for_fit()?;
+            let stale = crate::store::data_fingerprint(&in_force) != record.data_fingerprint;
+            drop(in_force);
+            let unexpected = crate::quality::queues::unexpected_counts(&data, &fit);
+            Some(RunView {
+                record: record.clone(),
+                fit,
+                flags,
+                stale,
+                unexpected,
+            })
+        }
+    };
+    Ok(Snapshot {
+        summary,
+        data,
+        texts,
+        runs,
+        run,
+        decisions: project.decisions()?,
+        items: project.item_definitions()?,
+        flag_rules: project.flag_rules()?,
+    })
+}
+
+/// The name of job threads (the panic hook leaves the terminal alone for them: their panics are
+/// caught and reported as failed jobs).
+pub const JOB_THREAD: &str = "scalewright-job";
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a job panicked".into())
+}
+
+/// Starts jobs and hands their messages to the UI thread.
+pub struct JobRunner {
+    path: PathBuf,
+    sender: Sender<JobMessage>,
+    receiver: Receiver<JobMessage>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl JobRunner {
+    pub fn new(path: &Path) -> JobRunner {
+        let (sender, receiver) = channel();
+        JobRunner {
+            path: path.to_path_buf(),
+            sender,
+            receiver,
+            cancel: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Runs `request` on a new thread.
+    pub fn start(&mut self, request: JobRequest) {
+        let kind = request.kind();
+        if kind == JobKind::Fit {
+            self.cancel = Arc::new(AtomicBool::new(false));
+        }
+        let cancel = Arc::clone(&self.cancel);
+        let sender = self.sender.clone();
+        let path = self.path.clone();
+        let spawned = std::thread::Builder::new()
+            .name(JOB_THREAD.into())
+            .spawn(move || {
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    run_job(&path, request, &cancel, &sender)
+                }));
+                let message = match outcome {
+                    Ok(Ok(message)) => message,
+                    Ok(Err(message)) => JobMessage::Failed { kind, message },
+                    Err(payload) => JobMessage::Failed {
+                        kind,
+                        message: format!("internal error: {}", panic_text(payload.as_ref())),
+                    },
+                };
+                // The UI may have quit; nothing to report to then.
+                let _ = sender.send(message);
+            });
+        if let Err(e) = spawned {
+            let _ = self.sender.send(JobMessage::Failed {
+                kind,
+                message: format!("cannot start a thread: {e}"),
+            });
+        }
+    }
+
+    /// Asks the running fit to stop after its current iteration.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    /// Messages that arrived since the last call, without waiting.
+    pub fn drain(&self) -> Vec<JobMessage> {
+        self.receiver.try_iter().collect()
+    }
+}
+
+fn run_job(
+    path: &Path,
+    request: JobRequest,
+    cancel: &AtomicBool,
+    sender: &Sender<JobMessage>,
+) -> Result<JobMessage, String> {
+    let text = |e: &dyn std::fmt::Display| e.to_string();
+    match request {
+        JobRequest::Load => load_snapshot(path)
+            .map(|s| JobMessage::Loaded(Box::new(s)))
+            .map_err(|e| text(&e)),
+        JobRequest::Fit(request) => {
+            let mut project = Project::open(path).map_err(|e| text(&e))?;
+            let mut observer = |report: &IterationReport| {
+                let _ = sender.send(JobMessage::Progress(report.clone()));
+                if cancel.load(Ordering::Relaxed) {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            };
+            match pipeline::fit_project(&mut project, &request, &mut observer) {
+                Ok(outcome) => {
+                    let flags =
+                        pipeline::flag_run(&mut project, outcome.run_id).map_err(|e| text(&e))?;
+                    Ok(JobMessage::FitDone {
+                        run_id: outcome.run_id,
+                        converged: outcome.fit.converged,
+                        iterations: outcome.fit.iterations(),
+                        flags: flags.len(),
+                    })
+                }
+                Err(PipelineError::Measure(MeasureError::Cancelled)) => {
+                    Ok(JobMessage::Cancelled(JobKind::Fit))
+                }
+                Err(e) => Err(text(&e)),
+            }
+        }
+        JobRequest::Preview {
+            path: data,
+            description,
+        } => {
+            let config = match description {
+                Description::Config(config) => *config,
+                Description::File(file) => DatasetConfig::from_file(&file).map_err(|e| text(&e))?,
+                Description::Draft => {
+                    let toml =
+                        crate::ingest::draft::draft_config(&data, None).map_err(|e| text(&e))?;
+                    DatasetConfig::from_toml_str(&toml, "draft from the header")
+                        .map_err(|e| text(&e))?
+                }
+            };
+            let preview = crate::ingest::preview::preview(
+                &data,
+                &config,
+                PREVIEW_ROWS,
+                &IngestOptions::default(),
+            )
+            .map_err(|e| text(&e))?;
+            Ok(JobMessage::Previewed {
+                preview: Box::new(preview),
+                config_toml: config.to_toml(),
+            })
+        }
+        JobRequest::Import(staged) => {
+            let mut project = Project::create_or_open(path).map_err(|e| text(&e))?;
+            project
+                .import(&staged)
+                .map(JobMessage::Imported)
+                .map_err(|e| text(&e))
+        }
+        JobRequest::Export(request) => {
+            let mut project = Project::open(path).map_err(|e| text(&e))?;
+            crate::export::export(&mut project, &request)
+                .map(|s| JobMessage::Exported(Box::new(s)))
+                .map_err(|e| text(&e))
+        }
+        JobRequest::Compare { first, second } => {
+            let project = Project::open(path).map_err(|e| text(&e))?;
+            pipeline::compare_runs(&project, first, second)
+                .map(JobMessage::Compared)
+                .map_err(|e| text(&e))
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The terminal workbench: review raters, items and comments, run fits with live progress,
+//! annotate comments, import and export, on a ratatui + crossterm interface.
+//!
+//! Structured the way ratatui's component template and gitui are:
+//!
+//! - [`app`]: the state (the [`app::App`] model, one struct per screen);
+//! - [`action`]: everything that can happen (keys, job messages, write results);
+//! - [`event`]: crossterm events to actions through one keymap table (which the help lists);
+//! - [`update`]: the state transitions, returning [`update::Command`]s for side effects;
+//! - [`jobs`]: background threads with progress messages and cancellation;
+//! - [`ui`]: one render module per screen, drawing from `&App` only;
+//! - [`theme`], [`terminal`]: colours (`NO_COLOR`), terminal setup and restore (also on panic).
+//!
+//! The workbench calls the same library functions as the command line and does no statistics.
+//! Decisions and ratings are written to the project at once, each in one transaction.
+
+pub mod action;
+pub mod app;
+pub mod event;
+pub mod jobs;
+pub mod terminal;
+pub mod theme;
+pub mod ui;
+pub mod update;
+
+use action::{Action, Written};
+use app::App;
+use jobs::JobRunner;
+use std::path::Path;
+use std::time::Duration;
+use update::Command;
+
+/// Why the workbench stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+}
+
+/// How long the event loop waits for input before drawing job progress again.
+const TICK: Duration = Duration::from_millis(100);
+
+/// The source recorded with the workbench's decisions.
+pub const DECISION_SOURCE: &str = "tui";
+
+/// Opens the workbench on the project at `path` in the terminal until the user quits. The
+/// reviewer's name labels their ratings (as a rater of the project).
+pub fn run(path: &Path, reviewer: &str) -> Result<(), TuiError> {
+    let mut app = App::open(path, reviewer)?;
+    let mut project = crate::store::Project::open(path)?;
+    let mut runner = JobRunner::new(path);
+    let theme = theme::Theme::from_env();
+    let mut terminal = terminal::init()?;
+    let result = (|| -> Result<(), TuiError> {
+        let commands = update::load(&mut app);
+        perform(&mut app, &mut project, &mut runner, commands);
+        while !app.quit {
+            terminal.draw(|frame| ui::draw(frame, &app, theme))?;
+            if ratatui::crossterm::event::poll(TICK)? {
+                let event = ratatui::crossterm::event::read()?;
+                let width = terminal.size()?.width;
+                if let Some(action) = event::map_event(&app, &event, width) {
+                    dispatch(&mut app, &mut project, &mut runner, action);
+                }
+            }
+            for message in runner.drain() {
+                dispatch(&mut app, &mut project, &mut runner, Action::Job(message));
+            }
+        }
+        Ok(())
+    })();
+    terminal::restore();
+    result
+}
+
+/// Applies an action and performs the commands it produced.
+pub fn dispatch(
+    app: &mut App,
+    project: &mut crate::store::Project,
+    runner: &mut JobRunner,
+    action: Action,
+) {
+    let commands = update::update(app, action);
+    perform(app, project, runner, commands);
+}
+
+/// Performs commands: starts jobs, writes decisions and ratings (each in one transaction) and
+/// feeds the results back as actions.
+pub fn perform(
+    app: &mut App,
+    project: &mut crate::store::Project,
+    runner: &mut JobRunner,
+    commands: Vec<Command>,
+) {
+    for command in commands {
+        let follow_up = match command {
+            Command::Start(request) => {
+                runner.start(request);
+                None
+            }
+            Command::CancelFit => {
+                runner.cancel();
+                None
+            }
+            Command::Decide {
+                facet,
+                labels,
+                decision,
+                reason,
+                run_id,
+            } => {
+                let result = project
+                    .decide_many(&facet, &labels, decision, &reason, DECISION_SOURCE, run_id)
+                    .map_err(|e| e.to_string());
+                Some(Action::Written(Written::Decisions {
+                    labels,
+                    decision,
+                    reason,
+                    result,
+                }))
+            }
+            Command::WriteDescription { path, text } => {
+                let result = write_new_file(&path, &text);
+                Some(Action::Written(Written::Description { path, result }))
+            }
+            Command::Rate {
+                object,
+                object_label,
+                item,
+                raw,
+            } => {
+                let result = project
+                    .record_rating(&app.reviewer, &object_label, &item, raw)
+                    .map_err(|e| e.to_string());
+                Some(Action::Written(Written::Rating {
+                    object,
+                    item,
+                    result,
+                }))
+            }
+        };
+        if let Some(action) = follow_up {
+            dispatch(app, project, runner, action);
+        }
+    }
+}
+
+/// Writes `text` to a file that must not exist yet.
+fn write_new_file(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| {
+            format!(
+                "cannot create {} (it must not exist yet): {e}",
+                path.display()
+            )
+        })?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| format!("writing {}: {e}", path.display()))
+}

@@ -1,0 +1,162 @@
+//! Comments: measures with S.E. and fit, search by id or text, and the selected comment's text
+//! with every rating it got and those raters' severities.
+
+use super::widgets::{clip, hints, number, windowed_table};
+use crate::tui::app::{App, Loaded};
+use crate::tui::theme::Theme;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Row, Wrap};
+use ratatui::Frame;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let Some(loaded) = &app.loaded else {
+        frame.render_widget(Paragraph::new("loading..."), area);
+        return;
+    };
+    let [main, hint] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    let (table_area, detail_area) = if main.width >= 140 {
+        let [a, b] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+            .areas(main);
+        (a, b)
+    } else {
+        let [a, b] =
+            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(main);
+        (a, b)
+    };
+    let state = &app.comments;
+    let mut title = format!(
+        " comments {} of {}, by {} ",
+        state.order.len(),
+        loaded.comment_rows.len(),
+        state.sort.title()
+    );
+    if state.editing || !state.search.is_empty() {
+        title.push_str(&format!(
+            "search: {}{} ",
+            state.search,
+            if state.editing { "_" } else { "" }
+        ));
+    }
+    let text_width = table_area.width.saturating_sub(48) as usize;
+    let rows = &loaded.comment_rows;
+    windowed_table(
+        frame,
+        table_area,
+        Block::bordered().title(title),
+        Row::new(vec![
+            "comment", "measure", "S.E.", "infit", "outfit", "n", "text",
+        ]),
+        &[
+            Constraint::Length(9),
+            Constraint::Length(8),
+            Constraint::Length(5),
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(4),
+            Constraint::Min(4),
+        ],
+        state.order.len(),
+        (!state.order.is_empty()).then_some(state.selection.index),
+        theme,
+        |i| {
+            let row = &rows[state.order[i]];
+            Row::new(vec![
+                row.label.clone(),
+                number(row.measure, 2),
+                number(row.se, 2),
+                number(row.infit, 2),
+                number(row.outfit, 2),
+                row.count.to_string(),
+                clip(loaded.text(row.element), text_width),
+            ])
+        },
+    );
+    draw_detail(frame, detail_area, app, loaded, theme);
+    frame.render_widget(
+        hints(
+            &[
+                ("/", "search"),
+                ("s", "sort"),
+                ("a", "annotate"),
+                ("Esc", "clear"),
+            ],
+            theme,
+        ),
+        hint,
+    );
+}
+
+fn draw_detail(frame: &mut Frame, area: Rect, app: &App, loaded: &Loaded, theme: Theme) {
+    let Some(row) = app.comments.selected_row().map(|i| &loaded.comment_rows[i]) else {
+        frame.render_widget(Block::bordered().title(" comment "), area);
+        return;
+    };
+    let block = Block::bordered().title(format!(
+        " comment {}: measure {} (S.E. {}) {} ",
+        row.label,
+        number(row.measure, 2),
+        number(row.se, 2),
+        row.status
+    ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let text_height = (inner.height / 3).max(1);
+    let [text_area, list_area] =
+        Layout::vertical([Constraint::Length(text_height), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(
+        Paragraph::new(loaded.text(row.element).to_string()).wrap(Wrap { trim: true }),
+        text_area,
+    );
+    let Some(detail) = &app.comments.detail else {
+        return;
+    };
+    let data = &loaded.data;
+    let fit = loaded.fit();
+    let mut lines = vec![Line::styled(
+        format!(
+            "{:<10} {:>8} {:<12} {:>3} {:>5} {:>5}",
+            "rater", "severity", "item", "obs", "exp", "z"
+        ),
+        theme.header(),
+    )];
+    for r in detail
+        .responses
+        .iter()
+        .take(list_area.height.saturating_sub(1) as usize)
+    {
+        let (rater, severity) = match loaded.rater_facet {
+            Some(f) => {
+                let e = data.elements[f][r.observation] as usize;
+                (
+                    data.facets[f].labels[e].clone(),
+                    fit.and_then(|fit| fit.facets[f].elements.get(e))
+                        .map(|s| s.measure),
+                )
+            }
+            None => (String::new(), None),
+        };
+        let item = &data.items().labels[data.elements[data.item_facet][r.observation] as usize];
+        let z = r.standardized.unwrap_or(0.0);
+        lines.push(Line::styled(
+            format!(
+                "{:<10} {:>8} {:<12} {:>3} {:>5} {:>5}",
+                clip(&rater, 10),
+                number(severity, 2),
+                clip(item, 12),
+                r.observed,
+                number(r.expected, 2),
+                number(r.standardized, 1)
+            ),
+            if z.abs() >= 3.0 {
+                theme.error()
+            } else if z.abs() >= 2.0 {
+                theme.warning()
+            } else {
+                Style::new()
+            },
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), list_area);
+}

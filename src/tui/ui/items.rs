@@ -1,0 +1,143 @@
+//! Items & scale: item difficulties, the selected item's thresholds with disorder marks, and its
+//! category probability curves as a chart.
+
+use super::widgets::{hints, number, windowed_table};
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::symbols::Marker;
+use ratatui::text::Line;
+use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Row};
+use ratatui::Frame;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let Some(loaded) = &app.loaded else {
+        frame.render_widget(Paragraph::new("loading..."), area);
+        return;
+    };
+    let Some(fit) = loaded.fit() else {
+        frame.render_widget(
+            Paragraph::new("no run yet: fit the model on the Runs screen (6)")
+                .block(Block::bordered().title(" items ")),
+            area,
+        );
+        return;
+    };
+    let [main, hint] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(main);
+    let items = &fit.facets[loaded.data.item_facet];
+    let n_items = items.elements.len() as u16;
+    let [table_area, scale_area] = Layout::vertical([
+        Constraint::Length((n_items + 3).min(left.height / 2 + 2)),
+        Constraint::Min(0),
+    ])
+    .areas(left);
+    let selected = app.items.selection.index;
+    windowed_table(
+        frame,
+        table_area,
+        Block::bordered().title(" items "),
+        Row::new(vec!["item", "measure", "S.E.", "infit", "outfit"]),
+        &[
+            Constraint::Min(10),
+            Constraint::Length(7),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(6),
+        ],
+        items.elements.len(),
+        Some(selected),
+        theme,
+        |i| {
+            let e = &items.elements[i];
+            Row::new(vec![
+                e.label.clone(),
+                number(Some(e.measure), 2),
+                number(e.model_se, 2),
+                number(e.infit, 2),
+                number(e.outfit, 2),
+            ])
+        },
+    );
+
+    // Thresholds of the selected item's scale.
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(scale) = app.items.scale.and_then(|s| fit.scales.get(s)) {
+        lines.push(Line::styled(
+            format!(
+                "{:>5} {:>6} {:>4} {:>9} {:>5}",
+                "score", "used", "%", "threshold", "S.E."
+            ),
+            theme.header(),
+        ));
+        for c in &scale.categories {
+            let line = format!(
+                "{:>5} {:>6} {:>4.0} {:>9} {:>5}{}",
+                c.score,
+                c.count,
+                c.percent,
+                number(c.threshold, 2),
+                number(c.threshold_se, 2),
+                if c.disordered { "  disordered" } else { "" }
+            );
+            lines.push(if c.disordered {
+                Line::styled(line, theme.error())
+            } else {
+                Line::from(line)
+            });
+        }
+        if scale.is_disordered() {
+            lines.push(Line::styled(
+                "thresholds disordered: consider collapsing categories",
+                theme.warning(),
+            ));
+        }
+    }
+    let title = format!(
+        " scale of {} ",
+        items
+            .elements
+            .get(selected)
+            .map(|e| e.label.as_str())
+            .unwrap_or("")
+    );
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title)),
+        scale_area,
+    );
+
+    // Category probability curves.
+    let curves = &app.items.curves;
+    let (from, to) = curves
+        .first()
+        .and_then(|c| Some((c.first()?.0, c.last()?.0)))
+        .unwrap_or((-4.0, 4.0));
+    let datasets: Vec<Dataset> = curves
+        .iter()
+        .enumerate()
+        .map(|(k, points)| {
+            Dataset::default()
+                .name(format!("{k}"))
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.series(k))
+                .data(points)
+        })
+        .collect();
+    let chart = Chart::new(datasets)
+        .block(Block::bordered().title(" category probabilities P(k | η) "))
+        .x_axis(
+            Axis::default()
+                .title("η (logits)")
+                .bounds([from, to])
+                .labels([
+                    format!("{from:.1}"),
+                    format!("{:.1}", (from + to) / 2.0),
+                    format!("{to:.1}"),
+                ]),
+        )
+        .y_axis(Axis::default().bounds([0.0, 1.0]).labels(["0", ".5", "1"]));
+    frame.render_widget(chart, right);
+    frame.render_widget(hints(&[("Up/Down", "item")], theme), hint);
+}

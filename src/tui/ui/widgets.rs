@@ -1,0 +1,164 @@
+//! Widgets shared by the screens: windowed tables (only visible rows are built), number
+//! formatting, text bars, key hints, centred popups.
+
+use crate::tui::theme::Theme;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Block, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, TableState,
+};
+use ratatui::Frame;
+
+/// A number with `decimals` decimals, or `-` when missing.
+pub fn number(value: Option<f64>, decimals: usize) -> String {
+    match value {
+        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        _ => "-".into(),
+    }
+}
+
+/// The first row shown when row `selected` of a list must be visible in `height` rows: pages of
+/// `height` rows (so the window depends on the selection only, and a frame never needs to
+/// remember a scroll position).
+pub fn window_start(selected: usize, height: usize) -> usize {
+    if height == 0 {
+        0
+    } else {
+        selected - selected % height
+    }
+}
+
+/// Draws a table of `len` rows of which only the visible ones are built by `row(i)`, with the
+/// `selected` row highlighted and a scrollbar when the rows do not fit.
+#[allow(clippy::too_many_arguments)]
+pub fn windowed_table<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    block: Block<'a>,
+    header: Row<'a>,
+    widths: &[Constraint],
+    len: usize,
+    selected: Option<usize>,
+    theme: Theme,
+    mut row: impl FnMut(usize) -> Row<'a>,
+) {
+    let inner = block.inner(area);
+    // One line for the header.
+    let height = inner.height.saturating_sub(1) as usize;
+    let start = window_start(selected.unwrap_or(0), height);
+    let end = (start + height).min(len);
+    let rows: Vec<Row> = (start..end).map(&mut row).collect();
+    let table = Table::new(rows, widths.to_vec())
+        .header(header.style(theme.header()))
+        .row_highlight_style(theme.selected())
+        .block(block);
+    let mut state = TableState::default().with_selected(selected.map(|s| s - start));
+    frame.render_stateful_widget(table, area, &mut state);
+    if len > height && height > 0 {
+        let mut scroll = ScrollbarState::new(len.saturating_sub(height)).position(start);
+        // Beside the rows: below the top border and the header, above the bottom border.
+        let track = Rect {
+            y: area.y + 2,
+            height: area.height.saturating_sub(3),
+            ..area
+        };
+        frame.render_stateful_widget(
+            Scrollbar::new(ScrollbarOrientation::VerticalRight),
+            track,
+            &mut scroll,
+        );
+    }
+}
+
+/// A horizontal bar of `width` cells for `value` out of `max` (eighths of a cell).
+pub fn bar(value: f64, max: f64, width: usize) -> String {
+    const EIGHTHS: [char; 8] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
+    if max <= 0.0 || value <= 0.0 {
+        return String::new();
+    }
+    let eighths = ((value / max).min(1.0) * width as f64 * 8.0).round() as usize;
+    let mut text = "█".repeat(eighths / 8);
+    if eighths % 8 > 0 {
+        text.push(EIGHTHS[eighths % 8 - 1]);
+    }
+    text
+}
+
+/// A column of a vertical mini bar chart: one block character for `value` out of `max`.
+pub fn spark(value: usize, max: usize) -> char {
+    const LEVELS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    if max == 0 || value == 0 {
+        return LEVELS[0];
+    }
+    LEVELS[((value as f64 / max as f64) * 8.0).ceil().clamp(1.0, 8.0) as usize]
+}
+
+/// A line of key hints: `key` in the header style, then what it does.
+pub fn hints(pairs: &[(&str, &str)], theme: Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (i, (key, what)) in pairs.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(key.to_string(), theme.header()));
+        spans.push(Span::raw(format!(" {what}")));
+    }
+    Line::from(spans)
+}
+
+/// A rectangle of at most `width` x `height` centred in `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    cell
+}
+
+/// Truncates `text` to `width` characters (with an ellipsis), on one line.
+pub fn clip(text: &str, width: usize) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if flat.chars().count() <= width {
+        flat
+    } else {
+        let mut out: String = flat.chars().take(width.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_page_through_the_rows() {
+        assert_eq!(window_start(0, 10), 0);
+        assert_eq!(window_start(9, 10), 0);
+        assert_eq!(window_start(10, 10), 10);
+        assert_eq!(window_start(25, 10), 20);
+        assert_eq!(window_start(3, 0), 0);
+    }
+
+    #[test]
+    fn bars_scale_in_eighths() {
+        assert_eq!(bar(1.0, 1.0, 4), "████");
+        assert_eq!(bar(0.5, 1.0, 4), "██");
+        assert_eq!(bar(1.0, 16.0, 2), "▏");
+        assert_eq!(bar(0.0, 1.0, 4), "");
+        assert_eq!(spark(0, 5), ' ');
+        assert_eq!(spark(5, 5), '█');
+        assert_eq!(spark(1, 100), '▁');
+    }
+
+    #[test]
+    fn clipping_keeps_one_line() {
+        assert_eq!(clip("a\nb", 5), "a b");
+        assert_eq!(clip("abcdef", 4), "abc…");
+    }
+}

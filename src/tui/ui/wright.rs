@@ -1,0 +1,101 @@
+//! Wright map: every facet's measured elements on one logit ruler (objects: higher = more of
+//! the construct; raters: more severe higher; items: more difficult higher). Facets with many
+//! elements show counts as `#` marks; a facet with few elements shows their labels.
+
+use crate::measure::ElementStatus;
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::widgets::{Block, Paragraph, Row, Table};
+use ratatui::Frame;
+
+/// Facets with at most this many elements are drawn with their labels.
+const LABELLED_FACET: usize = 12;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let Some(loaded) = &app.loaded else {
+        frame.render_widget(Paragraph::new("loading..."), area);
+        return;
+    };
+    let Some(fit) = loaded.fit() else {
+        frame.render_widget(
+            Paragraph::new("no run yet: fit the model on the Runs screen (6)")
+                .block(Block::bordered().title(" Wright map ")),
+            area,
+        );
+        return;
+    };
+    let rows = area.height.saturating_sub(3) as usize;
+    if rows == 0 {
+        return;
+    }
+    let measures: Vec<Vec<(f64, &str)>> = fit
+        .facets
+        .iter()
+        .map(|f| {
+            f.elements
+                .iter()
+                .filter(|e| e.status != ElementStatus::Dropped)
+                .map(|e| (e.measure, e.label.as_str()))
+                .collect()
+        })
+        .collect();
+    let (lo, hi) = measures
+        .iter()
+        .flatten()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (m, _)| {
+            (lo.min(*m), hi.max(*m))
+        });
+    if !lo.is_finite() {
+        return;
+    }
+    let step = ((hi - lo) / rows as f64).max(1e-9);
+    let block = Block::bordered().title(format!(
+        " Wright map: one logit ruler, one row = {step:.2} logits; # marks counts "
+    ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let bin = |m: f64| (((hi - m) / step) as usize).min(rows - 1);
+    let ruler_width = 7u16;
+    let n_facets = fit.facets.len() as u16;
+    let column_width = (inner.width.saturating_sub(ruler_width) / n_facets.max(1)).max(4);
+    let mut cells: Vec<Vec<String>> = vec![vec![String::new(); fit.facets.len()]; rows];
+    for f in 0..fit.facets.len() {
+        let mut counts = vec![0usize; rows];
+        let mut labels: Vec<Vec<&str>> = vec![Vec::new(); rows];
+        for (m, label) in &measures[f] {
+            counts[bin(*m)] += 1;
+            labels[bin(*m)].push(label);
+        }
+        let labelled = measures[f].len() <= LABELLED_FACET;
+        let max = counts.iter().copied().max().unwrap_or(0);
+        let per_mark = max.div_ceil(column_width.saturating_sub(1) as usize).max(1);
+        for r in 0..rows {
+            cells[r][f] = if labelled {
+                labels[r].join(" ")
+            } else if counts[r] > 0 {
+                "#".repeat(counts[r].div_ceil(per_mark))
+            } else {
+                String::new()
+            };
+        }
+    }
+    let header: Vec<String> = std::iter::once("logit".to_string())
+        .chain(fit.facets.iter().map(|f| {
+            let sign = if f.positive { "+" } else { "-" };
+            format!("{sign}{}", f.name)
+        }))
+        .collect();
+    let table_rows = (0..rows).map(|r| {
+        let centre = hi - (r as f64 + 0.5) * step;
+        let mut row = vec![format!("{centre:>6.2}")];
+        row.extend(cells[r].iter().cloned());
+        Row::new(row)
+    });
+    let mut widths = vec![Constraint::Length(ruler_width)];
+    widths.extend((0..n_facets).map(|_| Constraint::Length(column_width)));
+    let table = Table::new(table_rows, widths)
+        .header(Row::new(header).style(theme.header()))
+        .column_spacing(0);
+    frame.render_widget(table, inner);
+}

@@ -1,0 +1,75 @@
+//! The workbench's background jobs on the sample project: a cancelled fit stores nothing, a load
+//! delivers the whole project, a fit reports every iteration before it is stored.
+
+mod common;
+
+use scalewright::pipeline::FitRequest;
+use scalewright::store::Project;
+use scalewright::tui::jobs::{JobKind, JobMessage, JobRequest, JobRunner};
+use std::time::{Duration, Instant};
+
+/// Collects messages until one that is not a fit iteration arrives; returns it and the
+/// iterations seen.
+fn finish(runner: &JobRunner) -> (JobMessage, usize) {
+    let start = Instant::now();
+    let mut iterations = 0;
+    loop {
+        for message in runner.drain() {
+            match message {
+                JobMessage::Progress(_) => iterations += 1,
+                other => return (other, iterations),
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(300), "no answer");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn jobs_load_fit_and_cancel_in_the_background() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = common::sample_project(dir.path());
+    let mut runner = JobRunner::new(&db);
+
+    // Cancelled before its first iteration ends (the flag is set before the thread looks).
+    runner.start(JobRequest::Fit(FitRequest::default()));
+    runner.cancel();
+    let (message, iterations) = finish(&runner);
+    assert!(
+        matches!(message, JobMessage::Cancelled(JobKind::Fit)),
+        "{message:?}"
+    );
+    assert_eq!(iterations, 1);
+    assert!(Project::open(&db).unwrap().runs().unwrap().is_empty());
+
+    // A fit to the end: every iteration reported, the run stored and flagged.
+    runner.start(JobRequest::Fit(FitRequest::default()));
+    let (message, reported) = finish(&runner);
+    match message {
+        JobMessage::FitDone {
+            run_id,
+            converged,
+            iterations,
+            flags,
+        } => {
+            assert!(converged);
+            assert_eq!(reported, iterations);
+            let project = Project::open(&db).unwrap();
+            assert_eq!(project.runs().unwrap()[0].id, run_id);
+            assert_eq!(project.flags(run_id).unwrap().len(), flags);
+        }
+        other => panic!("{other:?}"),
+    }
+
+    runner.start(JobRequest::Load);
+    match finish(&runner).0 {
+        JobMessage::Loaded(snapshot) => {
+            assert_eq!(snapshot.data.len(), 77_310);
+            assert_eq!(snapshot.summary.observations, 77_310);
+            let run = snapshot.run.expect("the run");
+            assert!(!run.stale);
+            assert_eq!(run.unexpected.count.len(), 2000);
+        }
+        other => panic!("{other:?}"),
+    }
+}
