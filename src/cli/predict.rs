@@ -225,6 +225,7 @@ pub fn predict_cmd(args: PredictArgs, out: Output) -> Result<(), Failure> {
     let options = PredictOptions {
         encoder_dir: args.encoder_dir,
         severity: args.severity,
+        mc_samples: None,
     };
     let summary = match &args.input {
         Some(input) => predict::predict_file(

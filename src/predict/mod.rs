@@ -664,6 +664,10 @@ pub struct PredictOptions {
     /// Predict the ratings of a rater of this severity (logits; perspective-aware models only).
     /// Default: an average rater (severity 0).
     pub severity: Option<f64>,
+    /// MC-dropout passes behind the uncertainty (default: the model's `mc_samples`; 0 gives the
+    /// point predictions only, with uncertainty 0).
+    #[serde(default)]
+    pub mc_samples: Option<usize>,
 }
 
 /// Loads stored model `model_id`.
@@ -749,7 +753,10 @@ pub fn predict_texts_with(
     let (_, model) = load_model(project, model_id)?;
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let inputs = model_inputs(project, model_id, &model, &refs, None, options)?;
-    model.predict(&inputs, options.severity, model.config.options.mc_samples)
+    let mc_samples = options
+        .mc_samples
+        .unwrap_or(model.config.options.mc_samples);
+    model.predict(&inputs, options.severity, mc_samples)
 }
 
 /// A project comment's prediction next to its Rasch measure ("predicted vs measured").
@@ -795,7 +802,10 @@ pub fn predict_objects(
         .filter_map(|(o, t)| t.as_deref().map(|t| (o as u32, t)))
         .unzip();
     let inputs = model_inputs(project, model_id, &model, &refs, Some(&objects), options)?;
-    let predictions = model.predict(&inputs, options.severity, model.config.options.mc_samples)?;
+    let mc_samples = options
+        .mc_samples
+        .unwrap_or(model.config.options.mc_samples);
+    let predictions = model.predict(&inputs, options.severity, mc_samples)?;
     Ok(objects
         .into_iter()
         .zip(predictions)

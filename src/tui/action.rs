@@ -52,10 +52,13 @@ pub enum Action {
     Annotate,
     /// Forms: change the focused field's value (left/right).
     Cycle(i32),
-    /// Runs: the next estimation method / scale model; change the iteration cap by steps.
+    /// Runs: the next estimation method / scale model.
     CycleMethod,
     CycleScale,
+    /// Runs: change the iteration cap by steps; Train: the epoch cap.
     Iterations(i32),
+    /// Train: perspective-aware heads on or off.
+    TogglePerspective,
     /// Export: write the file. Import: import the previewed file.
     Execute,
     /// Runs: cancel the running job.

@@ -28,13 +28,14 @@ pub enum Tab {
     Comments,
     Wright,
     Runs,
+    Train,
     Export,
     Annotate,
 }
 
 impl Tab {
     /// The tab bar, in order.
-    pub const ALL: [Tab; 9] = [
+    pub const ALL: [Tab; 10] = [
         Tab::Import,
         Tab::Overview,
         Tab::Raters,
@@ -42,6 +43,7 @@ impl Tab {
         Tab::Comments,
         Tab::Wright,
         Tab::Runs,
+        Tab::Train,
         Tab::Export,
         Tab::Annotate,
     ];
@@ -56,6 +58,7 @@ impl Tab {
             Tab::Comments => '4',
             Tab::Wright => '5',
             Tab::Runs => '6',
+            Tab::Train => '7',
             Tab::Export => '8',
             Tab::Annotate => '9',
         }
@@ -70,6 +73,7 @@ impl Tab {
             Tab::Comments => "Comments",
             Tab::Wright => "Wright map",
             Tab::Runs => "Runs",
+            Tab::Train => "Train",
             Tab::Export => "Export",
             Tab::Annotate => "Annotate",
         }
@@ -85,6 +89,7 @@ impl Tab {
             Tab::Comments => "Com",
             Tab::Wright => "Map",
             Tab::Runs => "Run",
+            Tab::Train => "Trn",
             Tab::Export => "Exp",
             Tab::Annotate => "Ann",
         }
@@ -181,6 +186,8 @@ pub struct CommentRow {
     pub outfit: Option<f64>,
     pub count: usize,
     pub status: &'static str,
+    /// The newest text model's predicted measure (once predictions are loaded).
+    pub predicted: Option<f64>,
 }
 
 /// The project as the screens show it (built from a [`Snapshot`]).
@@ -202,6 +209,9 @@ pub struct Loaded {
     pub object_index: ElementIndex,
     pub rater_rows: Vec<RaterRow>,
     pub comment_rows: Vec<CommentRow>,
+    /// The newest trained text model, and whether its predictions are in `comment_rows`.
+    pub latest_model: Option<i64>,
+    pub predictions_of: Option<i64>,
 }
 
 impl Loaded {
@@ -215,6 +225,7 @@ impl Loaded {
             decisions,
             items,
             flag_rules,
+            latest_model,
         } = snapshot;
         let rater_facet = data.rater_facets().next();
         let rater_index = rater_facet.map(|f| ElementIndex::new(&data, f));
@@ -244,6 +255,8 @@ impl Loaded {
             object_index,
             rater_rows: Vec::new(),
             comment_rows: Vec::new(),
+            latest_model,
+            predictions_of: None,
         };
         loaded.rater_rows = loaded.build_rater_rows();
         loaded.comment_rows = loaded.build_comment_rows();
@@ -329,6 +342,7 @@ impl Loaded {
                     outfit: estimate.and_then(|s| s.outfit),
                     count: self.object_index.of(o as u32).len(),
                     status: estimate.map_or("", |s| status_word(s.status)),
+                    predicted: None,
                 }
             })
             .collect()
@@ -359,6 +373,19 @@ impl Loaded {
         if let Some(run) = &mut self.run {
             run.stale = true;
         }
+    }
+
+    /// Installs model `model_id`'s predicted measures in the comment rows.
+    pub fn apply_predictions(&mut self, model_id: i64, measures: &[(u32, f64)]) {
+        for row in &mut self.comment_rows {
+            row.predicted = None;
+        }
+        for &(object, measure) in measures {
+            if let Some(row) = self.comment_rows.get_mut(object as usize) {
+                row.predicted = Some(measure);
+            }
+        }
+        self.predictions_of = Some(model_id);
     }
 
     /// Items in the data (0 before the first import).
@@ -706,6 +733,32 @@ impl Default for RunsState {
     }
 }
 
+/// The Train screen: the predictor's form, the live epochs and the held-out evaluation.
+#[derive(Debug, Clone)]
+pub struct TrainState {
+    /// The options the form edits (the rest keep their defaults).
+    pub options: crate::predict::TrainOptions,
+    /// Epochs of the training running now (or the last one started here).
+    pub progress: Vec<crate::predict::EpochReport>,
+    pub running: bool,
+    /// The last finished training's model and evaluation.
+    pub outcome: Option<Box<crate::predict::TrainOutcome>>,
+}
+
+/// Step of the epoch cap in the form.
+pub const EPOCH_STEP: usize = 5;
+
+impl Default for TrainState {
+    fn default() -> Self {
+        TrainState {
+            options: crate::predict::TrainOptions::default(),
+            progress: Vec::new(),
+            running: false,
+            outcome: None,
+        }
+    }
+}
+
 /// The Export form's fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportField {
@@ -956,6 +1009,7 @@ pub struct App {
     pub items: ItemsState,
     pub comments: CommentsState,
     pub runs: RunsState,
+    pub train: TrainState,
     pub export: ExportState,
     pub annotate: AnnotateState,
 }
@@ -981,6 +1035,7 @@ impl App {
             items: ItemsState::default(),
             comments: CommentsState::default(),
             runs: RunsState::default(),
+            train: TrainState::default(),
             export: ExportState::default(),
             annotate: AnnotateState::default(),
         }

@@ -79,6 +79,9 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Char('6')], "6", Global, "Runs screen", || {
         Action::GoTo(Tab::Runs)
     }),
+    bind(&[Char('7')], "7", Global, "Train screen", || {
+        Action::GoTo(Tab::Train)
+    }),
     bind(&[Char('8')], "8", Global, "Export screen", || {
         Action::GoTo(Tab::Export)
     }),
@@ -255,6 +258,35 @@ pub const KEYMAP: &[Binding] = &[
         Screen(Tab::Runs),
         "mark the run (two marked: compare)",
         || Action::Mark,
+    ),
+    // Train
+    bind(
+        &[Char('+')],
+        "+",
+        Screen(Tab::Train),
+        "raise the epoch cap",
+        || Action::Iterations(1),
+    ),
+    bind(
+        &[Char('-')],
+        "-",
+        Screen(Tab::Train),
+        "lower the epoch cap",
+        || Action::Iterations(-1),
+    ),
+    bind(
+        &[Char('p')],
+        "p",
+        Screen(Tab::Train),
+        "perspective-aware heads on / off",
+        || Action::TogglePerspective,
+    ),
+    bind(
+        &[Char('c')],
+        "c",
+        Screen(Tab::Train),
+        "cancel the running training",
+        || Action::Cancel,
     ),
     // Export
     bind(

@@ -11,6 +11,7 @@ use crate::ingest::preview::ImportPreview;
 use crate::ingest::{IngestOptions, Staged};
 use crate::measure::{Fit, IterationReport, MeasureError};
 use crate::pipeline::{self, FitRequest, PipelineError, RunComparison};
+use crate::predict::{EpochReport, PredictError, PredictOptions, TrainOptions, TrainOutcome};
 use crate::quality::{Flag, FlagRules};
 use crate::store::{
     DecisionRecord, ImportSummary, ItemDefinition, Project, ProjectSummary, RunRecord,
@@ -33,6 +34,8 @@ pub enum JobKind {
     Import,
     Export,
     Compare,
+    Train,
+    Predict,
 }
 
 impl JobKind {
@@ -44,6 +47,8 @@ impl JobKind {
             JobKind::Import => "import",
             JobKind::Export => "export",
             JobKind::Compare => "comparison",
+            JobKind::Train => "training",
+            JobKind::Predict => "predictions",
         }
     }
 }
@@ -65,6 +70,12 @@ pub enum JobRequest {
         first: i64,
         second: i64,
     },
+    /// Train and store a text model on a run's measures (cancellable after any epoch).
+    Train(Box<TrainOptions>),
+    /// The point predictions of stored model `model_id` for the project's comments.
+    Predict {
+        model_id: i64,
+    },
 }
 
 impl JobRequest {
@@ -76,6 +87,8 @@ impl JobRequest {
             JobRequest::Import(_) => JobKind::Import,
             JobRequest::Export(_) => JobKind::Export,
             JobRequest::Compare { .. } => JobKind::Compare,
+            JobRequest::Train(_) => JobKind::Train,
+            JobRequest::Predict { .. } => JobKind::Predict,
         }
     }
 }
@@ -115,6 +128,8 @@ pub struct Snapshot {
     pub decisions: Vec<DecisionRecord>,
     pub items: Vec<ItemDefinition>,
     pub flag_rules: FlagRules,
+    /// The newest trained text model.
+    pub latest_model: Option<i64>,
 }
 
 /// What a job reports.
@@ -137,6 +152,14 @@ pub enum JobMessage {
     Imported(ImportSummary),
     Exported(Box<ExportSummary>),
     Compared(RunComparison),
+    /// One training epoch.
+    Epoch(EpochReport),
+    Trained(Box<TrainOutcome>),
+    /// Model `model_id`'s predicted measure per comment (object idx).
+    Predicted {
+        model_id: i64,
+        measures: Vec<(u32, f64)>,
+    },
     Cancelled(JobKind),
     Failed {
         kind: JobKind,
@@ -187,6 +210,7 @@ pub fn load_snapshot(path: &Path) -> Result<Snapshot, PipelineError> {
         decisions: project.decisions()?,
         items: project.item_definitions()?,
         flag_rules: project.flag_rules()?,
+        latest_model: project.latest_model()?,
     })
 }
 
@@ -224,7 +248,7 @@ impl JobRunner {
     /// Runs `request` on a new thread.
     pub fn start(&mut self, request: JobRequest) {
         let kind = request.kind();
-        if kind == JobKind::Fit {
+        if matches!(kind, JobKind::Fit | JobKind::Train) {
             self.cancel = Arc::new(AtomicBool::new(false));
         }
         let cancel = Arc::clone(&self.cancel);
@@ -255,7 +279,7 @@ impl JobRunner {
         }
     }
 
-    /// Asks the running fit to stop after its current iteration.
+    /// Asks the running fit (or training) to stop after its current iteration (epoch).
     pub fn cancel(&self) {
         self.cancel.store(true, Ordering::Relaxed);
     }
@@ -347,6 +371,39 @@ fn run_job(
             let project = Project::open(path).map_err(|e| text(&e))?;
             pipeline::compare_runs(&project, first, second)
                 .map(JobMessage::Compared)
+                .map_err(|e| text(&e))
+        }
+        JobRequest::Train(options) => {
+            let mut project = Project::open(path).map_err(|e| text(&e))?;
+            let mut observer = |report: &EpochReport| {
+                let _ = sender.send(JobMessage::Epoch(report.clone()));
+                if cancel.load(Ordering::Relaxed) {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            };
+            match crate::predict::train_project(&mut project, &options, &mut observer) {
+                Ok(outcome) => Ok(JobMessage::Trained(Box::new(outcome))),
+                Err(PredictError::Cancelled) => Ok(JobMessage::Cancelled(JobKind::Train)),
+                Err(e) => Err(text(&e)),
+            }
+        }
+        JobRequest::Predict { model_id } => {
+            let project = Project::open(path).map_err(|e| text(&e))?;
+            // The point predictions only: the Comments screen shows no uncertainty.
+            let options = PredictOptions {
+                mc_samples: Some(0),
+                ..PredictOptions::default()
+            };
+            crate::predict::predict_objects(&project, model_id, &options)
+                .map(|list| JobMessage::Predicted {
+                    model_id,
+                    measures: list
+                        .into_iter()
+                        .map(|p| (p.object, p.prediction.measure))
+                        .collect(),
+                })
                 .map_err(|e| text(&e))
         }
     }

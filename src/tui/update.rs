@@ -124,6 +124,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             }
         }
         Action::CycleScale => app.runs.rating_scale = !app.runs.rating_scale,
+        Action::Iterations(steps) if app.tab == Tab::Train => {
+            let step = super::app::EPOCH_STEP as i64 * steps as i64;
+            let value = (app.train.options.epochs as i64 + step).max(1);
+            app.train.options.epochs = value as usize;
+        }
+        Action::TogglePerspective => {
+            app.train.options.perspective = !app.train.options.perspective;
+        }
         Action::Iterations(steps) => {
             let step = super::app::ITERATION_STEP as i64 * steps as i64;
             let value =
@@ -132,6 +140,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::Execute => execute(app, &mut commands),
         Action::Cycle(step) => cycle(app, step),
+        Action::Cancel if app.tab == Tab::Train => {
+            if app.running(JobKind::Train) {
+                commands.push(Command::CancelFit);
+                app.status = Some((Level::Info, "cancelling the training...".into()));
+            }
+        }
         Action::Cancel => {
             if app.running(JobKind::Fit) {
                 commands.push(Command::CancelFit);
@@ -354,6 +368,7 @@ fn confirm(app: &mut App, commands: &mut Vec<Command>) {
         Tab::Raters if app.raters.editing => app.raters.editing = false,
         Tab::Comments if app.comments.editing => app.comments.editing = false,
         Tab::Runs => start_fit(app, commands),
+        Tab::Train => start_training(app, commands),
         Tab::Export => match app.export.focused() {
             field if field.is_text() => app.export.editing = !app.export.editing,
             ExportField::What => cycle_export_kind(app, 1),
@@ -770,6 +785,41 @@ fn start_fit(app: &mut App, commands: &mut Vec<Command>) {
     start(app, JobRequest::Fit(request), commands);
 }
 
+fn start_training(app: &mut App, commands: &mut Vec<Command>) {
+    if app.running(JobKind::Train) {
+        app.status = Some((Level::Warning, "a training is already running".into()));
+        return;
+    }
+    if app.loaded.as_ref().is_none_or(|l| l.run.is_none()) {
+        app.status = Some((
+            Level::Warning,
+            "fit a run first (6): the predictor learns its measures".into(),
+        ));
+        return;
+    }
+    app.train.progress.clear();
+    app.train.running = true;
+    app.status = Some((Level::Info, "training...".into()));
+    start(
+        app,
+        JobRequest::Train(Box::new(app.train.options.clone())),
+        commands,
+    );
+}
+
+/// Starts loading the newest model's predictions when the view lacks them.
+fn request_predictions(app: &mut App, commands: &mut Vec<Command>) {
+    let wanted = app
+        .loaded
+        .as_ref()
+        .and_then(|l| l.latest_model.filter(|m| l.predictions_of != Some(*m)));
+    if let Some(model_id) = wanted {
+        if !app.running(JobKind::Predict) {
+            start(app, JobRequest::Predict { model_id }, commands);
+        }
+    }
+}
+
 fn mark_run(app: &mut App, commands: &mut Vec<Command>) {
     let Some(id) = app
         .loaded
@@ -936,6 +986,7 @@ fn job_message(app: &mut App, message: JobMessage, commands: &mut Vec<Command>) 
             if app.tab == Tab::Annotate {
                 build_queue(app);
             }
+            request_predictions(app, commands);
             if app.reload_pending {
                 app.reload_pending = false;
                 start(app, JobRequest::Load, commands);
@@ -1025,10 +1076,36 @@ fn job_message(app: &mut App, message: JobMessage, commands: &mut Vec<Command>) 
             finish(app, JobKind::Compare);
             app.runs.comparison = Some(comparison);
         }
+        JobMessage::Epoch(report) => app.train.progress.push(report),
+        JobMessage::Trained(outcome) => {
+            finish(app, JobKind::Train);
+            app.train.running = false;
+            let e = &outcome.evaluation;
+            app.status = Some((
+                Level::Info,
+                format!(
+                    "model {} stored: held-out RMSE {:.3} (ridge {:.3}), r {:.3}",
+                    outcome.model_id, e.model.rmse, e.ridge.rmse, e.model.pearson
+                ),
+            ));
+            if let Some(loaded) = app.loaded.as_mut() {
+                loaded.latest_model = Some(outcome.model_id);
+            }
+            app.train.outcome = Some(outcome);
+            request_predictions(app, commands);
+        }
+        JobMessage::Predicted { model_id, measures } => {
+            finish(app, JobKind::Predict);
+            if let Some(loaded) = app.loaded.as_mut() {
+                loaded.apply_predictions(model_id, &measures);
+            }
+        }
         JobMessage::Cancelled(kind) => {
             finish(app, kind);
-            if kind == JobKind::Fit {
-                app.runs.running = false;
+            match kind {
+                JobKind::Fit => app.runs.running = false,
+                JobKind::Train => app.train.running = false,
+                _ => {}
             }
             app.status = Some((Level::Warning, format!("{} cancelled", kind.name())));
         }
@@ -1036,6 +1113,7 @@ fn job_message(app: &mut App, message: JobMessage, commands: &mut Vec<Command>) 
             finish(app, kind);
             match kind {
                 JobKind::Fit => app.runs.running = false,
+                JobKind::Train => app.train.running = false,
                 JobKind::Preview | JobKind::Import => {
                     app.import.running = false;
                     app.import.result = Some((Level::Error, message.clone()));

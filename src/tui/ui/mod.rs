@@ -9,6 +9,7 @@ mod items;
 mod overview;
 mod raters;
 mod runs;
+mod train;
 pub mod widgets;
 mod wright;
 
@@ -67,6 +68,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         Tab::Comments => comments::draw(frame, body, app, theme),
         Tab::Wright => wright::draw(frame, body, app, theme),
         Tab::Runs => runs::draw(frame, body, app, theme),
+        Tab::Train => train::draw(frame, body, app, theme),
         Tab::Export => export::draw(frame, body, app, theme),
         Tab::Annotate => annotate::draw(frame, body, app, theme),
     }

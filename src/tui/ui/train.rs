@@ -1,0 +1,219 @@
+//! Train: the text predictor's form, its live loss curves (one point per epoch) and the held-out
+//! evaluation of the last model trained here against the ridge and mean baselines.
+
+use super::widgets::{hints, number};
+use crate::predict::{EpochReport, Evaluation};
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Row, Table};
+use ratatui::Frame;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let [main, hint] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(main);
+    let [form_area, evaluation_area] =
+        Layout::vertical([Constraint::Length(7), Constraint::Min(0)]).areas(left);
+    draw_form(frame, form_area, app, theme);
+    match &app.train.outcome {
+        Some(outcome) => draw_evaluation(
+            frame,
+            evaluation_area,
+            outcome.model_id,
+            &outcome.evaluation,
+            theme,
+        ),
+        None => {
+            let text = match app.loaded.as_ref().and_then(|l| l.latest_model) {
+                Some(id) => format!(
+                    "model {id} is stored (its predictions are on the Comments screen); \
+                     train here to see a new model's held-out evaluation"
+                ),
+                None => "no model yet: Enter trains one on the newest run's measures".into(),
+            };
+            frame.render_widget(
+                Paragraph::new(text)
+                    .wrap(ratatui::widgets::Wrap { trim: true })
+                    .block(Block::bordered().title(" held-out evaluation ")),
+                evaluation_area,
+            );
+        }
+    }
+    let history: &[EpochReport] = if !app.train.progress.is_empty() {
+        &app.train.progress
+    } else {
+        app.train.outcome.as_ref().map_or(&[], |o| &o.history)
+    };
+    draw_losses(frame, right, history, theme);
+    frame.render_widget(
+        hints(
+            &[
+                ("Enter", "train"),
+                ("+/-", "epochs"),
+                ("p", "perspective"),
+                ("c", "cancel"),
+            ],
+            theme,
+        ),
+        hint,
+    );
+}
+
+fn draw_form(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let options = &app.train.options;
+    let field = |name: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{name:<16}"), theme.header()),
+            Span::raw(value),
+        ])
+    };
+    let run = app
+        .loaded
+        .as_ref()
+        .and_then(|l| l.run.as_ref())
+        .map_or("none: fit one first (6)".to_string(), |r| {
+            format!("run {} ({})", r.record.id, r.record.method)
+        });
+    let lines = vec![
+        field("targets", run),
+        field(
+            "text",
+            format!(
+                "hashed n-grams, 2^{} buckets x {}",
+                options.hash_bits, options.embedding_dim
+            ),
+        ),
+        field("epochs (+/-)", format!("at most {}", options.epochs)),
+        field(
+            "perspective (p)",
+            if options.perspective {
+                "rater severity enters the item heads".into()
+            } else {
+                "off".into()
+            },
+        ),
+        Line::styled(
+            if app.train.running {
+                "training... c cancels (nothing is stored)"
+            } else {
+                "Enter trains and stores a model"
+            },
+            theme.active(),
+        ),
+    ];
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" new model ")),
+        area,
+    );
+}
+
+fn draw_evaluation(
+    frame: &mut Frame,
+    area: Rect,
+    model_id: i64,
+    evaluation: &Evaluation,
+    theme: Theme,
+) {
+    let measure_rows = [
+        ("model", &evaluation.model),
+        ("ridge", &evaluation.ridge),
+        ("mean", &evaluation.mean),
+    ];
+    let mut rows: Vec<Row> = measure_rows
+        .iter()
+        .map(|(name, m)| {
+            Row::new(vec![
+                name.to_string(),
+                number(Some(m.rmse), 3),
+                number(Some(m.mae), 3),
+                number(Some(m.pearson), 3),
+                number(Some(m.r_squared), 3),
+            ])
+        })
+        .collect();
+    rows.push(Row::new(vec!["item", "acc.", "QWK", "F1", "MAE"]).style(theme.header()));
+    rows.extend(evaluation.items.iter().map(|i| {
+        Row::new(vec![
+            i.item.clone(),
+            number(Some(i.accuracy), 2),
+            number(Some(i.quadratic_kappa), 2),
+            number(Some(i.macro_f1), 2),
+            number(Some(i.label_mae), 2),
+        ])
+    }));
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Min(8),
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(6),
+        ],
+    )
+    .header(Row::new(vec!["measure", "RMSE", "MAE", "r", "R²"]).style(theme.header()))
+    .block(Block::bordered().title(format!(
+        " model {model_id}: {} held-out comments, best epoch {} ",
+        evaluation.test_comments, evaluation.best_epoch
+    )));
+    frame.render_widget(table, area);
+}
+
+fn draw_losses(frame: &mut Frame, area: Rect, history: &[EpochReport], theme: Theme) {
+    let train: Vec<(f64, f64)> = history
+        .iter()
+        .map(|r| (r.epoch as f64, r.train_loss))
+        .collect();
+    let valid: Vec<(f64, f64)> = history
+        .iter()
+        .map(|r| (r.epoch as f64, r.valid_loss))
+        .collect();
+    let last = history.last().map_or(1.0, |r| r.epochs as f64).max(1.0);
+    let top = train
+        .iter()
+        .chain(&valid)
+        .map(|p| p.1)
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let top = if top > 0.0 { top * 1.1 } else { 1.0 };
+    let datasets = vec![
+        Dataset::default()
+            .name("training loss")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme.series(0))
+            .data(&train),
+        Dataset::default()
+            .name("validation loss")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme.series(1))
+            .data(&valid),
+    ];
+    let status = history.last().map_or(String::new(), |r| {
+        format!(
+            "epoch {}/{}: validation RMSE {:.3}, r {:.3} (best {})",
+            r.epoch, r.epochs, r.valid_rmse, r.valid_pearson, r.best_epoch
+        )
+    });
+    let chart = Chart::new(datasets)
+        .block(
+            Block::bordered()
+                .title(" loss per epoch ")
+                .title_bottom(status),
+        )
+        .x_axis(
+            Axis::default()
+                .bounds([1.0, last])
+                .labels(["1".to_string(), format!("{last:.0}")]),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, top])
+                .labels(["0".to_string(), format!("{top:.2}")]),
+        );
+    frame.render_widget(chart, area);
+}
