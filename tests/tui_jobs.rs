@@ -73,3 +73,68 @@ fn jobs_load_fit_and_cancel_in_the_background() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn training_reports_epochs_stores_a_model_and_predicts_every_comment() {
+    use scalewright::predict::TrainOptions;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = common::fitted_sample(dir.path());
+    let mut runner = JobRunner::new(&db);
+
+    // Cancelled after its first epoch: nothing stored.
+    runner.start(JobRequest::Train(Box::new(TrainOptions {
+        epochs: 3,
+        ..TrainOptions::default()
+    })));
+    runner.cancel();
+    let (message, epochs) = finish_training(&runner);
+    assert!(
+        matches!(message, JobMessage::Cancelled(JobKind::Train)),
+        "{message:?}"
+    );
+    assert_eq!(epochs, 1);
+    assert!(Project::open(&db).unwrap().models().unwrap().is_empty());
+
+    // Two epochs to the end: both reported, the model stored with its evaluation.
+    runner.start(JobRequest::Train(Box::new(TrainOptions {
+        epochs: 2,
+        ..TrainOptions::default()
+    })));
+    let (message, epochs) = finish_training(&runner);
+    let JobMessage::Trained(outcome) = message else {
+        panic!("{message:?}");
+    };
+    assert_eq!(epochs, 2);
+    assert_eq!(outcome.history.len(), 2);
+    let project = Project::open(&db).unwrap();
+    assert_eq!(project.latest_model().unwrap(), Some(outcome.model_id));
+    assert!(outcome.evaluation.model.rmse < outcome.evaluation.mean.rmse);
+
+    // Its predictions for every comment with a text (the sample's 2,000).
+    runner.start(JobRequest::Predict {
+        model_id: outcome.model_id,
+    });
+    let (message, _) = finish_training(&runner);
+    let JobMessage::Predicted { model_id, measures } = message else {
+        panic!("{message:?}");
+    };
+    assert_eq!(model_id, outcome.model_id);
+    assert_eq!(measures.len(), 2000);
+    assert!(measures.iter().all(|(_, m)| m.is_finite()));
+}
+
+/// Collects messages until one that is not a training epoch arrives.
+fn finish_training(runner: &JobRunner) -> (JobMessage, usize) {
+    let start = Instant::now();
+    let mut epochs = 0;
+    loop {
+        for message in runner.drain() {
+            match message {
+                JobMessage::Epoch(_) => epochs += 1,
+                other => return (other, epochs),
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(300), "no answer");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -8,6 +8,9 @@ use ratatui::Terminal;
 use scalewright::config::Preset;
 use scalewright::ingest::preview::preview;
 use scalewright::ingest::IngestOptions;
+use scalewright::predict::{
+    EncoderKind, EpochReport, Evaluation, ItemMetrics, MeasureMetrics, TrainOutcome,
+};
 use scalewright::tui::action::{Action, Move};
 use scalewright::tui::app::{App, Tab};
 use scalewright::tui::jobs::{load_snapshot, JobMessage, PREVIEW_ROWS};
@@ -59,6 +62,7 @@ fn every_screen_on_the_sample_project() {
         (Tab::Comments, "comments"),
         (Tab::Wright, "wright"),
         (Tab::Runs, "runs"),
+        (Tab::Train, "train"),
         (Tab::Export, "export"),
         (Tab::Annotate, "annotate"),
     ] {
@@ -109,6 +113,94 @@ fn every_screen_on_the_sample_project() {
         }),
     );
     snapshot_all_sizes(&app, "import_preview");
+
+    // Train after a training (epochs and a held-out evaluation as the job reports them; fixed
+    // numbers, so the snapshot does not depend on floating-point training), and the Comments
+    // screen with the model's predictions next to the measures.
+    update(&mut app, Action::GoTo(Tab::Train));
+    let history: Vec<EpochReport> = (1..=4)
+        .map(|epoch| EpochReport {
+            epoch,
+            epochs: 10,
+            train_loss: 3.0 - 0.4 * epoch as f64,
+            valid_loss: 2.6 - 0.3 * epoch as f64 + 0.1 * (epoch as f64 - 3.0).max(0.0),
+            valid_rmse: 0.7 - 0.03 * epoch as f64,
+            valid_pearson: 0.85 + 0.02 * epoch as f64,
+            elapsed_seconds: epoch as f64,
+            best_epoch: epoch.min(3),
+            improved: epoch <= 3,
+        })
+        .collect();
+    for report in &history {
+        update(&mut app, Action::Job(JobMessage::Epoch(report.clone())));
+    }
+    snapshot_all_sizes(&app, "train_running");
+    let metrics = |rmse: f64, pearson: f64| MeasureMetrics {
+        n: 200,
+        rmse,
+        mae: rmse * 0.8,
+        pearson,
+        r_squared: pearson * pearson,
+    };
+    let items = app
+        .loaded
+        .as_ref()
+        .expect("loaded")
+        .items
+        .iter()
+        .map(|i| ItemMetrics {
+            item: i.name.clone(),
+            n: 770,
+            accuracy: 0.55,
+            quadratic_kappa: 0.75,
+            macro_f1: 0.4,
+            label_mae: 0.6,
+        })
+        .collect();
+    let evaluation = Evaluation {
+        run_id: 1,
+        encoder: EncoderKind::Hashed,
+        train_comments: 1600,
+        valid_comments: 200,
+        test_comments: 200,
+        test_ratings: 770,
+        model: metrics(0.521, 0.93),
+        ridge: metrics(0.523, 0.93),
+        ridge_alpha: 1.0,
+        mean: metrics(1.7, 0.0),
+        items,
+        best_epoch: 3,
+        train_seconds: 4.0,
+    };
+    update(
+        &mut app,
+        Action::Job(JobMessage::Trained(Box::new(TrainOutcome {
+            model_id: 1,
+            run_id: 1,
+            evaluation,
+            history,
+            test_predictions: Vec::new(),
+        }))),
+    );
+    assert!(!app.train.running);
+    snapshot_all_sizes(&app, "train_evaluated");
+    let measures: Vec<(u32, f64)> = app
+        .loaded
+        .as_ref()
+        .expect("loaded")
+        .comment_rows
+        .iter()
+        .filter_map(|r| r.measure.map(|m| (r.element, 0.9 * m)))
+        .collect();
+    update(
+        &mut app,
+        Action::Job(JobMessage::Predicted {
+            model_id: 1,
+            measures,
+        }),
+    );
+    update(&mut app, Action::GoTo(Tab::Comments));
+    snapshot_all_sizes(&app, "comments_predicted");
 
     // The key help over the Raters screen.
     update(&mut app, Action::GoTo(Tab::Raters));

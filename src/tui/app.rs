@@ -734,7 +734,7 @@ impl Default for RunsState {
 }
 
 /// The Train screen: the predictor's form, the live epochs and the held-out evaluation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct TrainState {
     /// The options the form edits (the rest keep their defaults).
     pub options: crate::predict::TrainOptions,
@@ -747,17 +747,6 @@ pub struct TrainState {
 
 /// Step of the epoch cap in the form.
 pub const EPOCH_STEP: usize = 5;
-
-impl Default for TrainState {
-    fn default() -> Self {
-        TrainState {
-            options: crate::predict::TrainOptions::default(),
-            progress: Vec::new(),
-            running: false,
-            outcome: None,
-        }
-    }
-}
 
 /// The Export form's fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -246,6 +246,8 @@ fn select(app: &mut App, movement: Move) {
             let len = app.loaded.as_ref().map_or(0, |l| l.runs.len());
             app.runs.selection.apply(movement, len);
         }
+        // The Train screen has no list to move in: its form is set with keys.
+        Tab::Train => {}
         Tab::Export => {
             let mut s = super::app::Selection {
                 index: app.export.field,
@@ -1246,7 +1248,7 @@ mod tests {
         update(&mut app, Action::PreviousTab);
         assert_eq!(app.tab, Tab::Annotate);
         assert_eq!(Tab::from_key('6'), Some(Tab::Runs));
-        assert_eq!(Tab::from_key('7'), None);
+        assert_eq!(Tab::from_key('7'), Some(Tab::Train));
         // Columns of the tab bar map back to the tabs drawn there.
         for width in [80, 200] {
             let compact = super::super::ui::compact_tabs(width);
@@ -1258,7 +1260,7 @@ mod tests {
             assert_eq!(tab_at_column(second, width), Some(Tab::Overview));
         }
         assert!(super::super::ui::compact_tabs(80));
-        assert!(!super::super::ui::compact_tabs(120));
+        assert!(!super::super::ui::compact_tabs(140));
     }
 
     #[test]
@@ -1339,6 +1341,59 @@ mod tests {
         });
         assert!(update(&mut app, Action::Back).is_empty());
         assert!(app.prompt.is_none());
+    }
+
+    fn epoch(epoch: usize, valid_loss: f64) -> crate::predict::EpochReport {
+        crate::predict::EpochReport {
+            epoch,
+            epochs: 10,
+            train_loss: 2.0 / epoch as f64,
+            valid_loss,
+            valid_rmse: 0.6,
+            valid_pearson: 0.9,
+            elapsed_seconds: epoch as f64,
+            best_epoch: epoch,
+            improved: true,
+        }
+    }
+
+    #[test]
+    fn training_form_jobs_and_predictions() {
+        let mut app = app();
+        update(&mut app, Action::GoTo(Tab::Train));
+        // The form: epochs in steps of 5 (never below 1), perspective on and off.
+        update(&mut app, Action::Iterations(1));
+        assert_eq!(app.train.options.epochs, 15);
+        for _ in 0..5 {
+            update(&mut app, Action::Iterations(-1));
+        }
+        assert_eq!(app.train.options.epochs, 1);
+        update(&mut app, Action::TogglePerspective);
+        assert!(!app.train.options.perspective);
+        // Without a fitted run there is nothing to learn from: no job, a warning.
+        let commands = update(&mut app, Action::Confirm);
+        assert!(commands.is_empty());
+        assert!(!app.train.running);
+        assert_eq!(app.status.as_ref().map(|s| s.0), Some(Level::Warning));
+
+        // Epochs arrive while it runs; cancelling asks the runner to stop; the cancelled
+        // message ends the job.
+        app.train.running = true;
+        app.jobs.push(JobKind::Train);
+        update(&mut app, Action::Job(JobMessage::Epoch(epoch(1, 1.5))));
+        update(&mut app, Action::Job(JobMessage::Epoch(epoch(2, 1.2))));
+        assert_eq!(app.train.progress.len(), 2);
+        assert!(matches!(
+            update(&mut app, Action::Cancel)[..],
+            [Command::CancelFit]
+        ));
+        update(&mut app, Action::Job(JobMessage::Cancelled(JobKind::Train)));
+        assert!(!app.train.running);
+        assert!(!app.running(JobKind::Train));
+        // Not on the Train screen, `c` cancels a fit, not the training.
+        app.jobs.push(JobKind::Train);
+        update(&mut app, Action::GoTo(Tab::Runs));
+        assert!(update(&mut app, Action::Cancel).is_empty());
     }
 
     #[test]

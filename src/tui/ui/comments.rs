@@ -39,38 +39,48 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             if state.editing { "_" } else { "" }
         ));
     }
-    let text_width = table_area.width.saturating_sub(48) as usize;
+    // "Predicted vs measured": a column of the newest text model's predictions, once loaded.
+    let predicted = loaded.predictions_of.is_some();
+    let predicted_width = if predicted { PREDICTED_WIDTH } else { 0 };
+    let text_width = table_area.width.saturating_sub(48 + predicted_width) as usize;
     let rows = &loaded.comment_rows;
+    let mut header = vec!["comment", "measure"];
+    let mut widths = vec![Constraint::Length(9), Constraint::Length(8)];
+    if predicted {
+        header.push("pred.");
+        widths.push(Constraint::Length(predicted_width - 1));
+    }
+    header.extend(["S.E.", "infit", "outfit", "n", "text"]);
+    widths.extend([
+        Constraint::Length(5),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(4),
+        Constraint::Min(4),
+    ]);
     windowed_table(
         frame,
         table_area,
         Block::bordered().title(title),
-        Row::new(vec![
-            "comment", "measure", "S.E.", "infit", "outfit", "n", "text",
-        ]),
-        &[
-            Constraint::Length(9),
-            Constraint::Length(8),
-            Constraint::Length(5),
-            Constraint::Length(6),
-            Constraint::Length(6),
-            Constraint::Length(4),
-            Constraint::Min(4),
-        ],
+        Row::new(header),
+        &widths,
         state.order.len(),
         (!state.order.is_empty()).then_some(state.selection.index),
         theme,
         |i| {
             let row = &rows[state.order[i]];
-            Row::new(vec![
-                row.label.clone(),
-                number(row.measure, 2),
+            let mut cells = vec![row.label.clone(), number(row.measure, 2)];
+            if predicted {
+                cells.push(number(row.predicted, 2));
+            }
+            cells.extend([
                 number(row.se, 2),
                 number(row.infit, 2),
                 number(row.outfit, 2),
                 row.count.to_string(),
                 clip(loaded.text(row.element), text_width),
-            ])
+            ]);
+            Row::new(cells)
         },
     );
     draw_detail(frame, detail_area, app, loaded, theme);
@@ -88,13 +98,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     );
 }
 
+/// Columns of the predicted-measure column (with its spacing).
+const PREDICTED_WIDTH: u16 = 7;
+
 fn draw_detail(frame: &mut Frame, area: Rect, app: &App, loaded: &Loaded, theme: Theme) {
     let Some(row) = app.comments.selected_row().map(|i| &loaded.comment_rows[i]) else {
         frame.render_widget(Block::bordered().title(" comment "), area);
         return;
     };
+    let predicted = row
+        .predicted
+        .map_or(String::new(), |p| format!(", predicted {p:.2}"));
     let block = Block::bordered().title(format!(
-        " comment {}: measure {} (S.E. {}) {} ",
+        " comment {}: measure {} (S.E. {}) {}{predicted} ",
         row.label,
         number(row.measure, 2),
         number(row.se, 2),
