@@ -677,10 +677,7 @@ fn info(project: &Path, out: Output) -> Result<(), Failure> {
     let project = Project::open(project)?;
     let summary = project.summary()?;
     if out.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&summary).context("serialising the summary")?
-        );
+        print_json(&summary, "serialising the summary")?;
     } else {
         print!("{}", render::project_summary(&summary));
     }
@@ -1080,14 +1077,21 @@ fn report(mut args: ReportArgs, out: Output) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Prints `value` as pretty JSON on stdout (the `--json` answer of a command); `what` names it
+/// in the error.
+fn print_json(value: &impl serde::Serialize, what: &str) -> anyhow::Result<()> {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).with_context(|| what.to_string())?
+    );
+    Ok(())
+}
+
 fn runs(project: &Path, out: Output) -> Result<(), Failure> {
     let project = Project::open(project)?;
     let runs = project.runs()?;
     if out.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&runs).context("serialising runs")?
-        );
+        print_json(&runs, "serialising runs")?;
         return Ok(());
     }
     println!(
@@ -1254,10 +1258,7 @@ fn decisions_cmd(project: &Path, out: Output) -> Result<(), Failure> {
     let project = Project::open(project)?;
     let decisions = project.decisions()?;
     if out.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&decisions).context("serialising decisions")?
-        );
+        print_json(&decisions, "serialising decisions")?;
         return Ok(());
     }
     for d in decisions {

@@ -9,7 +9,7 @@ use scalewright::predict::{
 };
 use scalewright::store::Project;
 
-use super::{exit, Failure, Output};
+use super::{exit, print_json, Failure, Output};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EncoderArg {
@@ -161,10 +161,7 @@ pub fn train_cmd(args: TrainArgs, out: Output) -> Result<(), Failure> {
     }
     let outcome = outcome.map_err(failure)?;
     if out.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&outcome).context("serialising the outcome")?
-        );
+        print_json(&outcome, "serialising the outcome")?;
         return Ok(());
     }
     if !out.quiet {
@@ -247,10 +244,7 @@ pub fn predict_cmd(args: PredictArgs, out: Output) -> Result<(), Failure> {
         }
     };
     if out.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&summary).context("serialising the summary")?
-        );
+        print_json(&summary, "serialising the summary")?;
     } else {
         out.log(format!(
             "model {}: {} predictions written to {}",
@@ -266,10 +260,7 @@ pub fn models_cmd(project: &std::path::Path, out: Output) -> Result<(), Failure>
     let project = Project::open(project)?;
     let models = project.models()?;
     if out.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&models).context("serialising models")?
-        );
+        print_json(&models, "serialising models")?;
         return Ok(());
     }
     println!(

@@ -290,6 +290,23 @@ impl JobRunner {
     }
 }
 
+/// An observer for a long job (a fit's iterations, a training's epochs): sends each report to
+/// the UI as `message(report)` and stops the job once the cancel flag is set.
+fn forward<'a, R: Clone + 'a>(
+    sender: &'a Sender<JobMessage>,
+    cancel: &'a AtomicBool,
+    message: fn(R) -> JobMessage,
+) -> impl FnMut(&R) -> ControlFlow<()> + 'a {
+    move |report: &R| {
+        let _ = sender.send(message(report.clone()));
+        if cancel.load(Ordering::Relaxed) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+}
+
 fn run_job(
     path: &Path,
     request: JobRequest,
@@ -303,14 +320,7 @@ fn run_job(
             .map_err(|e| text(&e)),
         JobRequest::Fit(request) => {
             let mut project = Project::open(path).map_err(|e| text(&e))?;
-            let mut observer = |report: &IterationReport| {
-                let _ = sender.send(JobMessage::Progress(report.clone()));
-                if cancel.load(Ordering::Relaxed) {
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
-            };
+            let mut observer = forward(sender, cancel, JobMessage::Progress);
             match pipeline::fit_project(&mut project, &request, &mut observer) {
                 Ok(outcome) => {
                     let flags =
@@ -375,14 +385,7 @@ fn run_job(
         }
         JobRequest::Train(options) => {
             let mut project = Project::open(path).map_err(|e| text(&e))?;
-            let mut observer = |report: &EpochReport| {
-                let _ = sender.send(JobMessage::Epoch(report.clone()));
-                if cancel.load(Ordering::Relaxed) {
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
-            };
+            let mut observer = forward(sender, cancel, JobMessage::Epoch);
             match crate::predict::train_project(&mut project, &options, &mut observer) {
                 Ok(outcome) => Ok(JobMessage::Trained(Box::new(outcome))),
                 Err(PredictError::Cancelled) => Ok(JobMessage::Cancelled(JobKind::Train)),

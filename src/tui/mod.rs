@@ -100,7 +100,7 @@ pub fn perform(
                 runner.start(request);
                 None
             }
-            Command::CancelFit => {
+            Command::CancelJob => {
                 runner.cancel();
                 None
             }

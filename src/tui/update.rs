@@ -19,7 +19,8 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum Command {
     Start(JobRequest),
-    CancelFit,
+    /// Stop the running fit or training after its current iteration (epoch).
+    CancelJob,
     /// Record `decision` on the raters `labels` of facet `facet` in one transaction.
     Decide {
         facet: String,
@@ -140,16 +141,16 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::Execute => execute(app, &mut commands),
         Action::Cycle(step) => cycle(app, step),
-        Action::Cancel if app.tab == Tab::Train => {
-            if app.running(JobKind::Train) {
-                commands.push(Command::CancelFit);
-                app.status = Some((Level::Info, "cancelling the training...".into()));
-            }
-        }
         Action::Cancel => {
-            if app.running(JobKind::Fit) {
-                commands.push(Command::CancelFit);
-                app.status = Some((Level::Info, "cancelling the fit...".into()));
+            // `c` cancels the job of the screen it is pressed on.
+            let kind = if app.tab == Tab::Train {
+                JobKind::Train
+            } else {
+                JobKind::Fit
+            };
+            if app.running(kind) {
+                commands.push(Command::CancelJob);
+                app.status = Some((Level::Info, format!("cancelling the {}...", kind.name())));
             }
         }
         Action::Mark => mark_run(app, &mut commands),
@@ -1385,7 +1386,7 @@ mod tests {
         assert_eq!(app.train.progress.len(), 2);
         assert!(matches!(
             update(&mut app, Action::Cancel)[..],
-            [Command::CancelFit]
+            [Command::CancelJob]
         ));
         update(&mut app, Action::Job(JobMessage::Cancelled(JobKind::Train)));
         assert!(!app.train.running);
@@ -1427,7 +1428,7 @@ mod tests {
         assert_eq!(app.runs.progress, vec![report]);
         assert!(matches!(
             update(&mut app, Action::Cancel)[..],
-            [Command::CancelFit]
+            [Command::CancelJob]
         ));
         let commands = update(
             &mut app,

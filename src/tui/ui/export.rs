@@ -1,12 +1,12 @@
 //! Export: what to write and where, with the command line's options (MHS column names,
 //! rescaling, joining onto the original rows).
 
-use super::widgets::hints;
+use super::widgets::{form_field, hints, labelled};
 use crate::export::ExportKind;
 use crate::tui::app::{App, ExportField};
 use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
 
@@ -54,27 +54,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ExportField::Rescale => "rescale A,B (A + B x)",
         ExportField::Join => "join (original data)",
     };
-    let mut lines = vec![Line::from(vec![
-        Span::styled(format!("{:<28}", "run"), theme.header()),
-        Span::raw(run),
-    ])];
+    let mut lines = vec![labelled("run", 28, run, theme)];
     for (i, field) in ExportField::ALL.iter().enumerate() {
-        let focused = i == state.field;
-        let mut text = value(*field);
-        if focused && state.editing {
-            text.push('_');
-        }
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("{}{:<27}", if focused { ">" } else { " " }, name(*field)),
-                if focused {
-                    theme.active()
-                } else {
-                    theme.header()
-                },
-            ),
-            Span::raw(text),
-        ]));
+        lines.push(form_field(
+            name(*field),
+            28,
+            value(*field),
+            i == state.field,
+            state.editing,
+            theme,
+        ));
     }
     frame.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(" export ")),

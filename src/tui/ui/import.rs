@@ -2,13 +2,13 @@
 //! or a draft from the header), a preview of the columns and first rows as they will be read,
 //! every validation problem with its row and column, then the import.
 
-use super::widgets::{clip, hints, windowed_table};
+use super::widgets::{clip, form_field, hints, windowed_table};
 use crate::ingest::preview::{ColumnRole, PreviewCell};
 use crate::ingest::Severity;
 use crate::tui::app::{App, DescriptionSource, ImportField};
 use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
@@ -34,22 +34,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     };
     let mut lines = Vec::new();
     for (i, field) in ImportField::ALL.iter().enumerate() {
-        let focused = i == state.field;
-        let mut text = value(*field);
-        if focused && state.editing {
-            text.push('_');
-        }
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("{}{:<17}", if focused { ">" } else { " " }, name(*field)),
-                if focused {
-                    theme.active()
-                } else {
-                    theme.header()
-                },
-            ),
-            Span::raw(text),
-        ]));
+        lines.push(form_field(
+            name(*field),
+            18,
+            value(*field),
+            i == state.field,
+            state.editing,
+            theme,
+        ));
     }
     if !state.completions.is_empty() {
         lines.push(Line::styled(

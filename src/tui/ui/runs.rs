@@ -1,14 +1,13 @@
 //! Runs: the fit form, the stored runs (mark two to compare them) and the convergence of the
 //! running fit (or of the newest run) as a live chart.
 
-use super::widgets::{hints, number, windowed_table};
+use super::widgets::{hints, labelled, line_chart, number, windowed_table, Series};
 use crate::measure::{IterationReport, Method};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::symbols::Marker;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Row};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Row};
 use ratatui::Frame;
 
 /// Smallest value drawn on the log-scale convergence chart.
@@ -21,12 +20,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let [form_area, list_area] =
         Layout::vertical([Constraint::Length(6), Constraint::Min(0)]).areas(left);
     let state = &app.runs;
-    let field = |name: &str, value: String| {
-        Line::from(vec![
-            Span::styled(format!("{name:<15}"), theme.header()),
-            Span::raw(value),
-        ])
-    };
+    let field = |name: &str, value: String| labelled(name, 15, value, theme);
     let form = vec![
         field(
             "method (m)",
@@ -185,19 +179,15 @@ fn draw_convergence(
         .fold(1.0, f64::max)
         .ceil();
     let bottom = LOG_FLOOR.log10();
-    let datasets = vec![
-        Dataset::default()
-            .name("max score residual")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(theme.series(0))
-            .data(&residual),
-        Dataset::default()
-            .name("max change (logits)")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(theme.series(1))
-            .data(&change),
+    let series = [
+        Series {
+            name: "max score residual",
+            points: &residual,
+        },
+        Series {
+            name: "max change (logits)",
+            points: &change,
+        },
     ];
     let status = history.last().map_or(String::new(), |r| {
         format!(
@@ -205,17 +195,13 @@ fn draw_convergence(
             r.iteration, r.max_score_residual, r.max_change
         )
     });
-    let chart = Chart::new(datasets)
-        .block(Block::bordered().title(title).title_bottom(status))
-        .x_axis(
-            Axis::default()
-                .bounds([1.0, last])
-                .labels(["1".to_string(), format!("{last:.0}")]),
-        )
-        .y_axis(
-            Axis::default()
-                .bounds([bottom, top])
-                .labels([format!("{bottom:.0}"), format!("{top:.0}")]),
-        );
+    let chart = line_chart(
+        title,
+        status,
+        &series,
+        ([1.0, last], ["1".to_string(), format!("{last:.0}")]),
+        ([bottom, top], [format!("{bottom:.0}"), format!("{top:.0}")]),
+        theme,
+    );
     frame.render_widget(chart, area);
 }

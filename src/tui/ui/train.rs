@@ -1,14 +1,13 @@
 //! Train: the text predictor's form, its live loss curves (one point per epoch) and the held-out
 //! evaluation of the last model trained here against the ridge and mean baselines.
 
-use super::widgets::{hints, number};
+use super::widgets::{hints, labelled, line_chart, number, Series};
 use crate::predict::{EpochReport, Evaluation};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::symbols::Marker;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Row, Table};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Row, Table};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -64,12 +63,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
 fn draw_form(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let options = &app.train.options;
-    let field = |name: &str, value: String| {
-        Line::from(vec![
-            Span::styled(format!("{name:<16}"), theme.header()),
-            Span::raw(value),
-        ])
-    };
+    let field = |name: &str, value: String| labelled(name, 16, value, theme);
     let run = app
         .loaded
         .as_ref()
@@ -179,19 +173,15 @@ fn draw_losses(frame: &mut Frame, area: Rect, history: &[EpochReport], theme: Th
         .filter(|v| v.is_finite())
         .fold(0.0, f64::max);
     let top = if top > 0.0 { top * 1.1 } else { 1.0 };
-    let datasets = vec![
-        Dataset::default()
-            .name("training loss")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(theme.series(0))
-            .data(&train),
-        Dataset::default()
-            .name("validation loss")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(theme.series(1))
-            .data(&valid),
+    let series = [
+        Series {
+            name: "training loss",
+            points: &train,
+        },
+        Series {
+            name: "validation loss",
+            points: &valid,
+        },
     ];
     let status = history.last().map_or(String::new(), |r| {
         format!(
@@ -199,21 +189,13 @@ fn draw_losses(frame: &mut Frame, area: Rect, history: &[EpochReport], theme: Th
             r.epoch, r.epochs, r.valid_rmse, r.valid_pearson, r.best_epoch
         )
     });
-    let chart = Chart::new(datasets)
-        .block(
-            Block::bordered()
-                .title(" loss per epoch ")
-                .title_bottom(status),
-        )
-        .x_axis(
-            Axis::default()
-                .bounds([1.0, last])
-                .labels(["1".to_string(), format!("{last:.0}")]),
-        )
-        .y_axis(
-            Axis::default()
-                .bounds([0.0, top])
-                .labels(["0".to_string(), format!("{top:.2}")]),
-        );
+    let chart = line_chart(
+        " loss per epoch ".into(),
+        status,
+        &series,
+        ([1.0, last], ["1".to_string(), format!("{last:.0}")]),
+        ([0.0, top], ["0".to_string(), format!("{top:.2}")]),
+        theme,
+    );
     frame.render_widget(chart, area);
 }

@@ -3,9 +3,11 @@
 
 use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Block, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, TableState,
+    Axis, Block, Chart, Dataset, GraphType, Row, Scrollbar, ScrollbarOrientation, ScrollbarState,
+    Table, TableState,
 };
 use ratatui::Frame;
 
@@ -104,6 +106,75 @@ pub fn hints(pairs: &[(&str, &str)], theme: Theme) -> Line<'static> {
         spans.push(Span::raw(format!(" {what}")));
     }
     Line::from(spans)
+}
+
+/// A form line: the field's name padded to `width` in the header style, then its value.
+pub fn labelled(name: &str, width: usize, value: String, theme: Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{name:<width$}"), theme.header()),
+        Span::raw(value),
+    ])
+}
+
+/// An editable form field: `>` and the active style when focused, a `_` cursor while editing.
+/// `width` counts the marker column.
+pub fn form_field(
+    name: &str,
+    width: usize,
+    mut value: String,
+    focused: bool,
+    editing: bool,
+    theme: Theme,
+) -> Line<'static> {
+    if focused && editing {
+        value.push('_');
+    }
+    let name_width = width.saturating_sub(1);
+    Line::from(vec![
+        Span::styled(
+            format!("{}{name:<name_width$}", if focused { ">" } else { " " }),
+            if focused {
+                theme.active()
+            } else {
+                theme.header()
+            },
+        ),
+        Span::raw(value),
+    ])
+}
+
+/// One line series of a [`line_chart`].
+pub struct Series<'a> {
+    pub name: &'static str,
+    pub points: &'a [(f64, f64)],
+}
+
+/// A bordered chart of line series drawn in Braille, with `status` on the bottom border and
+/// only the end labels on each axis.
+pub fn line_chart<'a>(
+    title: String,
+    status: String,
+    series: &[Series<'a>],
+    x: ([f64; 2], [String; 2]),
+    y: ([f64; 2], [String; 2]),
+    theme: Theme,
+) -> Chart<'a> {
+    let datasets = series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            Dataset::default()
+                .name(s.name)
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.series(i))
+                .data(s.points)
+        })
+        .collect();
+    Chart::new(datasets)
+        .block(Block::bordered().title(title).title_bottom(status))
+        .x_axis(Axis::default().bounds(x.0).labels(x.1))
+        .y_axis(Axis::default().bounds(y.0).labels(y.1))
 }
 
 /// A rectangle of at most `width` x `height` centred in `area`.
