@@ -166,11 +166,11 @@ pub fn train_cmd(args: TrainArgs, out: Output) -> Result<(), Failure> {
     }
     if !out.quiet {
         println!(
-            "model {} trained on run {} ({} epochs, best {}, {:.1} s)",
+            "model {} trained on run {} ({} epochs, best: {}, {:.1} s)",
             outcome.model_id,
             outcome.run_id,
             outcome.history.len(),
-            outcome.evaluation.best_epoch,
+            scalewright::predict::best_epoch_label(outcome.evaluation.best_epoch),
             outcome.evaluation.train_seconds
         );
         print_evaluation(&outcome.evaluation);

@@ -88,6 +88,9 @@ impl TextInputs {
 pub struct EmbeddingTable {
     pub dim: usize,
     pub weights: Vec<f32>,
+    /// The first `frozen_columns` columns are not updated by [`EmbeddingTable::sparse_step`]
+    /// (column 0 holds the ridge baseline's weights when the network starts at it).
+    pub frozen_columns: usize,
     first_moment: Vec<f32>,
     second_moment: Vec<f32>,
     /// Scratch: the accumulator slot of each bucket during a step (`u32::MAX`: untouched).
@@ -115,6 +118,7 @@ impl EmbeddingTable {
         EmbeddingTable {
             dim,
             weights: (0..rows * dim).map(|_| rng.random_range(-a..a)).collect(),
+            frozen_columns: 0,
             first_moment: Vec::new(),
             second_moment: Vec::new(),
             slot_of: Vec::new(),
@@ -126,10 +130,30 @@ impl EmbeddingTable {
         EmbeddingTable {
             dim,
             weights,
+            frozen_columns: 0,
             first_moment: Vec::new(),
             second_moment: Vec::new(),
             slot_of: Vec::new(),
         }
+    }
+
+    /// Puts a linear model's weights `(bucket, β)` into column 0 (every other bucket's entry
+    /// 0) and freezes that column, so the bag's first component is the linear model's
+    /// prediction without its constant, `v_0 = Σ_j x_j β_j`.
+    pub fn start_first_column_at(&mut self, weights: &[(u32, f64)]) {
+        let d = self.dim;
+        if d == 0 {
+            return;
+        }
+        for row in self.weights.chunks_mut(d) {
+            row[0] = 0.0;
+        }
+        for &(bucket, beta) in weights {
+            if let Some(w) = self.weights.get_mut(bucket as usize * d) {
+                *w = beta as f32;
+            }
+        }
+        self.frozen_columns = self.frozen_columns.max(1);
     }
 
     /// The bag vectors `v_d = Σ_j s_{dj} E[j]` of `bags`, row-major `[bags.len(), dim]`.
@@ -189,7 +213,11 @@ impl EmbeddingTable {
             for (slot, &bucket) in touched.iter().enumerate() {
                 self.slot_of[bucket as usize] = u32::MAX;
                 let row = &mut self.weights[bucket as usize * d..(bucket as usize + 1) * d];
-                for (w, &g) in row.iter_mut().zip(&acc[slot * d..(slot + 1) * d]) {
+                for (w, &g) in row
+                    .iter_mut()
+                    .zip(&acc[slot * d..(slot + 1) * d])
+                    .skip(self.frozen_columns)
+                {
                     *w -= lr * (g + wd * *w);
                 }
             }
@@ -206,7 +234,11 @@ impl EmbeddingTable {
         for (slot, &bucket) in touched.iter().enumerate() {
             self.slot_of[bucket as usize] = u32::MAX;
             let base = bucket as usize * d;
-            for (k, &gk) in acc[slot * d..(slot + 1) * d].iter().enumerate() {
+            for (k, &gk) in acc[slot * d..(slot + 1) * d]
+                .iter()
+                .enumerate()
+                .skip(self.frozen_columns)
+            {
                 let n = base + k;
                 let m = b1 * self.first_moment[n] + (1.0 - b1) * gk;
                 let v = b2 * self.second_moment[n] + (1.0 - b2) * gk * gk;

@@ -286,6 +286,26 @@ pub fn ridge(
     }
 }
 
+/// A linear predictor over the text features, `m̂ = c + Σ_j x_j β_j` (`j`: hashed bucket or
+/// vector component), the form in which the ridge baseline starts the network
+/// (see [`super::train::train_network`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearPredictor {
+    /// `c = ȳ − μ·w`, the prediction for a text with no features.
+    pub constant: f64,
+    /// `(feature, β_j)` for every feature that occurs in the training texts.
+    pub weights: Vec<(u32, f64)>,
+}
+
+/// The ridge baseline: the fitted model, its predictions for the test texts, and the same
+/// model as a [`LinearPredictor`] over the original feature numbers.
+#[derive(Debug, Clone)]
+pub struct RidgeBaseline {
+    pub model: Ridge,
+    pub test_predictions: Vec<f64>,
+    pub linear: LinearPredictor,
+}
+
 /// The ridge baseline: fitted on `train`, its shrinkage chosen on `valid` from
 /// [`RIDGE_RELATIVE_ALPHAS`] (scaled by the mean diagonal of `X_cᵀX_c` over occurring
 /// features), returned with its predictions for `test`.
@@ -295,7 +315,7 @@ pub fn ridge_baseline(
     train: &[usize],
     valid: &[usize],
     test: &[usize],
-) -> (Ridge, Vec<f64>) {
+) -> RidgeBaseline {
     // Features that never occur in training get weight 0 (their centred column is 0), so the
     // solve runs over the occurring features only, renumbered densely.
     let mut compact: std::collections::HashMap<u32, u32> = Default::default();
@@ -357,11 +377,29 @@ pub fn ridge_baseline(
     let model = best
         .map(|(_, m)| m)
         .unwrap_or_else(|| ridge(&rows, &y, p, scale, None));
-    let predictions = test
+    let test_predictions = test
         .iter()
         .map(|&d| model.predict_row(&remap(inputs.sparse_row(d))))
         .collect();
-    (model, predictions)
+    let offset: f64 = model
+        .feature_means
+        .iter()
+        .zip(&model.weights)
+        .map(|(m, w)| m * w)
+        .sum();
+    let mut weights: Vec<(u32, f64)> = compact
+        .iter()
+        .map(|(&feature, &c)| (feature, model.weights[c as usize]))
+        .collect();
+    weights.sort_unstable_by_key(|&(feature, _)| feature);
+    RidgeBaseline {
+        linear: LinearPredictor {
+            constant: model.intercept - offset,
+            weights,
+        },
+        model,
+        test_predictions,
+    }
 }
 
 #[cfg(test)]
@@ -394,6 +432,49 @@ mod tests {
         assert!((m.macro_f1 - (2.0 / 3.0 + 0.8) / 2.0).abs() < 1e-12);
         assert!((m.label_mae - 0.25).abs() < 1e-12);
         assert!((m.accuracy - 0.75).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_baseline_as_a_linear_predictor_gives_its_predictions() {
+        // Sparse rows over features 3, 7 and 9 (feature 5 occurs only in a test row).
+        let rows: Vec<Vec<(u32, f32)>> = (0..40)
+            .map(|n| {
+                let a = (n % 5) as f32 / 4.0;
+                vec![(3, a), (7, 1.0 - a), (9, ((n % 3) as f32) / 2.0)]
+            })
+            .collect();
+        let mut all = rows.clone();
+        all.push(vec![(3, 0.3), (5, 0.5), (9, 0.2)]);
+        let inputs = TextInputs::Bags {
+            hashing: super::super::features::Hashing { bits: 4 },
+            bags: all,
+        };
+        let targets: Vec<f64> = (0..41)
+            .map(|n| (n % 5) as f64 - 0.5 * (n % 3) as f64 + 0.1 * (n % 7) as f64)
+            .collect();
+        let train: Vec<usize> = (0..30).collect();
+        let valid: Vec<usize> = (30..36).collect();
+        let test: Vec<usize> = (36..41).collect();
+        let b = ridge_baseline(&inputs, &targets, &train, &valid, &test);
+        assert_eq!(
+            b.linear.weights.iter().map(|w| w.0).collect::<Vec<_>>(),
+            vec![3, 7, 9]
+        );
+        for (k, &d) in test.iter().enumerate() {
+            let linear = b.linear.constant
+                + inputs
+                    .sparse_row(d)
+                    .iter()
+                    .filter_map(|&(j, x)| {
+                        b.linear
+                            .weights
+                            .iter()
+                            .find(|w| w.0 == j)
+                            .map(|w| x as f64 * w.1)
+                    })
+                    .sum::<f64>();
+            assert!((linear - b.test_predictions[k]).abs() < 1e-9);
+        }
     }
 
     #[test]

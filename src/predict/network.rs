@@ -3,7 +3,7 @@
 //! ```text
 //! v  = text vector: hashed n-gram bag  (1/n) Σ_j E[bucket_j]   or a frozen sentence encoding
 //! h  = dropout(ReLU(v W1 + b1))                                  shared trunk
-//! z  = h W2 + b2                                                 one latent value z_i per item
+//! z  = h W2 + v U + b2                                           one latent value z_i per item
 //! P(y_i > k | text) = σ(z_i − γ_i·c − b_{i,k}),  k = 0..K_i−2    CORAL head of item i
 //! m̂ = μ + s·(Σ_i w_i z_i + w_0)                                  score head: the Rasch measure
 //! ```
@@ -17,6 +17,12 @@
 //! The measure is linear in the item latents, so a prediction decomposes exactly into per-item
 //! contributions `s·w_i·z_i` plus the intercept `μ + s·w_0` (`μ`, `s`: the mean and SD of the
 //! training targets).
+//!
+//! `v U` is a linear path from the text vector to the latents beside the trunk (the "wide" part
+//! of Cheng et al. 2016's wide-and-deep networks), so the network contains every linear model
+//! of the text as a special case: [`Network::start_at_linear`] starts it at one (the ridge
+//! baseline), with the trunk's output weights at zero, and training then adds what the trunk
+//! finds on top of it.
 
 use std::collections::HashMap;
 
@@ -75,6 +81,8 @@ pub struct Network {
     pub b1: Var,
     pub w2: Var,
     pub b2: Var,
+    /// The linear path `U` `[input_dim, I]` from the text vector to the latents.
+    pub skip: Var,
     pub score_w: Var,
     pub score_b: Var,
     pub bias_raw: Var,
@@ -121,6 +129,7 @@ impl Network {
             b1: Var::zeros(h, DType::F32, &dev)?,
             w2: Var::from_tensor(&glorot(h, i, rng)?)?,
             b2: Var::zeros(i, DType::F32, &dev)?,
+            skip: Var::zeros((d, i), DType::F32, &dev)?,
             // Every item starts with the same positive weight: a higher latent means a higher
             // category and a higher measure on every item, so the measure's gradient pushes
             // the latents the way their ordinal heads need (random signs would set some items
@@ -172,6 +181,40 @@ impl Network {
         Ok(())
     }
 
+    /// Starts the network at a linear model of the text: every item latent at
+    /// `z_i = v·u − μ + offset`, i.e. `U[:, i] = u`, `b2_i = offset − μ`, `W2 = 0`, and the score
+    /// head at `w_i = 1 / (I·s)`, `w_0 = 0`, so that the standardized score is
+    /// `(v·u + offset − μ) / s` and the predicted measure `μ + s·score = v·u + offset`: exactly
+    /// the linear model. Latents in logits around the mean measure suit the CORAL heads, whose
+    /// cumulative logits move one for one with the measure in a Rasch model. The trunk's output
+    /// weights start at zero (its input weights stay random), so its first steps add to the
+    /// linear model instead of perturbing it.
+    pub fn start_at_linear(
+        &self,
+        u: &[f32],
+        offset: f64,
+        mean: f64,
+        sd: f64,
+    ) -> Result<(), PredictError> {
+        let dev = Device::Cpu;
+        let (d, h, i) = (self.arch.input_dim, self.arch.hidden, self.arch.n_items());
+        if u.len() != d {
+            return Err(PredictError::InvalidOption {
+                field: "linear start",
+                message: format!("{} weights for a {d}-wide text vector", u.len()),
+            });
+        }
+        let skip: Vec<f32> = u.iter().flat_map(|&w| std::iter::repeat_n(w, i)).collect();
+        self.skip.set(&Tensor::from_vec(skip, (d, i), &dev)?)?;
+        self.b2
+            .set(&Tensor::full((offset - mean) as f32, i, &dev)?)?;
+        self.w2.set(&Tensor::zeros((h, i), DType::F32, &dev)?)?;
+        let w = 1.0 / (i.max(1) as f64 * sd.max(f64::MIN_POSITIVE));
+        self.score_w.set(&Tensor::full(w as f32, i, &dev)?)?;
+        self.score_b.set(&Tensor::zeros(1, DType::F32, &dev)?)?;
+        Ok(())
+    }
+
     /// The trainable variables, for the optimizer (γ only with the perspective input).
     pub fn vars(&self) -> Vec<Var> {
         let mut vars = vec![
@@ -179,6 +222,7 @@ impl Network {
             self.b1.clone(),
             self.w2.clone(),
             self.b2.clone(),
+            self.skip.clone(),
             self.score_w.clone(),
             self.score_b.clone(),
             self.bias_raw.clone(),
@@ -196,6 +240,7 @@ impl Network {
             ("trunk.bias", &self.b1),
             ("latent.weight", &self.w2),
             ("latent.bias", &self.b2),
+            ("latent.skip", &self.skip),
             ("score.weight", &self.score_w),
             ("score.bias", &self.score_b),
             ("coral.bias_raw", &self.bias_raw),
@@ -235,6 +280,13 @@ impl Network {
             b1: get("trunk.bias", &[h])?,
             w2: get("latent.weight", &[h, i])?,
             b2: get("latent.bias", &[i])?,
+            // Models saved before the linear path existed have none: a zero path is the same
+            // network.
+            skip: if tensors.contains_key("latent.skip") {
+                get("latent.skip", &[d, i])?
+            } else {
+                Var::zeros((d, i), DType::F32, &Device::Cpu).map_err(|e| e.to_string())?
+            },
             score_w: get("score.weight", &[i])?,
             score_b: get("score.bias", &[1])?,
             bias_raw: get("coral.bias_raw", &[i, t])?,
@@ -268,7 +320,8 @@ impl Network {
         if let Some(mask) = mask {
             h = (h * mask)?;
         }
-        let latents = h.matmul(self.w2.as_tensor())?.broadcast_add(&self.b2)?;
+        let latents = (h.matmul(self.w2.as_tensor())? + x.matmul(self.skip.as_tensor())?)?
+            .broadcast_add(&self.b2)?;
         let score = latents
             .broadcast_mul(&self.score_w)?
             .sum(D::Minus1)?
@@ -487,5 +540,47 @@ mod tests {
         let mut broken = net.tensors();
         broken.remove("score.bias");
         assert!(Network::from_tensors(arch(), &broken).is_err());
+        // A model saved before the linear path existed loads with a zero path.
+        let mut old = net.tensors();
+        old.remove("latent.skip");
+        let old = Network::from_tensors(arch(), &old).unwrap();
+        let c = old
+            .forward(&x, None)
+            .unwrap()
+            .score
+            .to_vec1::<f32>()
+            .unwrap();
+        assert_eq!(a, c);
+    }
+
+    #[test]
+    fn a_linear_start_predicts_the_linear_model() {
+        let net = Network::new(arch(), &mut ChaCha8Rng::seed_from_u64(4)).unwrap();
+        // m̂ = v·u + 0.5 with u = (1, −2, 0, 0.5); targets' mean 0.2 and SD 1.5.
+        let u = [1.0f32, -2.0, 0.0, 0.5];
+        net.start_at_linear(&u, 0.5, 0.2, 1.5).unwrap();
+        let x = Tensor::new(
+            &[[0.1f32, 0.2, -0.3, 0.4], [1.0, 0.0, 2.0, -1.0]],
+            &Device::Cpu,
+        )
+        .unwrap();
+        let f = net.forward(&x, None).unwrap();
+        let score = f.score.to_vec1::<f32>().unwrap();
+        let latents = f.latents.to_vec2::<f32>().unwrap();
+        for (row, (s, z)) in [[0.1f64, 0.2, -0.3, 0.4], [1.0, 0.0, 2.0, -1.0]]
+            .iter()
+            .zip(score.iter().zip(&latents))
+        {
+            let linear: f64 = row.iter().zip(&u).map(|(x, &w)| x * w as f64).sum::<f64>() + 0.5;
+            // The measure μ + s·score is the linear model; every latent is its deviation from μ.
+            assert!(
+                (0.2 + 1.5 * *s as f64 - linear).abs() < 1e-5,
+                "{s} vs {linear}"
+            );
+            for &zi in z {
+                assert!((zi as f64 - (linear - 0.2)).abs() < 1e-5);
+            }
+        }
+        assert!(net.start_at_linear(&u[..3], 0.0, 0.0, 1.0).is_err());
     }
 }

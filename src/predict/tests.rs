@@ -315,3 +315,38 @@ fn the_api_is_send_for_a_training_thread() {
     send::<PredictError>();
     send::<Project>();
 }
+
+#[test]
+fn a_network_started_at_ridge_predicts_what_ridge_predicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fitted_project(dir.path());
+    let mut project = Project::open(&db).unwrap();
+    // Learning rates so small that no epoch moves the weights: the kept network is the start.
+    let options = TrainOptions {
+        epochs: 1,
+        learning_rate: 1e-12,
+        embedding_learning_rate: 1e-12,
+        ..quick()
+    };
+    let outcome = train_project(&mut project, &options, &mut |_: &EpochReport| {
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    for p in &outcome.test_predictions {
+        // f32 network arithmetic against the f64 ridge solve.
+        assert!((p.model - p.ridge).abs() < 1e-4, "{p:?}");
+    }
+    let e = &outcome.evaluation;
+    assert!((e.model.rmse - e.ridge.rmse).abs() < 1e-5, "{e:#?}");
+    // Without the linear start the same network is far from ridge after one tiny step.
+    let cold = TrainOptions {
+        linear_start: false,
+        ..options
+    };
+    let outcome = train_project(&mut project, &cold, &mut |_: &EpochReport| {
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    let e = &outcome.evaluation;
+    assert!(e.model.rmse > e.ridge.rmse + 0.5, "{e:#?}");
+}

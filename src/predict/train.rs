@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::encoder::{AdamParams, EmbeddingTable, TextInputs};
 use super::error::PredictError;
-use super::evaluate::pearson;
+use super::evaluate::{pearson, LinearPredictor};
 use super::network::{coral_loss, coral_targets, Architecture, Network};
 use super::{EmbeddingOptimizer, EpochReport, TrainObserver, TrainOptions};
 
@@ -329,10 +329,17 @@ pub fn learning_rate_fraction(epoch: usize, epochs: usize, last: f64) -> f64 {
 }
 
 /// Trains a network on `splits.train`, stopping early on `splits.valid`.
+///
+/// With `linear_start` (the ridge baseline fitted on the same split) the network starts at
+/// that linear model ([`Network::start_at_linear`]; for hashed bags the model's weights go
+/// into the embedding's frozen column 0 and the linear path reads that column) and the start
+/// is epoch 0 of early stopping: training keeps whichever of the start and the epochs has the
+/// lowest validation loss.
 pub fn train_network(
     set: &TrainingSet,
     splits: &Splits,
     options: &TrainOptions,
+    linear_start: Option<&LinearPredictor>,
     observer: &mut dyn TrainObserver,
 ) -> Result<Trained, PredictError> {
     let start = Instant::now();
@@ -376,6 +383,30 @@ pub fn train_network(
         options.weight_by_standard_error,
         options.unexplained_variance,
     );
+    if let Some(linear) = linear_start {
+        let mut u = vec![0.0f32; input_dim];
+        match embedding.as_mut() {
+            Some(table) => {
+                table.start_first_column_at(&linear.weights);
+                if let Some(first) = u.first_mut() {
+                    *first = 1.0;
+                }
+            }
+            None => {
+                for &(j, beta) in &linear.weights {
+                    if let Some(w) = u.get_mut(j as usize) {
+                        *w = beta as f32;
+                    }
+                }
+            }
+        }
+        network.start_at_linear(
+            &u,
+            linear.constant,
+            standardization.mean,
+            standardization.sd,
+        )?;
+    }
     let dense = AdamParams {
         learning_rate: options.learning_rate,
         beta1: ADAM_BETA1,
@@ -405,6 +436,20 @@ pub fn train_network(
     let mut step = 0u64;
     let mut order = splits.train.clone();
     let mut since_best = 0usize;
+    if linear_start.is_some() {
+        let (valid_loss, _) = validate(
+            &network,
+            embedding.as_ref(),
+            set,
+            &splits.valid,
+            &weights,
+            standardization,
+            lambda,
+        )?;
+        if valid_loss.is_finite() {
+            best = Some((valid_loss, 0, snapshot(&network, embedding.as_ref())?));
+        }
+    }
     for epoch in 1..=options.epochs {
         let fraction =
             learning_rate_fraction(epoch, options.epochs, options.final_learning_rate_fraction);

@@ -150,8 +150,9 @@ fn draw_evaluation(
     )
     .header(Row::new(vec!["measure", "RMSE", "MAE", "r", "R²"]).style(theme.header()))
     .block(Block::bordered().title(format!(
-        " model {model_id}: {} held-out comments, best epoch {} ",
-        evaluation.test_comments, evaluation.best_epoch
+        " model {model_id}: {} held-out comments, best {} ",
+        evaluation.test_comments,
+        crate::predict::best_epoch_label(evaluation.best_epoch)
     )));
     frame.render_widget(table, area);
 }
@@ -185,8 +186,12 @@ fn draw_losses(frame: &mut Frame, area: Rect, history: &[EpochReport], theme: Th
     ];
     let status = history.last().map_or(String::new(), |r| {
         format!(
-            "epoch {}/{}: validation RMSE {:.3}, r {:.3} (best {})",
-            r.epoch, r.epochs, r.valid_rmse, r.valid_pearson, r.best_epoch
+            "epoch {}/{}: validation RMSE {:.3}, r {:.3} (best: {})",
+            r.epoch,
+            r.epochs,
+            r.valid_rmse,
+            r.valid_pearson,
+            crate::predict::best_epoch_label(r.best_epoch)
         )
     });
     let chart = line_chart(
