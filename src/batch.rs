@@ -70,11 +70,13 @@ pub struct IngestStep {
 pub struct FitStep {
     pub method: String,
     pub scale: String,
-    pub max_residual: f64,
-    pub max_change: f64,
+    /// Default: Facets' .5 (Winsteps' .1 with `update = "winsteps"`).
+    pub max_residual: Option<f64>,
+    /// Default: Facets' .01 (Winsteps' .005 with `update = "winsteps"`).
+    pub max_change: Option<f64>,
     pub max_iterations: usize,
     pub allow_disconnected: bool,
-    /// JMLE iteration path: `accelerated` or `facets`.
+    /// JMLE iteration path: `accelerated`, `facets` or `winsteps`.
     pub update: String,
 }
 
@@ -84,8 +86,8 @@ impl Default for FitStep {
         FitStep {
             method: "jmle".into(),
             scale: "pcm".into(),
-            max_residual: c.max_score_residual,
-            max_change: c.max_change,
+            max_residual: None,
+            max_change: None,
             max_iterations: c.max_iterations,
             allow_disconnected: false,
             update: "accelerated".into(),
@@ -251,6 +253,11 @@ impl PipelineSpec {
     }
 
     fn fit_request(&self) -> FitRequest {
+        let update = match self.fit.update.as_str() {
+            "facets" => crate::measure::JmleUpdate::Facets,
+            "winsteps" => crate::measure::JmleUpdate::Winsteps,
+            _ => crate::measure::JmleUpdate::Accelerated,
+        };
         FitRequest {
             options: FitOptions {
                 method: if self.fit.method == "mml" {
@@ -264,15 +271,17 @@ impl PipelineSpec {
                     ScaleModel::PartialCredit { facet: None }
                 },
                 convergence: Convergence {
-                    max_score_residual: self.fit.max_residual,
-                    max_change: self.fit.max_change,
+                    max_score_residual: self
+                        .fit
+                        .max_residual
+                        .unwrap_or(Convergence::default_for(update).max_score_residual),
+                    max_change: self
+                        .fit
+                        .max_change
+                        .unwrap_or(Convergence::default_for(update).max_change),
                     max_iterations: self.fit.max_iterations,
                 },
-                update: if self.fit.update == "facets" {
-                    crate::measure::JmleUpdate::Facets
-                } else {
-                    crate::measure::JmleUpdate::Accelerated
-                },
+                update,
                 ..FitOptions::default()
             },
             allow_disconnected: self.fit.allow_disconnected,

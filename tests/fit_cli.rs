@@ -456,3 +456,63 @@ fn mml_fits_the_sample_and_recovers_the_truth() {
         "mu {mu:.3} vs true mean {mean:.3}"
     );
 }
+
+/// The Knox Cube Test through the command line with Winsteps' iteration path
+/// (`fit --update winsteps`, Winsteps 3.73's `RCONV=.1`, `LCONV=.005` by default): every
+/// estimated item and child within .01 of Winsteps' published measures, and the extremes
+/// (items 1-3 and 18, then child 35) reported as extreme.
+#[test]
+fn knox_cube_with_the_winsteps_path_through_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = String::from("layout = \"wide\"\nobject = \"person\"\nraters = []\n");
+    for i in 1..=18 {
+        config.push_str(&format!(
+            "[[items]]\nname = \"item{i}\"\ncategories = [0, 1]\n"
+        ));
+    }
+    let config_path = dir.path().join("kct.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let db = dir.path().join("kct.db");
+    scalewright()
+        .arg("ingest")
+        .arg(fixture("kct_responses.csv"))
+        .arg("--config")
+        .arg(&config_path)
+        .args(["--quiet", "--project"])
+        .arg(&db)
+        .assert()
+        .success();
+    let outcome = json_out(
+        scalewright()
+            .args(["fit", "--json", "--scale", "rsm", "--update", "winsteps"])
+            .arg("--project")
+            .arg(&db),
+    );
+    assert_eq!(outcome["converged"], true, "{outcome:#}");
+    for (facet, file) in [
+        ("item", "kct_winsteps373_items.csv"),
+        ("person", "kct_winsteps373_persons.csv"),
+    ] {
+        let ours = report_csv(&db, facet, None);
+        let status = csv_column(&ours, "status");
+        let measure = csv_column(&ours, "measure");
+        let published = std::fs::read_to_string(fixture(file)).unwrap();
+        let published_measure = csv_column(&published, "MEASURE");
+        let published_status = csv_column(&published, "STATUS");
+        assert_eq!(measure.len(), published_measure.len());
+        for (k, (m, p)) in measure.iter().zip(&published_measure).enumerate() {
+            let (m, p): (f64, f64) = (m.parse().unwrap(), p.parse().unwrap());
+            if published_status[k] == "1" {
+                assert_eq!(status[k], "measured", "{facet} {}", k + 1);
+                assert!((m - p).abs() <= 0.01, "{facet} {}: {m} vs {p}", k + 1);
+            } else {
+                assert_ne!(status[k], "measured", "{facet} {}", k + 1);
+                assert!(
+                    (m - p).abs() <= 0.05,
+                    "{facet} {} (extreme): {m} vs {p}",
+                    k + 1
+                );
+            }
+        }
+    }
+}

@@ -171,12 +171,14 @@ struct FitArgs {
     /// Anchor the non-object facets and thresholds at an earlier run's values.
     #[arg(long)]
     anchor_run: Option<i64>,
-    /// Convergence: largest marginal score residual (score points).
-    #[arg(long, default_value_t = scalewright::measure::Convergence::default().max_score_residual)]
-    max_residual: f64,
-    /// Convergence: largest change (logits).
-    #[arg(long, default_value_t = scalewright::measure::Convergence::default().max_change)]
-    max_change: f64,
+    /// Convergence: largest marginal score residual (score points). Default: Facets' .5
+    /// (Winsteps' .1 with --update winsteps).
+    #[arg(long)]
+    max_residual: Option<f64>,
+    /// Convergence: largest change (logits). Default: Facets' .01 (Winsteps' .005 with
+    /// --update winsteps).
+    #[arg(long)]
+    max_change: Option<f64>,
     /// Iteration cap.
     #[arg(long, default_value_t = scalewright::measure::Convergence::default().max_iterations)]
     max_iterations: usize,
@@ -186,8 +188,9 @@ struct FitArgs {
     /// Apply the (L-1)/L JMLE bias correction.
     #[arg(long)]
     bias_correction: bool,
-    /// JMLE iteration path: accelerated (few iterations at crowd scale) or facets (Facets' own
-    /// Jacobi steps: under the same loose criteria it stops where Facets stops).
+    /// JMLE iteration path: accelerated (few iterations at crowd scale), facets (Facets' own
+    /// Jacobi steps: under the same loose criteria it stops where Facets stops) or winsteps
+    /// (PROX start, Jacobi steps, Winsteps' stopping rule: it stops where Winsteps stops).
     #[arg(long, value_enum, default_value_t = UpdateArg::Accelerated)]
     update: UpdateArg,
     /// Fit even if the rating network is disconnected (subsets are stored with the run).
@@ -328,6 +331,7 @@ enum ObjectEstimatorArg {
 enum UpdateArg {
     Accelerated,
     Facets,
+    Winsteps,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -836,6 +840,11 @@ fn fit_cmd(args: FitArgs, out: Output) -> Result<(), Failure> {
     use scalewright::measure::{Convergence, FitOptions, Method, ScaleModel, UnobservedCategories};
     use scalewright::pipeline::{self, FitRequest};
     let mut project = Project::open(&args.project)?;
+    let update = match args.update {
+        UpdateArg::Accelerated => scalewright::measure::JmleUpdate::Accelerated,
+        UpdateArg::Facets => scalewright::measure::JmleUpdate::Facets,
+        UpdateArg::Winsteps => scalewright::measure::JmleUpdate::Winsteps,
+    };
     let mut options = FitOptions {
         method: match args.method {
             MethodArg::Jmle => Method::Jmle,
@@ -854,8 +863,12 @@ fn fit_cmd(args: FitArgs, out: Output) -> Result<(), Failure> {
             ScaleArg::Rsm => ScaleModel::RatingScale,
         },
         convergence: Convergence {
-            max_score_residual: args.max_residual,
-            max_change: args.max_change,
+            max_score_residual: args
+                .max_residual
+                .unwrap_or(Convergence::default_for(update).max_score_residual),
+            max_change: args
+                .max_change
+                .unwrap_or(Convergence::default_for(update).max_change),
             max_iterations: args.max_iterations,
         },
         unobserved_categories: if args.keep_unobserved {
@@ -864,10 +877,7 @@ fn fit_cmd(args: FitArgs, out: Output) -> Result<(), Failure> {
             UnobservedCategories::Ordinal
         },
         bias_correction: args.bias_correction,
-        update: match args.update {
-            UpdateArg::Accelerated => scalewright::measure::JmleUpdate::Accelerated,
-            UpdateArg::Facets => scalewright::measure::JmleUpdate::Facets,
-        },
+        update,
         ..FitOptions::default()
     };
     if !args.non_centred.is_empty() {

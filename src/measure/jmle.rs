@@ -16,6 +16,7 @@ use super::error::MeasureError;
 use super::extreme::{classify, estimate_extremes, ElementStatus};
 use super::observer::{ElementRef, FitObserver, IterationReport, ParameterRef};
 use super::options::{FitOptions, JmleUpdate, StartValues, UnobservedCategories};
+use super::prox::prox_start;
 use super::sweep::{sweep, Layout, SweepInput};
 
 /// The converged (or last) state of the estimation.
@@ -142,7 +143,9 @@ pub(crate) fn estimate(
 
     // Starting values: log-odds of each element's score (a PROX-like start), thresholds from the
     // log-ratios of adjacent category counts (Andrich 1978), then centring.
-    let log_odds_start = options.start_values == StartValues::LogOdds;
+    // Winsteps' path starts from PROX (below) and Winsteps' threshold start.
+    let winsteps = options.update == JmleUpdate::Winsteps;
+    let log_odds_start = options.start_values == StartValues::LogOdds || winsteps;
     for e in 0..n_el {
         if log_odds_start && status[e] == ElementStatus::Measured {
             let f = design.facet_of(e);
@@ -189,6 +192,16 @@ pub(crate) fn estimate(
         }
         centre(&mut thresholds[s]);
     }
+    if winsteps {
+        for (m, s) in measures.iter_mut().zip(&status) {
+            if *s == ElementStatus::Measured {
+                *m = 0.0;
+            }
+        }
+        prox_start(design, &status, &active, &mut measures, &mut |m| {
+            centre_facets_invariant(design, &centred, None, &status, m)
+        });
+    }
     centre_facets_invariant(design, &centred, None, &status, &mut measures);
 
     let conv = options.convergence;
@@ -213,7 +226,8 @@ pub(crate) fn estimate(
     });
     // Facets' path: every step from the start-of-iteration sums (no Gauss-Seidel correction, no
     // joint partial-credit step, no extrapolation) and plain re-centring.
-    let jacobi = options.update == JmleUpdate::Facets;
+    let jacobi = matches!(options.update, JmleUpdate::Facets | JmleUpdate::Winsteps);
+    let mut last_change = f64::INFINITY;
     let correction = if jacobi { 0.0 } else { 1.0 };
     let mut previous_step = vec![0.0; n_el];
     let mut before_steps = vec![0.0; n_el];
@@ -256,6 +270,15 @@ pub(crate) fn estimate(
                     element: (e - design.offsets[f]) as u32,
                 });
             }
+        }
+        // Winsteps (`CONVERGE=Either`) decides at the start of an iteration, before any step:
+        // the residuals at the current estimates, or the previous iteration's change.
+        if winsteps
+            && iteration > 1
+            && (max_residual <= conv.max_score_residual || last_change <= conv.max_change)
+        {
+            converged = true;
+            break;
         }
         for (j, step) in inner_step.iter().enumerate() {
             measures[design.offsets[inner] + j] += step;
@@ -444,10 +467,11 @@ pub(crate) fn estimate(
         if let ControlFlow::Break(()) = flow {
             return Err(MeasureError::Cancelled);
         }
-        if max_residual <= conv.max_score_residual && max_change <= conv.max_change {
+        if !winsteps && max_residual <= conv.max_score_residual && max_change <= conv.max_change {
             converged = true;
             break;
         }
+        last_change = max_change;
     }
 
     if options.bias_correction {

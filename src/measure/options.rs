@@ -148,6 +148,15 @@ pub enum JmleUpdate {
     /// Facets' published measures, which the fully converged solution is not (see
     /// `docs/model.md`).
     Facets,
+    /// Winsteps' path: a PROX start ([`super::prox`]: iteration 1 on all the data, then the
+    /// non-extreme data, stopping when a facet's extreme-5 range grows by less than .5 logits),
+    /// then the Jacobi Newton-Raphson iteration of [`JmleUpdate::Facets`], stopped Winsteps'
+    /// way (`CONVERGE=Either`): at the start of an iteration, before any step, when the
+    /// largest score residual at the current estimates is within the residual criterion or the
+    /// previous iteration's largest change is within the change criterion. With Winsteps 3.73's
+    /// defaults ([`Convergence::winsteps`]: `RCONV=.1`, `LCONV=.005`) it stops where Winsteps
+    /// stops: on the Knox Cube Test every measure within .005 of Winsteps' published table.
+    Winsteps,
 }
 
 /// Stopping rules (Facets `Convergence = .5, .01` and `Iterations =`).
@@ -187,7 +196,31 @@ impl Default for Convergence {
     }
 }
 
+/// Winsteps 3.73's default largest score residual (`RCONV=.1`).
+pub const WINSTEPS_SCORE_RESIDUAL: f64 = 0.1;
+/// Winsteps 3.73's default largest logit change (`LCONV=.005`).
+pub const WINSTEPS_LOGIT_CHANGE: f64 = 0.005;
+
 impl Convergence {
+    /// Winsteps 3.73's defaults (`RCONV=.1`, `LCONV=.005`; met by either, `CONVERGE=E`, on the
+    /// [`JmleUpdate::Winsteps`] path).
+    pub fn winsteps() -> Self {
+        Convergence {
+            max_score_residual: WINSTEPS_SCORE_RESIDUAL,
+            max_change: WINSTEPS_LOGIT_CHANGE,
+            max_iterations: DEFAULT_MAX_ITERATIONS,
+        }
+    }
+
+    /// Facets' defaults for [`JmleUpdate::Accelerated`] and [`JmleUpdate::Facets`], Winsteps'
+    /// for [`JmleUpdate::Winsteps`].
+    pub fn default_for(update: JmleUpdate) -> Self {
+        match update {
+            JmleUpdate::Winsteps => Convergence::winsteps(),
+            _ => Convergence::default(),
+        }
+    }
+
     /// Tight criteria (0.001 score points, 0.0001 logits) for comparing with published tables,
     /// which Winsteps computes with tighter defaults than Facets.
     pub fn tight() -> Self {

@@ -13,7 +13,7 @@ use super::results::{
 };
 use super::statistics::{
     correlation, expected_correlation, fixed_chi_square, infit_mean_square, infit_variance,
-    outfit_mean_square, outfit_variance, random_chi_square, zstd, Separation,
+    outfit_mean_square, outfit_variance, outfit_variance_term, random_chi_square, zstd, Separation,
 };
 
 /// Per-element sums over the responses used in estimation.
@@ -164,7 +164,7 @@ pub(crate) fn tabulate(
                 let r = k as f64 - mom.expected;
                 let w = mom.variance;
                 let z2 = if w > 0.0 { r * r / w } else { 0.0 };
-                let c_ww = if w > 0.0 { mom.kurtosis / (w * w) } else { 0.0 };
+                let c_ww = outfit_variance_term(mom.kurtosis, w);
                 for (f, col) in data.elements.iter().enumerate() {
                     let el = design.offsets[f] + col[n] as usize;
                     let y = eta - design.signs[f] * measures[el];
