@@ -178,7 +178,8 @@ pub struct Ridge {
 }
 
 impl Ridge {
-    pub fn predict_row(&self, row: &[(u32, f32)]) -> f64 {
+    /// The prediction for a text with no features, `ȳ − μ·w`.
+    pub fn constant(&self) -> f64 {
         let offset: f64 = self
             .feature_means
             .iter()
@@ -186,6 +187,10 @@ impl Ridge {
             .map(|(m, w)| m * w)
             .sum();
         self.intercept - offset
+    }
+
+    pub fn predict_row(&self, row: &[(u32, f32)]) -> f64 {
+        self.constant()
             + row
                 .iter()
                 .map(|&(j, v)| v as f64 * self.weights[j as usize])
@@ -381,12 +386,6 @@ pub fn ridge_baseline(
         .iter()
         .map(|&d| model.predict_row(&remap(inputs.sparse_row(d))))
         .collect();
-    let offset: f64 = model
-        .feature_means
-        .iter()
-        .zip(&model.weights)
-        .map(|(m, w)| m * w)
-        .sum();
     let mut weights: Vec<(u32, f64)> = compact
         .iter()
         .map(|(&feature, &c)| (feature, model.weights[c as usize]))
@@ -394,7 +393,7 @@ pub fn ridge_baseline(
     weights.sort_unstable_by_key(|&(feature, _)| feature);
     RidgeBaseline {
         linear: LinearPredictor {
-            constant: model.intercept - offset,
+            constant: model.constant(),
             weights,
         },
         model,
