@@ -443,3 +443,52 @@ pub fn run(
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::JmleUpdate;
+
+    fn spec(fit: &str) -> PipelineSpec {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        std::fs::write(&path, format!("project = \"x.db\"\n[fit]\n{fit}\n")).unwrap();
+        PipelineSpec::from_file(&path).unwrap()
+    }
+
+    #[test]
+    fn convergence_defaults_follow_the_update_path() {
+        let facets = spec("update = \"facets\"").fit_request().options;
+        assert_eq!(facets.update, JmleUpdate::Facets);
+        assert_eq!(
+            (
+                facets.convergence.max_score_residual,
+                facets.convergence.max_change
+            ),
+            (0.5, 0.01)
+        );
+        let winsteps = spec("update = \"winsteps\"").fit_request().options;
+        assert_eq!(winsteps.update, JmleUpdate::Winsteps);
+        assert_eq!(
+            (
+                winsteps.convergence.max_score_residual,
+                winsteps.convergence.max_change
+            ),
+            (0.1, 0.005)
+        );
+        let explicit = spec("update = \"winsteps\"\nmax_residual = 0.3")
+            .fit_request()
+            .options;
+        assert_eq!(
+            (
+                explicit.convergence.max_score_residual,
+                explicit.convergence.max_change
+            ),
+            (0.3, 0.005)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        std::fs::write(&path, "project = \"x.db\"\n[fit]\nupdate = \"ucon\"\n").unwrap();
+        assert!(PipelineSpec::from_file(&path).is_err());
+    }
+}
