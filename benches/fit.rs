@@ -11,83 +11,24 @@
 
 use std::time::Instant;
 
-use scalewright::data::{Facet, FacetRole, ItemScale, RatingData};
+mod common;
+
+use common::{cpu_seconds, peak_rss_mib};
+use scalewright::data::RatingData;
 use scalewright::measure::{self, FitOptions};
-use scalewright::simulate::{self, SimulationConfig, ITEMS};
-
-/// Peak resident set size of this process in MiB, from /proc (Linux).
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
-
-/// CPU seconds (user + system, all threads) this process has used, from /proc (Linux); the
-/// fit's CPU time separates its own cost from other processes' load on a shared machine.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
-}
+use scalewright::simulate::{self, SimulationConfig};
 
 /// Item responses per simulated comment (about 3.39 raters x 10 items).
 const RESPONSES_PER_COMMENT: f64 = 33.9;
 
 /// The simulated ratings as three-facet rating data (comment, rater, item).
 fn mhs_data(comments: usize) -> RatingData {
-    let sim = simulate::simulate(&SimulationConfig {
+    simulate::simulate(&SimulationConfig {
         comments,
         ..Default::default()
     })
-    .expect("simulation");
-    let n = sim.ratings.len() * ITEMS.len();
-    let mut elements = vec![
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    ];
-    let mut scores = Vec::with_capacity(n);
-    for r in &sim.ratings {
-        for (i, &s) in r.scores.iter().enumerate() {
-            elements[0].push(r.comment);
-            elements[1].push(r.rater);
-            elements[2].push(i as u32);
-            scores.push(s as i32);
-        }
-    }
-    let labels = |n: usize, p: &str| (0..n).map(|i| format!("{p}{i}")).collect();
-    RatingData {
-        facets: vec![
-            Facet {
-                name: "comment".into(),
-                role: FacetRole::Object,
-                labels: labels(sim.comments.len(), "c"),
-            },
-            Facet {
-                name: "rater".into(),
-                role: FacetRole::Rater,
-                labels: labels(sim.raters.len(), "r"),
-            },
-            Facet {
-                name: "item".into(),
-                role: FacetRole::Item,
-                labels: ITEMS.iter().map(|i| i.name.to_string()).collect(),
-            },
-        ],
-        elements,
-        scores,
-        item_scales: ITEMS
-            .iter()
-            .map(|i| ItemScale {
-                min_score: 0,
-                max_score: i.max_score() as i32,
-            })
-            .collect(),
-        object_facet: 0,
-        item_facet: 2,
-    }
+    .expect("simulation")
+    .rating_data()
 }
 
 fn main() {

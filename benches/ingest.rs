@@ -5,19 +5,14 @@
 //! transactional import into a new project separately, and reports the process's peak resident
 //! memory (VmHWM). Results are recorded in docs/benchmarks.md.
 
+mod common;
+
+use common::peak_rss_mib;
 use scalewright::config::Preset;
 use scalewright::ingest::{self, IngestOptions};
 use scalewright::simulate::{self, SimulationConfig, MHS_COMMENTS};
 use scalewright::store::Project;
 use std::time::Instant;
-
-/// Peak resident set size of this process in MiB, from /proc (Linux).
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
 
 /// Times validation, import, loading and the summary of `ratings` into a new project in `dir`.
 fn ingest_only(ratings: &std::path::Path, dir: &std::path::Path) -> anyhow::Result<()> {

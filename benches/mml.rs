@@ -6,30 +6,12 @@
 //! Prints the EM iterations, convergence, wall time, the population SD and the recovery of the
 //! true comment measures and (normal) rater severities.
 
-use scalewright::data::{Facet, FacetRole, ItemScale, RatingData};
+mod common;
+
+use common::{cpu_seconds, pearson};
 use scalewright::measure::{self, FitOptions, Method};
 use scalewright::simulate::{self, RaterKind, SimulationConfig, MHS_COMMENTS};
 use std::time::Instant;
-
-fn pearson(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let (mut ab, mut aa, mut bb) = (0.0, 0.0, 0.0);
-    for (x, y) in a.iter().zip(b) {
-        ab += (x - ma) * (y - mb);
-        aa += (x - ma) * (x - ma);
-        bb += (y - mb) * (y - mb);
-    }
-    ab / (aa * bb).sqrt()
-}
-
-/// CPU time (user + system) of this process so far, in seconds, from /proc (Linux).
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
-}
 
 fn main() {
     let comments = std::env::args()
@@ -42,52 +24,7 @@ fn main() {
         ..SimulationConfig::default()
     })
     .expect("simulation");
-    let items = sim.items();
-    let mut elements = vec![Vec::new(), Vec::new(), Vec::new()];
-    let mut scores = Vec::new();
-    for r in &sim.ratings {
-        for (i, &s) in r.scores.iter().enumerate() {
-            elements[0].push(r.comment);
-            elements[1].push(r.rater);
-            elements[2].push(i as u32);
-            scores.push(i32::from(s));
-        }
-    }
-    let facet = |name: &str, role, labels: Vec<String>| Facet {
-        name: name.into(),
-        role,
-        labels,
-    };
-    let data = RatingData {
-        facets: vec![
-            facet(
-                "comment",
-                FacetRole::Object,
-                sim.comments.iter().map(|c| c.id.to_string()).collect(),
-            ),
-            facet(
-                "rater",
-                FacetRole::Rater,
-                sim.raters.iter().map(|r| r.id.to_string()).collect(),
-            ),
-            facet(
-                "item",
-                FacetRole::Item,
-                items.iter().map(|i| i.name.to_string()).collect(),
-            ),
-        ],
-        elements,
-        scores,
-        item_scales: items
-            .iter()
-            .map(|i| ItemScale {
-                min_score: 0,
-                max_score: i32::from(i.max_score()),
-            })
-            .collect(),
-        object_facet: 0,
-        item_facet: 2,
-    };
+    let data = sim.rating_data();
     eprintln!(
         "simulated {} comments, {} raters, {} responses in {:.1} s",
         sim.comments.len(),

@@ -11,65 +11,22 @@
 //! overrides training options (JSON). Results are recorded in
 //! docs/benchmarks.md.
 
+mod common;
+
 use std::collections::HashMap;
 use std::time::Instant;
 
-use scalewright::config::Preset;
-use scalewright::ingest::{self, IngestOptions};
-use scalewright::pipeline::{self, FitRequest};
+use common::{comments_arg, cpu_seconds, fitted_mhs_project, peak_rss_mib, pearson};
 use scalewright::predict::{self, EpochReport, PredictOptions, SplitPart, TrainOptions};
-use scalewright::simulate::{self, SimulationConfig, MHS_COMMENTS};
 use scalewright::store::Project;
 
-/// Peak resident set size of this process in MiB, from /proc (Linux).
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
-
-/// CPU seconds (user + system, all threads) this process has used, from /proc (Linux).
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
-}
-
-fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    predict::evaluate::pearson(x, y)
-}
-
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let comments: usize = args
-        .iter()
-        .find_map(|a| a.replace('_', "").parse().ok())
-        .unwrap_or(MHS_COMMENTS);
+    let comments = comments_arg();
     let dir = tempfile::tempdir()?;
     let t0 = Instant::now();
-    let simulation = simulate::simulate(&SimulationConfig {
-        comments,
-        ..SimulationConfig::default()
-    })?;
-    let files = simulation.write(dir.path())?;
+    let (db, simulation, fit) = fitted_mhs_project(dir.path(), comments)?;
     let counts = simulation.counts();
-    let staged = ingest::stage(
-        &files.ratings,
-        &Preset::Mhs.config(),
-        &IngestOptions::default(),
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let db = dir.path().join("bench.db");
-    let mut project = Project::create_or_open(&db)?;
-    project.import(&staged)?;
-    drop(staged);
-    let fit = pipeline::fit_project(
-        &mut project,
-        &FitRequest::default(),
-        &mut scalewright::measure::NoObserver,
-    )?;
+    let mut project = Project::open(&db)?;
     println!(
         "{} comments, {} rows, {} responses, {} raters; simulate + ingest + fit {:.1} s (fit converged: {})",
         counts.comments,

@@ -12,13 +12,12 @@
 //!
 //! Results are recorded in docs/benchmarks.md.
 
+mod common;
+
+use common::{comments_arg, fitted_mhs_project};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use scalewright::config::Preset;
-use scalewright::ingest::{self, IngestOptions};
-use scalewright::measure::NoObserver;
-use scalewright::pipeline::{self, FitRequest};
-use scalewright::simulate::{self, SimulationConfig, MHS_COMMENTS};
+use scalewright::pipeline;
 use scalewright::store::Project;
 use scalewright::tui::action::{Action, Move};
 use scalewright::tui::app::{App, QueueKind, Tab};
@@ -58,32 +57,11 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() -> anyhow::Result<()> {
-    let comments: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(MHS_COMMENTS);
+    let comments = comments_arg();
     let dir = tempfile::tempdir()?;
     let t = Instant::now();
-    let simulation = simulate::simulate(&SimulationConfig {
-        comments,
-        ..SimulationConfig::default()
-    })?;
-    let files = simulation.write(dir.path())?;
-    drop(simulation);
-    let staged = ingest::stage(
-        &files.ratings,
-        &Preset::Mhs.config(),
-        &IngestOptions::default(),
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let db = dir.path().join("bench.db");
-    {
-        let mut project = Project::create_or_open(&db)?;
-        project.import(&staged)?;
-        drop(staged);
-        let outcome = pipeline::fit_project(&mut project, &FitRequest::default(), &mut NoObserver)?;
-        pipeline::flag_run(&mut project, outcome.run_id)?;
-    }
+    let (db, _, outcome) = fitted_mhs_project(dir.path(), comments)?;
+    pipeline::flag_run(&mut Project::open(&db)?, outcome.run_id)?;
     println!(
         "built the project (simulate, import, fit, flag) in {:.1} s",
         t.elapsed().as_secs_f64()

@@ -47,6 +47,17 @@ impl ElementStatus {
 /// their scales becomes extreme minimum (maximum). Winsteps' KCT output shows the cascade: after
 /// items 1-3 (all correct) and 18 (none) go, a child who succeeded only on items 1-3 is extreme.
 pub(crate) fn classify(design: &Design, anchored: &[bool]) -> Vec<ElementStatus> {
+    classify_except(design, anchored, None)
+}
+
+/// [`classify`], with the elements of facet `exempt` (MML's objects, integrated out) never made
+/// extreme: they are measured whenever they keep a response, and their status does not set
+/// their observations aside.
+pub(crate) fn classify_except(
+    design: &Design,
+    anchored: &[bool],
+    exempt: Option<usize>,
+) -> Vec<ElementStatus> {
     let n_el = design.n_elements();
     let data = design.data;
     let mut status = vec![ElementStatus::Measured; n_el];
@@ -64,6 +75,7 @@ pub(crate) fn classify(design: &Design, anchored: &[bool]) -> Vec<ElementStatus>
         }
     }
     let n_facets = design.n_facets();
+    let is_exempt = |e: usize| exempt.is_some_and(|f| design.facet_of(e) == f);
     loop {
         // Counts, scores and maximum scores of the responses whose elements are all active,
         // accumulated in parallel.
@@ -77,8 +89,9 @@ pub(crate) fn classify(design: &Design, anchored: &[bool]) -> Vec<ElementStatus>
             .map(|c| {
                 let (mut count, mut score, mut max_score) = zeros();
                 for n in c * per..((c + 1) * per).min(data.len()) {
-                    let active = (0..n_facets)
-                        .all(|f| status[design.flat(f, data.elements[f][n])].is_active());
+                    let active = (0..n_facets).all(|f| {
+                        Some(f) == exempt || status[design.flat(f, data.elements[f][n])].is_active()
+                    });
                     if active {
                         let k = design.obs_category[n] as usize;
                         let m = design.scales[design.obs_scale[n] as usize].n_thresholds();
@@ -101,6 +114,12 @@ pub(crate) fn classify(design: &Design, anchored: &[bool]) -> Vec<ElementStatus>
         let mut changed = false;
         for e in 0..n_el {
             if status[e] != ElementStatus::Measured {
+                continue;
+            }
+            if is_exempt(e) {
+                if count[e] == 0 {
+                    status[e] = ElementStatus::Dropped;
+                }
                 continue;
             }
             let new = if count[e] == 0 {

@@ -616,6 +616,29 @@ fn centre(values: &mut [f64]) {
     values.iter_mut().for_each(|v| *v -= mean);
 }
 
+/// Subtracts the mean of facet `f`'s measured elements from them; returns that mean (`None`
+/// when the facet has no measured element).
+pub(crate) fn centre_facet(
+    design: &Design,
+    f: usize,
+    status: &[ElementStatus],
+    measures: &mut [f64],
+) -> Option<f64> {
+    let range = design.offsets[f]..design.offsets[f + 1];
+    let (sum, count) = range
+        .clone()
+        .filter(|&e| status[e] == ElementStatus::Measured)
+        .fold((0.0, 0usize), |(s, c), e| (s + measures[e], c + 1));
+    if count == 0 {
+        return None;
+    }
+    let mean = sum / count as f64;
+    for e in range.filter(|&e| status[e] == ElementStatus::Measured) {
+        measures[e] -= mean;
+    }
+    Some(mean)
+}
+
 /// Centres every centred facet and moves the floating facet (if any) the other way, so that
 /// every linear predictor `η` stays unchanged: centring is then a pure choice of origin and does
 /// not disturb the iteration.
@@ -630,18 +653,9 @@ fn centre_facets_invariant(
         if !is_centred {
             continue;
         }
-        let range = design.offsets[f]..design.offsets[f + 1];
-        let (sum, count) = range
-            .clone()
-            .filter(|&e| status[e] == ElementStatus::Measured)
-            .fold((0.0, 0usize), |(s, c), e| (s + measures[e], c + 1));
-        if count == 0 {
+        let Some(mean) = centre_facet(design, f, status, measures) else {
             continue;
-        }
-        let mean = sum / count as f64;
-        for e in range.filter(|&e| status[e] == ElementStatus::Measured) {
-            measures[e] -= mean;
-        }
+        };
         if let Some(g) = floating.filter(|&g| g != f) {
             let shift = design.signs[f] * design.signs[g] * mean;
             for e in (design.offsets[g]..design.offsets[g + 1])

@@ -64,8 +64,8 @@ use rayon::prelude::*;
 
 use super::design::{Design, MAX_CATEGORIES};
 use super::error::MeasureError;
-use super::extreme::{estimate_extremes, ElementStatus, Extreme};
-use super::jmle::Estimates;
+use super::extreme::{classify_except, estimate_extremes, ElementStatus};
+use super::jmle::{centre_facet, Estimates};
 use super::model::category_probabilities;
 use super::observer::{ElementRef, FitObserver, IterationReport, ParameterRef};
 use super::options::{FitOptions, MmlOptions, ObjectEstimator, UnobservedCategories};
@@ -574,74 +574,6 @@ fn threshold_m_step(problem: ThresholdProblem, current: &[f64]) -> Option<(f64, 
     Some((delta, f))
 }
 
-/// Statuses under MML: non-object elements with extreme scores (cascading) are set aside;
-/// objects are measured whenever they keep a response.
-fn classify_mml(design: &Design, anchored: &[bool], object: usize) -> Vec<ElementStatus> {
-    let data = design.data;
-    let n_el = design.n_elements();
-    let mut status = vec![ElementStatus::Measured; n_el];
-    let mut any = vec![false; n_el];
-    for (f, col) in data.elements.iter().enumerate() {
-        for &j in col {
-            any[design.flat(f, j)] = true;
-        }
-    }
-    for e in 0..n_el {
-        if anchored[e] {
-            status[e] = ElementStatus::Anchored;
-        } else if !any[e] {
-            status[e] = ElementStatus::Dropped;
-        }
-    }
-    let obj = design.offsets[object]..design.offsets[object + 1];
-    loop {
-        let mut count = vec![0usize; n_el];
-        let mut score = vec![0usize; n_el];
-        let mut max = vec![0usize; n_el];
-        for n in 0..data.len() {
-            if !(0..design.n_facets())
-                .all(|f| f == object || status[design.flat(f, data.elements[f][n])].is_active())
-            {
-                continue;
-            }
-            let k = design.obs_category[n] as usize;
-            let m = design.scales[design.obs_scale[n] as usize].n_thresholds();
-            for f in 0..design.n_facets() {
-                let e = design.flat(f, data.elements[f][n]);
-                count[e] += 1;
-                score[e] += k;
-                max[e] += m;
-            }
-        }
-        let mut changed = false;
-        for e in 0..n_el {
-            if status[e] != ElementStatus::Measured {
-                continue;
-            }
-            if obj.contains(&e) {
-                if count[e] == 0 {
-                    status[e] = ElementStatus::Dropped;
-                }
-                continue;
-            }
-            let new = if count[e] == 0 {
-                ElementStatus::Dropped
-            } else if score[e] == 0 {
-                ElementStatus::Extreme(Extreme::Minimum)
-            } else if score[e] == max[e] {
-                ElementStatus::Extreme(Extreme::Maximum)
-            } else {
-                continue;
-            };
-            status[e] = new;
-            changed = true;
-        }
-        if !changed {
-            return status;
-        }
-    }
-}
-
 /// Score moments `(E, W, third central moment)` at `eta`.
 fn moments3(eta: f64, thr: &[f64]) -> (f64, f64, f64) {
     let mut p = [0.0; MAX_CATEGORIES];
@@ -720,7 +652,7 @@ pub(crate) fn estimate(
         centred,
     } = super::jmle::anchored_start(design, options);
     let mu_free = !centred[object];
-    let status = classify_mml(design, &anchored, object);
+    let status = classify_except(design, &anchored, Some(object));
     let active: Vec<u32> = (0..data.len())
         .filter(|&n| {
             (0..n_facets)
@@ -1315,18 +1247,9 @@ fn centre_facets(
         if !is_centred || f == object {
             continue;
         }
-        let range = design.offsets[f]..design.offsets[f + 1];
-        let (sum, count) = range
-            .clone()
-            .filter(|&e| status[e] == ElementStatus::Measured)
-            .fold((0.0, 0usize), |(s, c), e| (s + measures[e], c + 1));
-        if count == 0 {
+        let Some(mean) = centre_facet(design, f, status, measures) else {
             continue;
-        }
-        let mean = sum / count as f64;
-        for e in range.filter(|&e| status[e] == ElementStatus::Measured) {
-            measures[e] -= mean;
-        }
+        };
         // η changed by -sign·mean for every response of the facet.
         if compensate {
             shift += design.signs[f] * mean;

@@ -350,6 +350,63 @@ impl Simulation {
         &ITEMS
     }
 
+    /// The ratings as three-facet rating data (comment, rater, item; element `j` of each facet
+    /// is the simulation's index `j`, labelled with its id): the responses of the written file
+    /// without going through it, for benchmarks and tests of the engine alone.
+    pub fn rating_data(&self) -> crate::data::RatingData {
+        use crate::data::{Facet, FacetRole, ItemScale, RatingData};
+        let n = self.ratings.len() * N_ITEMS;
+        let mut elements = vec![
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        ];
+        let mut scores = Vec::with_capacity(n);
+        for r in &self.ratings {
+            for (i, &s) in r.scores.iter().enumerate() {
+                elements[0].push(r.comment);
+                elements[1].push(r.rater);
+                elements[2].push(i as u32);
+                scores.push(i32::from(s));
+            }
+        }
+        let facet = |name: &str, role, labels: Vec<String>| Facet {
+            name: name.into(),
+            role,
+            labels,
+        };
+        RatingData {
+            facets: vec![
+                facet(
+                    "comment",
+                    FacetRole::Object,
+                    self.comments.iter().map(|c| c.id.to_string()).collect(),
+                ),
+                facet(
+                    "rater",
+                    FacetRole::Rater,
+                    self.raters.iter().map(|r| r.id.to_string()).collect(),
+                ),
+                facet(
+                    "item",
+                    FacetRole::Item,
+                    ITEMS.iter().map(|i| i.name.to_string()).collect(),
+                ),
+            ],
+            elements,
+            scores,
+            item_scales: ITEMS
+                .iter()
+                .map(|i| ItemScale {
+                    min_score: 0,
+                    max_score: i32::from(i.max_score()),
+                })
+                .collect(),
+            object_facet: 0,
+            item_facet: 2,
+        }
+    }
+
     pub fn counts(&self) -> SimulationCounts {
         let count = |f: fn(&RaterKind) -> bool| self.raters.iter().filter(|r| f(&r.kind)).count();
         SimulationCounts {

@@ -670,3 +670,19 @@ fn mhs_sized_design_matches_the_corpus_shape() {
     assert!((7_500..=8_300).contains(&counts.raters), "{counts:?}");
     assert!((130_000..=140_000).contains(&counts.rows), "{counts:?}");
 }
+
+#[test]
+fn rating_data_holds_every_response() {
+    let sim = shared();
+    let data = sim.rating_data();
+    assert_eq!(data.len(), sim.counts().responses);
+    assert_eq!(data.facets[0].len(), sim.comments.len());
+    assert_eq!(data.facets[1].len(), sim.raters.len());
+    let first = &sim.ratings[0];
+    for i in 0..N_ITEMS {
+        assert_eq!(data.elements[0][i], first.comment);
+        assert_eq!(data.elements[1][i], first.rater);
+        assert_eq!(data.elements[2][i], i as u32);
+        assert_eq!(data.scores[i], i32::from(first.scores[i]));
+    }
+}

@@ -2,7 +2,7 @@
 //! (least certain, most unexpected ratings, a flagged rater's comments), the comment's text, and
 //! the items with their categories; a number key answers the current item and is saved at once.
 
-use super::widgets::{clip, hints, number};
+use super::widgets::{clip, hints, loaded_or_wait, number};
 use crate::tui::app::{App, QueueKind};
 use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -11,8 +11,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let Some(loaded) = &app.loaded else {
-        frame.render_widget(Paragraph::new("loading..."), area);
+    let Some(loaded) = loaded_or_wait(frame, area, app) else {
         return;
     };
     let state = &app.annotate;

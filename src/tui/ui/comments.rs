@@ -1,7 +1,7 @@
 //! Comments: measures with S.E. and fit, search by id or text, and the selected comment's text
 //! with every rating it got and those raters' severities.
 
-use super::widgets::{clip, hints, number, windowed_table};
+use super::widgets::{clip, hints, loaded_or_wait, number, table_and_detail, windowed_table};
 use crate::tui::app::{App, Loaded};
 use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -11,20 +11,11 @@ use ratatui::widgets::{Block, Paragraph, Row, Wrap};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let Some(loaded) = &app.loaded else {
-        frame.render_widget(Paragraph::new("loading..."), area);
+    let Some(loaded) = loaded_or_wait(frame, area, app) else {
         return;
     };
     let [main, hint] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
-    let (table_area, detail_area) = if main.width >= 140 {
-        let [a, b] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
-            .areas(main);
-        (a, b)
-    } else {
-        let [a, b] =
-            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(main);
-        (a, b)
-    };
+    let (table_area, detail_area) = table_and_detail(main, 55);
     let state = &app.comments;
     let mut title = format!(
         " comments {} of {}, by {} ",

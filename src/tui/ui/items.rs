@@ -1,7 +1,7 @@
 //! Items & scale: item difficulties, the selected item's thresholds with disorder marks, and its
 //! category probability curves as a chart.
 
-use super::widgets::{hints, number, windowed_table};
+use super::widgets::{fit_or_hint, hints, loaded_or_wait, number, windowed_table};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -11,16 +11,10 @@ use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Row};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let Some(loaded) = &app.loaded else {
-        frame.render_widget(Paragraph::new("loading..."), area);
+    let Some(loaded) = loaded_or_wait(frame, area, app) else {
         return;
     };
-    let Some(fit) = loaded.fit() else {
-        frame.render_widget(
-            Paragraph::new("no run yet: fit the model on the Runs screen (6)")
-                .block(Block::bordered().title(" items ")),
-            area,
-        );
+    let Some(fit) = fit_or_hint(frame, area, loaded, "items") else {
         return;
     };
     let [main, hint] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);

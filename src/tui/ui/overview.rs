@@ -1,7 +1,7 @@
 //! Overview: the data set, the rating network's connectedness, the last run's convergence and
 //! facet summaries (separation, reliability), flag counts and the suggested next step.
 
-use super::widgets::number;
+use super::widgets::{loaded_or_wait, number};
 use crate::quality::FlagLevel;
 use crate::store::Decision;
 use crate::tui::app::App;
@@ -88,8 +88,7 @@ fn draw_run(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let block = Block::bordered().title(" last run ");
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let Some(loaded) = &app.loaded else {
-        frame.render_widget(Paragraph::new("loading..."), inner);
+    let Some(loaded) = loaded_or_wait(frame, inner, app) else {
         return;
     };
     let mut head: Vec<Line> = Vec::new();

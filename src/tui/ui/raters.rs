@@ -2,7 +2,9 @@
 //! the selected rater's detail: flags, decision, category use per item, standardized residuals
 //! over their ratings and the comments they rated with observed vs expected scores.
 
-use super::widgets::{clip, hints, number, spark, windowed_table};
+use super::widgets::{
+    clip, hints, loaded_or_wait, number, spark, table_and_detail, windowed_table,
+};
 use crate::quality::detail::ElementDetail;
 use crate::quality::FlagLevel;
 use crate::store::Decision;
@@ -19,8 +21,7 @@ use ratatui::Frame;
 const Z_LIMIT: f64 = 5.0;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let Some(loaded) = &app.loaded else {
-        frame.render_widget(Paragraph::new("loading..."), area);
+    let Some(loaded) = loaded_or_wait(frame, area, app) else {
         return;
     };
     if loaded.rater_facet.is_none() {
@@ -28,15 +29,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         return;
     }
     let [main, hint] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
-    let (table_area, detail_area) = if main.width >= 140 {
-        let [a, b] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
-            .areas(main);
-        (a, b)
-    } else {
-        let [a, b] =
-            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(main);
-        (a, b)
-    };
+    let (table_area, detail_area) = table_and_detail(main, 58);
     draw_table(frame, table_area, app, loaded, theme);
     draw_detail(frame, detail_area, app, loaded, theme);
     frame.render_widget(

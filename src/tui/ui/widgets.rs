@@ -1,15 +1,62 @@
 //! Widgets shared by the screens: windowed tables (only visible rows are built), number
 //! formatting, text bars, key hints, centred popups.
 
+use crate::measure::Fit;
+use crate::tui::app::{App, Loaded};
 use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Axis, Block, Chart, Dataset, GraphType, Row, Scrollbar, ScrollbarOrientation, ScrollbarState,
-    Table, TableState,
+    Axis, Block, Chart, Dataset, GraphType, Paragraph, Row, Scrollbar, ScrollbarOrientation,
+    ScrollbarState, Table, TableState,
 };
 use ratatui::Frame;
+
+/// Terminal width from which a table and its detail pane sit side by side (narrower: stacked).
+pub const SIDE_BY_SIDE_WIDTH: u16 = 140;
+
+/// Splits `area` into a table and its detail pane: side by side, the table taking
+/// `table_percent` of the width, from [`SIDE_BY_SIDE_WIDTH`] columns; stacked halves below.
+pub fn table_and_detail(area: Rect, table_percent: u16) -> (Rect, Rect) {
+    let [a, b] = if area.width >= SIDE_BY_SIDE_WIDTH {
+        Layout::horizontal([
+            Constraint::Percentage(table_percent),
+            Constraint::Percentage(100 - table_percent.min(100)),
+        ])
+        .areas(area)
+    } else {
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area)
+    };
+    (a, b)
+}
+
+/// The loaded project, or `None` after drawing "loading..." in `area` (the background load has
+/// not finished).
+pub fn loaded_or_wait<'a>(frame: &mut Frame, area: Rect, app: &'a App) -> Option<&'a Loaded> {
+    if app.loaded.is_none() {
+        frame.render_widget(Paragraph::new("loading..."), area);
+    }
+    app.loaded.as_ref()
+}
+
+/// The newest run's fit, or `None` after drawing, in a block titled `title`, how to make one.
+pub fn fit_or_hint<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    loaded: &'a Loaded,
+    title: &str,
+) -> Option<&'a Fit> {
+    let fit = loaded.fit();
+    if fit.is_none() {
+        frame.render_widget(
+            Paragraph::new("no run yet: fit the model on the Runs screen (6)")
+                .block(Block::bordered().title(format!(" {title} "))),
+            area,
+        );
+    }
+    fit
+}
 
 /// A number with `decimals` decimals, or `-` when missing.
 pub fn number(value: Option<f64>, decimals: usize) -> String {

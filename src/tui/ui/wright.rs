@@ -2,27 +2,22 @@
 //! the construct; raters: more severe higher; items: more difficult higher). Facets with many
 //! elements show counts as `#` marks; a facet with few elements shows their labels.
 
+use super::widgets::{fit_or_hint, loaded_or_wait};
 use crate::measure::ElementStatus;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Block, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Row, Table};
 use ratatui::Frame;
 
 /// Facets with at most this many elements are drawn with their labels.
 const LABELLED_FACET: usize = 12;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let Some(loaded) = &app.loaded else {
-        frame.render_widget(Paragraph::new("loading..."), area);
+    let Some(loaded) = loaded_or_wait(frame, area, app) else {
         return;
     };
-    let Some(fit) = loaded.fit() else {
-        frame.render_widget(
-            Paragraph::new("no run yet: fit the model on the Runs screen (6)")
-                .block(Block::bordered().title(" Wright map ")),
-            area,
-        );
+    let Some(fit) = fit_or_hint(frame, area, loaded, "Wright map") else {
         return;
     };
     let rows = area.height.saturating_sub(3) as usize;
