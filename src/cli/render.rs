@@ -167,7 +167,7 @@ pub fn table7_csv(
         Column::new(
             "status".into(),
             e.iter()
-                .map(|x| super::tables::status_name(&x.status).to_string())
+                .map(|x| x.status.as_str().to_string())
                 .collect::<Vec<_>>(),
         ),
         Column::new(

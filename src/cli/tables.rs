@@ -25,17 +25,6 @@ pub fn status_word(status: &ElementStatus) -> &'static str {
     }
 }
 
-/// The status as one lower-case word (CSV and JSON-friendly).
-pub fn status_name(status: &ElementStatus) -> &'static str {
-    match status {
-        ElementStatus::Measured => "measured",
-        ElementStatus::Extreme(Extreme::Minimum) => "minimum",
-        ElementStatus::Extreme(Extreme::Maximum) => "maximum",
-        ElementStatus::Anchored => "anchored",
-        ElementStatus::Dropped => "dropped",
-    }
-}
-
 pub fn table3(fit: &Fit) -> String {
     let mut out = String::new();
     let _ = writeln!(

@@ -7,7 +7,7 @@
 //! `<file>.json` sidecar for CSV; the project's `exports` table records the same. Files are
 //! written to a temporary name and renamed, so a killed export never leaves a partial file.
 
-use crate::measure::{ElementStatus, Extreme, Fit};
+use crate::measure::{ElementStatus, Fit};
 use crate::quality::Flag;
 use crate::store::{now_rfc3339, DecisionRecord, Project, StoreError};
 use polars::prelude::*;
@@ -123,16 +123,6 @@ pub enum ExportError {
     Join { path: PathBuf, message: String },
 }
 
-fn status_name(status: &ElementStatus) -> &'static str {
-    match status {
-        ElementStatus::Measured => "measured",
-        ElementStatus::Extreme(Extreme::Minimum) => "minimum",
-        ElementStatus::Extreme(Extreme::Maximum) => "maximum",
-        ElementStatus::Anchored => "anchored",
-        ElementStatus::Dropped => "dropped",
-    }
-}
-
 /// The columns of one facet's estimates (names before any MHS renaming).
 fn facet_frame(fit: &Fit, facet: usize, rescale: Option<Rescale>) -> PolarsResult<DataFrame> {
     let f = &fit.facets[facet];
@@ -164,7 +154,7 @@ fn facet_frame(fit: &Fit, facet: usize, rescale: Option<Rescale>) -> PolarsResul
         ),
         Column::new(
             "status".into(),
-            e.iter().map(|x| status_name(&x.status)).collect::<Vec<_>>(),
+            e.iter().map(|x| x.status.as_str()).collect::<Vec<_>>(),
         ),
         Column::new("observed_average".into(), opt(|x| x.observed_average)),
         Column::new("fair_average".into(), opt(|x| x.fair_average)),

@@ -33,7 +33,28 @@ pub enum ElementStatus {
     Dropped,
 }
 
+impl Extreme {
+    /// `"minimum"` or `"maximum"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Extreme::Minimum => "minimum",
+            Extreme::Maximum => "maximum",
+        }
+    }
+}
+
 impl ElementStatus {
+    /// The status as one lower-case word (CSV, JSON, the workbench): `measured`, `minimum`,
+    /// `maximum`, `anchored` or `dropped`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ElementStatus::Measured => "measured",
+            ElementStatus::Extreme(side) => side.as_str(),
+            ElementStatus::Anchored => "anchored",
+            ElementStatus::Dropped => "dropped",
+        }
+    }
+
     /// Whether the element's observations take part in estimation.
     pub fn is_active(self) -> bool {
         matches!(self, ElementStatus::Measured | ElementStatus::Anchored)

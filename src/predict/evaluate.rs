@@ -166,31 +166,23 @@ pub fn macro_f1(confusion: &[Vec<f64>]) -> f64 {
     }
 }
 
-/// A fitted ridge regression `ŷ = ȳ + (x − μ)·w`.
+/// A fitted ridge regression `ŷ = ȳ + (x − μ)·w = c + x·w`.
 #[derive(Debug, Clone)]
 pub struct Ridge {
     pub alpha: f64,
     pub intercept: f64,
     pub feature_means: Vec<f64>,
     pub weights: Vec<f64>,
+    /// `c = ȳ − μ·w`, the prediction for a text with no features (computed once: a row's
+    /// prediction then costs its own features only).
+    pub constant: f64,
     /// Conjugate-gradient iterations used.
     pub iterations: usize,
 }
 
 impl Ridge {
-    /// The prediction for a text with no features, `ȳ − μ·w`.
-    pub fn constant(&self) -> f64 {
-        let offset: f64 = self
-            .feature_means
-            .iter()
-            .zip(&self.weights)
-            .map(|(m, w)| m * w)
-            .sum();
-        self.intercept - offset
-    }
-
     pub fn predict_row(&self, row: &[(u32, f32)]) -> f64 {
-        self.constant()
+        self.constant
             + row
                 .iter()
                 .map(|&(j, v)| v as f64 * self.weights[j as usize])
@@ -282,9 +274,11 @@ pub fn ridge(
         rr = rr_new;
         iterations += 1;
     }
+    let offset: f64 = mu.iter().zip(&w).map(|(m, wj)| m * wj).sum();
     Ridge {
         alpha,
         intercept: ybar,
+        constant: ybar - offset,
         feature_means: mu,
         weights: w,
         iterations,
@@ -393,7 +387,7 @@ pub fn ridge_baseline(
     weights.sort_unstable_by_key(|&(feature, _)| feature);
     RidgeBaseline {
         linear: LinearPredictor {
-            constant: model.constant(),
+            constant: model.constant,
             weights,
         },
         model,

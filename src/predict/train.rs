@@ -436,16 +436,20 @@ pub fn train_network(
     let mut step = 0u64;
     let mut order = splits.train.clone();
     let mut since_best = 0usize;
-    if linear_start.is_some() {
-        let (valid_loss, _) = validate(
-            &network,
-            embedding.as_ref(),
+    // The validation loss and measures of the current weights.
+    let on_validation = |network: &Network, embedding: Option<&EmbeddingTable>| {
+        validate(
+            network,
+            embedding,
             set,
             &splits.valid,
             &weights,
             standardization,
             lambda,
-        )?;
+        )
+    };
+    if linear_start.is_some() {
+        let (valid_loss, _) = on_validation(&network, embedding.as_ref())?;
         if valid_loss.is_finite() {
             best = Some((valid_loss, 0, snapshot(&network, embedding.as_ref())?));
         }
@@ -497,15 +501,7 @@ pub fn train_network(
                 }
             }
         }
-        let (valid_loss, measures) = validate(
-            &network,
-            embedding.as_ref(),
-            set,
-            &splits.valid,
-            &weights,
-            standardization,
-            lambda,
-        )?;
+        let (valid_loss, measures) = on_validation(&network, embedding.as_ref())?;
         if !valid_loss.is_finite() {
             return Err(PredictError::Diverged { epoch });
         }

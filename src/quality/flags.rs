@@ -18,7 +18,7 @@
 //! the rater) or `Review` (shown to the reviewer; not excluded automatically).
 
 use crate::data::RatingData;
-use crate::measure::{ElementStatus, Extreme, Fit};
+use crate::measure::{ElementStatus, Fit};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -433,10 +433,7 @@ pub fn flag_elements(data: &RatingData, fit: &Fit, facet: usize, rules: &FlagRul
         }
         if let ElementStatus::Extreme(side) = stats.status {
             // Extreme raters have no fit statistics; their severity is off the scale.
-            let word = match side {
-                Extreme::Minimum => "minimum",
-                Extreme::Maximum => "maximum",
-            };
+            let word = side.as_str();
             if !flags
                 .iter()
                 .any(|f| f.element == e as u32 && f.rule == Rule::SeverityOutlier)

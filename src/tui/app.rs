@@ -341,7 +341,7 @@ impl Loaded {
                     infit: estimate.and_then(|s| s.infit),
                     outfit: estimate.and_then(|s| s.outfit),
                     count: self.object_index.of(o as u32).len(),
-                    status: estimate.map_or("", |s| status_word(s.status)),
+                    status: estimate.map_or("", |s| s.status.as_str()),
                     predicted: None,
                 }
             })
@@ -405,18 +405,6 @@ impl Loaded {
             .get(object as usize)
             .and_then(|t| t.as_deref())
             .unwrap_or("")
-    }
-}
-
-/// The word for an element's status.
-pub fn status_word(status: crate::measure::ElementStatus) -> &'static str {
-    use crate::measure::{ElementStatus, Extreme};
-    match status {
-        ElementStatus::Measured => "measured",
-        ElementStatus::Extreme(Extreme::Minimum) => "minimum",
-        ElementStatus::Extreme(Extreme::Maximum) => "maximum",
-        ElementStatus::Anchored => "anchored",
-        ElementStatus::Dropped => "dropped",
     }
 }
 
