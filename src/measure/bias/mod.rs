@@ -416,12 +416,14 @@ fn term_levels(
             let mut labels: Vec<String> = values.iter().flatten().cloned().collect();
             labels.sort();
             labels.dedup();
+            let index: std::collections::HashMap<&str, u32> = labels
+                .iter()
+                .enumerate()
+                .map(|(k, l)| (l.as_str(), k as u32))
+                .collect();
             let level = values
                 .iter()
-                .map(|v| {
-                    v.as_ref()
-                        .map(|v| labels.binary_search(v).expect("collected") as u32)
-                })
+                .map(|v| v.as_deref().and_then(|v| index.get(v).copied()))
                 .collect();
             Ok((
                 TermLevels {
