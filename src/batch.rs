@@ -7,10 +7,10 @@
 //! starts, so a failure leaves every earlier step's result in the project.
 
 use crate::config::{validate_against, ConfigError, DatasetConfig, KeyProblem, Preset};
-use crate::export::{self, ExportKind, ExportRequest, ExportSummary, Rescale};
+use crate::export::ExportSummary;
 use crate::ingest::{self, IngestOptions};
-use crate::measure::{Convergence, FitObserver, FitOptions, ScaleModel};
-use crate::pipeline::{self, CleaningRound, FitRequest};
+use crate::measure::{IterationReport, Observer};
+use crate::pipeline::{self, CleaningRound, ExportSettings, FitSettings};
 use crate::quality::FlagRules;
 use crate::store::{Project, StoreError};
 use serde::{Deserialize, Serialize};
@@ -25,14 +25,17 @@ pub struct PipelineSpec {
     pub project: PathBuf,
     #[serde(default)]
     pub ingest: Option<IngestStep>,
+    /// The fit (or each cleaning round's fit): the same settings as `scalewright fit`.
     #[serde(default)]
-    pub fit: FitStep,
+    pub fit: FitSettings,
     #[serde(default)]
     pub clean: Option<CleanStep>,
     #[serde(default)]
     pub flag_rules: Option<FlagRules>,
+    /// Exports of the pipeline's run (a `run` key, if given, is ignored: the run is the
+    /// pipeline's).
     #[serde(default)]
-    pub export: Vec<ExportStep>,
+    pub export: Vec<ExportSettings>,
     /// Train the text predictor on the run (options as `predict::TrainOptions`; the run is the
     /// pipeline's).
     #[serde(default)]
@@ -66,36 +69,6 @@ pub struct IngestStep {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FitStep {
-    pub method: String,
-    pub scale: String,
-    /// Default: Facets' .5 (Winsteps' .1 with `update = "winsteps"`).
-    pub max_residual: Option<f64>,
-    /// Default: Facets' .01 (Winsteps' .005 with `update = "winsteps"`).
-    pub max_change: Option<f64>,
-    pub max_iterations: usize,
-    pub allow_disconnected: bool,
-    /// JMLE iteration path: `accelerated`, `facets` or `winsteps`.
-    pub update: String,
-}
-
-impl Default for FitStep {
-    fn default() -> Self {
-        let c = Convergence::default();
-        FitStep {
-            method: "jmle".into(),
-            scale: "pcm".into(),
-            max_residual: None,
-            max_change: None,
-            max_iterations: c.max_iterations,
-            allow_disconnected: false,
-            update: "accelerated".into(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CleanStep {
     #[serde(default = "default_rounds")]
@@ -104,19 +77,6 @@ pub struct CleanStep {
 
 fn default_rounds() -> usize {
     5
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExportStep {
-    pub what: String,
-    pub out: PathBuf,
-    #[serde(default)]
-    pub mhs_columns: bool,
-    #[serde(default)]
-    pub rescale: Option<[f64; 2]>,
-    #[serde(default)]
-    pub join: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -189,9 +149,9 @@ impl PipelineSpec {
         if !problems.is_empty() {
             return Err(invalid(problems));
         }
-        let mut spec: PipelineSpec = serde_json::from_value(json).map_err(|e| {
+        let mut spec: PipelineSpec = serde_json::from_value(json.clone()).map_err(|e| {
             invalid(vec![KeyProblem {
-                key: "(top level)".into(),
+                key: failing_section(&json),
                 message: e.to_string(),
             }])
         })?;
@@ -215,6 +175,9 @@ impl PipelineSpec {
             if let Some(c) = &mut step.config {
                 resolve(c);
             }
+        }
+        if let Some(anchors) = &mut spec.fit.anchor_file {
+            resolve(anchors);
         }
         for e in &mut spec.export {
             resolve(&mut e.out);
@@ -251,49 +214,29 @@ impl PipelineSpec {
         }
         Ok(spec)
     }
+}
 
-    fn fit_request(&self) -> FitRequest {
-        let update = match self.fit.update.as_str() {
-            "facets" => crate::measure::JmleUpdate::Facets,
-            "winsteps" => crate::measure::JmleUpdate::Winsteps,
-            _ => crate::measure::JmleUpdate::Accelerated,
-        };
-        FitRequest {
-            options: FitOptions {
-                method: if self.fit.method == "mml" {
-                    crate::measure::Method::Mml
-                } else {
-                    crate::measure::Method::Jmle
-                },
-                scale_model: if self.fit.scale == "rsm" {
-                    ScaleModel::RatingScale
-                } else {
-                    ScaleModel::PartialCredit { facet: None }
-                },
-                convergence: Convergence {
-                    max_score_residual: self
-                        .fit
-                        .max_residual
-                        .unwrap_or(Convergence::default_for(update).max_score_residual),
-                    max_change: self
-                        .fit
-                        .max_change
-                        .unwrap_or(Convergence::default_for(update).max_change),
-                    max_iterations: self.fit.max_iterations,
-                },
-                update,
-                ..FitOptions::default()
-            },
-            allow_disconnected: self.fit.allow_disconnected,
-            note: "scalewright run".into(),
+/// The section of a pipeline file whose values the library refused (`fit`, `export[1]`...),
+/// found by deserialising each on its own; `(top level)` when none alone fails.
+fn failing_section(json: &serde_json::Value) -> String {
+    fn fails<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> bool {
+        serde_json::from_value::<T>(value.clone()).is_err()
+    }
+    if json.get("fit").is_some_and(fails::<FitSettings>) {
+        return "fit".into();
+    }
+    if let Some(steps) = json.get("export").and_then(|e| e.as_array()) {
+        if let Some(i) = steps.iter().position(fails::<ExportSettings>) {
+            return format!("export[{i}]");
         }
     }
+    "(top level)".into()
 }
 
 /// Runs every step of `spec`. `log` receives one line per step (for stderr).
 pub fn run(
     spec: &PipelineSpec,
-    observer: &mut dyn FitObserver,
+    observer: &mut dyn Observer<IterationReport>,
     log: &mut dyn FnMut(String),
 ) -> Result<BatchReport, BatchError> {
     let mut report = BatchReport {
@@ -339,7 +282,11 @@ pub fn run(
     if let Some(rules) = &spec.flag_rules {
         project.set_flag_rules(rules)?;
     }
-    let request = spec.fit_request();
+    let mut settings = spec.fit.clone();
+    if settings.note.is_empty() {
+        settings.note = "scalewright run".into();
+    }
+    let request = settings.request(&project)?;
     let run_id = match &spec.clean {
         Some(clean) => {
             let rounds = pipeline::clean(&mut project, &request, clean.max_rounds, observer)?;
@@ -356,45 +303,37 @@ pub fn run(
             last
         }
         None => {
-            let outcome = pipeline::fit_project(&mut project, &request, observer)?;
+            let fitted = pipeline::fit_and_flag(&mut project, &request, observer)?;
+            let outcome = &fitted.outcome;
             log(format!(
                 "fit: run {} ({} iterations)",
                 outcome.run_id,
                 outcome.fit.iterations()
             ));
+            log(format!(
+                "flag: {} flag(s) on run {}",
+                fitted.flags.len(),
+                outcome.run_id
+            ));
+            report.flags = fitted.flags.len();
             Some((outcome.run_id, outcome.fit.converged))
         }
     };
     if let Some((run_id, converged)) = run_id {
         report.run_id = Some(run_id);
         report.converged = Some(converged);
-        // After cleaning, the last run's flags are already stored (and were used); flag a plain fit.
-        let flags = if spec.clean.is_some() {
-            project.flags(run_id)?
-        } else {
-            pipeline::flag_run(&mut project, run_id)?
-        };
-        log(format!("flag: {} flag(s) on run {run_id}", flags.len()));
-        report.flags = flags.len();
+        if spec.clean.is_some() {
+            // The last round's flags are stored (and were used to exclude).
+            let flags = project.flags(run_id)?;
+            log(format!("flag: {} flag(s) on run {run_id}", flags.len()));
+            report.flags = flags.len();
+        }
         for step in &spec.export {
-            let kind = match step.what.as_str() {
-                "raters" => ExportKind::Raters,
-                "items" => ExportKind::Items,
-                "joined" => ExportKind::Joined,
-                _ => ExportKind::Objects,
-            };
-            let summary = export::export(
+            let summary = pipeline::export_run(
                 &mut project,
-                &ExportRequest {
-                    run_id,
-                    kind,
-                    path: step.out.clone(),
-                    rescale: step.rescale.map(|[a, b]| Rescale {
-                        intercept: a,
-                        slope: b,
-                    }),
-                    mhs_columns: step.mhs_columns,
-                    join_source: step.join.clone(),
+                &ExportSettings {
+                    run: Some(run_id),
+                    ..step.clone()
                 },
             )?;
             log(format!(
@@ -412,7 +351,7 @@ pub fn run(
             let outcome = crate::predict::train_project(
                 &mut project,
                 &options,
-                &mut crate::predict::NoTrainObserver,
+                &mut crate::progress::NoObserver,
             )?;
             let e = &outcome.evaluation;
             log(format!(
@@ -447,48 +386,42 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measure::JmleUpdate;
+    use crate::measure::{JmleUpdate, Method};
 
-    fn spec(fit: &str) -> PipelineSpec {
+    fn pipeline(text: &str) -> Result<PipelineSpec, BatchError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.toml");
-        std::fs::write(&path, format!("project = \"x.db\"\n[fit]\n{fit}\n")).unwrap();
-        PipelineSpec::from_file(&path).unwrap()
+        std::fs::write(&path, format!("project = \"x.db\"\n{text}\n")).unwrap();
+        PipelineSpec::from_file(&path)
     }
 
     #[test]
-    fn convergence_defaults_follow_the_update_path() {
-        let facets = spec("update = \"facets\"").fit_request().options;
-        assert_eq!(facets.update, JmleUpdate::Facets);
-        assert_eq!(
-            (
-                facets.convergence.max_score_residual,
-                facets.convergence.max_change
-            ),
-            (0.5, 0.01)
+    fn fit_and_export_settings_are_the_library_s_and_bad_values_name_their_section() {
+        let spec = pipeline("[fit]\nupdate = \"winsteps\"\nmethod = \"mml\"").unwrap();
+        assert_eq!(spec.fit.update, JmleUpdate::Winsteps);
+        assert_eq!(spec.fit.method, Method::Mml);
+        assert_eq!(spec.fit.options().convergence.max_change, 0.005);
+
+        let message = pipeline("[fit]\nupdate = \"ucon\"")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("fit: "), "{message}");
+        assert!(
+            message.contains(&"ucon".parse::<JmleUpdate>().unwrap_err().to_string()),
+            "{message}"
         );
-        let winsteps = spec("update = \"winsteps\"").fit_request().options;
-        assert_eq!(winsteps.update, JmleUpdate::Winsteps);
-        assert_eq!(
-            (
-                winsteps.convergence.max_score_residual,
-                winsteps.convergence.max_change
+        let message = pipeline("[[export]]\nwhat = \"objects\"\nout = \"o.csv\"\n[[export]]\nwhat = \"raters\"\nout = \"r.csv\"\nrescale = [50, 0]")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("export[1]: "), "{message}");
+        assert!(
+            message.contains(
+                &"50,0"
+                    .parse::<crate::export::Rescale>()
+                    .unwrap_err()
+                    .to_string()
             ),
-            (0.1, 0.005)
+            "{message}"
         );
-        let explicit = spec("update = \"winsteps\"\nmax_residual = 0.3")
-            .fit_request()
-            .options;
-        assert_eq!(
-            (
-                explicit.convergence.max_score_residual,
-                explicit.convergence.max_change
-            ),
-            (0.3, 0.005)
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("p.toml");
-        std::fs::write(&path, "project = \"x.db\"\n[fit]\nupdate = \"ucon\"\n").unwrap();
-        assert!(PipelineSpec::from_file(&path).is_err());
     }
 }

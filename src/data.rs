@@ -49,18 +49,77 @@ impl FacetRole {
 pub struct Facet {
     /// The facet's name, usually the source column (`comment_id`, `annotator_id`, `item`).
     pub name: String,
+    /// The facet's role in the model (object, rater or item).
     pub role: FacetRole,
     /// Element labels as they appear in the data (ids are kept as text).
     pub labels: Vec<String>,
 }
 
 impl Facet {
+    /// A facet with the given element labels.
+    pub fn with_labels<L: Into<String>>(
+        name: &str,
+        role: FacetRole,
+        labels: impl IntoIterator<Item = L>,
+    ) -> Facet {
+        Facet {
+            name: name.into(),
+            role,
+            labels: labels.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// The number of elements.
     pub fn len(&self) -> usize {
         self.labels.len()
     }
 
+    /// Whether the facet has no elements.
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
+    }
+}
+
+impl RatingData {
+    /// A design from its facets (in model order, one object and one item facet) and its
+    /// responses, each naming one element per facet and the score; every item gets `scale`.
+    /// Checked by [`RatingData::check`].
+    pub fn from_responses(
+        facets: Vec<Facet>,
+        scale: ItemScale,
+        responses: impl IntoIterator<Item = (Vec<u32>, i32)>,
+    ) -> Result<RatingData, RatingDataError> {
+        let role_of = |role| facets.iter().position(|f| f.role == role);
+        let (Some(object_facet), Some(item_facet)) =
+            (role_of(FacetRole::Object), role_of(FacetRole::Item))
+        else {
+            return Err(RatingDataError::FacetRoles);
+        };
+        let mut elements = vec![Vec::new(); facets.len()];
+        let mut scores = Vec::new();
+        for (response, score) in responses {
+            if response.len() != facets.len() {
+                return Err(RatingDataError::Length {
+                    facet: format!("response {}", scores.len()),
+                    got: response.len(),
+                    expected: facets.len(),
+                });
+            }
+            for (column, element) in elements.iter_mut().zip(response) {
+                column.push(element);
+            }
+            scores.push(score);
+        }
+        let data = RatingData {
+            item_scales: vec![scale; facets[item_facet].len()],
+            facets,
+            elements,
+            scores,
+            object_facet,
+            item_facet,
+        };
+        data.check()?;
+        Ok(data)
     }
 }
 
@@ -72,7 +131,9 @@ impl Facet {
 /// or `Keep`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemScale {
+    /// The lowest scored category.
     pub min_score: i32,
+    /// The highest scored category.
     pub max_score: i32,
 }
 
@@ -93,6 +154,7 @@ impl ItemScale {
 /// - `item_scales.len() == facets[item_facet].len()` and every score lies in its item's range.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RatingData {
+    /// The facets in model order: one object facet, one item facet, any number of rater facets.
     pub facets: Vec<Facet>,
     /// `elements[f][n]`: the element of facet `f` in observation `n`.
     pub elements: Vec<Vec<u32>>,
@@ -100,38 +162,63 @@ pub struct RatingData {
     pub scores: Vec<i32>,
     /// The rating scale of each element of the item facet.
     pub item_scales: Vec<ItemScale>,
+    /// Index in `facets` of the object facet.
     pub object_facet: usize,
+    /// Index in `facets` of the item facet.
     pub item_facet: usize,
 }
 
 /// A violated invariant of [`RatingData`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RatingDataError {
+    /// There is not exactly one object facet and one item facet (or the facet indices or
+    /// element columns do not match the facets).
     #[error("a rating design needs exactly one object facet and one item facet")]
     FacetRoles,
+    /// An element column (or a response) has the wrong number of entries.
     #[error("facet `{facet}` has {got} element entries but there are {expected} observations")]
     Length {
+        /// The facet whose column is wrong, or `response n` for a malformed response.
         facet: String,
+        /// The number of entries found.
         got: usize,
+        /// The number of entries expected.
         expected: usize,
     },
+    /// An observation names an element index beyond the facet's elements.
     #[error("observation {observation}: element index {index} is outside facet `{facet}` ({len} elements)")]
     ElementIndex {
+        /// The observation (0-based).
         observation: usize,
+        /// The facet's name.
         facet: String,
+        /// The element index found.
         index: u32,
+        /// The number of elements of the facet.
         len: usize,
     },
+    /// The number of item scales differs from the number of items.
     #[error("{got} item scales for {expected} items")]
-    ItemScales { got: usize, expected: usize },
+    ItemScales {
+        /// The number of item scales.
+        got: usize,
+        /// The number of elements of the item facet.
+        expected: usize,
+    },
+    /// An observation's score lies outside its item's scale.
     #[error(
         "observation {observation}: score {score} is outside item `{item}`'s range {min}..={max}"
     )]
     ScoreRange {
+        /// The observation (0-based).
         observation: usize,
+        /// The item's label.
         item: String,
+        /// The score found.
         score: i32,
+        /// The item's lowest scored category.
         min: i32,
+        /// The item's highest scored category.
         max: i32,
     },
 }
@@ -142,6 +229,7 @@ impl RatingData {
         self.scores.len()
     }
 
+    /// Whether there are no observations.
     pub fn is_empty(&self) -> bool {
         self.scores.is_empty()
     }
@@ -263,6 +351,7 @@ impl RatingData {
 /// it turns "every response of this rater" into a slice lookup.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ElementIndex {
+    /// The facet whose elements are indexed.
     pub facet: usize,
     starts: Vec<usize>,
     observations: Vec<u32>,
@@ -308,33 +397,40 @@ mod tests {
     use super::*;
 
     fn tiny() -> RatingData {
-        RatingData {
-            facets: vec![
-                Facet {
-                    name: "comment".into(),
-                    role: FacetRole::Object,
-                    labels: vec!["c1".into(), "c2".into()],
-                },
-                Facet {
-                    name: "rater".into(),
-                    role: FacetRole::Rater,
-                    labels: vec!["r1".into()],
-                },
-                Facet {
-                    name: "item".into(),
-                    role: FacetRole::Item,
-                    labels: vec!["i1".into()],
-                },
+        RatingData::from_responses(
+            vec![
+                Facet::with_labels("comment", FacetRole::Object, ["c1", "c2"]),
+                Facet::with_labels("rater", FacetRole::Rater, ["r1"]),
+                Facet::with_labels("item", FacetRole::Item, ["i1"]),
             ],
-            elements: vec![vec![0, 1], vec![0, 0], vec![0, 0]],
-            scores: vec![0, 2],
-            item_scales: vec![ItemScale {
+            ItemScale {
                 min_score: 0,
                 max_score: 2,
-            }],
-            object_facet: 0,
-            item_facet: 2,
-        }
+            },
+            [(vec![0, 0, 0], 0), (vec![1, 0, 0], 2)],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn from_responses_refuses_a_design_without_an_item_facet_or_a_short_response() {
+        let facets = vec![
+            Facet::with_labels("comment", FacetRole::Object, ["c1"]),
+            Facet::with_labels("rater", FacetRole::Rater, ["r1"]),
+        ];
+        let scale = ItemScale {
+            min_score: 0,
+            max_score: 1,
+        };
+        assert_eq!(
+            RatingData::from_responses(facets, scale.clone(), []),
+            Err(RatingDataError::FacetRoles)
+        );
+        let facets = tiny().facets;
+        assert!(matches!(
+            RatingData::from_responses(facets, scale, [(vec![0, 0], 1)]),
+            Err(RatingDataError::Length { .. })
+        ));
     }
 
     #[test]

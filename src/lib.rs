@@ -31,6 +31,8 @@
 //!
 //! The library never prints or draws; long-running work reports progress through callbacks.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod batch;
 pub mod config;
 pub mod data;
@@ -38,8 +40,10 @@ pub mod export;
 pub mod ingest;
 pub mod measure;
 pub mod network;
+pub mod options;
 pub mod pipeline;
 pub mod predict;
+pub mod progress;
 pub mod quality;
 pub mod simulate;
 pub mod store;

@@ -23,6 +23,7 @@ pub struct UnionFind {
 }
 
 impl UnionFind {
+    /// A forest of `n` singleton sets `0..n`.
     pub fn new(n: usize) -> Self {
         UnionFind {
             parent: (0..n as u32).collect(),
@@ -30,6 +31,7 @@ impl UnionFind {
         }
     }
 
+    /// The representative (root) of `x`'s set, halving the path on the way.
     pub fn find(&mut self, mut x: u32) -> u32 {
         while self.parent[x as usize] != x {
             let grand = self.parent[self.parent[x as usize] as usize];
@@ -39,6 +41,7 @@ impl UnionFind {
         x
     }
 
+    /// Merges the sets of `a` and `b` (the smaller set joins the larger).
     pub fn union(&mut self, a: u32, b: u32) {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra == rb {
@@ -75,8 +78,12 @@ pub const EXAMPLE_LABELS: usize = 5;
 /// The components of one facet pair's network, largest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PairComponents {
+    /// The name of the pair's first facet (the earlier one in model order).
     pub first_facet: String,
+    /// The name of the pair's second facet.
     pub second_facet: String,
+    /// The disjoint subsets, most observations first; more than one means the pair is
+    /// disconnected.
     pub subsets: Vec<Subset>,
 }
 
@@ -170,43 +177,27 @@ mod tests {
     use crate::data::{Facet, FacetRole, ItemScale};
 
     fn facet(name: &str, role: FacetRole, n: usize) -> Facet {
-        Facet {
-            name: name.into(),
-            role,
-            labels: (0..n).map(|i| format!("{name}{i}")).collect(),
-        }
+        Facet::with_labels(name, role, (0..n).map(|i| format!("{name}{i}")))
     }
 
     /// Objects x raters with every observation on both items; `links` says which (object, rater)
     /// pairs were rated.
     fn design(n_obj: usize, n_rater: usize, links: &[(u32, u32)]) -> RatingData {
-        let mut elements = vec![Vec::new(), Vec::new(), Vec::new()];
-        for &(o, r) in links {
-            for item in 0..2 {
-                elements[0].push(o);
-                elements[1].push(r);
-                elements[2].push(item);
-            }
-        }
-        let n = elements[0].len();
-        RatingData {
-            facets: vec![
+        RatingData::from_responses(
+            vec![
                 facet("comment", FacetRole::Object, n_obj),
                 facet("rater", FacetRole::Rater, n_rater),
                 facet("item", FacetRole::Item, 2),
             ],
-            elements,
-            scores: vec![0; n],
-            item_scales: vec![
-                ItemScale {
-                    min_score: 0,
-                    max_score: 1
-                };
-                2
-            ],
-            object_facet: 0,
-            item_facet: 2,
-        }
+            ItemScale {
+                min_score: 0,
+                max_score: 1,
+            },
+            links
+                .iter()
+                .flat_map(|&(o, r)| (0..2).map(move |item| (vec![o, r, item], 0))),
+        )
+        .unwrap()
     }
 
     #[test]

@@ -480,7 +480,10 @@ fn exit_code_for(error: &anyhow::Error) -> u8 {
                 | PipelineError::NoData
                 | PipelineError::StaleRun { .. }
                 | PipelineError::NoRaterFacet
-                | PipelineError::UnknownTerm(_) => exit::BAD_INPUT,
+                | PipelineError::UnknownTerm(_)
+                | PipelineError::NoRuns { .. }
+                | PipelineError::InvalidSetting(_) => exit::BAD_INPUT,
+                PipelineError::Export(_) => continue,
                 PipelineError::Measure(scalewright::measure::MeasureError::InvalidOption {
                     ..
                 }) => exit::BAD_INPUT,

@@ -30,8 +30,10 @@ pub enum Layout {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AttributeColumns {
+    /// Attribute columns of the objects (names or `*` patterns), kept for bias analysis.
     #[serde(default)]
     pub objects: Vec<String>,
+    /// Attribute columns of the first rater facet's elements (names or `*` patterns).
     #[serde(default)]
     pub raters: Vec<String>,
 }
@@ -40,7 +42,9 @@ pub struct AttributeColumns {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LongColumns {
+    /// The column holding the item name.
     pub item: String,
+    /// The column holding the raw score.
     pub score: String,
 }
 
@@ -48,6 +52,7 @@ pub struct LongColumns {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ItemConfig {
+    /// The item's name; in the long layout, its value in the item column.
     pub name: String,
     /// Wide layout: the column of this item (default: `name`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,6 +62,8 @@ pub struct ItemConfig {
     /// Raw code (as text, a TOML key) -> scored category.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recode: Option<BTreeMap<String, i64>>,
+    /// Reverse the scored categories (`min + max - score`) so that higher always means more
+    /// of the measured trait.
     #[serde(default)]
     pub reversed: bool,
 }
@@ -107,48 +114,72 @@ impl ItemConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetConfig {
+    /// A short name for the data set (shown in reports).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Wide or long row layout.
     #[serde(default)]
     pub layout: Layout,
     /// Field separator for delimited text (default by file extension).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub separator: Option<String>,
+    /// The column identifying the object of measurement (e.g. `comment_id`).
     pub object: String,
+    /// The columns that are rater facets (e.g. `annotator_id`); may be empty.
     #[serde(default)]
     pub raters: Vec<String>,
+    /// The column holding each object's text (used by the predictor).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// Columns kept as object or rater attributes for bias analysis.
     #[serde(default)]
     pub attributes: AttributeColumns,
+    /// The item and score columns; required for the long layout only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub long: Option<LongColumns>,
+    /// The items, in reporting order.
     pub items: Vec<ItemConfig>,
 }
 
 /// A problem with a dataset description; every variant names where it was found.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The description file could not be read.
     #[error("cannot read dataset description {}: {source}", path.display())]
     Io {
+        /// The file that could not be read.
         path: PathBuf,
+        /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// The description is not valid TOML.
     #[error("{origin}: not valid TOML: {message}")]
-    Toml { origin: String, message: String },
+    Toml {
+        /// Where the description came from (a path or `preset ...`).
+        origin: String,
+        /// The TOML parser's message.
+        message: String,
+    },
+    /// The description does not match the dataset JSON Schema.
     #[error(
         "{origin}: does not match the dataset schema:\n{}",
         format_problems(problems)
     )]
     Schema {
+        /// Where the description came from (a path or `preset ...`).
         origin: String,
+        /// One problem per offending key.
         problems: Vec<KeyProblem>,
     },
+    /// The description matches the schema but does not make sense (e.g. a column used twice).
     #[error("{origin}: {}", format_problems(problems))]
     Invalid {
+        /// Where the description came from (a path or `preset ...`).
         origin: String,
+        /// One problem per offending key.
         problems: Vec<KeyProblem>,
     },
+    /// No built-in preset has this name.
     #[error("unknown preset `{0}`; the presets are: {presets}", presets = Preset::NAMES.join(", "))]
     UnknownPreset(String),
 }
@@ -158,6 +189,7 @@ pub enum ConfigError {
 pub struct KeyProblem {
     /// The key in dotted TOML form (`items[2].recode`), or `(top level)`.
     pub key: String,
+    /// What is wrong at that key.
     pub message: String,
 }
 
@@ -179,8 +211,10 @@ pub enum Preset {
 }
 
 impl Preset {
+    /// The preset names accepted by [`Preset::from_name`].
     pub const NAMES: [&'static str; 2] = ["mhs", "mhs-collapsed"];
 
+    /// The preset called `name` (one of [`Preset::NAMES`]).
     pub fn from_name(name: &str) -> Result<Self, ConfigError> {
         match name {
             "mhs" => Ok(Preset::Mhs),
@@ -189,6 +223,7 @@ impl Preset {
         }
     }
 
+    /// The preset's name, as accepted by [`Preset::from_name`].
     pub fn name(self) -> &'static str {
         match self {
             Preset::Mhs => "mhs",

@@ -7,7 +7,8 @@
 //! `<file>.json` sidecar for CSV; the project's `exports` table records the same. Files are
 //! written to a temporary name and renamed, so a killed export never leaves a partial file.
 
-use crate::measure::{ElementStatus, Fit};
+use crate::measure::{ElementStatistics, ElementStatus, FacetMeasures, Fit};
+use crate::options::OptionError;
 use crate::quality::Flag;
 use crate::store::{now_rfc3339, DecisionRecord, Project, StoreError};
 use polars::prelude::*;
@@ -49,11 +50,87 @@ impl ExportFormat {
     }
 }
 
+/// The names front ends use for [`ExportKind`].
+pub const EXPORT_KIND_NAMES: [(&str, ExportKind); 4] = [
+    ("objects", ExportKind::Objects),
+    ("raters", ExportKind::Raters),
+    ("items", ExportKind::Items),
+    ("joined", ExportKind::Joined),
+];
+
+impl std::str::FromStr for ExportKind {
+    type Err = OptionError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        crate::options::parse_choice("export target", text, &EXPORT_KIND_NAMES)
+    }
+}
+
+impl std::fmt::Display for ExportKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(crate::options::choice_name(*self, &EXPORT_KIND_NAMES))
+    }
+}
+
 /// A linear change of units: `a + b * measure` (S.E. times |b|), e.g. to a 0-100 scale.
+/// Built through [`Rescale::new`] or parsed from `INTERCEPT,SLOPE`, which refuse a zero or
+/// non-finite slope (a zero slope would map every measure to one value).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Rescale {
     pub intercept: f64,
     pub slope: f64,
+}
+
+/// What `rescale` takes, in every front end's message.
+const RESCALE_EXPECTED: &str =
+    "expected INTERCEPT,SLOPE with finite numbers and a non-zero slope, e.g. 50,10";
+
+impl Rescale {
+    /// `intercept + slope * measure`; the slope must be finite and non-zero.
+    pub fn new(intercept: f64, slope: f64) -> Result<Rescale, OptionError> {
+        if intercept.is_finite() && slope.is_finite() && slope != 0.0 {
+            Ok(Rescale { intercept, slope })
+        } else {
+            Err(OptionError::new(
+                "rescale",
+                format!("{intercept},{slope}"),
+                RESCALE_EXPECTED,
+            ))
+        }
+    }
+}
+
+impl std::str::FromStr for Rescale {
+    type Err = OptionError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let parts: Vec<Option<f64>> = text.split(',').map(|p| p.trim().parse().ok()).collect();
+        match parts[..] {
+            [Some(intercept), Some(slope)] => {
+                Rescale::new(intercept, slope).map_err(|e| OptionError {
+                    value: text.trim().to_string(),
+                    ..e
+                })
+            }
+            _ => Err(OptionError::new("rescale", text.trim(), RESCALE_EXPECTED)),
+        }
+    }
+}
+
+/// A pipeline file gives `rescale = [50, 10]` or `rescale = "50,10"`.
+impl<'de> serde::Deserialize<'de> for Rescale {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Given {
+            Pair([f64; 2]),
+            Text(String),
+        }
+        use serde::de::Error;
+        match Given::deserialize(deserializer)? {
+            Given::Pair([a, b]) => Rescale::new(a, b),
+            Given::Text(text) => text.parse(),
+        }
+        .map_err(D::Error::custom)
+    }
 }
 
 /// The MHS release's names for the object and rater estimates.
@@ -124,18 +201,36 @@ pub enum ExportError {
 }
 
 /// The columns of one facet's estimates (names before any MHS renaming).
-fn facet_frame(fit: &Fit, facet: usize, rescale: Option<Rescale>) -> PolarsResult<DataFrame> {
-    let f = &fit.facets[facet];
-    let e = &f.elements;
-    let opt = |get: fn(&crate::measure::ElementStatistics) -> Option<f64>| -> Vec<Option<f64>> {
+/// Facets Table 7 of one facet as a table, one row per element in element order, in Facets'
+/// column order: `element, status, total_score, count, observed_average, fair_average, measure,
+/// model_se, real_se, infit, infit_zstd, outfit, outfit_zstd, ptmea, ptexp, displacement`. The
+/// one builder of Table 7 rows (`report --table 7 --format csv` and every export use it): a
+/// dropped element (no usable response, e.g. an excluded rater) has no measure (null); an
+/// extreme element has its Xtreme-adjusted measure and no fit statistics.
+pub fn table7_frame(facet: &FacetMeasures) -> PolarsResult<DataFrame> {
+    let e = &facet.elements;
+    let opt = |get: fn(&ElementStatistics) -> Option<f64>| -> Vec<Option<f64>> {
         e.iter().map(get).collect()
     };
-    let mut columns = vec![
+    DataFrame::new_infer_height(vec![
         Column::new(
-            f.name.as_str().into(),
+            "element".into(),
             e.iter().map(|x| x.label.clone()).collect::<Vec<_>>(),
         ),
-        // A dropped element (no usable response, e.g. an excluded rater) has no measure.
+        Column::new(
+            "status".into(),
+            e.iter().map(|x| x.status.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "total_score".into(),
+            e.iter().map(|x| x.total_score).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "count".into(),
+            e.iter().map(|x| x.count as u64).collect::<Vec<_>>(),
+        ),
+        Column::new("observed_average".into(), opt(|x| x.observed_average)),
+        Column::new("fair_average".into(), opt(|x| x.fair_average)),
         Column::new(
             "measure".into(),
             e.iter()
@@ -148,35 +243,47 @@ fn facet_frame(fit: &Fit, facet: usize, rescale: Option<Rescale>) -> PolarsResul
         Column::new("infit_zstd".into(), opt(|x| x.infit_zstd)),
         Column::new("outfit".into(), opt(|x| x.outfit)),
         Column::new("outfit_zstd".into(), opt(|x| x.outfit_zstd)),
-        Column::new(
-            "count".into(),
-            e.iter().map(|x| x.count as u64).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "status".into(),
-            e.iter().map(|x| x.status.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new("observed_average".into(), opt(|x| x.observed_average)),
-        Column::new("fair_average".into(), opt(|x| x.fair_average)),
-    ];
+        Column::new("ptmea".into(), opt(|x| x.point_measure)),
+        Column::new("ptexp".into(), opt(|x| x.point_measure_expected)),
+        Column::new("displacement".into(), opt(|x| x.displacement)),
+    ])
+}
+
+/// The columns of an export of one facet, from [`table7_frame`].
+const EXPORT_COLUMNS: [&str; 12] = [
+    "element",
+    "measure",
+    "model_se",
+    "real_se",
+    "infit",
+    "infit_zstd",
+    "outfit",
+    "outfit_zstd",
+    "count",
+    "status",
+    "observed_average",
+    "fair_average",
+];
+
+/// One facet's export table: Table 7's values ([`table7_frame`]) with the element column named
+/// after the facet, and the rescaled measure and S.E. when asked.
+fn facet_frame(fit: &Fit, facet: usize, rescale: Option<Rescale>) -> PolarsResult<DataFrame> {
+    let f = &fit.facets[facet];
+    let mut df = table7_frame(f)?.select(EXPORT_COLUMNS)?;
     if let Some(r) = rescale {
-        columns.push(Column::new(
-            "measure_rescaled".into(),
-            e.iter()
-                .map(|x| {
-                    (x.status != ElementStatus::Dropped)
-                        .then_some(r.intercept + r.slope * x.measure)
-                })
-                .collect::<Vec<_>>(),
-        ));
-        columns.push(Column::new(
-            "se_rescaled".into(),
-            e.iter()
-                .map(|x| x.model_se.map(|s| s * r.slope.abs()))
-                .collect::<Vec<_>>(),
-        ));
+        let measure = df.column("measure")?.f64()?.clone();
+        let se = df.column("model_se")?.f64()?.clone();
+        let rescaled: Vec<Option<f64>> = measure
+            .iter()
+            .map(|m| m.map(|m| r.intercept + r.slope * m))
+            .collect();
+        let se_rescaled: Vec<Option<f64>> =
+            se.iter().map(|s| s.map(|s| s * r.slope.abs())).collect();
+        df.with_column(Column::new("measure_rescaled".into(), rescaled))?;
+        df.with_column(Column::new("se_rescaled".into(), se_rescaled))?;
     }
-    DataFrame::new_infer_height(columns)
+    df.rename("element", f.name.as_str().into())?;
+    Ok(df)
 }
 
 fn rename_all(df: &mut DataFrame, pairs: &[(&str, &str)]) -> PolarsResult<()> {
@@ -492,12 +599,7 @@ pub fn export(
     };
     project.record_export(
         request.run_id,
-        match request.kind {
-            ExportKind::Objects => "objects",
-            ExportKind::Raters => "raters",
-            ExportKind::Items => "items",
-            ExportKind::Joined => "joined",
-        },
+        crate::options::choice_name(request.kind, &EXPORT_KIND_NAMES),
         match format {
             ExportFormat::Csv => "csv",
             ExportFormat::Parquet => "parquet",

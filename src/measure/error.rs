@@ -14,7 +14,9 @@ pub enum MeasureError {
     /// An option is out of range or inconsistent with the data.
     #[error("invalid option `{option}`: {reason}")]
     InvalidOption {
+        /// The option's name.
         option: &'static str,
+        /// Why its value cannot be used.
         reason: String,
     },
     /// There are no observations.
@@ -31,15 +33,29 @@ pub enum MeasureError {
     #[error(
         "scale `{scale}` has only one observed category ({category}); thresholds need at least two"
     )]
-    SingleCategoryScale { scale: String, category: i32 },
+    SingleCategoryScale {
+        /// The scale's label.
+        scale: String,
+        /// The one observed category (its score).
+        category: i32,
+    },
     /// A scale has more categories than the engine supports.
     #[error("scale `{scale}` has {categories} categories; at most {max} are supported")]
     TooManyCategories {
+        /// The scale's label.
         scale: String,
+        /// Its number of categories.
         categories: usize,
+        /// The most categories the engine supports.
         max: usize,
     },
     /// The observer asked the fit to stop.
     #[error("the fit was cancelled")]
     Cancelled,
+}
+
+impl From<crate::progress::Cancelled> for MeasureError {
+    fn from(_: crate::progress::Cancelled) -> Self {
+        MeasureError::Cancelled
+    }
 }

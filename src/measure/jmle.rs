@@ -9,15 +9,14 @@
 //! then the rest", to first order) and the centred facets are re-centred with the floating facet
 //! moving the other way, so that no linear predictor changes.
 
-use std::ops::ControlFlow;
-
 use super::design::Design;
 use super::error::MeasureError;
 use super::extreme::{classify, estimate_extremes, ElementStatus};
-use super::observer::{ElementRef, FitObserver, IterationReport, ParameterRef};
+use super::observer::{ElementRef, IterationReport, Observer, ParameterRef};
 use super::options::{FitOptions, JmleUpdate, StartValues, UnobservedCategories};
 use super::prox::prox_start;
 use super::sweep::{sweep, Layout, SweepInput};
+use crate::progress::Progress;
 
 /// The converged (or last) state of the estimation.
 pub(crate) struct Estimates {
@@ -86,7 +85,7 @@ pub(crate) fn anchored_start(design: &Design, options: &FitOptions) -> AnchoredS
 pub(crate) fn estimate(
     design: &Design,
     options: &FitOptions,
-    observer: &mut dyn FitObserver,
+    observer: &mut dyn Observer<IterationReport>,
 ) -> Result<Estimates, MeasureError> {
     let data = design.data;
     let n_el = design.n_elements();
@@ -205,7 +204,7 @@ pub(crate) fn estimate(
     centre_facets_invariant(design, &centred, None, &status, &mut measures);
 
     let conv = options.convergence;
-    let mut history = Vec::new();
+    let mut progress = Progress::new(observer);
     let mut converged = false;
     let mut old_measures = measures.clone();
     let mut old_thresholds = thresholds.clone();
@@ -462,11 +461,7 @@ pub(crate) fn estimate(
             max_change_parameter,
             log_likelihood,
         };
-        let flow = observer.observe(&report);
-        history.push(report);
-        if let ControlFlow::Break(()) = flow {
-            return Err(MeasureError::Cancelled);
-        }
+        progress.report(report)?;
         if !winsteps && max_residual <= conv.max_score_residual && max_change <= conv.max_change {
             converged = true;
             break;
@@ -500,7 +495,7 @@ pub(crate) fn estimate(
         centred,
         active,
         extreme_information,
-        history,
+        history: progress.into_history(),
         converged,
     })
 }

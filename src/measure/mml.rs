@@ -55,8 +55,6 @@
 //! After EM, one more E-step gives the EAP and posterior SD, the observed information of the
 //! fixed effects (Louis 1982, diagonal), and Warm's (1989) WLE per object.
 
-use std::ops::ControlFlow;
-
 use argmin::core::{CostFunction, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
@@ -67,9 +65,10 @@ use super::error::MeasureError;
 use super::extreme::{classify_except, estimate_extremes, ElementStatus};
 use super::jmle::{centre_facet, Estimates};
 use super::model::category_probabilities;
-use super::observer::{ElementRef, FitObserver, IterationReport, ParameterRef};
+use super::observer::{ElementRef, IterationReport, Observer, ParameterRef};
 use super::options::{FitOptions, MmlOptions, ObjectEstimator, UnobservedCategories};
 use super::results::MmlSummary;
+use crate::progress::Progress;
 
 /// Physicists' Gauss-Hermite rule: nodes `x_q` (ascending) and weights `w_q` with
 /// `∫ f(x) e^{-x²} dx ≈ Σ w_q f(x_q)`, exact for polynomials of degree `2n - 1`.
@@ -629,7 +628,7 @@ fn object_newton(
 pub(crate) fn estimate(
     design: &Design,
     options: &FitOptions,
-    observer: &mut dyn FitObserver,
+    observer: &mut dyn Observer<IterationReport>,
 ) -> Result<(Estimates, MmlSummary), MeasureError> {
     let mml: MmlOptions = options.mml;
     mml.validate()?;
@@ -810,43 +809,39 @@ pub(crate) fn estimate(
     // reported iteration. In sparse rater designs plain EM converges slowly along the weakly
     // linked directions of the rater network; the extrapolation removes most of that.
     let conv = options.convergence;
-    let mut history: Vec<IterationReport> = Vec::new();
+    let mut progress = Progress::new(observer);
     let mut converged = false;
     let mut previous_ll: Option<f64> = None;
     let mut step = |input: &Params,
                     posterior: &mut Vec<(f64, f64)>,
-                    history: &mut Vec<IterationReport>|
+                    progress: &mut Progress<IterationReport>|
      -> Result<(Params, f64, bool), MeasureError> {
         let (output, ll, max_residual, max_residual_element) = em_map(&ctx, input, posterior);
         let (max_change, max_change_parameter) = largest_change(&ctx, input, &output);
         let report = IterationReport {
-            iteration: history.len() + 1,
+            iteration: progress.count() + 1,
             max_score_residual: max_residual,
             max_residual_element,
             max_change,
             max_change_parameter,
             log_likelihood: ll,
         };
-        let flow = observer.observe(&report);
-        history.push(report);
-        if let ControlFlow::Break(()) = flow {
-            return Err(MeasureError::Cancelled);
-        }
+        progress.report(report)?;
         let relative = previous_ll.map_or(f64::INFINITY, |p| ((ll - p) / ll).abs());
         previous_ll = Some(ll);
         let done = relative <= mml.relative_tolerance && max_change <= mml.max_change;
         Ok((output, ll, done))
     };
-    'cycles: while history.len() < conv.max_iterations {
+    'cycles: while progress.count() < conv.max_iterations {
         let p0 = params;
-        let (p1, _, done) = step(&p0, &mut posterior, &mut history)?;
-        if done || history.len() >= conv.max_iterations {
+        let (p1, _, done) = step(&p0, &mut posterior, &mut progress)?;
+        if done || progress.count() >= conv.max_iterations {
             converged = done;
             params = p1;
             break 'cycles;
         }
-        let (p2, ll1, done) = step(&p1, &mut posterior, &mut history)?;
-        if done || history.len() >= conv.max_iterations {
+        let (p2, ll1, done) = step(&p1, &mut posterior, &mut progress)?;
+        if done || progress.count() >= conv.max_iterations {
             converged = done;
             params = p2;
             break 'cycles;
@@ -872,7 +867,7 @@ pub(crate) fn estimate(
             })
             .collect();
         let p_ext = p0.unflatten(&extrapolated);
-        let (p3, ll_ext, done) = step(&p_ext, &mut posterior, &mut history)?;
+        let (p3, ll_ext, done) = step(&p_ext, &mut posterior, &mut progress)?;
         if ll_ext >= ll1 {
             params = p3;
             if done {
@@ -969,7 +964,7 @@ pub(crate) fn estimate(
             centred,
             active,
             extreme_information,
-            history,
+            history: progress.into_history(),
             converged,
         },
         summary,

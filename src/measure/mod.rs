@@ -14,12 +14,13 @@ mod jmle;
 mod mml;
 pub mod model;
 mod observer;
-mod options;
+pub mod options;
 pub mod prox;
 mod results;
 pub mod statistics;
 mod sweep;
 mod table;
+pub mod wright;
 
 pub use bias::{
     interactions, pairwise, pairwise_target, BiasDirection, InteractionCell, InteractionSpec,
@@ -27,10 +28,11 @@ pub use bias::{
 };
 pub use error::MeasureError;
 pub use extreme::{ElementStatus, Extreme};
-pub use observer::{ElementRef, FitObserver, IterationReport, NoObserver, ParameterRef};
+pub use observer::{ElementRef, IterationReport, NoObserver, Observer, ParameterRef};
 pub use options::{
     Anchors, Convergence, ElementAnchor, FitOptions, JmleUpdate, Method, MmlOptions,
-    ObjectEstimator, ScaleAnchor, ScaleModel, StartValues, UnobservedCategories,
+    ObjectEstimator, ScaleAnchor, ScaleModel, StartValues, UnobservedCategories, METHOD_NAMES,
+    OBJECT_ESTIMATOR_NAMES, SCALE_NAMES, UPDATE_NAMES,
 };
 pub use results::{
     CategoryStatistics, ElementStatistics, FacetMeasures, FacetSummary, Fit, GlobalStatistics,
@@ -47,7 +49,7 @@ use crate::data::RatingData;
 pub fn fit(
     data: &RatingData,
     options: &FitOptions,
-    observer: &mut dyn FitObserver,
+    observer: &mut dyn Observer<IterationReport>,
 ) -> Result<Fit, MeasureError> {
     options.validate(data)?;
     let design = design::Design::new(data, options)?;

@@ -1,7 +1,5 @@
 //! Progress reporting and cancellation (argmin's observer pattern).
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
 
 /// An element of a facet, by indices.
@@ -37,25 +35,6 @@ pub struct IterationReport {
     pub log_likelihood: f64,
 }
 
-/// Called after every iteration; returning `ControlFlow::Break(())` cancels the fit, which then
-/// returns [`crate::measure::MeasureError::Cancelled`].
-pub trait FitObserver {
-    fn observe(&mut self, report: &IterationReport) -> ControlFlow<()>;
-}
-
-/// Any `FnMut(&IterationReport) -> ControlFlow<()>` closure is an observer.
-impl<F: FnMut(&IterationReport) -> ControlFlow<()>> FitObserver for F {
-    fn observe(&mut self, report: &IterationReport) -> ControlFlow<()> {
-        self(report)
-    }
-}
-
-/// An observer that never stops the fit.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoObserver;
-
-impl FitObserver for NoObserver {
-    fn observe(&mut self, _report: &IterationReport) -> ControlFlow<()> {
-        ControlFlow::Continue(())
-    }
-}
+/// The observer of a fit: called after every iteration with its report; `Break` cancels the
+/// fit, which then returns [`crate::measure::MeasureError::Cancelled`].
+pub use crate::progress::{NoObserver, Observer};

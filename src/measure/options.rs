@@ -444,3 +444,50 @@ impl FitOptions {
         Ok(())
     }
 }
+
+/// The names front ends use for [`Method`].
+pub const METHOD_NAMES: [(&str, Method); 2] = [("jmle", Method::Jmle), ("mml", Method::Mml)];
+/// The names front ends use for [`ScaleModel`]: `pcm` (one scale per item, Facets `#`) and
+/// `rsm` (one shared scale, Facets `R`).
+pub const SCALE_NAMES: [(&str, ScaleModel); 2] = [
+    ("pcm", ScaleModel::PartialCredit { facet: None }),
+    ("rsm", ScaleModel::RatingScale),
+];
+/// The names front ends use for [`JmleUpdate`].
+pub const UPDATE_NAMES: [(&str, JmleUpdate); 3] = [
+    ("accelerated", JmleUpdate::Accelerated),
+    ("facets", JmleUpdate::Facets),
+    ("winsteps", JmleUpdate::Winsteps),
+];
+/// The names front ends use for [`ObjectEstimator`].
+pub const OBJECT_ESTIMATOR_NAMES: [(&str, ObjectEstimator); 2] =
+    [("eap", ObjectEstimator::Eap), ("wle", ObjectEstimator::Wle)];
+
+/// `FromStr` and `Display` through a name table, and serde through `FromStr` where asked.
+macro_rules! named_option {
+    ($type:ty, $option:literal, $names:expr) => {
+        impl std::str::FromStr for $type {
+            type Err = crate::options::OptionError;
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                crate::options::parse_choice($option, text, &$names)
+            }
+        }
+        impl std::fmt::Display for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(crate::options::choice_name(*self, &$names))
+            }
+        }
+    };
+}
+
+named_option!(Method, "method", METHOD_NAMES);
+named_option!(ScaleModel, "scale", SCALE_NAMES);
+named_option!(JmleUpdate, "update", UPDATE_NAMES);
+named_option!(ObjectEstimator, "object estimator", OBJECT_ESTIMATOR_NAMES);
+
+impl Method {
+    /// The name of the method (`jmle`, `mml`), as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        crate::options::choice_name(self, &METHOD_NAMES)
+    }
+}

@@ -13,7 +13,9 @@ use crate::data::{FacetRole, RatingData};
 /// One element's line of Facets Table 7.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ElementStatistics {
+    /// The element's label as in the data.
     pub label: String,
+    /// Whether the element was measured, anchored, extreme or dropped.
     pub status: ElementStatus,
     /// Sum of the raw scores of all the element's responses ("Total Score").
     pub total_score: f64,
@@ -31,9 +33,15 @@ pub struct ElementStatistics {
     pub model_se: Option<f64>,
     /// `model_se · √max(1, infit)`.
     pub real_se: Option<f64>,
+    /// Infit (information-weighted) mean-square `Σ r² / Σ W` ("Infit MnSq"); `None` for
+    /// extreme or dropped elements.
     pub infit: Option<f64>,
+    /// Infit mean-square standardized by the Wilson-Hilferty transformation ("Infit ZStd").
     pub infit_zstd: Option<f64>,
+    /// Outfit (unweighted) mean-square, the mean squared standardized residual ("Outfit
+    /// MnSq"); `None` for extreme or dropped elements.
     pub outfit: Option<f64>,
+    /// Outfit mean-square standardized by the Wilson-Hilferty transformation ("Outfit ZStd").
     pub outfit_zstd: Option<f64>,
     /// Point-measure correlation of the responses with the measures of the other elements that
     /// produced them ("PtMea").
@@ -50,8 +58,11 @@ pub struct ElementStatistics {
 pub struct FacetSummary {
     /// Elements summarised (measured and anchored, not extreme or dropped).
     pub count: usize,
+    /// Mean measure of the summarised elements.
     pub mean_measure: f64,
+    /// Population SD of their measures (divisor `n`).
     pub sd_population: f64,
+    /// Sample SD of their measures (divisor `n − 1`; 0 for fewer than two elements).
     pub sd_sample: f64,
     /// Model error, population SD.
     pub model_population: Separation,
@@ -68,13 +79,17 @@ pub struct FacetSummary {
 /// One facet's Table 7.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FacetMeasures {
+    /// The facet's name.
     pub name: String,
+    /// The facet's role in the model (object, rater or item).
     pub role: FacetRole,
     /// Positively oriented (higher score, higher measure): the object facet.
     pub positive: bool,
     /// Centred on 0 during estimation.
     pub centred: bool,
+    /// One line per element, in element order.
     pub elements: Vec<ElementStatistics>,
+    /// The summary lines under the table.
     pub summary: FacetSummary,
 }
 
@@ -106,8 +121,11 @@ pub struct CategoryStatistics {
 pub struct ScaleStatistics {
     /// The element of the scale facet that owns the scale (`None`: a shared rating scale).
     pub element: Option<u32>,
+    /// The owning element's label, or `rating scale` for a shared scale.
     pub label: String,
+    /// The thresholds were anchored rather than estimated.
     pub anchored: bool,
+    /// One line per category, lowest score first.
     pub categories: Vec<CategoryStatistics>,
 }
 
@@ -147,6 +165,7 @@ impl ScaleStatistics {
 /// Whole-analysis statistics (Facets Table 5).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GlobalStatistics {
+    /// Responses in the data.
     pub observations: usize,
     /// Responses used in estimation (no extreme element).
     pub estimation_observations: usize,
@@ -195,6 +214,7 @@ pub struct ObservationResidual {
 pub struct ObservationLocation<'a> {
     /// Linear predictor `B_n - Σ C - D_i`.
     pub eta: f64,
+    /// The rating scale the observation is scored on.
     pub scale: &'a ScaleStatistics,
     /// Index of the observed category within the scale.
     pub category: usize,
@@ -205,15 +225,19 @@ pub struct ObservationLocation<'a> {
 /// A fitted many-facet Rasch model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fit {
+    /// Table 7 of every facet, in model order.
     pub facets: Vec<FacetMeasures>,
     /// The facet whose elements own the scales (`None`: one shared rating scale).
     pub scale_facet: Option<usize>,
+    /// Table 8 of every rating scale with responses (or observed categories).
     pub scales: Vec<ScaleStatistics>,
+    /// Table 5: whole-analysis statistics.
     pub global: GlobalStatistics,
     /// Every iteration's report.
     pub history: Vec<IterationReport>,
     /// Both convergence criteria were met before the iteration cap.
     pub converged: bool,
+    /// The options the model was fitted with.
     pub options: FitOptions,
     /// The population and object estimates of an MML fit (`None` for JMLE).
     #[serde(default)]
@@ -233,15 +257,18 @@ pub struct MmlSummary {
     /// Marginal log-likelihood at the estimates (adaptive Gauss-Hermite quadrature), over the
     /// responses used in estimation.
     pub marginal_log_likelihood: f64,
+    /// Adaptive Gauss-Hermite quadrature points per object.
     pub quadrature_points: usize,
     /// The estimator whose values are the object facet's `measure` in Table 7.
     pub object_estimator: ObjectEstimator,
     /// Per object element: EAP (posterior mean) and posterior SD. Objects without usable
     /// responses get the population values.
     pub eap: Vec<f64>,
+    /// Per object element: the posterior SD of the measure (see `eap`).
     pub posterior_sd: Vec<f64>,
     /// Per object element: Warm's WLE and its S.E. `1/√I` (`None` without usable responses).
     pub wle: Vec<Option<f64>>,
+    /// Per object element: the S.E. of the WLE (see `wle`).
     pub wle_se: Vec<Option<f64>>,
     /// Per facet and element: S.E. of the fixed effects from the diagonal of the observed
     /// marginal information (Louis 1982: complete-data minus missing information). `None` for

@@ -74,6 +74,41 @@ pub fn correlation(n: f64, sx: f64, sy: f64, sxx: f64, syy: f64, sxy: f64) -> Op
     (vx > 0.0 && vy > 0.0).then(|| (n * sxy - sx * sy) / (vx * vy).sqrt())
 }
 
+/// Pearson's correlation of paired values,
+/// `r = Σ(x−x̄)(y−ȳ) / √(Σ(x−x̄)² Σ(y−ȳ)²)`, through [`correlation`] on the sums (the one
+/// formula every stage uses: cleaning rounds, run comparison, predictor evaluation). `None`
+/// with fewer than two pairs or a zero variance. Extra values of the longer slice are ignored.
+pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
+    let n = x.len().min(y.len());
+    if n < 2 {
+        return None;
+    }
+    // Centre first: the sums of the centred values keep full precision for measures far from 0.
+    let (mx, my) = (
+        x[..n].iter().sum::<f64>() / n as f64,
+        y[..n].iter().sum::<f64>() / n as f64,
+    );
+    let (mut sx, mut sy, mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for (a, b) in x[..n].iter().zip(&y[..n]) {
+        let (a, b) = (a - mx, b - my);
+        sx += a;
+        sy += b;
+        sxx += a * a;
+        syy += b * b;
+        sxy += a * b;
+    }
+    correlation(n as f64, sx, sy, sxx, syy, sxy)
+}
+
+/// The `p` quantile (0 ≤ p ≤ 1) of sorted values by linear interpolation between order
+/// statistics (Hyndman & Fan 1996 type 7, the default of R and numpy); `None` when empty.
+pub fn quantile_sorted(sorted: &[f64], p: f64) -> Option<f64> {
+    let last = sorted.len().checked_sub(1)?;
+    let h = p.clamp(0.0, 1.0) * last as f64;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
+}
+
 /// Expected point-measure correlation (Winsteps PTME.E): the correlation of the measures `y`
 /// with the expected responses, whose variance includes the model variance `Σ W`:
 /// `Σ(E - Ē)(y - ȳ) / √(Σ(y - ȳ)² · (Σ(E - Ē)² + Σ W))`.

@@ -348,12 +348,7 @@ fn knox_cube_free_estimates_track_winsteps() {
 }
 
 fn pearson(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len() as f64;
-    let (sa, sb) = (a.iter().sum::<f64>(), b.iter().sum::<f64>());
-    let saa: f64 = a.iter().map(|x| x * x).sum();
-    let sbb: f64 = b.iter().map(|x| x * x).sum();
-    let sab: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    super::statistics::correlation(n, sa, sb, saa, sbb, sab).unwrap_or(0.0)
+    crate::measure::statistics::pearson(a, b).unwrap_or(f64::NAN)
 }
 
 const LFS_ITEMS: &str = "lfs_ministep375_pcm_items.csv";
@@ -877,23 +872,6 @@ fn fit_serialises_to_json() {
     assert_eq!(back.facets[0].elements[1].label, "Brahe");
     assert_eq!(fit.global.observations, 105);
     assert!(fit.global.explained_percent > 0.0 && fit.global.explained_percent < 100.0);
-}
-
-/// MHS-sized timing run (about 40,000 objects x 4 of 8,000 raters x 10 items = 1.6 million
-/// responses). Ignored by default: run with `--ignored --nocapture` (release for real timings).
-#[test]
-#[ignore]
-fn mhs_scale_timing() {
-    let (data, _, _) = simulate(11, 40_000, 8_000, 4, 10);
-    let start = std::time::Instant::now();
-    let fit = fit(&data, &FitOptions::default(), &mut NoObserver).unwrap();
-    eprintln!(
-        "{} responses: {} iterations, converged {}, {:.2} s",
-        data.len(),
-        fit.iterations(),
-        fit.converged,
-        start.elapsed().as_secs_f64()
-    );
 }
 
 /// Fair averages (Facets `Fair=Mean`): the expected rating with the other facets at their mean

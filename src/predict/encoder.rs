@@ -17,6 +17,7 @@ pub enum EncoderKind {
 }
 
 impl EncoderKind {
+    /// The stable lower-case name stored with a model (`hashed`, `minilm`).
     pub fn as_str(self) -> &'static str {
         match self {
             EncoderKind::Hashed => "hashed",
@@ -30,11 +31,18 @@ impl EncoderKind {
 pub enum TextInputs {
     /// Per text, its bag `(bucket, weight)` (see [`super::features::bag`]).
     Bags {
+        /// The feature hashing the bags were built with.
         hashing: Hashing,
+        /// One bag per text.
         bags: Vec<Vec<(u32, f32)>>,
     },
     /// Per text, a fixed vector of width `dim` (row-major).
-    Vectors { dim: usize, data: Vec<f32> },
+    Vectors {
+        /// The vector width.
+        dim: usize,
+        /// The vectors, one row of `dim` values per text.
+        data: Vec<f32>,
+    },
 }
 
 impl TextInputs {
@@ -48,6 +56,7 @@ impl TextInputs {
         TextInputs::Bags { hashing, bags }
     }
 
+    /// The number of texts.
     pub fn len(&self) -> usize {
         match self {
             TextInputs::Bags { bags, .. } => bags.len(),
@@ -55,6 +64,7 @@ impl TextInputs {
         }
     }
 
+    /// Whether there are no texts.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -86,7 +96,9 @@ impl TextInputs {
 /// `v̂ = v / (1−β2ᵗ)` at the global step `t` (Kingma & Ba 2015; Loshchilov & Hutter 2019).
 #[derive(Debug, Clone)]
 pub struct EmbeddingTable {
+    /// Embedding width (columns of `E`).
     pub dim: usize,
+    /// The table `E`, row-major `[buckets, dim]`.
     pub weights: Vec<f32>,
     /// The first `frozen_columns` columns are not updated by [`EmbeddingTable::sparse_step`]
     /// (column 0 holds the ridge baseline's weights when the network starts at it).
@@ -100,10 +112,15 @@ pub struct EmbeddingTable {
 /// AdamW hyper-parameters shared by the dense and the lazy optimizer.
 #[derive(Debug, Clone, Copy)]
 pub struct AdamParams {
+    /// Learning rate `η`.
     pub learning_rate: f64,
+    /// First-moment decay rate `β1`.
     pub beta1: f64,
+    /// Second-moment decay rate `β2`.
     pub beta2: f64,
+    /// `ε` in the denominator of the step.
     pub eps: f64,
+    /// Decoupled weight decay `λ`.
     pub weight_decay: f64,
     /// Plain SGD `E ← E − η (g + λ E)` instead of lazy AdamW (the step is proportional to the
     /// gradient, so rare buckets move little, as in fastText).

@@ -11,29 +11,19 @@ use super::encoder::TextInputs;
 pub const RIDGE_RELATIVE_ALPHAS: [f64; 5] = [1e-3, 1e-2, 1e-1, 1.0, 10.0];
 /// Conjugate-gradient iterations per ridge solve, and the relative residual that stops it.
 pub const RIDGE_MAX_ITERATIONS: usize = 300;
+/// Relative residual `‖r‖ / ‖b‖` at which a ridge solve stops.
 pub const RIDGE_TOLERANCE: f64 = 1e-6;
 
-/// Pearson's correlation `r = Σ(x−x̄)(y−ȳ) / √(Σ(x−x̄)² Σ(y−ȳ)²)` (NaN when a variance is 0 or
-/// there are fewer than two pairs).
+/// Pearson's correlation ([`crate::measure::statistics::pearson`]), NaN when undefined (fewer
+/// than two pairs, a zero variance), as the metrics tables show it.
 pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len().min(y.len());
-    if n < 2 {
-        return f64::NAN;
-    }
-    let mx = x[..n].iter().sum::<f64>() / n as f64;
-    let my = y[..n].iter().sum::<f64>() / n as f64;
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx).powi(2);
-        syy += (b - my).powi(2);
-    }
-    sxy / (sxx * syy).sqrt()
+    crate::measure::statistics::pearson(x, y).unwrap_or(f64::NAN)
 }
 
 /// How well predicted measures match the targets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MeasureMetrics {
+    /// Number of (prediction, target) pairs.
     pub n: usize,
     /// `√(Σ(p−t)²/n)`, logits.
     pub rmse: f64,
@@ -46,6 +36,7 @@ pub struct MeasureMetrics {
 }
 
 impl MeasureMetrics {
+    /// Metrics of `predicted` against `target` (pairs beyond the shorter slice are ignored).
     pub fn compute(predicted: &[f64], target: &[f64]) -> MeasureMetrics {
         let n = predicted.len().min(target.len());
         let nf = n.max(1) as f64;
@@ -74,6 +65,7 @@ impl MeasureMetrics {
 /// How well one item's predicted categories match the held-out ratings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemMetrics {
+    /// The item's label.
     pub item: String,
     /// Held-out ratings of the item.
     pub n: usize,
@@ -169,9 +161,13 @@ pub fn macro_f1(confusion: &[Vec<f64>]) -> f64 {
 /// A fitted ridge regression `ŷ = ȳ + (x − μ)·w = c + x·w`.
 #[derive(Debug, Clone)]
 pub struct Ridge {
+    /// The shrinkage `α`.
     pub alpha: f64,
+    /// The unpenalised intercept `ȳ`, the mean training target.
     pub intercept: f64,
+    /// The feature means `μ` over the training rows.
     pub feature_means: Vec<f64>,
+    /// The feature weights `w`.
     pub weights: Vec<f64>,
     /// `c = ȳ − μ·w`, the prediction for a text with no features (computed once: a row's
     /// prediction then costs its own features only).
@@ -181,6 +177,7 @@ pub struct Ridge {
 }
 
 impl Ridge {
+    /// The prediction `c + x·w` for a sparse row `(feature, value)`.
     pub fn predict_row(&self, row: &[(u32, f32)]) -> f64 {
         self.constant
             + row
@@ -300,8 +297,11 @@ pub struct LinearPredictor {
 /// model as a [`LinearPredictor`] over the original feature numbers.
 #[derive(Debug, Clone)]
 pub struct RidgeBaseline {
+    /// The fitted model, over the occurring training features renumbered densely.
     pub model: Ridge,
+    /// Its predictions for the test texts, in `test` order.
     pub test_predictions: Vec<f64>,
+    /// The same model over the original feature numbers.
     pub linear: LinearPredictor,
 }
 

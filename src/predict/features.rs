@@ -25,9 +25,11 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 const NAMESPACE_SEPARATOR: u8 = 0x1f;
 /// Character n-gram lengths (fastText's defaults minn = 3, maxn = 5... here 3..=5).
 pub const CHAR_NGRAM_MIN: usize = 3;
+/// Longest character n-gram.
 pub const CHAR_NGRAM_MAX: usize = 5;
 /// Smallest and largest number of hash bits accepted.
 pub const MIN_HASH_BITS: u32 = 8;
+/// Largest number of hash bits accepted.
 pub const MAX_HASH_BITS: u32 = 24;
 
 /// How texts are hashed.
@@ -38,6 +40,7 @@ pub struct Hashing {
 }
 
 impl Hashing {
+    /// The number of buckets, `2^bits`.
     pub fn buckets(&self) -> usize {
         1usize << self.bits
     }

@@ -18,19 +18,24 @@ use crate::store::Project;
 /// Which file to predict and where.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PredictFileRequest {
+    /// The file of texts: CSV, TSV (`.tsv`) or Parquet (`.parquet`/`.pq`).
     pub input: PathBuf,
     /// The column holding the texts.
     pub text_column: String,
     /// A column copied to the output to identify rows (default: the 1-based row number).
     pub id_column: Option<String>,
+    /// Where the predictions go (CSV, or Parquet for `.parquet`/`.pq`).
     pub out: PathBuf,
 }
 
 /// What a prediction file holds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PredictFileSummary {
+    /// The model that predicted.
     pub model_id: i64,
+    /// The file written.
     pub out: PathBuf,
+    /// Rows written, one per input text.
     pub rows: usize,
 }
 

@@ -33,7 +33,9 @@ const NORM_FLOOR: f32 = 1e-12;
 
 /// The files of an encoder directory.
 pub const CONFIG_FILE: &str = "config.json";
+/// The tokenizer file of an encoder directory.
 pub const TOKENIZER_FILE: &str = "tokenizer.json";
+/// The weights file of an encoder directory.
 pub const WEIGHTS_FILE: &str = "model.safetensors";
 
 /// What a model records about its sentence encoder.
@@ -59,6 +61,7 @@ impl MinilmInfo {
 
 /// A loaded sentence encoder.
 pub struct MinilmEncoder {
+    /// What a model trained with this encoder records about it.
     pub info: MinilmInfo,
     model: BertModel,
     tokenizer: Tokenizer,

@@ -12,7 +12,7 @@
 //!   predicted measure is a sum of item contributions; optionally perspective-aware (the rater's
 //!   severity enters the heads, Sachdeva et al. 2022);
 //! - **training** ([`train`]): seeded split by comment, AdamW, early stopping on the validation
-//!   loss, progress through a [`TrainObserver`] that can cancel;
+//!   loss, progress through a [`Observer`] that can cancel;
 //! - **evaluation** ([`evaluate`]): RMSE, MAE, Pearson r, R² of the measure against ridge
 //!   regression on the same features and the training mean; accuracy, quadratic weighted kappa,
 //!   macro-F1 and label MAE per item;
@@ -37,7 +37,6 @@ pub mod network;
 pub mod predict;
 pub mod train;
 
-use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -78,6 +77,7 @@ pub enum EmbeddingOptimizer {
 pub struct TrainOptions {
     /// The run whose measures are the targets (default: the newest).
     pub run_id: Option<i64>,
+    /// How texts become vectors: hashed n-grams (default) or MiniLM sentence vectors.
     pub encoder: EncoderKind,
     /// Directory of the MiniLM files (`config.json`, `tokenizer.json`, `model.safetensors`).
     pub encoder_dir: Option<PathBuf>,
@@ -285,36 +285,22 @@ pub fn best_epoch_label(epoch: usize) -> String {
     }
 }
 
-/// Called after every epoch; `ControlFlow::Break(())` cancels training, which then returns
-/// [`PredictError::Cancelled`] and stores nothing.
-pub trait TrainObserver {
-    fn observe(&mut self, report: &EpochReport) -> ControlFlow<()>;
-}
-
-/// Any `FnMut(&EpochReport) -> ControlFlow<()>` closure is an observer.
-impl<F: FnMut(&EpochReport) -> ControlFlow<()>> TrainObserver for F {
-    fn observe(&mut self, report: &EpochReport) -> ControlFlow<()> {
-        self(report)
-    }
-}
-
-/// An observer that never stops training.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoTrainObserver;
-
-impl TrainObserver for NoTrainObserver {
-    fn observe(&mut self, _report: &EpochReport) -> ControlFlow<()> {
-        ControlFlow::Continue(())
-    }
-}
+/// The observer of training: called after every epoch; `Break` cancels training, which then
+/// returns [`PredictError::Cancelled`] and stores nothing.
+pub use crate::progress::{NoObserver, Observer};
 
 /// The held-out evaluation of a model and its baselines (all on the test comments).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
+    /// The run whose measures were the targets.
     pub run_id: i64,
+    /// The text encoder the model used.
     pub encoder: EncoderKind,
+    /// Comments in the training part of the split.
     pub train_comments: usize,
+    /// Comments in the validation part (early stopping, ridge shrinkage).
     pub valid_comments: usize,
+    /// Comments in the test part, behind every metric here.
     pub test_comments: usize,
     /// Held-out ratings behind the item metrics.
     pub test_ratings: usize,
@@ -337,9 +323,13 @@ pub struct Evaluation {
 /// A stored, trained model.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrainOutcome {
+    /// The stored model's id.
     pub model_id: i64,
+    /// The run whose measures were the targets.
     pub run_id: i64,
+    /// The held-out evaluation of the model and its baselines.
     pub evaluation: Evaluation,
+    /// One report per epoch run, in order (the reports the observer received).
     pub history: Vec<EpochReport>,
     /// Per held-out comment: its measure and the model's and the baselines' predictions (for a
     /// "predicted vs measured" view; not serialised).
@@ -354,7 +344,9 @@ pub struct TestPrediction {
     pub object: u32,
     /// The run's measure.
     pub measured: f64,
+    /// The model's predicted measure.
     pub model: f64,
+    /// The ridge baseline's predicted measure.
     pub ridge: f64,
 }
 
@@ -489,7 +481,7 @@ fn minilm_inputs(
 pub fn train_project(
     project: &mut Project,
     options: &TrainOptions,
-    observer: &mut dyn TrainObserver,
+    observer: &mut dyn Observer<EpochReport>,
 ) -> Result<TrainOutcome, PredictError> {
     options.validate()?;
     let run_id = match options.run_id {
@@ -789,12 +781,15 @@ pub fn predict_texts_with(
 pub struct ObjectPrediction {
     /// The object's idx and label.
     pub object: u32,
+    /// The object's label.
     pub label: String,
     /// Which part of the model's split the comment was in.
     pub split: SplitPart,
     /// Its measure and S.E. in the model's run (`None` when the run has none).
     pub measured: Option<f64>,
+    /// Its standard error (S.E.) in the model's run (`None` when the run has none).
     pub standard_error: Option<f64>,
+    /// The model's prediction for its text.
     pub prediction: Prediction,
 }
 

@@ -59,6 +59,7 @@ pub struct Architecture {
 }
 
 impl Architecture {
+    /// Number of items (one latent value and one CORAL head each).
     pub fn n_items(&self) -> usize {
         self.categories.len()
     }
@@ -76,16 +77,27 @@ impl Architecture {
 /// The dense parameters of the network (the embedding table of hashed features is kept apart,
 /// see [`super::train`]).
 pub struct Network {
+    /// The network's shape.
     pub arch: Architecture,
+    /// Trunk weights `W1`, `[input_dim, hidden]`.
     pub w1: Var,
+    /// Trunk bias `b1`, `[hidden]`.
     pub b1: Var,
+    /// Trunk-to-latent weights `W2`, `[hidden, I]`.
     pub w2: Var,
+    /// Latent bias `b2`, `[I]`.
     pub b2: Var,
     /// The linear path `U` `[input_dim, I]` from the text vector to the latents.
     pub skip: Var,
+    /// Score-head weights `w_i` on the item latents, `[I]`.
     pub score_w: Var,
+    /// Score-head intercept `w_0`, `[1]`.
     pub score_b: Var,
+    /// Unconstrained CORAL biases `a_{i,k}`, `[I, max_tasks]`; the ordered biases are
+    /// `b_{i,0} = a_{i,0}`, `b_{i,k} = b_{i,k−1} + softplus(a_{i,k})`.
     pub bias_raw: Var,
+    /// Severity weights `γ_i` of the perspective-aware input, `[I]` (trained only when
+    /// `perspective` is on).
     pub severity_weight: Var,
 }
 

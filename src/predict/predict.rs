@@ -24,8 +24,11 @@ const MC_DROPOUT_STREAM: u64 = 0x4d43_4452_4f50;
 /// The comments of each part of a model's split, as the project's object idx.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectSplits {
+    /// Training comments, sorted.
     pub train: Vec<u32>,
+    /// Validation comments, sorted.
     pub valid: Vec<u32>,
+    /// Test comments, sorted.
     pub test: Vec<u32>,
 }
 
@@ -33,14 +36,18 @@ pub struct ObjectSplits {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SplitPart {
+    /// In the training part.
     Train,
+    /// In the validation part.
     Valid,
+    /// In the test part (held out).
     Test,
     /// Not used in training (no measure or no text when the model was trained).
     None,
 }
 
 impl SplitPart {
+    /// The stable lower-case name (as serialized).
     pub fn as_str(self) -> &'static str {
         match self {
             SplitPart::Train => "train",
@@ -52,6 +59,7 @@ impl SplitPart {
 }
 
 impl ObjectSplits {
+    /// The part of the split object `object` was in.
     pub fn part_of(&self, object: u32) -> SplitPart {
         if self.test.binary_search(&object).is_ok() {
             SplitPart::Test
@@ -68,11 +76,13 @@ impl ObjectSplits {
 /// Everything besides the weights that a stored model needs to predict (stored as JSON).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelConfig {
+    /// The text encoder the model was trained with.
     pub encoder: EncoderKind,
     /// The hashing of the hashed encoder.
     pub hashing: Option<Hashing>,
     /// The sentence encoder of the MiniLM path.
     pub minilm: Option<MinilmInfo>,
+    /// The network's shape.
     pub architecture: Architecture,
     /// Item names, in head order.
     pub items: Vec<String>,
@@ -80,17 +90,20 @@ pub struct ModelConfig {
     pub min_scores: Vec<i32>,
     /// The standardization of the training targets.
     pub standardization: Standardization,
+    /// The training options used.
     pub options: TrainOptions,
     /// The run whose measures the model learned.
     pub run_id: i64,
     /// The epoch whose weights were kept.
     pub best_epoch: usize,
+    /// The split of the comments the model was trained on.
     pub splits: ObjectSplits,
 }
 
 /// One item's part of a prediction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemPrediction {
+    /// The item's name.
     pub item: String,
     /// The item latent `z_i`.
     pub latent: f64,
@@ -113,11 +126,13 @@ pub struct Prediction {
     pub uncertainty: f64,
     /// `μ + s·w_0`.
     pub intercept: f64,
+    /// Per item, in head order: its latent, contribution and category prediction.
     pub items: Vec<ItemPrediction>,
 }
 
 /// A trained model ready to predict.
 pub struct TextModel {
+    /// The model's stored configuration.
     pub config: ModelConfig,
     pub(crate) network: Network,
     pub(crate) embedding: Option<EmbeddingTable>,

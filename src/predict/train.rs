@@ -12,7 +12,6 @@
 //! the measure's precision `1/SE²` (normalised to mean 1 over the training comments; uniform when
 //! `weight_by_standard_error` is off). `μ` and `s` are the mean and SD of the training targets.
 
-use std::ops::ControlFlow;
 use std::time::Instant;
 
 use candle_core::{Device, Tensor, Var};
@@ -26,7 +25,8 @@ use super::encoder::{AdamParams, EmbeddingTable, TextInputs};
 use super::error::PredictError;
 use super::evaluate::{pearson, LinearPredictor};
 use super::network::{coral_loss, coral_targets, Architecture, Network};
-use super::{EmbeddingOptimizer, EpochReport, TrainObserver, TrainOptions};
+use super::{EmbeddingOptimizer, EpochReport, Observer, TrainOptions};
+use crate::progress::Progress;
 
 /// Texts per forward pass when only predicting (no gradient).
 pub const INFERENCE_CHUNK: usize = 256;
@@ -41,6 +41,7 @@ const ADAM_EPS: f64 = 1e-8;
 /// One rating that supervises an item head.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RatingRow {
+    /// The item (element index in the item facet) the rating is on.
     pub item: u32,
     /// 0-based category (score minus the item's minimum score).
     pub category: u32,
@@ -51,6 +52,7 @@ pub struct RatingRow {
 /// The comments a model learns from: inputs, Rasch targets and ratings, by document index.
 #[derive(Debug, Clone)]
 pub struct TrainingSet {
+    /// The text inputs of every document (hashed bags or sentence vectors).
     pub inputs: TextInputs,
     /// The project's object idx of every document.
     pub objects: Vec<u32>,
@@ -67,8 +69,11 @@ pub struct TrainingSet {
 /// Document indices of the three parts of a split by comment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Splits {
+    /// Training documents.
     pub train: Vec<usize>,
+    /// Validation documents (early stopping).
     pub valid: Vec<usize>,
+    /// Test documents (held out for the evaluation).
     pub test: Vec<usize>,
 }
 
@@ -96,7 +101,9 @@ impl Splits {
 /// The target standardization `(m − μ) / s`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Standardization {
+    /// Mean `μ` of the training targets, in logits.
     pub mean: f64,
+    /// Population SD `s` of the training targets (1 when they do not vary).
     pub sd: f64,
 }
 
@@ -113,12 +120,17 @@ impl Standardization {
 
 /// A trained network with its text representation.
 pub struct Trained {
+    /// The network with the kept weights.
     pub network: Network,
+    /// The learned hashed embedding table (`None` for sentence vectors).
     pub embedding: Option<EmbeddingTable>,
+    /// The standardization of the training targets.
     pub standardization: Standardization,
+    /// One report per epoch run, in order (the reports the observer received).
     pub history: Vec<EpochReport>,
     /// The epoch whose weights were kept (best validation loss).
     pub best_epoch: usize,
+    /// Wall-clock seconds of training.
     pub train_seconds: f64,
 }
 
@@ -340,7 +352,7 @@ pub fn train_network(
     splits: &Splits,
     options: &TrainOptions,
     linear_start: Option<&LinearPredictor>,
-    observer: &mut dyn TrainObserver,
+    observer: &mut dyn Observer<EpochReport>,
 ) -> Result<Trained, PredictError> {
     let start = Instant::now();
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
@@ -431,7 +443,7 @@ pub fn train_network(
         },
     )?;
     let lambda = options.measure_weight;
-    let mut history = Vec::new();
+    let mut progress = Progress::new(observer);
     let mut best: Option<(f64, usize, Snapshot)> = None;
     let mut step = 0u64;
     let mut order = splits.train.clone();
@@ -531,11 +543,7 @@ pub fn train_network(
             best_epoch: best.as_ref().map(|b| b.1).unwrap_or(epoch),
             improved,
         };
-        let flow = observer.observe(&report);
-        history.push(report);
-        if let ControlFlow::Break(()) = flow {
-            return Err(PredictError::Cancelled);
-        }
+        progress.report(report)?;
         if since_best >= options.patience {
             break;
         }
@@ -562,7 +570,7 @@ pub fn train_network(
         network,
         embedding,
         standardization,
-        history,
+        history: progress.into_history(),
         best_epoch,
         train_seconds: start.elapsed().as_secs_f64(),
     })

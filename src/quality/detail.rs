@@ -133,48 +133,31 @@ mod tests {
     /// 12 objects x 3 raters x 2 items with a spread of scores (every object's total differs
     /// from the extremes so that every element is measured).
     fn design() -> RatingData {
-        let mut elements = vec![Vec::new(), Vec::new(), Vec::new()];
-        let mut scores = Vec::new();
+        let mut responses = Vec::new();
         for o in 0..12u32 {
             for r in 0..3u32 {
                 for i in 0..2u32 {
-                    elements[0].push(o);
-                    elements[1].push(r);
-                    elements[2].push(i);
-                    scores.push(((o + r + 2 * i + (o * r) % 3) % 3) as i32);
+                    responses.push((vec![o, r, i], ((o + r + 2 * i + (o * r) % 3) % 3) as i32));
                 }
             }
         }
-        RatingData {
-            facets: vec![
-                Facet {
-                    name: "comment".into(),
-                    role: FacetRole::Object,
-                    labels: (0..12).map(|o| format!("c{o}")).collect(),
-                },
-                Facet {
-                    name: "rater".into(),
-                    role: FacetRole::Rater,
-                    labels: vec!["a".into(), "b".into(), "c".into()],
-                },
-                Facet {
-                    name: "item".into(),
-                    role: FacetRole::Item,
-                    labels: vec!["i1".into(), "i2".into()],
-                },
+        RatingData::from_responses(
+            vec![
+                Facet::with_labels(
+                    "comment",
+                    FacetRole::Object,
+                    (0..12).map(|o| format!("c{o}")),
+                ),
+                Facet::with_labels("rater", FacetRole::Rater, ["a", "b", "c"]),
+                Facet::with_labels("item", FacetRole::Item, ["i1", "i2"]),
             ],
-            elements,
-            scores,
-            item_scales: vec![
-                ItemScale {
-                    min_score: 0,
-                    max_score: 2,
-                };
-                2
-            ],
-            object_facet: 0,
-            item_facet: 2,
-        }
+            ItemScale {
+                min_score: 0,
+                max_score: 2,
+            },
+            responses,
+        )
+        .unwrap()
     }
 
     #[test]

@@ -124,7 +124,38 @@ pub struct FlagRulesError {
     pub reason: String,
 }
 
+/// Linacre's mean-square bands ("Misfit diagnosis: infit outfit mean-square standardized"), at
+/// the limits of a project's [`FlagRules`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeanSquareBand {
+    /// Below `muted_mnsq` (default 0.5): overfit, too predictable.
+    Muted,
+    /// Up to `unproductive_mnsq` (default 1.5): productive for measurement.
+    Productive,
+    /// Up to `distorting_mnsq` (default 2.0): unproductive, not degrading.
+    Unproductive,
+    /// Above `distorting_mnsq`: distorts the measurement system.
+    Distorting,
+}
+
 impl FlagRules {
+    /// The band of a mean-square under these rules (the limits the flags use: above
+    /// `distorting_mnsq` distorting, above `unproductive_mnsq` unproductive, below
+    /// `muted_mnsq` muted).
+    pub fn band(&self, mean_square: f64) -> MeanSquareBand {
+        if mean_square > self.distorting_mnsq {
+            MeanSquareBand::Distorting
+        } else if mean_square > self.unproductive_mnsq {
+            MeanSquareBand::Unproductive
+        } else if mean_square < self.muted_mnsq {
+            MeanSquareBand::Muted
+        } else {
+            MeanSquareBand::Productive
+        }
+    }
+
+    /// Checks that the limits are ordered and the shares are proportions.
     pub fn validate(&self) -> Result<(), FlagRulesError> {
         let bad = |field, reason: &str| {
             Err(FlagRulesError {

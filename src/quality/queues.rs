@@ -178,15 +178,11 @@ mod tests {
     /// 20 objects x 4 raters x 2 items; rater `d` (rated every object) answers against the
     /// grain on objects 0-4, which gives the design unexpected responses.
     fn design() -> RatingData {
-        let mut elements = vec![Vec::new(), Vec::new(), Vec::new()];
-        let mut scores = Vec::new();
+        let mut responses = Vec::new();
         for o in 0..20u32 {
             let raters: &[u32] = if o % 2 == 0 { &[0, 1, 3] } else { &[0, 2, 3] };
             for &r in raters {
                 for i in 0..2u32 {
-                    elements[0].push(o);
-                    elements[1].push(r);
-                    elements[2].push(i);
                     let level = (o * 4 / 20) as i32; // 0..=3
                     let typical = (level + (r as i32 + i as i32) % 2).min(4);
                     let score = if r == 3 && o < 5 {
@@ -194,40 +190,27 @@ mod tests {
                     } else {
                         typical
                     };
-                    scores.push(score);
+                    responses.push((vec![o, r, i], score));
                 }
             }
         }
-        RatingData {
-            facets: vec![
-                Facet {
-                    name: "comment".into(),
-                    role: FacetRole::Object,
-                    labels: (0..20).map(|o| format!("c{o}")).collect(),
-                },
-                Facet {
-                    name: "rater".into(),
-                    role: FacetRole::Rater,
-                    labels: vec!["a".into(), "b".into(), "c".into(), "d".into()],
-                },
-                Facet {
-                    name: "item".into(),
-                    role: FacetRole::Item,
-                    labels: vec!["i1".into(), "i2".into()],
-                },
+        RatingData::from_responses(
+            vec![
+                Facet::with_labels(
+                    "comment",
+                    FacetRole::Object,
+                    (0..20).map(|o| format!("c{o}")),
+                ),
+                Facet::with_labels("rater", FacetRole::Rater, ["a", "b", "c", "d"]),
+                Facet::with_labels("item", FacetRole::Item, ["i1", "i2"]),
             ],
-            elements,
-            scores,
-            item_scales: vec![
-                ItemScale {
-                    min_score: 0,
-                    max_score: 4,
-                };
-                2
-            ],
-            object_facet: 0,
-            item_facet: 2,
-        }
+            ItemScale {
+                min_score: 0,
+                max_score: 4,
+            },
+            responses,
+        )
+        .unwrap()
     }
 
     #[test]

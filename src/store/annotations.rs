@@ -322,7 +322,10 @@ mod tests {
             .unwrap();
         assert_eq!(attributes["source"], "workbench");
         let datasets = project.datasets().unwrap();
-        let annotation = datasets.iter().find(|d| d.kind == "annotation").unwrap();
+        let annotation = datasets
+            .iter()
+            .find(|d| d.kind == crate::store::DatasetKind::Annotation)
+            .unwrap();
         assert_eq!(annotation.source_path, "workbench:lead");
         assert_eq!(annotation.observations, 2);
     }
@@ -358,6 +361,10 @@ mod tests {
             "{error}"
         );
         assert_eq!(project.ratings().unwrap(), before);
-        assert!(project.datasets().unwrap().iter().all(|d| d.kind == "file"));
+        assert!(project
+            .datasets()
+            .unwrap()
+            .iter()
+            .all(|d| d.kind == crate::store::DatasetKind::File));
     }
 }

@@ -9,6 +9,7 @@ mod annotations;
 mod decisions;
 mod import;
 mod models;
+mod records;
 mod runs;
 pub mod schema;
 mod summary;
@@ -17,6 +18,8 @@ pub use annotations::{ItemDefinition, RecordedRating, WORKBENCH_ATTRIBUTES};
 pub use decisions::{Decision, DecisionRecord};
 pub use import::ImportSummary;
 pub use models::{ModelRecord, NewModel};
+use records::StoredText;
+pub use records::{DatasetKind, RunKind, RunStatus};
 pub use runs::{data_fingerprint, RunRecord};
 pub use summary::{
     summarize, CategoryCount, Distribution, FacetSummary, ItemSummary, ProjectSummary,
@@ -77,6 +80,15 @@ pub enum StoreError {
     InvalidRating { path: PathBuf, message: String },
     #[error("project {}: stored JSON is unreadable: {message}", path.display())]
     Corrupt { path: PathBuf, message: String },
+    #[error("project {}: {record} has {what} `{value}`, which this scalewright does not know", path.display())]
+    UnknownValue {
+        path: PathBuf,
+        /// The record, e.g. `run 3`.
+        record: String,
+        /// What the value is, e.g. `run status`.
+        what: &'static str,
+        value: String,
+    },
 }
 
 /// A SHA-256 as lower-case hex.
@@ -95,7 +107,7 @@ pub fn now_rfc3339() -> String {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DatasetRecord {
     pub id: i64,
-    pub kind: String,
+    pub kind: DatasetKind,
     pub source_path: String,
     pub sha256: String,
     pub config_sha256: String,
@@ -223,19 +235,39 @@ impl Project {
             .map_err(self.sql_err())?;
         let rows = stmt
             .query_map([], |r| {
-                Ok(DatasetRecord {
-                    id: r.get(0)?,
-                    kind: r.get(1)?,
-                    source_path: r.get(2)?,
-                    sha256: r.get(3)?,
-                    config_sha256: r.get(4)?,
-                    imported_at: r.get(5)?,
-                    rows: r.get(6)?,
-                    observations: r.get(7)?,
-                })
+                let kind: String = r.get(1)?;
+                Ok((
+                    kind,
+                    DatasetRecord {
+                        id: r.get(0)?,
+                        kind: DatasetKind::File,
+                        source_path: r.get(2)?,
+                        sha256: r.get(3)?,
+                        config_sha256: r.get(4)?,
+                        imported_at: r.get(5)?,
+                        rows: r.get(6)?,
+                        observations: r.get(7)?,
+                    },
+                ))
             })
             .map_err(self.sql_err())?;
-        rows.collect::<Result<_, _>>().map_err(self.sql_err())
+        let mut records = Vec::new();
+        for row in rows {
+            let (kind, mut record) = row.map_err(self.sql_err())?;
+            record.kind = self.stored(&kind, format!("data set {}", record.id))?;
+            records.push(record);
+        }
+        Ok(records)
+    }
+
+    /// The typed value of a stored text of `record` (e.g. `run 3`), or an error naming both.
+    fn stored<T: StoredText>(&self, text: &str, record: String) -> Result<T, StoreError> {
+        T::from_stored_text(text).ok_or_else(|| StoreError::UnknownValue {
+            path: self.path.clone(),
+            record,
+            what: T::WHAT,
+            value: text.to_string(),
+        })
     }
 
     /// The facets in model order with their element labels (empty before the first import).

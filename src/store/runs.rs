@@ -1,9 +1,9 @@
 //! Estimation runs in the project: each fit is stored whole (options, convergence history, every
 //! statistic) in one transaction, so a killed fit leaves no half-written run.
 
-use super::{now_rfc3339, Project, StoreError};
+use super::{now_rfc3339, Project, RunKind, RunStatus, StoreError};
 use crate::data::RatingData;
-use crate::measure::{ElementStatus, Fit, Method};
+use crate::measure::{Fit, Method};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -12,10 +12,9 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunRecord {
     pub id: i64,
-    pub kind: String,
-    pub method: String,
-    /// `converged`, `not_converged`, `cancelled` or `failed`.
-    pub status: String,
+    pub kind: RunKind,
+    pub method: Method,
+    pub status: RunStatus,
     pub started_at: String,
     pub finished_at: Option<String>,
     pub iterations: usize,
@@ -36,22 +35,6 @@ pub fn data_fingerprint(data: &RatingData) -> String {
         hasher.update(s.to_le_bytes());
     }
     crate::ingest::reader::hex(&hasher.finalize())
-}
-
-fn method_name(method: Method) -> String {
-    serde_json::to_value(method)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| format!("{method:?}").to_lowercase())
-}
-
-fn status_name(status: &ElementStatus) -> String {
-    serde_json::to_value(status)
-        .map(|v| match v {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
-        })
-        .unwrap_or_default()
 }
 
 impl Project {
@@ -94,18 +77,18 @@ impl Project {
             });
         }
         let status = if fit.converged {
-            "converged"
+            RunStatus::Converged
         } else {
-            "not_converged"
+            RunStatus::NotConverged
         };
         let tx = self.conn.transaction().map_err(sql)?;
         tx.execute(
             "INSERT INTO runs (kind, method, status, started_at, finished_at, options, data_fingerprint,
                                history, summary, note, scalewright_version)
-             VALUES ('fit', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
-                method_name(fit.options.method),
-                status,
+                fit.options.method.as_str(),
+                status.as_str(),
                 started_at,
                 now_rfc3339(),
                 json(&fit.options)?,
@@ -113,7 +96,8 @@ impl Project {
                 json(&fit.history)?,
                 json(&fit.global)?,
                 note,
-                crate::VERSION
+                crate::VERSION,
+                RunKind::Fit.as_str()
             ],
         )
         .map_err(sql)?;
@@ -134,7 +118,7 @@ impl Project {
                             run_id,
                             facet_id,
                             idx as i64,
-                            status_name(&e.status),
+                            e.status.as_str(),
                             e.measure,
                             e.model_se,
                             e.real_se,
@@ -184,20 +168,33 @@ impl Project {
                 let iterations = serde_json::from_str::<Vec<serde_json::Value>>(&history)
                     .map(|h| h.len())
                     .unwrap_or(0);
-                Ok(RunRecord {
-                    id: r.get(0)?,
-                    kind: r.get(1)?,
-                    method: r.get(2)?,
-                    status: r.get(3)?,
-                    started_at: r.get(4)?,
-                    finished_at: r.get(5)?,
-                    iterations,
-                    data_fingerprint: r.get(7)?,
-                    note: r.get(8)?,
-                })
+                let texts: [String; 3] = [r.get(1)?, r.get(2)?, r.get(3)?];
+                Ok((
+                    texts,
+                    RunRecord {
+                        id: r.get(0)?,
+                        kind: RunKind::Fit,
+                        method: Method::Jmle,
+                        status: RunStatus::Failed,
+                        started_at: r.get(4)?,
+                        finished_at: r.get(5)?,
+                        iterations,
+                        data_fingerprint: r.get(7)?,
+                        note: r.get(8)?,
+                    },
+                ))
             })
             .map_err(self.sql_err())?;
-        rows.collect::<Result<_, _>>().map_err(self.sql_err())
+        let mut records = Vec::new();
+        for row in rows {
+            let ([kind, method, status], mut record) = row.map_err(self.sql_err())?;
+            let name = || format!("run {}", record.id);
+            record.kind = self.stored(&kind, name())?;
+            record.method = self.stored(&method, name())?;
+            record.status = self.stored(&status, name())?;
+            records.push(record);
+        }
+        Ok(records)
     }
 
     /// The newest run's id, if any.

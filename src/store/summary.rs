@@ -27,18 +27,15 @@ impl Distribution {
         }
         let mut sorted = values.to_vec();
         sorted.sort_unstable();
-        let quantile = |q: f64| {
-            let h = q * (sorted.len() - 1) as f64;
-            let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-            sorted[lo] as f64 + (h - lo as f64) * (sorted[hi] as f64 - sorted[lo] as f64)
-        };
+        let as_f64: Vec<f64> = sorted.iter().map(|&v| v as f64).collect();
+        let quantile = |q: f64| crate::measure::statistics::quantile_sorted(&as_f64, q);
         Some(Distribution {
-            min: sorted[0],
-            q1: quantile(0.25),
-            median: quantile(0.5),
-            q3: quantile(0.75),
-            max: sorted[sorted.len() - 1],
-            mean: sorted.iter().sum::<usize>() as f64 / sorted.len() as f64,
+            min: *sorted.first()?,
+            q1: quantile(0.25)?,
+            median: quantile(0.5)?,
+            q3: quantile(0.75)?,
+            max: *sorted.last()?,
+            mean: as_f64.iter().sum::<f64>() / as_f64.len() as f64,
         })
     }
 }

@@ -180,10 +180,7 @@ pub fn load_snapshot(path: &Path) -> Result<Snapshot, PipelineError> {
         texts.iter().filter(|t| t.is_some()).count(),
     );
     let runs = project.runs()?;
-    let run = match runs
-        .iter()
-        .find(|r| r.status != "failed" && r.status != "cancelled")
-    {
+    let run = match runs.iter().find(|r| r.status.has_estimates()) {
         None => None,
         Some(record) => {
             let fit = project.load_fit(record.id)?;

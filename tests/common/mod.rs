@@ -139,10 +139,5 @@ pub fn truth(name: &str, key: &str, value: &str) -> std::collections::HashMap<St
 
 /// Pearson correlation.
 pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
-    let syy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
-    sxy / (sxx * syy).sqrt()
+    scalewright::measure::statistics::pearson(x, y).unwrap_or(f64::NAN)
 }

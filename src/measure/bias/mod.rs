@@ -59,6 +59,7 @@ pub const FACETS_BIAS_EXTREME_ADJUSTMENT: f64 = 0.5;
 const MAX_BIAS_STEP: f64 = 1.0;
 /// Convergence of a bias estimate: change in logits.
 const BIAS_TOLERANCE: f64 = 1e-9;
+/// Most Newton-Raphson iterations of a bias estimate.
 const MAX_BIAS_ITERATIONS: usize = 200;
 
 /// One side of an interaction.
@@ -66,14 +67,19 @@ const MAX_BIAS_ITERATIONS: usize = 200;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum InteractionTerm {
     /// The elements of a facet (Facets' `B` on that facet in `Models=`).
-    Facet { facet: usize },
+    Facet {
+        /// The facet (index in model order).
+        facet: usize,
+    },
     /// Groups of a facet's elements by an attribute (e.g. the target group of comments), as
     /// Facets does with a dummy facet anchored at 0. `values[j]` is the attribute value of element
     /// `j` of `facet`; responses of elements without a value are left out of the analysis.
     Attribute {
+        /// The facet whose elements carry the attribute.
         facet: usize,
         /// Name of the attribute (for reports).
         name: String,
+        /// The attribute value of each element of `facet` (`None`: no value).
         values: Vec<Option<String>>,
     },
 }
@@ -117,6 +123,7 @@ pub struct InteractionSpec {
     /// Score points added to a minimum cell score and taken from a maximum one (Facets
     /// `Xtreme = , 0.5`); strictly between 0 and 1.
     pub extreme_adjustment: f64,
+    /// The sign convention of the reported bias.
     pub direction: BiasDirection,
 }
 
@@ -159,7 +166,9 @@ impl InteractionSpec {
 /// The levels of one term of a table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TermLevels {
+    /// The facet the term is defined on (index in model order).
     pub facet: usize,
+    /// That facet's name.
     pub facet_name: String,
     /// The attribute name for an attribute term.
     pub attribute: Option<String>,
@@ -177,6 +186,7 @@ pub struct TermLevels {
 pub struct InteractionCell {
     /// Level indices in the two terms.
     pub levels: [u32; 2],
+    /// Level labels in the two terms.
     pub labels: [String; 2],
     /// Σ observed scores ("Observd Score"), in the model's score values (raw scores unless
     /// Ordinal renumbering closed a gap; as [`Fit::residuals`]).
@@ -216,12 +226,19 @@ impl InteractionCell {
 /// Summary lines under Facets Table 13.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InteractionSummary {
+    /// Number of cells in the table.
     pub cells: usize,
+    /// Mean bias size ("Mean" of "Bias Size"), over the cells with a finite t.
     pub mean_bias: f64,
+    /// Population SD of the bias sizes.
     pub sd_bias_population: f64,
+    /// Sample SD of the bias sizes (`None` with fewer than two cells).
     pub sd_bias_sample: Option<f64>,
+    /// Mean model S.E. of the cells.
     pub mean_se: f64,
+    /// Mean t of the cells.
     pub mean_t: f64,
+    /// Population SD of the cells' t.
     pub sd_t_population: f64,
     /// "Fixed (all = 0) chi-squared": `Σ t²` over the cells, d.f. = number of cells.
     pub fixed: Option<ChiSquare>,
@@ -230,11 +247,15 @@ pub struct InteractionSummary {
 /// A bias/interaction analysis (Facets Table 13).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InteractionTable {
+    /// The levels of the two terms.
     pub terms: [TermLevels; 2],
+    /// The sign convention of the reported bias.
     pub direction: BiasDirection,
+    /// Score points by which extreme cells' scores were moved inward.
     pub extreme_adjustment: f64,
     /// Non-empty cells, ordered by the first term's level, then the second's.
     pub cells: Vec<InteractionCell>,
+    /// The summary lines.
     pub summary: InteractionSummary,
     /// Responses in the analysis.
     pub observations: usize,
@@ -277,9 +298,11 @@ impl InteractionTable {
 pub struct PairwiseContrast {
     /// Level of the target term.
     pub target: u32,
+    /// Label of the target level.
     pub target_label: String,
     /// Levels of the context term.
     pub contexts: [u32; 2],
+    /// Labels of the two context levels.
     pub context_labels: [String; 2],
     /// Target measure + bias in each context ("Target Measr").
     pub local_measures: [f64; 2],
@@ -451,8 +474,12 @@ pub struct CellEstimate {
     pub expected: f64,
     /// Σ observed categories.
     pub observed: f64,
+    /// Whether all responses were in the bottom or top categories (the estimate then used
+    /// the adjusted score).
     pub extreme: Option<Extreme>,
+    /// Infit mean-square at `η + b` (`None` without information).
     pub infit: Option<f64>,
+    /// Outfit mean-square at `η + b` (`None` without responses).
     pub outfit: Option<f64>,
 }
 

@@ -22,10 +22,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 fn draw_data(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut lines: Vec<Line> = Vec::new();
     let datasets = &app.quick.datasets;
-    let files = datasets.iter().filter(|d| d.kind == "file").count();
+    let files = datasets
+        .iter()
+        .filter(|d| d.kind == crate::store::DatasetKind::File)
+        .count();
     let annotations: i64 = datasets
         .iter()
-        .filter(|d| d.kind == "annotation")
+        .filter(|d| d.kind == crate::store::DatasetKind::Annotation)
         .map(|d| d.observations)
         .sum();
     lines.push(Line::styled("Data", theme.header()));
@@ -103,7 +106,7 @@ fn draw_run(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 Span::raw(format!("run {} ({}): ", r.id, r.method)),
                 Span::styled(
                     format!("{} in {} iterations", r.status, r.iterations),
-                    if r.status == "converged" {
+                    if r.status == crate::store::RunStatus::Converged {
                         theme.good()
                     } else {
                         theme.warning()

@@ -82,8 +82,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 }
                 .to_string(),
                 r.id.to_string(),
-                r.method.clone(),
-                r.status.clone(),
+                r.method.to_string(),
+                r.status.to_string(),
                 r.iterations.to_string(),
                 r.note.clone(),
             ])

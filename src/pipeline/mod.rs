@@ -1,0 +1,211 @@
+//! The pipeline's steps over a project, as every front end (command line, workbench, batch
+//! pipeline) calls them. Each step reads from the project, runs a library stage, and stores the
+//! result in one transaction; none prints or draws.
+//!
+//! - [`fit_project`]: loads the observations in force (exclusions masked), checks that the rating
+//!   network is connected (refusing, or fitting with the subsets recorded, as asked), fits, and
+//!   stores the run.
+//! - [`read_anchor_file`], [`anchors_from_run`]: fix measures and thresholds to score new data on
+//!   an existing scale.
+
+use crate::data::RatingData;
+use crate::measure::{self, Fit, FitOptions, IterationReport, MeasureError, Observer};
+use crate::network::{connectedness, Connectedness};
+
+mod anchors;
+mod bias;
+mod clean;
+mod compare;
+mod quality;
+mod settings;
+
+use crate::store::{now_rfc3339, Project, StoreError};
+pub use anchors::{anchors_from_run, read_anchor_file};
+pub use bias::bias_table;
+pub use clean::{clean, CleaningRound};
+pub use compare::{compare_runs, RunComparison};
+pub use quality::{quality_report, MeanSquareBands, QualityReport};
+use serde::Serialize;
+pub use settings::{ExportSettings, FitSettings};
+use std::path::PathBuf;
+
+/// Why a pipeline step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Measure(#[from] MeasureError),
+    #[error("the project has no observations to fit (import data first)")]
+    NoData,
+    #[error("the rating network is disconnected: {}; measures in different subsets are not comparable. Link the subsets (anchor elements, add linking ratings) or fit anyway with --allow-disconnected", describe_disconnection(.0))]
+    Disconnected(Box<Connectedness>),
+    #[error("run {run_id} was fitted on other observations than those in force now (decisions changed since); fit again first")]
+    StaleRun { run_id: i64 },
+    #[error("bias term: {0}")]
+    UnknownTerm(String),
+    #[error("the project has no rater facet to review")]
+    NoRaterFacet,
+    #[error("anchor file {}: {message}", path.display())]
+    AnchorFile { path: PathBuf, message: String },
+    #[error("project {} has no runs yet (run `scalewright fit`)", path.display())]
+    NoRuns { path: PathBuf },
+    #[error("{0}")]
+    InvalidSetting(String),
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
+}
+
+fn describe_disconnection(c: &Connectedness) -> String {
+    c.disconnected_pairs()
+        .map(|p| {
+            format!(
+                "{} x {} split into {} subsets",
+                p.first_facet,
+                p.second_facet,
+                p.subsets.len()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What to fit and how.
+#[derive(Debug, Clone, Default)]
+pub struct FitRequest {
+    pub options: FitOptions,
+    /// Fit a disconnected design anyway (the subsets are stored with the run and reported).
+    pub allow_disconnected: bool,
+    /// A note stored with the run.
+    pub note: String,
+}
+
+/// A stored fit.
+#[derive(Debug, Clone, Serialize)]
+pub struct FitOutcome {
+    pub run_id: i64,
+    #[serde(skip)]
+    pub fit: Fit,
+    /// Observations masked because their rater (or another element) is excluded.
+    pub masked_observations: usize,
+    pub observations: usize,
+    pub connectedness: Connectedness,
+}
+
+/// Loads the project's observations in force, checks connectedness, fits and stores the run.
+pub fn fit_project(
+    project: &mut Project,
+    request: &FitRequest,
+    observer: &mut dyn Observer<IterationReport>,
+) -> Result<FitOutcome, PipelineError> {
+    let (data, masked) = project.ratings_for_fit()?;
+    if data.is_empty() {
+        return Err(PipelineError::NoData);
+    }
+    let network = connectedness(&data);
+    if !network.connected && !request.allow_disconnected {
+        return Err(PipelineError::Disconnected(Box::new(network)));
+    }
+    let started_at = now_rfc3339();
+    let fit = measure::fit(&data, &request.options, observer)?;
+    let tables = [(
+        "connectedness",
+        serde_json::to_value(&network).unwrap_or(serde_json::Value::Null),
+    )];
+    let run_id = project.save_fit(&fit, &data, &started_at, &request.note, &tables)?;
+    Ok(FitOutcome {
+        run_id,
+        fit,
+        masked_observations: masked,
+        observations: data.len(),
+        connectedness: network,
+    })
+}
+
+/// The observations run `run_id` was fitted on (those in force now, which must be the same).
+pub fn run_data(project: &Project, run_id: i64) -> Result<RatingData, PipelineError> {
+    let (data, _) = project.ratings_for_fit()?;
+    if crate::store::data_fingerprint(&data) != project.run_fingerprint(run_id)? {
+        return Err(PipelineError::StaleRun { run_id });
+    }
+    Ok(data)
+}
+
+/// The first rater facet of a project's data (what flags and decisions are about by default).
+pub fn rater_facet(data: &RatingData) -> Option<usize> {
+    data.rater_facets().next()
+}
+
+/// Flags the raters (first rater facet) of run `run_id` with the project's rules and stores the
+/// flags. The observations in force must be the ones the run used.
+pub fn flag_run(
+    project: &mut Project,
+    run_id: i64,
+) -> Result<Vec<crate::quality::Flag>, PipelineError> {
+    let rules = project.flag_rules()?;
+    let data = run_data(project, run_id)?;
+    let fit = project.load_fit(run_id)?;
+    let facet = rater_facet(&data).ok_or(PipelineError::NoRaterFacet)?;
+    let flags = crate::quality::flag_elements(&data, &fit, facet, &rules);
+    project.save_flags(run_id, &flags)?;
+    Ok(flags)
+}
+
+/// The run a command is about: `run` when given (it must exist), else the newest.
+pub fn resolve_run(project: &Project, run: Option<i64>) -> Result<i64, PipelineError> {
+    match run {
+        Some(run_id) => {
+            project.run_fingerprint(run_id)?;
+            Ok(run_id)
+        }
+        None => project.latest_run()?.ok_or_else(|| PipelineError::NoRuns {
+            path: project.path().to_path_buf(),
+        }),
+    }
+}
+
+/// A stored fit and the flags raised on it with the project's rules.
+#[derive(Debug, Clone)]
+pub struct FittedAndFlagged {
+    pub outcome: FitOutcome,
+    pub flags: Vec<crate::quality::Flag>,
+}
+
+/// Fits and stores a run, then flags its raters (what the workbench's fit and a pipeline's fit
+/// step do). A project without a rater facet gets no flags.
+pub fn fit_and_flag(
+    project: &mut Project,
+    request: &FitRequest,
+    observer: &mut dyn Observer<IterationReport>,
+) -> Result<FittedAndFlagged, PipelineError> {
+    let outcome = fit_project(project, request, observer)?;
+    let flags = match flag_run(project, outcome.run_id) {
+        Ok(flags) => flags,
+        Err(PipelineError::NoRaterFacet) => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    Ok(FittedAndFlagged { outcome, flags })
+}
+
+/// Exports a run (the given one or the newest) as `settings` ask.
+pub fn export_run(
+    project: &mut Project,
+    settings: &ExportSettings,
+) -> Result<crate::export::ExportSummary, PipelineError> {
+    let run_id = resolve_run(project, settings.run)?;
+    let request = crate::export::ExportRequest {
+        run_id,
+        kind: settings.what,
+        path: settings.out.clone(),
+        rescale: settings.rescale,
+        mhs_columns: settings.mhs_columns,
+        join_source: settings.join.clone(),
+    };
+    Ok(crate::export::export(project, &request)?)
+}
+
+/// Pearson's r of paired values ([`crate::measure::statistics::pearson`]).
+pub(crate) fn pearson_of_pairs(pairs: &[(f64, f64)]) -> Option<f64> {
+    let (x, y): (Vec<f64>, Vec<f64>) = pairs.iter().copied().unzip();
+    crate::measure::statistics::pearson(&x, &y)
+}

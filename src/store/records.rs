@@ -1,0 +1,137 @@
+//! The typed values of the project's records (run kind and status, data set kind), stored as
+//! text through one explicit mapping each: an unknown stored value is an error naming the
+//! record, never a silent fallback.
+
+use serde::Serialize;
+
+/// A record value stored as text.
+pub(crate) trait StoredText: Sized {
+    /// What the value is (`"run status"`...).
+    const WHAT: &'static str;
+    /// The value of a stored text, `None` when unknown.
+    fn from_stored_text(text: &str) -> Option<Self>;
+}
+
+/// One mapping between a record's enum and its stored text.
+macro_rules! stored_text {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// What the record says of itself (`"run status"`...), for error messages.
+            pub const WHAT: &'static str = $what;
+
+            /// The stored text.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// The value of a stored text; `None` for text this version does not know.
+            pub fn from_stored(text: &str) -> Option<$name> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl StoredText for $name {
+            const WHAT: &'static str = $what;
+            fn from_stored_text(text: &str) -> Option<Self> {
+                $name::from_stored(text)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+    };
+}
+
+stored_text!(
+    /// What a run is.
+    RunKind, "run kind" {
+        /// A fit of the many-facet Rasch model.
+        Fit = "fit",
+    }
+);
+
+stored_text!(
+    /// How a run ended.
+    RunStatus, "run status" {
+        /// Still running (never left behind: runs are stored whole when they finish).
+        Running = "running",
+        /// Met the convergence criteria.
+        Converged = "converged",
+        /// Stopped at the iteration cap before meeting the criteria.
+        NotConverged = "not_converged",
+        /// Cancelled by its observer.
+        Cancelled = "cancelled",
+        /// Failed.
+        Failed = "failed",
+    }
+);
+
+stored_text!(
+    /// Where a data set came from.
+    DatasetKind, "data set kind" {
+        /// An imported file.
+        File = "file",
+        /// Ratings recorded in the workbench by a reviewer.
+        Annotation = "annotation",
+    }
+);
+
+/// The estimation method of a run, stored by its name (`jmle`, `mml`).
+impl StoredText for crate::measure::Method {
+    const WHAT: &'static str = "method";
+    fn from_stored_text(text: &str) -> Option<Self> {
+        crate::measure::METHOD_NAMES
+            .iter()
+            .find(|(name, _)| *name == text)
+            .map(|(_, method)| *method)
+    }
+}
+
+impl RunStatus {
+    /// Whether the run finished with estimates that can be used (converged or not).
+    pub fn has_estimates(self) -> bool {
+        matches!(self, RunStatus::Converged | RunStatus::NotConverged)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_round_trips_through_its_stored_text_and_unknown_text_is_none() {
+        for status in RunStatus::ALL {
+            assert_eq!(RunStatus::from_stored(status.as_str()), Some(*status));
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                serde_json::Value::String(status.as_str().into())
+            );
+        }
+        for kind in DatasetKind::ALL {
+            assert_eq!(DatasetKind::from_stored(kind.as_str()), Some(*kind));
+        }
+        assert_eq!(RunKind::from_stored("fit"), Some(RunKind::Fit));
+        assert_eq!(RunStatus::from_stored("Converged"), None);
+        assert_eq!(DatasetKind::from_stored("stream"), None);
+        assert_eq!(
+            format!("{:<14}|", RunStatus::NotConverged),
+            "not_converged |"
+        );
+    }
+}
