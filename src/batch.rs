@@ -19,17 +19,22 @@ use std::path::{Path, PathBuf};
 /// The JSON Schema of a pipeline file.
 pub const PIPELINE_SCHEMA: &str = include_str!("../schemas/pipeline.schema.json");
 
+/// A pipeline file: the project and the steps to run on it, in order.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineSpec {
+    /// The project file (created by the ingest step when missing).
     pub project: PathBuf,
+    /// Import a file first (skipped when the file is already in the project).
     #[serde(default)]
     pub ingest: Option<IngestStep>,
     /// The fit (or each cleaning round's fit): the same settings as `scalewright fit`.
     #[serde(default)]
     pub fit: FitSettings,
+    /// Iterative cleaning instead of a single fit.
     #[serde(default)]
     pub clean: Option<CleanStep>,
+    /// Flag rules saved as the project's before fitting.
     #[serde(default)]
     pub flag_rules: Option<FlagRules>,
     /// Exports of the pipeline's run (a `run` key, if given, is ignored: the run is the
@@ -45,13 +50,18 @@ pub struct PipelineSpec {
     pub predict: Vec<PredictStep>,
 }
 
+/// Predict a file of texts with the model the train step stored.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PredictStep {
+    /// CSV/TSV/Parquet with a text column.
     pub input: PathBuf,
+    /// The predictions file (.csv or .parquet).
     pub out: PathBuf,
+    /// The column holding the texts (default `text`).
     #[serde(default = "default_text_column")]
     pub text_column: String,
+    /// A column copied to the output to identify each row.
     #[serde(default)]
     pub id_column: Option<String>,
 }
@@ -60,17 +70,23 @@ fn default_text_column() -> String {
     "text".into()
 }
 
+/// Import a rating file with a preset or a description.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IngestStep {
+    /// The rating file (CSV, TSV or Parquet).
     pub data: PathBuf,
+    /// A built-in description (`mhs`, `mhs-collapsed`).
     pub preset: Option<String>,
+    /// A dataset description (TOML).
     pub config: Option<PathBuf>,
 }
 
+/// Iterative cleaning: fit -> flag -> exclude -> refit.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CleanStep {
+    /// At most this many fits.
     #[serde(default = "default_rounds")]
     pub max_rounds: usize,
 }
@@ -79,28 +95,41 @@ fn default_rounds() -> usize {
     5
 }
 
+/// Why a pipeline stopped (the steps before it are stored).
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
+    /// The pipeline file cannot be read.
     #[error("cannot read pipeline {}: {source}", path.display())]
     Io {
+        /// The pipeline file.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// The pipeline file is not valid (each problem names its key).
     #[error("{}: {}", path.display(), problems.iter().map(|p| format!("{}: {}", p.key, p.message)).collect::<Vec<_>>().join("; "))]
     Invalid {
+        /// The pipeline file.
         path: PathBuf,
+        /// Every problem found, by key.
         problems: Vec<KeyProblem>,
     },
+    /// The dataset description of the ingest step is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The ingest step failed.
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),
+    /// The project file failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A fit, flag or export step failed.
     #[error(transparent)]
     Pipeline(#[from] crate::pipeline::PipelineError),
+    /// An export step failed.
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
+    /// The train or a predict step failed.
     #[error(transparent)]
     Predict(#[from] crate::predict::PredictError),
 }
@@ -108,17 +137,25 @@ pub enum BatchError {
 /// What a pipeline did, step by step.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct BatchReport {
+    /// The project the pipeline ran on.
     pub project: PathBuf,
     /// The dataset imported (None: no ingest step, or the file was already in the project).
     pub imported_dataset: Option<i64>,
+    /// The ingest step's file was already in the project.
     pub ingest_skipped: bool,
+    /// The cleaning rounds (empty without a clean step).
     pub cleaning: Vec<CleaningRound>,
+    /// The run the later steps used (the last fit).
     pub run_id: Option<i64>,
+    /// Whether that run converged.
     pub converged: Option<bool>,
+    /// Flags raised on that run.
     pub flags: usize,
+    /// The files exported.
     pub exports: Vec<ExportSummary>,
     /// The text predictor trained on the run.
     pub model_id: Option<i64>,
+    /// The prediction files written.
     pub predictions: Vec<crate::predict::PredictFileSummary>,
 }
 

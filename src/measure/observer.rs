@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 /// An element of a facet, by indices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ElementRef {
+    /// The facet, by its index in model order.
     pub facet: usize,
+    /// The element, by its index in the facet.
     pub element: u32,
 }
 
@@ -13,8 +15,15 @@ pub struct ElementRef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ParameterRef {
+    /// An element's measure.
     Element(ElementRef),
-    Threshold { scale: usize, threshold: usize },
+    /// A Rasch-Andrich threshold of a rating scale.
+    Threshold {
+        /// The rating scale: its scale-facet element's index, or 0 for a shared scale.
+        scale: usize,
+        /// The threshold `k` of `F_k` (1-based: `F_1` lies between the two lowest categories).
+        threshold: usize,
+    },
 }
 
 /// What one JMLE iteration did (Facets Table 3, the iteration report).

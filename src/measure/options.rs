@@ -95,7 +95,10 @@ pub enum ScaleModel {
     /// One rating scale shared by every observation (Andrich 1978; Facets `?,?,?,R`).
     RatingScale,
     /// One scale per element of `facet` (Masters 1982; Facets `#`). `None` = the item facet.
-    PartialCredit { facet: Option<usize> },
+    PartialCredit {
+        /// The facet whose elements own a scale; `None` = the item facet.
+        facet: Option<usize>,
+    },
 }
 
 impl Default for ScaleModel {
@@ -235,7 +238,9 @@ impl Convergence {
 /// An element measure fixed at a value (Facets `,A` anchoring).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ElementAnchor {
+    /// The facet, by index.
     pub facet: usize,
+    /// The element, by index in its facet.
     pub element: u32,
     /// The anchored measure in the facet's own orientation (ability, severity, difficulty).
     pub measure: f64,
@@ -254,18 +259,24 @@ pub struct ScaleAnchor {
 /// Anchored element measures and scales.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Anchors {
+    /// Anchored element measures.
     pub elements: Vec<ElementAnchor>,
+    /// Anchored scales (all thresholds of a scale).
     pub scales: Vec<ScaleAnchor>,
 }
 
 /// Every choice a fit makes. [`FitOptions::default`] reproduces Facets' defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FitOptions {
+    /// JMLE (Facets) or MML.
     pub method: Method,
+    /// Rating scale or partial credit.
     pub scale_model: ScaleModel,
+    /// When to stop iterating.
     pub convergence: Convergence,
     /// Score points added to minimum and taken from maximum extreme scores (Facets `Xtreme`).
     pub extreme_adjustment: f64,
+    /// Facets `Ordinal` (renumber) or `Keep`.
     pub unobserved_categories: UnobservedCategories,
     /// Pseudo-count given to unobserved intermediate categories under
     /// [`UnobservedCategories::Keep`].
@@ -273,6 +284,7 @@ pub struct FitOptions {
     /// Facets that float (Facets `Non-centered=`); every other facet is centred on 0 unless it
     /// has anchored elements. `None` = the object facet only.
     pub non_centred: Option<Vec<usize>>,
+    /// Measures and thresholds fixed at given values (Facets `,A`).
     pub anchors: Anchors,
     /// Multiply the measures of the non-object facets and the thresholds by `(L-1)/L`, `L` the
     /// mean number of responses per object (Wright & Douglas 1977 JMLE bias correction; Winsteps
@@ -282,6 +294,7 @@ pub struct FitOptions {
     pub max_step: f64,
     /// |standardized residual| from which a response is listed as unexpected.
     pub unexpected_z: f64,
+    /// Where JMLE starts.
     pub start_values: StartValues,
     /// The JMLE iteration path.
     #[serde(default)]

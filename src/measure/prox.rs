@@ -62,6 +62,7 @@ pub fn extreme_range(values: &[f64]) -> f64 {
 /// What the PROX start did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProxStart {
+    /// PROX iterations run.
     pub iterations: usize,
     /// Every iteration's extreme-5 range per facet.
     pub ranges: Vec<Vec<f64>>,

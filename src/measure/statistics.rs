@@ -167,13 +167,16 @@ impl Separation {
 /// A chi-square test.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ChiSquare {
+    /// The chi-square statistic.
     pub chi_square: f64,
+    /// Its degrees of freedom.
     pub df: f64,
     /// Upper-tail probability.
     pub p: f64,
 }
 
 impl ChiSquare {
+    /// The test of `chi_square` on `df` degrees of freedom; `None` when either is not a positive finite number.
     pub fn new(chi_square: f64, df: f64) -> Option<Self> {
         if df < 1.0 || !chi_square.is_finite() {
             return None;

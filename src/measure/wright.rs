@@ -22,13 +22,16 @@ pub enum Binning {
 /// One element on the map.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MapElement {
+    /// The element's label.
     pub label: String,
+    /// Its measure in the facet's orientation.
     pub measure: f64,
 }
 
 /// One facet's column of the map.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MapFacet {
+    /// The facet's name.
     pub name: String,
     /// Facets' orientation sign: `true` = higher is more (objects).
     pub positive: bool,
@@ -45,6 +48,7 @@ pub struct WrightMap {
     pub centres: Vec<f64>,
     /// The row width in logits.
     pub step: f64,
+    /// One column per facet, in model order.
     pub facets: Vec<MapFacet>,
 }
 

@@ -10,7 +10,9 @@ use serde::Serialize;
 /// One round of iterative cleaning.
 #[derive(Debug, Clone, Serialize)]
 pub struct CleaningRound {
+    /// 1-based round number.
     pub round: usize,
+    /// The round's run.
     pub run_id: i64,
     /// Raters excluded after this round's flags.
     pub excluded: Vec<String>,
@@ -18,8 +20,11 @@ pub struct CleaningRound {
     pub measure_correlation: Option<f64>,
     /// Largest |shift| of an object measure since the previous round.
     pub largest_shift: Option<f64>,
+    /// Object separation (model S.E., population SD).
     pub object_separation: f64,
+    /// Object reliability (model S.E., population SD).
     pub object_reliability: f64,
+    /// Whether the round's fit converged.
     pub converged: bool,
 }
 

@@ -10,7 +10,9 @@ use serde::Serialize;
 /// Two runs side by side: how far the object measures moved between them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunComparison {
+    /// The first run.
     pub first: i64,
+    /// The second run.
     pub second: i64,
     /// Objects measured (not dropped) in both runs.
     pub objects_compared: usize,
@@ -20,8 +22,11 @@ pub struct RunComparison {
     pub largest_shift: Option<f64>,
     /// Per run: object separation and reliability (model error, population SD).
     pub object_separation: [f64; 2],
+    /// Per run: object reliability (model error, population SD).
     pub object_reliability: [f64; 2],
+    /// Per run: iterations.
     pub iterations: [usize; 2],
+    /// Per run: converged.
     pub converged: [bool; 2],
 }
 

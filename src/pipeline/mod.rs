@@ -32,26 +32,48 @@ use std::path::PathBuf;
 /// Why a pipeline step failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
+    /// The project file failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The engine refused or failed (or was cancelled).
     #[error(transparent)]
     Measure(#[from] MeasureError),
+    /// Nothing to fit.
     #[error("the project has no observations to fit (import data first)")]
     NoData,
+    /// The rating network is disconnected and the request does not allow it.
     #[error("the rating network is disconnected: {}; measures in different subsets are not comparable. Link the subsets (anchor elements, add linking ratings) or fit anyway with --allow-disconnected", describe_disconnection(.0))]
     Disconnected(Box<Connectedness>),
+    /// The observations in force are not those the run was fitted on.
     #[error("run {run_id} was fitted on other observations than those in force now (decisions changed since); fit again first")]
-    StaleRun { run_id: i64 },
+    StaleRun {
+        /// The run.
+        run_id: i64,
+    },
+    /// A term of a bias analysis names no facet, role or attribute.
     #[error("bias term: {0}")]
     UnknownTerm(String),
+    /// The design has no rater facet.
     #[error("the project has no rater facet to review")]
     NoRaterFacet,
+    /// An anchor file is unreadable or names unknown elements.
     #[error("anchor file {}: {message}", path.display())]
-    AnchorFile { path: PathBuf, message: String },
+    AnchorFile {
+        /// The anchor file.
+        path: PathBuf,
+        /// What is wrong, with the row and column.
+        message: String,
+    },
+    /// No run to use: nothing was fitted yet.
     #[error("project {} has no runs yet (run `scalewright fit`)", path.display())]
-    NoRuns { path: PathBuf },
+    NoRuns {
+        /// The project file.
+        path: PathBuf,
+    },
+    /// A setting does not fit the project (an unknown facet name, two anchor sources).
     #[error("{0}")]
     InvalidSetting(String),
+    /// An export failed.
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
 }
@@ -73,6 +95,7 @@ fn describe_disconnection(c: &Connectedness) -> String {
 /// What to fit and how.
 #[derive(Debug, Clone, Default)]
 pub struct FitRequest {
+    /// The engine's options.
     pub options: FitOptions,
     /// Fit a disconnected design anyway (the subsets are stored with the run and reported).
     pub allow_disconnected: bool,
@@ -83,12 +106,16 @@ pub struct FitRequest {
 /// A stored fit.
 #[derive(Debug, Clone, Serialize)]
 pub struct FitOutcome {
+    /// The stored run.
     pub run_id: i64,
+    /// The fit (not serialised: it is the run's stored table).
     #[serde(skip)]
     pub fit: Fit,
     /// Observations masked because their rater (or another element) is excluded.
     pub masked_observations: usize,
+    /// Observations fitted.
     pub observations: usize,
+    /// The rating network's connectedness (stored with the run).
     pub connectedness: Connectedness,
 }
 
@@ -167,7 +194,9 @@ pub fn resolve_run(project: &Project, run: Option<i64>) -> Result<i64, PipelineE
 /// A stored fit and the flags raised on it with the project's rules.
 #[derive(Debug, Clone)]
 pub struct FittedAndFlagged {
+    /// The stored fit.
     pub outcome: FitOutcome,
+    /// The flags raised on it (stored).
     pub flags: Vec<crate::quality::Flag>,
 }
 

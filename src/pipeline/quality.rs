@@ -49,14 +49,21 @@ impl MeanSquareBands {
 /// The rater-quality report of a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct QualityReport {
+    /// The run.
     pub run_id: i64,
+    /// Raters with responses in the run.
     pub raters: usize,
     /// Raters flagged per rule (flags of the run; run `flag` first).
     pub flagged_per_rule: std::collections::BTreeMap<String, usize>,
+    /// Raters with at least one flag whose rule recommends exclusion.
     pub raters_recommended_for_exclusion: usize,
+    /// Infit mean-squares per band.
     pub infit: MeanSquareBands,
+    /// Outfit mean-squares per band.
     pub outfit: MeanSquareBands,
+    /// Facets' inter-rater agreement (observed vs expected exact agreement).
     pub agreement: crate::quality::agreement::RaterAgreement,
+    /// Krippendorff's alpha per item.
     pub alpha: Vec<crate::quality::agreement::ItemAlpha>,
 }
 

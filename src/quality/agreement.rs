@@ -20,8 +20,11 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AlphaMetric {
+    /// Nominal: any two different categories differ by 1.
     Nominal,
+    /// Ordinal: differences grow with the number of values between the categories.
     Ordinal,
+    /// Interval: squared difference of the category values.
     Interval,
 }
 
@@ -81,10 +84,13 @@ pub fn krippendorff_alpha(units: &[Vec<i32>], metric: AlphaMetric) -> Option<f64
 /// Alpha of one item.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ItemAlpha {
+    /// The item's label.
     pub item: String,
     /// Objects with at least two ratings of the item.
     pub pairable_units: usize,
+    /// Ordinal alpha (`None` when there is nothing to compare or no variation).
     pub ordinal: Option<f64>,
+    /// Nominal alpha (`None` when there is nothing to compare or no variation).
     pub nominal: Option<f64>,
 }
 
@@ -211,9 +217,14 @@ mod tests {
 /// "rating machines" (Facets manual, "Inter-rater agreement").
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RaterAgreement {
+    /// Pairs of responses by two different raters of the facet to the same object and
+    /// item ("Agreement Opportunities").
     pub opportunities: usize,
+    /// Pairs with the same score ("Exact Agree." count).
     pub exact_agreements: usize,
+    /// Percentage of exact agreements ("Exact Agree. Obs %").
     pub observed_percent: f64,
+    /// Percentage of exact agreements the model expects ("Exact Agree. Exp %").
     pub expected_percent: f64,
 }
 

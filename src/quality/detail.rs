@@ -8,7 +8,9 @@ use crate::measure::Fit;
 /// How often an element's responses fell in each category of one item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CategoryUse {
+    /// The item, by its element index in the item facet.
     pub item: u32,
+    /// The item's label.
     pub label: String,
     /// `(score, count)` for every score of the item's declared range, lowest first.
     pub counts: Vec<(i32, usize)>,
@@ -19,6 +21,7 @@ pub struct CategoryUse {
 pub struct Response {
     /// Index of the observation in the data.
     pub observation: usize,
+    /// The observed score.
     pub observed: i32,
     /// `E = Σ value_k P_k`.
     pub expected: Option<f64>,
@@ -29,8 +32,11 @@ pub struct Response {
 /// Category use and responses of one element.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ElementDetail {
+    /// The element's facet, by index in model order.
     pub facet: usize,
+    /// The element, by index in its facet.
     pub element: u32,
+    /// Per item the element responded to, its category counts, in item order.
     pub category_use: Vec<CategoryUse>,
     /// In data order.
     pub responses: Vec<Response>,

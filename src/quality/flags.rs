@@ -45,16 +45,25 @@ pub enum FlagLevel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
+    /// Infit or outfit mean-square above `distorting_mnsq`.
     Distorting,
+    /// Infit or outfit mean-square above `unproductive_mnsq` (up to `distorting_mnsq`).
     Unproductive,
+    /// Infit or outfit mean-square below `muted_mnsq` (overfit).
     Muted,
+    /// Fewer objects rated than `min_objects`.
     TooFewResponses,
+    /// The same relative scale position in at least `straight_line_share` of the responses.
     StraightLining,
+    /// The same answer vector on at least `repeated_vector_share` of the complete objects.
     RepeatedVector,
+    /// Severity more than `severity_outlier_mads` robust SDs from the facet's median, or an
+    /// extreme score (severity off the scale).
     SeverityOutlier,
 }
 
 impl Rule {
+    /// Every rule, in reporting order.
     pub const ALL: [Rule; 7] = [
         Rule::Distorting,
         Rule::Unproductive,
@@ -65,6 +74,7 @@ impl Rule {
         Rule::SeverityOutlier,
     ];
 
+    /// The rule's stable snake_case name (as in project files and JSON).
     pub fn name(self) -> &'static str {
         match self {
             Rule::Distorting => "distorting",
@@ -77,6 +87,7 @@ impl Rule {
         }
     }
 
+    /// The rule named `name` (as written by [`Rule::name`]).
     pub fn parse(name: &str) -> Option<Rule> {
         Rule::ALL.into_iter().find(|r| r.name() == name)
     }
@@ -86,15 +97,24 @@ impl Rule {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FlagRules {
+    /// Mean-square above which a rater is distorting (default 2.0).
     pub distorting_mnsq: f64,
+    /// Mean-square above which a rater is unproductive (default 1.5).
     pub unproductive_mnsq: f64,
+    /// Mean-square below which a rater is muted (default 0.5).
     pub muted_mnsq: f64,
     /// Fewer objects rated than this: too few to judge.
     pub min_objects: usize,
+    /// Share of responses at one relative scale position that counts as
+    /// straight-lining (default 0.95).
     pub straight_line_share: f64,
+    /// Share of complete objects with the same answer vector that counts as a repeated
+    /// vector (default 0.9).
     pub repeated_vector_share: f64,
     /// Objects with a complete answer vector needed before the repeated-vector rule applies.
     pub min_vectors: usize,
+    /// Robust SDs (1.4826 x MAD) from the median severity beyond which a rater is a
+    /// severity outlier (default 4).
     pub severity_outlier_mads: f64,
     /// Rules whose flags recommend exclusion; the others recommend review.
     pub exclude: Vec<Rule>,
@@ -120,7 +140,9 @@ impl Default for FlagRules {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("flag rule setting `{field}`: {reason}")]
 pub struct FlagRulesError {
+    /// The setting (or settings) at fault.
     pub field: &'static str,
+    /// What the setting must satisfy.
     pub reason: String,
 }
 
@@ -204,9 +226,13 @@ impl FlagRules {
 pub struct Flag {
     /// Facet index in the data.
     pub facet: usize,
+    /// The element's index in the facet.
     pub element: u32,
+    /// The element's label.
     pub label: String,
+    /// The rule that raised the flag.
     pub rule: Rule,
+    /// What the flag recommends (exclusion or review).
     pub level: FlagLevel,
     /// The rule and the numbers, in words (`outfit MnSq 2.41 (ZStd 5.3) > 2.0`).
     pub message: String,
@@ -218,7 +244,9 @@ pub struct Flag {
 /// repeated vectors).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponsePattern {
+    /// Responses of the element.
     pub responses: usize,
+    /// Distinct objects it rated.
     pub objects: usize,
     /// Share of responses at the most used relative position.
     pub modal_position_share: f64,
@@ -227,6 +255,7 @@ pub struct ResponsePattern {
     /// Objects rated on every item the rater used, and the share of them with the most frequent
     /// answer vector.
     pub complete_vectors: usize,
+    /// The share of those objects with the most frequent answer vector.
     pub modal_vector_share: f64,
 }
 

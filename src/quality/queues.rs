@@ -16,7 +16,9 @@ use std::collections::HashSet;
 /// One object in a queue and the number it was ranked by.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueEntry {
+    /// The object's element index in the object facet.
     pub object: u32,
+    /// The object's label.
     pub label: String,
     /// Model S.E. ([`least_certain`]), count of unexpected ratings ([`most_unexpected`]) or the
     /// largest |z| of the rater's ratings ([`rated_by`]).
@@ -68,7 +70,9 @@ pub fn least_certain(
 /// workbench does so off the UI thread) and rank with [`most_unexpected_from`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnexpectedCounts {
+    /// Per object: its number of unexpected ratings.
     pub count: Vec<usize>,
+    /// Per object: the sum of |z| of its unexpected ratings.
     pub strength: Vec<f64>,
 }
 

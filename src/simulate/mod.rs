@@ -54,24 +54,35 @@ pub enum SimulateError {
     /// A configuration field is out of range; `field` names it.
     #[error("invalid simulation config: `{field}` {message}")]
     Config {
+        /// The configuration field at fault.
         field: &'static str,
+        /// What is wrong with its value.
         message: String,
     },
+    /// A file or directory could not be created or written.
     #[error("I/O error at {path}: {source}")]
     Io {
+        /// The file or directory.
         path: PathBuf,
+        /// The underlying I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// polars could not write a CSV file.
     #[error("could not write {path}: {source}")]
     Polars {
+        /// The file.
         path: PathBuf,
+        /// The polars error.
         #[source]
         source: polars::prelude::PolarsError,
     },
+    /// The `simulation.json` manifest could not be serialized.
     #[error("could not write {path}: {source}")]
     Json {
+        /// The manifest's path.
         path: PathBuf,
+        /// The serialization error.
         #[source]
         source: serde_json::Error,
     },
@@ -283,11 +294,15 @@ pub struct CommentTruth {
     pub id: i64,
     /// `B_n`, the true measure in logits.
     pub measure: f64,
+    /// Whether the comment is in the reference (linking) set every rater samples from.
     pub is_reference: bool,
     /// MHS-style platform code 0..=3.
     pub platform: u8,
+    /// Whether the comment targets Black people (drawn for 15% of comments).
     pub target_race_black: bool,
+    /// Whether the comment targets women (drawn for 22% of comments).
     pub target_gender_women: bool,
+    /// The synthetic text, whose words carry signal about the true measure.
     pub text: String,
     /// Number of raters who rated the comment.
     pub n_raters: usize,
@@ -301,9 +316,11 @@ pub struct RaterTruth {
     /// `C_j` in logits. Drawn for every rater; centred to mean 0 over normal raters. Only normal
     /// raters' responses depend on it.
     pub severity: f64,
+    /// How the rater responds (model responses, random or straight-lining).
     pub kind: RaterKind,
     /// `male`, `female` or `non-binary`.
     pub gender: &'static str,
+    /// Age in years (drawn from `N(37, 12²)`, rounded and clamped to 18..=80).
     pub age: u32,
     /// Number of comments the rater rated.
     pub n_ratings: usize,
@@ -327,20 +344,30 @@ pub struct SimulationCounts {
     pub rows: usize,
     /// Item responses (`rows × 10`).
     pub responses: usize,
+    /// Comments, reference set included.
     pub comments: usize,
+    /// Comments in the reference (linking) set.
     pub reference_comments: usize,
+    /// Raters of every kind.
     pub raters: usize,
+    /// Raters who respond by the model.
     pub normal_raters: usize,
+    /// Random responders.
     pub random_raters: usize,
+    /// Straight-liners.
     pub straight_liners: usize,
 }
 
 /// A simulated data set with its truth. Ratings are in file order (shuffled).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Simulation {
+    /// The configuration the data were drawn from.
     pub config: SimulationConfig,
+    /// Every comment with its true measure, in id order.
     pub comments: Vec<CommentTruth>,
+    /// Every rater with its true severity and kind, in id order.
     pub raters: Vec<RaterTruth>,
+    /// The rating rows, in file order (shuffled).
     pub ratings: Vec<Rating>,
 }
 
@@ -407,6 +434,7 @@ impl Simulation {
         }
     }
 
+    /// The counts recorded in `simulation.json`.
     pub fn counts(&self) -> SimulationCounts {
         let count = |f: fn(&RaterKind) -> bool| self.raters.iter().filter(|r| f(&r.kind)).count();
         SimulationCounts {
