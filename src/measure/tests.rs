@@ -158,6 +158,23 @@ struct Tolerances {
     outfit_zstd: f64,
 }
 
+/// Winsteps' published KCT table is reproduced to .005 logits (measures), .01 (S.E. and
+/// mean-squares), .05 (extremes, ZStd) on Winsteps' own iteration path.
+const KCT_TOLERANCES: Tolerances = Tolerances {
+    measure: 0.005,
+    se: 0.01,
+    extreme: 0.05,
+    mean_square: 0.01,
+    infit_zstd: 0.05,
+    outfit_zstd: 0.05,
+};
+
+/// Compares Winsteps' KCT item and person files with the fit's items and children.
+fn compare_kct(fit: &Fit, tol: &Tolerances) {
+    compare_winsteps(fit, 1, KCT_ITEMS, "ERROR", tol);
+    compare_winsteps(fit, 0, KCT_PERSONS, "ERROR", tol);
+}
+
 /// Compares a Winsteps item or person file with a facet of the fit.
 fn compare_winsteps(fit: &Fit, facet: usize, file: &str, se_column: &str, tol: &Tolerances) {
     let (header, rows) = read_csv(file);
@@ -260,16 +277,13 @@ fn knox_cube_statistics_match_winsteps_at_published_measures() {
         ..tight()
     };
     let fit = fit(&data, &options, &mut NoObserver).unwrap();
-    let tol = Tolerances {
-        measure: 0.0,
-        se: 0.01,
-        extreme: 0.05,
-        mean_square: 0.01,
-        infit_zstd: 0.05,
-        outfit_zstd: 0.05,
-    };
-    compare_winsteps(&fit, 1, KCT_ITEMS, "ERROR", &tol);
-    compare_winsteps(&fit, 0, KCT_PERSONS, "ERROR", &tol);
+    compare_kct(
+        &fit,
+        &Tolerances {
+            measure: 0.0,
+            ..KCT_TOLERANCES
+        },
+    );
 }
 
 /// Winsteps' own path on the KCT ([`JmleUpdate::Winsteps`]: PROX iteration 1 on all the data
@@ -298,16 +312,7 @@ fn knox_cube_winsteps_path_matches_winsteps() {
     let fit = fit(&data, &options, &mut NoObserver).unwrap();
     assert!(fit.converged);
     assert_eq!(fit.iterations(), 9, "{:?}", fit.history);
-    let tol = Tolerances {
-        measure: 0.005,
-        se: 0.01,
-        extreme: 0.05,
-        mean_square: 0.01,
-        infit_zstd: 0.05,
-        outfit_zstd: 0.05,
-    };
-    compare_winsteps(&fit, 1, KCT_ITEMS, "ERROR", &tol);
-    compare_winsteps(&fit, 0, KCT_PERSONS, "ERROR", &tol);
+    compare_kct(&fit, &KCT_TOLERANCES);
 }
 
 /// Fully converged JMLE on the KCT: statuses and the extreme cascade exactly; measures within .17
@@ -323,16 +328,17 @@ fn knox_cube_free_estimates_track_winsteps() {
     };
     let fit = fit(&data, &options, &mut NoObserver).unwrap();
     assert!(fit.converged);
-    let tol = Tolerances {
-        measure: 0.17,
-        se: 0.04,
-        extreme: 0.2,
-        mean_square: 0.8,
-        infit_zstd: 0.5,
-        outfit_zstd: 0.5,
-    };
-    compare_winsteps(&fit, 1, KCT_ITEMS, "ERROR", &tol);
-    compare_winsteps(&fit, 0, KCT_PERSONS, "ERROR", &tol);
+    compare_kct(
+        &fit,
+        &Tolerances {
+            measure: 0.17,
+            se: 0.04,
+            extreme: 0.2,
+            mean_square: 0.8,
+            infit_zstd: 0.5,
+            outfit_zstd: 0.5,
+        },
+    );
     let (header, rows) = read_csv(KCT_ITEMS);
     let published: Vec<f64> = rows
         .iter()
@@ -678,15 +684,7 @@ fn simulate(
         for &r in &chosen {
             for (i, d) in items.iter().enumerate() {
                 model::category_probabilities(b - raters[r] - d, &thresholds[i], &mut p);
-                let u: f64 = rng.random();
-                let mut acc = 0.0;
-                let k = p
-                    .iter()
-                    .position(|pk| {
-                        acc += pk;
-                        u < acc
-                    })
-                    .unwrap_or(3);
+                let k = crate::simulate::draw_category(&p[..], rng.random());
                 elements[0].push(o as u32);
                 elements[1].push(r as u32);
                 elements[2].push(i as u32);
@@ -828,18 +826,7 @@ fn anchoring_at_the_free_estimate_has_no_displacement() {
 #[test]
 fn observer_can_cancel_and_sees_every_iteration() {
     let data = lfs_data();
-    let mut seen = 0;
-    let mut cancel_at_3 = |r: &IterationReport| {
-        seen = r.iteration;
-        if r.iteration == 3 {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    };
-    let err = fit(&data, &tight(), &mut cancel_at_3).unwrap_err();
-    assert_eq!(err, MeasureError::Cancelled);
-    assert_eq!(seen, 3);
+    assert_cancels_at(3, |observer| fit(&data, &tight(), observer));
 }
 
 #[test]
@@ -899,4 +886,23 @@ fn fair_averages_follow_the_definition() {
             assert!((got - want).abs() < 1e-9, "{}: {got} vs {want}", e.label);
         }
     }
+}
+
+/// Runs `estimate` with an observer that cancels at iteration `at` and checks that the estimator
+/// stopped there with `Cancelled` after reporting every iteration before it.
+pub(crate) fn assert_cancels_at(
+    at: usize,
+    estimate: impl FnOnce(&mut dyn Observer<IterationReport>) -> Result<Fit, MeasureError>,
+) {
+    let mut seen = Vec::new();
+    let mut cancel = |r: &IterationReport| {
+        seen.push(r.iteration);
+        if r.iteration == at {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    assert_eq!(estimate(&mut cancel).unwrap_err(), MeasureError::Cancelled);
+    assert_eq!(seen, (1..=at).collect::<Vec<_>>());
 }

@@ -126,64 +126,17 @@ mod tests {
     /// 1-5, with missing values. Published: nominal α = 0.743, ordinal α = 0.815,
     /// interval α = 0.849.
     fn krippendorff_2011() -> Vec<Vec<i32>> {
-        let rows: [[Option<i32>; 12]; 4] = [
-            [
-                Some(1),
-                Some(2),
-                Some(3),
-                Some(3),
-                Some(2),
-                Some(1),
-                Some(4),
-                Some(1),
-                Some(2),
-                None,
-                None,
-                None,
-            ],
-            [
-                Some(1),
-                Some(2),
-                Some(3),
-                Some(3),
-                Some(2),
-                Some(2),
-                Some(4),
-                Some(1),
-                Some(2),
-                Some(5),
-                None,
-                Some(3),
-            ],
-            [
-                None,
-                Some(3),
-                Some(3),
-                Some(3),
-                Some(2),
-                Some(3),
-                Some(4),
-                Some(2),
-                Some(2),
-                Some(5),
-                Some(1),
-                None,
-            ],
-            [
-                Some(1),
-                Some(2),
-                Some(3),
-                Some(3),
-                Some(2),
-                Some(4),
-                Some(4),
-                Some(1),
-                Some(2),
-                Some(5),
-                Some(1),
-                None,
-            ],
+        // One line per observer, one column per unit; `.` = missing.
+        let lines = [
+            "1 2 3 3 2 1 4 1 2 . . .",
+            "1 2 3 3 2 2 4 1 2 5 . 3",
+            ". 3 3 3 2 3 4 2 2 5 1 .",
+            "1 2 3 3 2 4 4 1 2 5 1 .",
         ];
+        let rows: Vec<Vec<Option<i32>>> = lines
+            .iter()
+            .map(|line| line.split(' ').map(|v| v.parse().ok()).collect())
+            .collect();
         (0..12)
             .map(|u| rows.iter().filter_map(|r| r[u]).collect())
             .collect()

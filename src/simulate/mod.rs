@@ -586,8 +586,10 @@ pub fn simulate(cfg: &SimulationConfig) -> Result<Simulation, SimulateError> {
     })
 }
 
-/// The category whose cumulative probability first exceeds `u` (inverse-CDF draw).
-fn draw_category(probabilities: &[f64], u: f64) -> u8 {
+/// The category whose cumulative probability first exceeds `u` (inverse-CDF draw; the last
+/// category when rounding leaves the sum below `u`). With `u` uniform on [0, 1) this draws a
+/// category from `probabilities`.
+pub fn draw_category(probabilities: &[f64], u: f64) -> u8 {
     let mut cumulative = 0.0;
     for (k, p) in probabilities.iter().enumerate() {
         cumulative += p;

@@ -80,6 +80,17 @@ fn from_columns(
 }
 
 /// Guilford: facet 0 judges (Avogadro, Brahe, Cavendish), 1 examinees (Anne..George), 2 traits.
+/// Facets' own iteration path and default convergence on Guilford: the main effects Facets
+/// printed (measure::tests::guilford_facets_path_matches_facets_to_01).
+fn facets_guilford_options() -> FitOptions {
+    FitOptions {
+        scale_model: ScaleModel::RatingScale,
+        non_centred: Some(vec![0]),
+        update: JmleUpdate::Facets,
+        ..FitOptions::default()
+    }
+}
+
 fn guilford() -> (RatingData, Fit) {
     let (header, rows) = read_csv("guilford_creativity_long.csv");
     let names = |c: &str, labels: &[&str]| -> Vec<String> {
@@ -119,15 +130,7 @@ fn guilford() -> (RatingData, Fit) {
     );
     assert_eq!(data.facets[0].labels, ["Avogadro", "Brahe", "Cavendish"]);
     assert_eq!(data.facets[1].labels[3], "David");
-    // Facets' own iteration path and default convergence: the main effects Facets printed
-    // (measure::tests::guilford_facets_path_matches_facets_to_01).
-    let options = FitOptions {
-        scale_model: ScaleModel::RatingScale,
-        non_centred: Some(vec![0]),
-        update: JmleUpdate::Facets,
-        ..FitOptions::default()
-    };
-    let fit = fit(&data, &options, &mut NoObserver).unwrap();
+    let fit = fit(&data, &facets_guilford_options(), &mut NoObserver).unwrap();
     assert!(fit.converged);
     (data, fit)
 }
@@ -380,15 +383,7 @@ fn attribute_interaction_finds_planted_rater_by_group() {
             };
             for (i, d) in items.iter().enumerate() {
                 model::category_probabilities(b - raters[r] - d + shift, &thresholds, &mut p);
-                let u: f64 = rng.random();
-                let mut acc = 0.0;
-                let k = p
-                    .iter()
-                    .position(|pk| {
-                        acc += pk;
-                        u < acc
-                    })
-                    .unwrap_or(3);
+                let k = crate::simulate::draw_category(&p[..], rng.random());
                 elements[0].push(o as u32);
                 elements[1].push(r as u32);
                 elements[2].push(i as u32);
@@ -600,15 +595,7 @@ fn extreme_cell_uses_the_bias_adjustment() {
             data.scores[n] = 9;
         }
     }
-    // Facets' own iteration path and default convergence: the main effects Facets printed
-    // (measure::tests::guilford_facets_path_matches_facets_to_01).
-    let options = FitOptions {
-        scale_model: ScaleModel::RatingScale,
-        non_centred: Some(vec![0]),
-        update: JmleUpdate::Facets,
-        ..FitOptions::default()
-    };
-    let fit = fit(&data, &options, &mut NoObserver).unwrap();
+    let fit = fit(&data, &facets_guilford_options(), &mut NoObserver).unwrap();
     let table = interactions(&data, &fit, &InteractionSpec::facets(0, 1)).unwrap();
     let cell = table.cell_by_label("Brahe", "David").unwrap();
     assert_eq!(cell.extreme, Some(Extreme::Maximum));

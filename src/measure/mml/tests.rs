@@ -149,15 +149,7 @@ fn simulate_sparse(seed: u64, n_objects: usize, n_raters: usize) -> (RatingData,
         for (i, d) in items.iter().enumerate() {
             let p = &mut p[..cats[i]];
             model::category_probabilities(objects[o] - raters[r] - d, &thresholds[i], p);
-            let u: f64 = rng.random();
-            let mut acc = 0.0;
-            let k = p
-                .iter()
-                .position(|pk| {
-                    acc += pk;
-                    u < acc
-                })
-                .unwrap_or(cats[i] - 1);
+            let k = crate::simulate::draw_category(&p[..], rng.random());
             elements[0].push(o as u32);
             elements[1].push(r as u32);
             elements[2].push(i as u32);
@@ -471,18 +463,7 @@ fn rating_scale_model_under_mml() {
 #[test]
 fn cancellation_and_non_convergence() {
     let data = lfs_data();
-    let mut seen = 0;
-    let mut cancel_at_2 = |r: &IterationReport| {
-        seen = r.iteration;
-        if r.iteration == 2 {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    };
-    let err = fit(&data, &mml_options(), &mut cancel_at_2).unwrap_err();
-    assert_eq!(err, MeasureError::Cancelled);
-    assert_eq!(seen, 2);
+    crate::measure::tests::assert_cancels_at(2, |observer| fit(&data, &mml_options(), observer));
 
     let options = FitOptions {
         convergence: Convergence {
