@@ -487,6 +487,19 @@ fn single_residual_and_category_curves() {
     assert!((at[0][0].1 - at[1][0].1).abs() < 1e-12);
 }
 
+/// Guilford fitted as Facets' specification says (judges float, one shared scale) to tight
+/// convergence.
+fn guilford_converged() -> (RatingData, Fit) {
+    let data = guilford_data();
+    let options = FitOptions {
+        scale_model: ScaleModel::RatingScale,
+        non_centred: Some(vec![0]),
+        ..tight()
+    };
+    let fit = fit(&data, &options, &mut NoObserver).unwrap();
+    (data, fit)
+}
+
 fn guilford_data() -> RatingData {
     let (header, rows) = read_csv("guilford_creativity_long.csv");
     let get = |r: &Vec<String>, c: &str| num(&r[col(&header, c)]) as u32;
@@ -545,13 +558,7 @@ fn guilford_data() -> RatingData {
 /// reproduces Tables 7 and 13 together, while the Facets path reproduces both.
 #[test]
 fn guilford_matches_facets() {
-    let data = guilford_data();
-    let options = FitOptions {
-        scale_model: ScaleModel::RatingScale,
-        non_centred: Some(vec![0]),
-        ..tight()
-    };
-    let fit = fit(&data, &options, &mut NoObserver).unwrap();
+    let (data, fit) = guilford_converged();
     assert!(fit.converged);
     let mut d = Deviation::new("Guilford measure");
     d.check("Brahe", fit.facets[0].elements[1].measure, 0.24, 0.01);
@@ -573,7 +580,7 @@ fn guilford_matches_facets() {
         &data,
         &FitOptions {
             convergence: Convergence::default(),
-            ..options.clone()
+            ..fit.options.clone()
         },
         &mut NoObserver,
     )
@@ -865,13 +872,7 @@ fn fit_serialises_to_json() {
 /// measures, recomputed from the published definition for every Guilford element.
 #[test]
 fn fair_averages_follow_the_definition() {
-    let data = guilford_data();
-    let options = FitOptions {
-        scale_model: ScaleModel::RatingScale,
-        non_centred: Some(vec![0]),
-        ..tight()
-    };
-    let fit = fit(&data, &options, &mut NoObserver).unwrap();
+    let (_, fit) = guilford_converged();
     let thresholds = fit.scales[0].thresholds();
     let sign = |f: usize| if fit.facets[f].positive { 1.0 } else { -1.0 };
     let mean = |f: usize| fit.measures(f).iter().sum::<f64>() / fit.facets[f].elements.len() as f64;

@@ -1,8 +1,6 @@
 //! Tests of MML estimation: the quadrature rule, recovery of known truth on a sparse linked
 //! design, agreement with JMLE on dense data, cancellation and non-convergence.
 
-use std::ops::ControlFlow;
-
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
@@ -10,8 +8,8 @@ use rand_distr::{Distribution, Normal};
 use super::gauss_hermite;
 use crate::data::{Facet, FacetRole, ItemScale, RatingData};
 use crate::measure::{
-    fit, model, Convergence, ElementStatus, FitOptions, IterationReport, MeasureError, Method,
-    MmlOptions, NoObserver, ObjectEstimator,
+    fit, model, Convergence, ElementStatus, FitOptions, MeasureError, Method, MmlOptions,
+    NoObserver, ObjectEstimator,
 };
 
 fn pearson(a: &[f64], b: &[f64]) -> f64 {
