@@ -4,6 +4,7 @@ use scalewright::store::{Distribution, ImportSummary, ProjectSummary};
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// The text summary of an import: rows, responses, elements, and where they went.
 pub fn import_summary(s: &ImportSummary, project: &Path) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -58,6 +59,8 @@ fn distribution(d: &Option<Distribution>) -> String {
 /// Disjoint subsets listed per facet pair in text output.
 const SUBSETS_LISTED: usize = 10;
 
+/// The text summary of a project (`info`): datasets, facets, items and categories, missing data,
+/// connectedness.
 pub fn project_summary(s: &ProjectSummary) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Project {} (schema v{})", s.project, s.schema_version);
@@ -307,15 +310,23 @@ pub fn bias_csv(
 /// One response of the residual file, with its element labels.
 #[derive(serde::Serialize)]
 pub struct ResidualRow {
+    /// The observation's number in the run's data (from 1).
     pub observation: usize,
+    /// The element label of each facet.
     pub elements: Vec<String>,
+    /// The observed score.
     pub score: f64,
+    /// The model's expected score.
     pub expected: f64,
+    /// The model variance of the score.
     pub variance: f64,
+    /// Score minus expectation.
     pub residual: f64,
+    /// The residual over its model standard deviation.
     pub standardized: f64,
 }
 
+/// Residual rows with element labels (the residual file and Table 4).
 pub fn residual_rows(
     data: &scalewright::data::RatingData,
     residuals: &[scalewright::measure::ObservationResidual],
@@ -400,6 +411,7 @@ pub fn wright_map(fit: &scalewright::measure::Fit) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The Wright map (Table 6) as CSV: facet, element, measure.
 pub fn wright_map_csv(fit: &scalewright::measure::Fit) -> polars::prelude::PolarsResult<String> {
     use polars::prelude::*;
     let (mut facet, mut element, mut measure) = (Vec::new(), Vec::new(), Vec::new());

@@ -25,6 +25,7 @@ pub fn status_word(status: &ElementStatus) -> &'static str {
     }
 }
 
+/// Table 3: the iteration report.
 pub fn table3(fit: &Fit) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -50,6 +51,7 @@ pub fn table3(fit: &Fit) -> String {
     out
 }
 
+/// Table 5: the measurable data summary (global statistics).
 pub fn table5(fit: &Fit) -> String {
     let g = &fit.global;
     let mut out = String::new();
