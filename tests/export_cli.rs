@@ -4,7 +4,6 @@
 mod common;
 
 use common::{fitted_sample, sample, scalewright};
-use predicates::prelude::*;
 use std::path::Path;
 
 fn export(db: &Path, args: &[&str], out: &Path) {
@@ -169,43 +168,4 @@ fn exports_carry_the_documented_columns_and_provenance() {
         "pandas could not read the exports (pip install pandas pyarrow): {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-#[test]
-fn failed_exports_leave_no_file_and_no_record() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = fitted_sample(dir.path());
-    let missing_dir = dir.path().join("no/such/dir/objects.csv");
-    scalewright()
-        .args(["export", "--what", "objects", "--project"])
-        .arg(&db)
-        .arg("--out")
-        .arg(&missing_dir)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("writing"));
-    scalewright()
-        .args(["export", "--what", "objects", "--project"])
-        .arg(&db)
-        .arg("--out")
-        .arg(dir.path().join("objects.xlsx"))
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains("unknown export format"));
-    scalewright()
-        .args(["export", "--what", "joined", "--project"])
-        .arg(&db)
-        .arg("--out")
-        .arg(dir.path().join("joined.csv"))
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains("--join FILE"));
-    assert_eq!(exports_recorded(&db), 0);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name())
-        .filter(|n| n.to_string_lossy().contains("partial"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
 }

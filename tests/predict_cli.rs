@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
-use common::{csv_column, fitted_sample, json_out, pearson, sample_project, scalewright, truth};
+use common::{csv_column, fitted_sample, json_out, pearson, scalewright, truth};
 
 #[test]
 fn train_evaluate_and_predict_on_the_sample() {
@@ -142,19 +142,6 @@ fn train_evaluate_and_predict_on_the_sample() {
         .code(3);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(stderr.contains("no column `comment`"), "{stderr}");
-}
-
-#[test]
-fn train_needs_a_fitted_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = sample_project(dir.path());
-    let assert = scalewright()
-        .args(["train", "--project"])
-        .arg(&db)
-        .assert()
-        .code(3);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert!(stderr.contains("no fitted run"), "{stderr}");
 }
 
 /// Writes a tiny random BERT (config.json, model.safetensors, a WordPiece tokenizer.json over
@@ -345,18 +332,4 @@ fn the_batch_pipeline_trains_and_predicts() {
     assert_eq!(report["model_id"], 1);
     assert_eq!(report["predictions"][0]["rows"], 2);
     assert!(dir.path().join("new-pred.parquet").exists());
-
-    // A predict step without a train step, and a bad training option, are refused up front.
-    std::fs::write(
-        &pipeline,
-        "project = \"x.db\"\n[[predict]]\ninput = \"new.csv\"\nout = \"p.csv\"\n",
-    )
-    .unwrap();
-    let assert = scalewright().arg("run").arg(&pipeline).assert().code(3);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert!(stderr.contains("predict"), "{stderr}");
-    std::fs::write(&pipeline, "project = \"x.db\"\n[train]\nepochs = 0\n").unwrap();
-    let assert = scalewright().arg("run").arg(&pipeline).assert().code(3);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert!(stderr.contains("train.epochs"), "{stderr}");
 }

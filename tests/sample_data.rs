@@ -66,13 +66,3 @@ fn opening_without_arguments_creates_and_shows_the_sample_project() {
             "annotator_id     rater      455 elements",
         ));
 }
-
-#[test]
-fn opening_elsewhere_explains_what_is_missing() {
-    let dir = tempfile::tempdir().unwrap();
-    scalewright()
-        .current_dir(dir.path())
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains("sample data"));
-}

@@ -1,9 +1,11 @@
 //! Plain-text rendering of library results for the terminal (no statistics here).
 
+use scalewright::measure::wright::WrightMap;
 use scalewright::store::{Distribution, ImportSummary, ProjectSummary};
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// The text summary of an import: rows, responses, elements, and where they went.
 pub fn import_summary(s: &ImportSummary, project: &Path) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -58,6 +60,8 @@ fn distribution(d: &Option<Distribution>) -> String {
 /// Disjoint subsets listed per facet pair in text output.
 const SUBSETS_LISTED: usize = 10;
 
+/// The text summary of a project (`info`): datasets, facets, items and categories, missing data,
+/// connectedness.
 pub fn project_summary(s: &ProjectSummary) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Project {} (schema v{})", s.project, s.schema_version);
@@ -150,51 +154,11 @@ pub fn project_summary(s: &ProjectSummary) -> String {
     out
 }
 
-/// Table 7 of one facet as CSV (written by polars).
+/// Table 7 of one facet as CSV (the library's Table 7 rows, written by polars).
 pub fn table7_csv(
     facet: &scalewright::measure::FacetMeasures,
 ) -> polars::prelude::PolarsResult<String> {
-    use polars::prelude::*;
-    let e = &facet.elements;
-    let f64s = |get: &dyn Fn(&scalewright::measure::ElementStatistics) -> Option<f64>| -> Vec<Option<f64>> {
-        e.iter().map(get).collect()
-    };
-    let mut df = DataFrame::new_infer_height(vec![
-        Column::new(
-            "element".into(),
-            e.iter().map(|x| x.label.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "status".into(),
-            e.iter()
-                .map(|x| x.status.as_str().to_string())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "total_score".into(),
-            e.iter().map(|x| x.total_score).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "count".into(),
-            e.iter().map(|x| x.count as u64).collect::<Vec<_>>(),
-        ),
-        Column::new("observed_average".into(), f64s(&|x| x.observed_average)),
-        Column::new("fair_average".into(), f64s(&|x| x.fair_average)),
-        Column::new(
-            "measure".into(),
-            e.iter().map(|x| x.measure).collect::<Vec<_>>(),
-        ),
-        Column::new("model_se".into(), f64s(&|x| x.model_se)),
-        Column::new("real_se".into(), f64s(&|x| x.real_se)),
-        Column::new("infit".into(), f64s(&|x| x.infit)),
-        Column::new("infit_zstd".into(), f64s(&|x| x.infit_zstd)),
-        Column::new("outfit".into(), f64s(&|x| x.outfit)),
-        Column::new("outfit_zstd".into(), f64s(&|x| x.outfit_zstd)),
-        Column::new("ptmea".into(), f64s(&|x| x.point_measure)),
-        Column::new("ptexp".into(), f64s(&|x| x.point_measure_expected)),
-        Column::new("displacement".into(), f64s(&|x| x.displacement)),
-    ])?;
-    write_csv(&mut df)
+    write_csv(&mut scalewright::export::table7_frame(facet)?)
 }
 
 /// Table 8 of every scale as CSV (written by polars).
@@ -307,15 +271,23 @@ pub fn bias_csv(
 /// One response of the residual file, with its element labels.
 #[derive(serde::Serialize)]
 pub struct ResidualRow {
+    /// The observation's number in the run's data (from 1).
     pub observation: usize,
+    /// The element label of each facet.
     pub elements: Vec<String>,
+    /// The observed score.
     pub score: f64,
+    /// The model's expected score.
     pub expected: f64,
+    /// The model variance of the score.
     pub variance: f64,
+    /// Score minus expectation.
     pub residual: f64,
+    /// The residual over its model standard deviation.
     pub standardized: f64,
 }
 
+/// Residual rows with element labels (the residual file and Table 4).
 pub fn residual_rows(
     data: &scalewright::data::RatingData,
     residuals: &[scalewright::measure::ObservationResidual],
@@ -385,26 +357,29 @@ pub fn residuals_csv(
     write_csv(&mut df)
 }
 
-/// Wright-map data: every measured element of every facet on the one logit ruler, in each facet's
-/// orientation (objects: higher = more; other facets: higher = more severe / difficult).
-pub fn wright_map(fit: &scalewright::measure::Fit) -> Vec<serde_json::Value> {
-    fit.facets
+/// Wright-map data: every element on the map ([`scalewright::measure::wright`]: every element
+/// the fit did not drop) of every facet on the one logit ruler, in each facet's orientation
+/// (objects: higher = more; other facets: higher = more severe / difficult).
+pub fn wright_map(map: Option<&WrightMap>) -> Vec<serde_json::Value> {
+    map.map(|m| m.facets.as_slice())
+        .unwrap_or_default()
         .iter()
         .map(|f| {
             serde_json::json!({
                 "facet": f.name,
                 "positive": f.positive,
-                "elements": f.elements.iter().filter(|e| e.count > 0).map(|e| serde_json::json!({"element": e.label, "measure": e.measure})).collect::<Vec<_>>(),
+                "elements": f.elements.iter().map(|e| serde_json::json!({"element": e.label, "measure": e.measure})).collect::<Vec<_>>(),
             })
         })
         .collect()
 }
 
-pub fn wright_map_csv(fit: &scalewright::measure::Fit) -> polars::prelude::PolarsResult<String> {
+/// The Wright map (Table 6) as CSV: facet, element, measure.
+pub fn wright_map_csv(map: Option<&WrightMap>) -> polars::prelude::PolarsResult<String> {
     use polars::prelude::*;
     let (mut facet, mut element, mut measure) = (Vec::new(), Vec::new(), Vec::new());
-    for f in &fit.facets {
-        for e in f.elements.iter().filter(|e| e.count > 0) {
+    for f in map.map(|m| m.facets.as_slice()).unwrap_or_default() {
+        for e in &f.elements {
             facet.push(f.name.clone());
             element.push(e.label.clone());
             measure.push(e.measure);

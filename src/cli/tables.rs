@@ -4,6 +4,7 @@
 
 use scalewright::measure::bias::{InteractionTable, PairwiseContrast};
 use scalewright::measure::statistics::Separation;
+use scalewright::measure::wright::WrightMap;
 use scalewright::measure::{ElementStatus, Extreme, FacetMeasures, Fit, ScaleStatistics};
 use std::fmt::Write as _;
 
@@ -25,6 +26,7 @@ pub fn status_word(status: &ElementStatus) -> &'static str {
     }
 }
 
+/// Table 3: the iteration report.
 pub fn table3(fit: &Fit) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -50,6 +52,7 @@ pub fn table3(fit: &Fit) -> String {
     out
 }
 
+/// Table 5: the measurable data summary (global statistics).
 pub fn table5(fit: &Fit) -> String {
     let g = &fit.global;
     let mut out = String::new();
@@ -389,55 +392,33 @@ pub fn table4(data: &scalewright::data::RatingData, fit: &Fit, top: usize) -> St
     out
 }
 
-/// Logits per row of the text Wright map.
-const RULER_STEP: f64 = 0.5;
+/// Logits per row of the text Wright map (Facets' Table 6 binning).
+pub const RULER_STEP: f64 = 0.5;
 /// Columns of the text Wright map per facet.
 const RULER_WIDTH: usize = 14;
 
-/// Table 6: all facets on one logit ruler (counts of elements per half-logit row; `#` marks).
-pub fn table6(fit: &Fit) -> String {
+/// Table 6: all facets on one logit ruler, binned by the library ([`WrightMap`], half-logit
+/// rows): up to three labels per cell, more as `#` marks with the count.
+pub fn table6(map: Option<&WrightMap>) -> String {
     let mut out = String::new();
-    let measured: Vec<Vec<f64>> = fit
-        .facets
-        .iter()
-        .map(|f| {
-            f.elements
-                .iter()
-                .filter(|e| e.count > 0)
-                .map(|e| e.measure)
-                .collect()
-        })
-        .collect();
-    let all = measured.iter().flatten();
-    let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &m| {
-        (a.min(m), b.max(m))
-    });
-    if !lo.is_finite() {
+    let Some(map) = map else {
         return "Table 6. Wright map: no measured elements\n".into();
-    }
-    let top = (hi / RULER_STEP).ceil() as i64;
-    let bottom = (lo / RULER_STEP).floor() as i64;
-    let _ = writeln!(out, "Table 6. Wright map (one row = {RULER_STEP} logit; counts of elements; objects: more +, others: more severe/difficult +)");
+    };
+    let _ = writeln!(out, "Table 6. Wright map (one row = {} logit; counts of elements; objects: more +, others: more severe/difficult +)", map.step);
     let mut header = format!("  {:>7} |", "Measure");
-    for f in &fit.facets {
+    for f in &map.facets {
         header.push_str(&format!(
             " {:<RULER_WIDTH$}|",
             format!("{}{}", if f.positive { "+" } else { "-" }, f.name)
         ));
     }
     let _ = writeln!(out, "{header}");
-    for row in (bottom..=top).rev() {
-        let (from, to) = (
-            row as f64 * RULER_STEP - RULER_STEP / 2.0,
-            row as f64 * RULER_STEP + RULER_STEP / 2.0,
-        );
-        let mut line = format!("  {:>7.1} |", row as f64 * RULER_STEP);
-        for facet in &fit.facets {
-            let in_row: Vec<&str> = facet
-                .elements
+    for (row, centre) in map.centres.iter().enumerate() {
+        let mut line = format!("  {centre:>7.1} |");
+        for facet in &map.facets {
+            let in_row: Vec<&str> = facet.rows[row]
                 .iter()
-                .filter(|e| e.count > 0 && e.measure >= from && e.measure < to)
-                .map(|e| e.label.as_str())
+                .map(|&e| facet.elements[e].label.as_str())
                 .collect();
             let cell = match in_row.len() {
                 0 => String::new(),

@@ -1,0 +1,76 @@
+//! `scalewright clean`: iterative cleaning (fit -> flag -> exclude -> refit).
+
+use crate::cli::exit::Failure;
+use crate::cli::output::{finish, progress_spinner, Output};
+use clap::Args;
+use scalewright::measure::{IterationReport, ScaleModel};
+use scalewright::pipeline::FitSettings;
+use scalewright::store::Project;
+use std::path::PathBuf;
+
+/// Arguments of `clean`.
+#[derive(Args, Debug)]
+pub struct CleanArgs {
+    /// The project file.
+    #[arg(long, short)]
+    project: PathBuf,
+    /// At most this many fits.
+    #[arg(long, default_value_t = 5)]
+    max_rounds: usize,
+    /// Threshold structure: pcm (one scale per item) or rsm (one shared scale).
+    #[arg(long, default_value = "pcm")]
+    scale: ScaleModel,
+}
+
+/// Cleans until no new rater is flagged (or `--max-rounds`) and prints one line per round.
+pub fn run(args: CleanArgs, out: Output) -> Result<(), Failure> {
+    let mut project = Project::open(&args.project)?;
+    let request = FitSettings {
+        scale: args.scale,
+        note: "iterative cleaning".into(),
+        ..FitSettings::default()
+    }
+    .request(&project)?;
+    let bar = progress_spinner(out);
+    let mut observer = |r: &IterationReport| {
+        if let Some(bar) = &bar {
+            bar.set_message(format!(
+                "iteration {}: max score residual {:.3}",
+                r.iteration, r.max_score_residual
+            ));
+        }
+        std::ops::ControlFlow::Continue(())
+    };
+    let rounds =
+        scalewright::pipeline::clean(&mut project, &request, args.max_rounds, &mut observer);
+    finish(&bar);
+    let rounds = rounds?;
+    if out.json {
+        println!("{}", serde_json::json!({ "rounds": rounds }));
+    } else if !out.quiet {
+        println!("  round  run  excluded  r(previous)  largest shift  separation  reliability");
+        for r in &rounds {
+            println!(
+                "  {:>5} {:>4} {:>9} {:>12} {:>14} {:>11.2} {:>12.3}",
+                r.round,
+                r.run_id,
+                r.excluded.len(),
+                r.measure_correlation
+                    .map(|v| format!("{v:.4}"))
+                    .unwrap_or_else(|| "-".into()),
+                r.largest_shift
+                    .map(|v| format!("{v:.3}"))
+                    .unwrap_or_else(|| "-".into()),
+                r.object_separation,
+                r.object_reliability
+            );
+        }
+        if rounds.last().is_some_and(|r| !r.excluded.is_empty()) {
+            println!(
+                "  stopped at --max-rounds {} with raters still being flagged",
+                args.max_rounds
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! `scalewright fit`: fit the many-facet Rasch model to the project's data and store the run.
+
+use crate::cli::exit::{self, Failure};
+use crate::cli::output::{finish, progress_spinner, Output};
+use clap::Args;
+use scalewright::measure::{IterationReport, JmleUpdate, Method, ObjectEstimator, ScaleModel};
+use scalewright::pipeline::{self, FitSettings};
+use scalewright::store::Project;
+use std::path::PathBuf;
+
+/// Arguments of `fit`: the library's [`FitSettings`], each value parsed by the library's own
+/// `FromStr` (the same messages as a pipeline file's `[fit]` and the workbench's form).
+#[derive(Args, Debug)]
+pub struct FitArgs {
+    /// The project file.
+    #[arg(long, short)]
+    project: PathBuf,
+    /// Estimation method: jmle (joint maximum likelihood, as Facets) or mml (marginal maximum
+    /// likelihood, EM over a normal object distribution: consistent for sparse designs).
+    #[arg(long, default_value = "jmle")]
+    method: Method,
+    /// Threshold structure: pcm (one scale per item, Facets `#`) or rsm (one shared scale).
+    #[arg(long, default_value = "pcm")]
+    scale: ScaleModel,
+    /// MML: object measures by eap (with posterior SD) or wle.
+    #[arg(long, default_value = "eap")]
+    object_estimator: ObjectEstimator,
+    /// MML: Gauss-Hermite quadrature points.
+    #[arg(long, default_value_t = FitSettings::default().quadrature_points)]
+    quadrature_points: usize,
+    /// Anchor file (CSV: facet,element,category,value).
+    #[arg(long, conflicts_with = "anchor_run")]
+    anchor: Option<PathBuf>,
+    /// Anchor the non-object facets and thresholds at an earlier run's values.
+    #[arg(long)]
+    anchor_run: Option<i64>,
+    /// Convergence: largest marginal score residual (score points). Default: Facets' .5
+    /// (Winsteps' .1 with --update winsteps).
+    #[arg(long)]
+    max_residual: Option<f64>,
+    /// Convergence: largest change (logits). Default: Facets' .01 (Winsteps' .005 with
+    /// --update winsteps).
+    #[arg(long)]
+    max_change: Option<f64>,
+    /// Iteration cap.
+    #[arg(long, default_value_t = FitSettings::default().max_iterations)]
+    max_iterations: usize,
+    /// Keep unobserved intermediate categories (Facets `Keep`) instead of renumbering them.
+    #[arg(long)]
+    keep_unobserved: bool,
+    /// Apply the (L-1)/L JMLE bias correction.
+    #[arg(long)]
+    bias_correction: bool,
+    /// JMLE iteration path: accelerated (few iterations at crowd scale), facets (Facets' own
+    /// Jacobi steps: under the same loose criteria it stops where Facets stops) or winsteps
+    /// (PROX start, Jacobi steps, Winsteps' stopping rule: it stops where Winsteps stops).
+    #[arg(long, default_value = "accelerated")]
+    update: JmleUpdate,
+    /// Fit even if the rating network is disconnected (subsets are stored with the run).
+    #[arg(long)]
+    allow_disconnected: bool,
+    /// Facets that float (Facets `Non-centered=`), by name; default: the object facet.
+    #[arg(long, value_delimiter = ',')]
+    non_centred: Vec<String>,
+    /// A note stored with the run.
+    #[arg(long, default_value = "")]
+    note: String,
+}
+
+impl FitArgs {
+    /// The library's fit settings these arguments give.
+    pub fn settings(&self) -> FitSettings {
+        FitSettings {
+            method: self.method,
+            scale: self.scale,
+            update: self.update,
+            object_estimator: self.object_estimator,
+            quadrature_points: self.quadrature_points,
+            max_residual: self.max_residual,
+            max_change: self.max_change,
+            max_iterations: self.max_iterations,
+            keep_unobserved: self.keep_unobserved,
+            bias_correction: self.bias_correction,
+            allow_disconnected: self.allow_disconnected,
+            non_centred: self.non_centred.clone(),
+            anchor_file: self.anchor.clone(),
+            anchor_run: self.anchor_run,
+            note: self.note.clone(),
+        }
+    }
+}
+
+/// Fits, stores the run and prints its summary (exit code 5 when it did not converge).
+pub fn run(args: FitArgs, out: Output) -> Result<(), Failure> {
+    let mut project = Project::open(&args.project)?;
+    let request = args.settings().request(&project)?;
+    let bar = progress_spinner(out);
+    let mut observer = |r: &IterationReport| {
+        if let Some(bar) = &bar {
+            bar.set_message(format!(
+                "iteration {}: max score residual {:.3}, max change {:.4} logits",
+                r.iteration, r.max_score_residual, r.max_change
+            ));
+        }
+        std::ops::ControlFlow::Continue(())
+    };
+    let outcome = pipeline::fit_project(&mut project, &request, &mut observer);
+    finish(&bar);
+    let outcome = outcome?;
+    let fit = &outcome.fit;
+    if out.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "run_id": outcome.run_id,
+                "converged": fit.converged,
+                "iterations": fit.iterations(),
+                "observations": outcome.observations,
+                "masked_observations": outcome.masked_observations,
+                "connected": outcome.connectedness.connected,
+                "global": fit.global,
+                "facets": fit.facets.iter().map(|f| serde_json::json!({"name": f.name, "summary": f.summary})).collect::<Vec<_>>(),
+            })
+        );
+    } else if !out.quiet {
+        println!(
+            "run {}: {} after {} iterations on {} responses{}",
+            outcome.run_id,
+            if fit.converged {
+                "converged"
+            } else {
+                "NOT converged"
+            },
+            fit.iterations(),
+            outcome.observations,
+            if outcome.masked_observations > 0 {
+                format!(" ({} masked by exclusions)", outcome.masked_observations)
+            } else {
+                String::new()
+            }
+        );
+        for f in &fit.facets {
+            let s = &f.summary;
+            println!(
+                "  {:<16} mean {:>6.2}  S.D. {:>5.2}  separation {:>5.2}  reliability {:>4.2}  (model, populn)",
+                f.name, s.mean_measure, s.sd_population, s.model_population.separation, s.model_population.reliability
+            );
+        }
+        if !outcome.connectedness.connected {
+            println!("  warning: the rating network is disconnected; see `scalewright info` for the subsets");
+        }
+        println!(
+            "  tables: scalewright report --project {} --run {}",
+            args.project.display(),
+            outcome.run_id
+        );
+    }
+    if !fit.converged {
+        return Err(Failure::msg(
+            exit::NOT_CONVERGED,
+            format!(
+                "run {} did not converge within {} iterations (stored as not converged); raise --max-iterations or loosen the criteria",
+                outcome.run_id,
+                fit.iterations()
+            ),
+        )
+        .json_printed(out.json));
+    }
+    Ok(())
+}

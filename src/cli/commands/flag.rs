@@ -1,0 +1,93 @@
+//! `scalewright flag`: flag raters of a run by the project's flag rules.
+
+use crate::cli::exit::{self, Failure};
+use crate::cli::output::{newest_run, Output};
+use anyhow::Context;
+use clap::Args;
+use scalewright::quality::{FlagLevel, FlagRules};
+use scalewright::store::Project;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Arguments of `flag`.
+#[derive(Args, Debug)]
+pub struct FlagArgs {
+    /// The project file.
+    #[arg(long, short)]
+    project: PathBuf,
+    /// The run (default: the newest).
+    #[arg(long)]
+    run: Option<i64>,
+    /// Flag rules (TOML; keys as in docs/review.md), saved as the project's rules.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+}
+
+/// Reads and validates a flag-rules file (bad input names the file).
+fn read_rules(path: &Path) -> Result<FlagRules, Failure> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let rules: FlagRules = toml::from_str(&text).map_err(|e| {
+        Failure::msg(
+            exit::BAD_INPUT,
+            format!("{}: {}", path.display(), e.to_string().trim()),
+        )
+    })?;
+    rules
+        .validate()
+        .map_err(|e| Failure::msg(exit::BAD_INPUT, format!("{}: {e}", path.display())))?;
+    Ok(rules)
+}
+
+/// Saves the rules (when given), flags the run and prints the flags.
+pub fn run(args: FlagArgs, out: Output) -> Result<(), Failure> {
+    let mut project = Project::open(&args.project)?;
+    if let Some(path) = &args.rules {
+        let rules = read_rules(path)?;
+        project.set_flag_rules(&rules)?;
+    }
+    let run = newest_run(&project, args.run)?;
+    let flags = scalewright::pipeline::flag_run(&mut project, run)?;
+    if out.json {
+        println!(
+            "{}",
+            serde_json::json!({ "run_id": run, "rules": project.flag_rules()?, "flags": flags })
+        );
+        return Ok(());
+    }
+    if out.quiet {
+        return Ok(());
+    }
+    let raters: BTreeSet<&str> = flags.iter().map(|f| f.label.as_str()).collect();
+    let to_exclude: BTreeSet<&str> = flags
+        .iter()
+        .filter(|f| f.level == FlagLevel::Exclude)
+        .map(|f| f.label.as_str())
+        .collect();
+    println!(
+        "run {run}: {} flag(s) on {} rater(s); {} recommended for exclusion",
+        flags.len(),
+        raters.len(),
+        to_exclude.len()
+    );
+    let mut counts: BTreeMap<&str, usize> = Default::default();
+    for f in &flags {
+        *counts.entry(f.rule.name()).or_default() += 1;
+    }
+    for (rule, n) in counts {
+        println!("  {rule:<18} {n}");
+    }
+    for f in &flags {
+        println!(
+            "  {:<8} {:<18} {:<10} {}",
+            match f.level {
+                FlagLevel::Exclude => "EXCLUDE",
+                FlagLevel::Review => "review",
+            },
+            f.rule.name(),
+            f.label,
+            f.message
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! `scalewright report`: Facets-style tables of a stored run.
+
+use crate::cli::args::FormatArg;
+use crate::cli::exit::{self, Failure};
+use crate::cli::output::{newest_run, Output};
+use crate::cli::{render, tables};
+use anyhow::Context;
+use clap::Args;
+use scalewright::measure::wright::{Binning, WrightMap};
+use scalewright::measure::{FacetMeasures, Fit};
+use scalewright::store::Project;
+use std::path::PathBuf;
+
+/// Arguments of `report`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The project file.
+    #[arg(long, short)]
+    project: PathBuf,
+    /// The run (default: the newest).
+    #[arg(long)]
+    run: Option<i64>,
+    /// Facets table number: 3 (iterations), 4 (unexpected responses), 5 (global), 6 (Wright map),
+    /// 7 (measurement reports), 8 (category statistics). Default: 3, 5, 7 and 8.
+    #[arg(long)]
+    table: Option<u8>,
+    /// Only this facet's Table 7 (by name).
+    #[arg(long)]
+    facet: Option<String>,
+    /// Output format (csv: Table 7 of one facet, or Table 8).
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+    /// Every response's expectation, variance and standardized residual (Winsteps XFILE), as CSV.
+    #[arg(long, conflicts_with = "table")]
+    xfile: bool,
+    /// Table 4: at most this many unexpected responses (text).
+    #[arg(long, default_value_t = 50)]
+    top: usize,
+}
+
+/// Prints the chosen tables of the run (default: the newest) as text, JSON or CSV.
+pub fn run(mut args: ReportArgs, out: Output) -> Result<(), Failure> {
+    if out.json {
+        args.format = FormatArg::Json;
+    }
+    let project = Project::open(&args.project)?;
+    let run = newest_run(&project, args.run)?;
+    let fit = project.load_fit(run)?;
+    let facets: Vec<(usize, &FacetMeasures)> = fit
+        .facets
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| args.facet.as_deref().is_none_or(|name| f.name == name))
+        .collect();
+    if facets.is_empty() {
+        let names: Vec<&str> = fit.facets.iter().map(|f| f.name.as_str()).collect();
+        return Err(Failure::msg(
+            exit::BAD_INPUT,
+            format!(
+                "no facet `{}` in run {run}; facets: {}",
+                args.facet.unwrap_or_default(),
+                names.join(", ")
+            ),
+        ));
+    }
+    let usage = |message: &str| Failure::msg(exit::USAGE, message);
+    // Tables 4 (unexpected responses) and 6 (Wright map) and the residual file need the data.
+    if args.xfile || matches!(args.table, Some(4) | Some(6)) {
+        return data_tables(&project, run, &fit, &args);
+    }
+    match (args.format, args.table) {
+        (_, Some(t)) if ![3, 5, 7, 8].contains(&t) => {
+            return Err(usage("--table takes 3, 4, 5, 6, 7 or 8"))
+        }
+        (FormatArg::Json, table) => {
+            let value = match table {
+                Some(3) => serde_json::to_value(&fit.history),
+                Some(5) => serde_json::to_value(&fit.global),
+                Some(7) => serde_json::to_value(facets.iter().map(|(_, f)| f).collect::<Vec<_>>()),
+                Some(8) => serde_json::to_value(&fit.scales),
+                _ => serde_json::to_value(&fit),
+            }
+            .context("serialising the report")?;
+            println!("{value}");
+        }
+        (FormatArg::Csv, Some(8)) => print!("{}", render::table8_csv(&fit).context("writing CSV")?),
+        (FormatArg::Csv, Some(7) | None) => {
+            if facets.len() != 1 {
+                return Err(usage(
+                    "CSV holds one table: name a facet with --facet (or use --table 8)",
+                ));
+            }
+            print!(
+                "{}",
+                render::table7_csv(facets[0].1).context("writing CSV")?
+            );
+        }
+        (FormatArg::Csv, _) => {
+            return Err(usage(
+                "CSV output is for --table 7 (with --facet) or --table 8",
+            ))
+        }
+        (FormatArg::Text, table) => {
+            println!("Run {run}");
+            if table.is_none() || table == Some(3) {
+                println!("{}", tables::table3(&fit));
+            }
+            if table.is_none() || table == Some(5) {
+                println!("{}", tables::table5(&fit));
+            }
+            if table.is_none() || table == Some(7) {
+                for (i, f) in &facets {
+                    println!("{}", tables::table7(*i, f));
+                }
+            }
+            if table.is_none() || table == Some(8) {
+                for scale in &fit.scales {
+                    println!("{}", tables::table8(scale));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Table 4, Table 6 and the residual file of a run (they need the run's observations).
+fn data_tables(project: &Project, run: i64, fit: &Fit, args: &ReportArgs) -> Result<(), Failure> {
+    let data = scalewright::pipeline::run_data(project, run)?;
+    if args.xfile {
+        print!(
+            "{}",
+            render::residuals_csv(&data, &fit.residuals(&data)).context("writing CSV")?
+        );
+        return Ok(());
+    }
+    match (args.table, args.format) {
+        (Some(4), FormatArg::Json) => {
+            let rows = render::residual_rows(&data, &fit.unexpected(&data));
+            println!(
+                "{}",
+                serde_json::json!({ "run_id": run, "unexpected_z": fit.options.unexpected_z, "responses": rows })
+            );
+        }
+        (Some(4), FormatArg::Csv) => print!(
+            "{}",
+            render::residuals_csv(&data, &fit.unexpected(&data)).context("writing CSV")?
+        ),
+        (Some(4), FormatArg::Text) => print!("{}", tables::table4(&data, fit, args.top)),
+        _ => wright_map(run, fit, args.format)?,
+    }
+    Ok(())
+}
+
+/// Table 6, the Wright map, binned by the library at Facets' half-logit rows.
+fn wright_map(run: i64, fit: &Fit, format: FormatArg) -> Result<(), Failure> {
+    let map = WrightMap::new(fit, Binning::Step(tables::RULER_STEP));
+    match format {
+        FormatArg::Json => println!(
+            "{}",
+            serde_json::json!({ "run_id": run, "rulers": render::wright_map(map.as_ref()) })
+        ),
+        FormatArg::Csv => print!(
+            "{}",
+            render::wright_map_csv(map.as_ref()).context("writing CSV")?
+        ),
+        FormatArg::Text => print!("{}", tables::table6(map.as_ref())),
+    }
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! `scalewright simulate`: write an MHS-shaped simulated data set with known truth.
+
+use crate::cli::exit::{self, Failure};
+use crate::cli::output::Output;
+use clap::Args;
+use scalewright::simulate::{self, SimulationConfig};
+use std::path::PathBuf;
+
+/// Arguments of `simulate`.
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// Output directory (created).
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Number of comments.
+    #[arg(long)]
+    comments: Option<usize>,
+    /// Raters per (non-reference) comment: N or MIN-MAX.
+    #[arg(long)]
+    raters_per_comment: Option<String>,
+    /// Random seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Share of random responders among raters.
+    #[arg(long)]
+    random_responders: Option<f64>,
+    /// Share of straight-liners among raters.
+    #[arg(long)]
+    straight_liners: Option<f64>,
+}
+
+/// Parses `N` or `MIN-MAX`.
+fn parse_range(text: &str) -> Result<(usize, usize), Failure> {
+    let bad = || {
+        Failure::msg(
+            exit::USAGE,
+            format!("--raters-per-comment takes N or MIN-MAX, e.g. 3 or 3-4; got `{text}`"),
+        )
+    };
+    match text.split_once('-') {
+        Some((lo, hi)) => Ok((
+            lo.trim().parse().map_err(|_| bad())?,
+            hi.trim().parse().map_err(|_| bad())?,
+        )),
+        None => {
+            let n = text.trim().parse().map_err(|_| bad())?;
+            Ok((n, n))
+        }
+    }
+}
+
+/// Simulates the data set and writes its files.
+pub fn run(args: SimulateArgs, out: Output) -> Result<(), Failure> {
+    let defaults = SimulationConfig::default();
+    let config = SimulationConfig {
+        comments: args.comments.unwrap_or(defaults.comments),
+        raters_per_comment: match &args.raters_per_comment {
+            Some(text) => parse_range(text)?,
+            None => defaults.raters_per_comment,
+        },
+        random_responder_share: args
+            .random_responders
+            .unwrap_or(defaults.random_responder_share),
+        straight_liner_share: args
+            .straight_liners
+            .unwrap_or(defaults.straight_liner_share),
+        seed: args.seed.unwrap_or(defaults.seed),
+        ..defaults
+    };
+    config
+        .validate()
+        .map_err(|e| Failure::new(exit::USAGE, e))?;
+    let simulation = simulate::simulate(&config)?;
+    let files = simulation.write(&args.out)?;
+    if out.json {
+        println!(
+            "{}",
+            serde_json::json!({ "config": config, "counts": simulation.counts(), "files": files.all() })
+        );
+    } else if !out.quiet {
+        let c = simulation.counts();
+        println!(
+            "wrote {}: {} rows ({} responses) of {} comments by {} raters ({} normal, {} random responders, {} straight-liners)",
+            args.out.display(),
+            c.rows,
+            c.responses,
+            c.comments,
+            c.raters,
+            c.normal_raters,
+            c.random_raters,
+            c.straight_liners
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,269 @@
+//! Every error the command line reports, as one table of (arguments, exit code, stderr
+//! fragment) run by one loop. The cases run in one directory holding two small projects built
+//! once (the 99-row MHS sample: `fresh.db` with no run, `fitted.db` fitted and flagged) and the
+//! broken input files below; each case also runs with `--json`, whose answer must be JSON
+//! carrying the same exit code. Afterwards nothing the failed commands touched has changed.
+
+mod common;
+
+use common::{fixture, project_digest, scalewright};
+use std::path::Path;
+
+/// A dataset description of two items for the small files below.
+const SMALL_CONFIG: &str = r#"
+object = "comment_id"
+raters = ["annotator_id"]
+text = "text"
+[attributes]
+raters = ["annotator_gender"]
+[[items]]
+name = "insult"
+categories = [0, 1, 2, 3, 4]
+[[items]]
+name = "hatespeech"
+categories = [0, 1, 2]
+"#;
+
+/// The input files of the cases, by name (written into the case directory).
+fn input_files() -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "bad-value.csv",
+            "comment_id,annotator_id,insult,hatespeech,text,annotator_gender\n1,10,9,2,t,f\n"
+                .into(),
+        ),
+        ("small.toml", SMALL_CONFIG.into()),
+        (
+            "broken.toml",
+            SMALL_CONFIG.replace("categories = [0, 1, 2]", "categories = [0]"),
+        ),
+        (
+            "anchors-facet.csv",
+            "facet,element,category,value\nannotator_id,10873,,0.5\nannotator,7,,0.1\n".into(),
+        ),
+        (
+            "anchors-value.csv",
+            "facet,element,category,value\nannotator_id,10873,,high\n".into(),
+        ),
+        ("bad-rules.toml", "muted_mnsq = 1.5\n".into()),
+        (
+            "pipe-export.toml",
+            "project = \"x.db\"\n[[export]]\nwhat = \"objects\"\nout = \"t.xlsx\"\n".into(),
+        ),
+        (
+            "pipe-rules.toml",
+            "project = \"x.db\"\n[flag_rules]\nmuted_mnsq = 1.5\n".into(),
+        ),
+        (
+            "pipe-ingest.toml",
+            "project = \"x.db\"\n[ingest]\ndata = \"d.csv\"\n".into(),
+        ),
+        (
+            "pipe-predict.toml",
+            "project = \"x.db\"\n[[predict]]\ninput = \"new.csv\"\nout = \"p.csv\"\n".into(),
+        ),
+        (
+            "pipe-train.toml",
+            "project = \"x.db\"\n[train]\nepochs = 0\n".into(),
+        ),
+        ("draft.toml", "# an existing draft\n".into()),
+    ]
+}
+
+/// (command line, exit code, a fragment of stderr). Arguments are split on whitespace; paths are
+/// relative to the case directory.
+#[rustfmt::skip]
+const CASES: &[(&str, i32, &str)] = &[
+    // No command, and no sample data here to open.
+    ("",                                                                        3, "the sample data sample-data/mhs-sim/ratings.csv is not here"),
+    // Usage errors found by clap.
+    ("nosuchcommand",                                                           2, "unrecognized subcommand"),
+    ("report",                                                                  2, "--project <PROJECT>"),
+    ("ingest mhs99.csv --project new.db",                                       2, "--config <CONFIG>"),
+    ("fit --project fresh.db --method nope",                                    2, "invalid method `nope`: expected one of jmle, mml"),
+    ("exclude --project fitted.db --reason x",                                  2, "--rule <RULE>"),
+    ("init-config",                                                             2, "<DATA>"),
+    // Ingest: bad data, bad descriptions, re-import.
+    ("ingest bad-value.csv --config small.toml --project new.db",               3, "row 1, column `insult`, value \"9\""),
+    ("ingest bad-value.csv --config broken.toml --project new.db",              3, "items[1].categories"),
+    ("ingest x.csv --preset nope --project new.db",                             3, "unknown preset `nope`"),
+    ("ingest mhs99.csv --preset mhs --project fresh.db",                        4, "already imported"),
+    ("info --project missing.db",                                               3, "does not exist"),
+    ("open --project missing.db",                                               3, "does not exist"),
+    ("init-config mhs99.csv --out draft.toml",                                  1, "must not exist"),
+    // Simulation settings.
+    ("simulate --out sim --raters-per-comment x",                               2, "--raters-per-comment takes N or MIN-MAX"),
+    ("simulate --out sim --comments 40",                                        2, "must exceed reference_comments"),
+    // A project without runs.
+    ("report --project fresh.db",                                               3, "has no runs yet"),
+    ("flag --project fresh.db",                                                 3, "has no runs yet"),
+    ("quality --project fresh.db",                                              3, "has no runs yet"),
+    ("export --project fresh.db --out e.csv",                                   3, "has no runs yet"),
+    ("bias --project fresh.db --between rater,item",                            3, "has no runs yet"),
+    ("exclude --project fresh.db --rule muted --reason x",                      3, "has no runs yet"),
+    ("train --project fresh.db",                                                3, "no fitted run"),
+    // Fitting: a disconnected network, bad anchors, unknown facets.
+    ("fit --project fresh.db",                                                  6, "comment_id x annotator_id split into 99 subsets"),
+    ("clean --project fresh.db",                                                6, "split into 99 subsets"),
+    ("fit --project fresh.db --allow-disconnected --anchor anchors-facet.csv",  3, "row 2, column `facet`: no facet `annotator`"),
+    ("fit --project fresh.db --allow-disconnected --anchor anchors-value.csv",  3, "row 1, column `value`: \"high\" is not a number"),
+    ("fit --project fresh.db --allow-disconnected --non-centred nope",          3, "non-centred: no facet `nope`; facets: comment_id, annotator_id, item"),
+    // Reports.
+    ("report --project fitted.db --facet nope",                                 3, "no facet `nope` in run 1; facets: comment_id, annotator_id, item"),
+    ("report --project fitted.db --table 9",                                    2, "--table takes 3, 4, 5, 6, 7 or 8"),
+    ("report --project fitted.db --format csv",                                 2, "CSV holds one table"),
+    ("report --project fitted.db --format csv --table 5",                       2, "CSV output is for --table 7 (with --facet) or --table 8"),
+    ("report --project fitted.db --xfile --table 3",                            2, "cannot be used with"),
+    // Review.
+    ("flag --project fitted.db --rules bad-rules.toml",                         3, "bad-rules.toml: flag rule setting `distorting_mnsq/unproductive_mnsq/muted_mnsq`"),
+    ("exclude --project fitted.db --rule nope --reason x",                      2, "unknown rule `nope`; rules: distorting, unproductive, muted"),
+    ("keep --project fitted.db --raters missing.txt --reason x",                1, "reading missing.txt"),
+    // Exports.
+    ("export --project fitted.db --rescale 50 --out x.csv",                     2, "invalid rescale `50`: expected INTERCEPT,SLOPE with finite numbers and a non-zero slope, e.g. 50,10"),
+    ("export --project fitted.db --rescale 50,0 --out x.csv",                   2, "invalid rescale `50,0`"),
+    ("export --project fitted.db --out no/such/dir/objects.csv",                1, "writing"),
+    ("export --project fitted.db --out objects.xlsx",                           3, "unknown export format"),
+    ("export --project fitted.db --what joined --out joined.csv",               3, "--join FILE"),
+    // Bias.
+    ("bias --project fitted.db --between rater",                                2, "--between takes two terms"),
+    ("bias --project fitted.db --between rater,item --pairwise 3",              2, "--pairwise takes 1 or 2"),
+    ("bias --project fitted.db --between item,rater --pairwise 1 --level nope", 3, "term 1 has no level `nope`"),
+    ("bias --project fitted.db --between annotator_id,comment_id.nope",         3, "no attribute `nope`"),
+    ("bias --project fitted.db --between annotator,item",                       3, "`annotator` is not a facet"),
+    // The text predictor.
+    ("predict --project fitted.db --out p.csv",                                 3, "has no trained model (run `scalewright train`)"),
+    // Pipelines.
+    ("run missing.toml",                                                        3, "cannot read pipeline missing.toml"),
+    ("run pipe-export.toml",                                                    3, "pipe-export.toml: export[0].out: \"t.xlsx\" does not match"),
+    ("run pipe-rules.toml",                                                     3, "pipe-rules.toml: flag_rules.distorting_mnsq/unproductive_mnsq/muted_mnsq: need 0 < muted < 1"),
+    ("run pipe-ingest.toml",                                                    3, "pipe-ingest.toml: ingest: {\"data\":\"d.csv\"}"),
+    ("run pipe-predict.toml",                                                   3, "pipe-predict.toml: predict: needs a `train` step"),
+    ("run pipe-train.toml",                                                     3, "pipe-train.toml: train.epochs: 0 is less than the minimum of 1"),
+];
+
+/// What a project holds that a command could change: its data (digest) and the number of
+/// runs, flags, decisions, exports and models.
+fn stored(db: &Path) -> (String, Vec<i64>) {
+    let conn = rusqlite::Connection::open(db).expect("open project");
+    let counts = ["runs", "flags", "decisions", "exports", "models"]
+        .iter()
+        .map(|table| {
+            conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+                .expect("count")
+        })
+        .collect();
+    (project_digest(db), counts)
+}
+
+/// The names of the files in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_error_has_its_exit_code_and_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = scalewright();
+        cmd.current_dir(dir.path()).args(args);
+        cmd
+    };
+    std::fs::copy(
+        fixture("mhs_sample_99rows.csv"),
+        dir.path().join("mhs99.csv"),
+    )
+    .unwrap();
+    for (name, text) in input_files() {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    for db in ["fresh.db", "fitted.db"] {
+        run(&[
+            "ingest",
+            "mhs99.csv",
+            "--preset",
+            "mhs",
+            "--quiet",
+            "--project",
+            db,
+        ])
+        .assert()
+        .success();
+    }
+    // The 99-row sample is disconnected (one rater per comment); the fit may stop at its cap.
+    let fit = run(&[
+        "fit",
+        "--allow-disconnected",
+        "--quiet",
+        "--project",
+        "fitted.db",
+    ])
+    .output()
+    .unwrap();
+    assert!(matches!(fit.status.code(), Some(0 | 5)), "{fit:?}");
+    run(&["flag", "--quiet", "--project", "fitted.db"])
+        .assert()
+        .success();
+    let before = [
+        stored(&dir.path().join("fresh.db")),
+        stored(&dir.path().join("fitted.db")),
+    ];
+    assert_eq!(before[1].1[0], 1, "one run in fitted.db");
+    let files_before = listing(dir.path());
+
+    let mut failures = Vec::new();
+    for (line, code, fragment) in CASES {
+        let args: Vec<&str> = line.split_whitespace().collect();
+        let out = run(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.code() != Some(*code) || !stderr.contains(fragment) {
+            failures.push(format!(
+                "{args:?}: exit {:?} (want {code}), stderr {stderr:?} (want {fragment:?})",
+                out.status.code()
+            ));
+        }
+        // With --json the exit code is the same, and unless clap refused the command line,
+        // stdout is one JSON answer naming the error and its code. (`--json` overrides
+        // `--format`, so the cases that choose a format run without it.)
+        if args.contains(&"--format") {
+            continue;
+        }
+        let json_args: Vec<&str> = args.iter().copied().chain(["--json"]).collect();
+        let out = run(&json_args).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let clap_error = String::from_utf8_lossy(&out.stderr).contains("try '--help'");
+        if out.status.code() != Some(*code) {
+            failures.push(format!(
+                "{json_args:?}: exit {:?} (want {code})",
+                out.status.code()
+            ));
+        } else if clap_error {
+            if !stdout.is_empty() {
+                failures.push(format!("{json_args:?}: clap error with stdout {stdout:?}"));
+            }
+        } else {
+            match serde_json::from_str::<serde_json::Value>(&stdout) {
+                Ok(answer) if answer["exit_code"] == *code && answer["error"].is_string() => {}
+                Ok(answer) if answer["imported"] == false && answer["validation"].is_object() => {}
+                _ => failures.push(format!("{json_args:?}: stdout {stdout:?}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // Nothing a failed command touched has changed, and nothing was left behind.
+    let after = [
+        stored(&dir.path().join("fresh.db")),
+        stored(&dir.path().join("fitted.db")),
+    ];
+    assert_eq!(after, before, "the projects are unchanged");
+    assert_eq!(listing(dir.path()), files_before, "no file was created");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("draft.toml")).unwrap(),
+        "# an existing draft\n"
+    );
+}
