@@ -1,10 +1,12 @@
 //! Everything that can happen to the workbench: what a key means ([`Action`]), what a background
 //! job reports ([`JobMessage`], wrapped in [`Action::Job`]) and the results of the writes the
-//! runtime performed ([`Action::Written`]).
+//! runtime performed ([`Action::Written`]); and the side effects a transition asks the runtime
+//! for ([`Command`]).
 
-use super::app::Tab;
-use super::jobs::JobMessage;
+use super::jobs::{JobMessage, JobRequest};
+use super::tab::Tab;
 use crate::store::{Decision, RecordedRating};
+use std::path::PathBuf;
 
 /// A direction or distance to move a selection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +92,7 @@ pub enum Action {
     Written(Written),
 }
 
-/// The outcome of a write the runtime performed for a [`super::update::Command`].
+/// The outcome of a write the runtime performed for a [`Command`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Written {
     Decisions {
@@ -108,5 +110,33 @@ pub enum Written {
     Description {
         path: std::path::PathBuf,
         result: Result<(), String>,
+    },
+}
+
+/// A side effect for the runtime.
+#[derive(Debug)]
+pub enum Command {
+    Start(JobRequest),
+    /// Stop the running fit or training after its current iteration (epoch).
+    CancelJob,
+    /// Record `decision` on the raters `labels` of facet `facet` in one transaction.
+    Decide {
+        facet: String,
+        labels: Vec<String>,
+        decision: Decision,
+        reason: String,
+        run_id: Option<i64>,
+    },
+    /// Write a new description file (never overwriting one).
+    WriteDescription {
+        path: PathBuf,
+        text: String,
+    },
+    /// Record the reviewer's answer `raw` to `item` for the object labelled `object_label`.
+    Rate {
+        object: u32,
+        object_label: String,
+        item: String,
+        raw: i64,
     },
 }

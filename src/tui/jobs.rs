@@ -39,6 +39,7 @@ pub enum JobKind {
 }
 
 impl JobKind {
+    /// The job's name in status messages.
     pub fn name(self) -> &'static str {
         match self {
             JobKind::Load => "loading the project",
@@ -49,6 +50,60 @@ impl JobKind {
             JobKind::Compare => "comparison",
             JobKind::Train => "training",
             JobKind::Predict => "predictions",
+        }
+    }
+}
+
+/// The jobs running now: the one record of "is a job running" (screens derive their "fitting...",
+/// "writing..." lines from it, never from flags of their own).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Jobs {
+    running: Vec<JobKind>,
+}
+
+impl Jobs {
+    /// Records a job of `kind` as started.
+    pub fn start(&mut self, kind: JobKind) {
+        self.running.push(kind);
+    }
+
+    /// Records one job of `kind` as ended (finished, failed or cancelled).
+    pub fn finish(&mut self, kind: JobKind) {
+        if let Some(i) = self.running.iter().position(|k| *k == kind) {
+            self.running.remove(i);
+        }
+    }
+
+    /// Whether a job of `kind` is running.
+    pub fn is_running(&self, kind: JobKind) -> bool {
+        self.running.contains(&kind)
+    }
+
+    /// Whether no job is running.
+    pub fn is_empty(&self) -> bool {
+        self.running.is_empty()
+    }
+
+    /// The running jobs, in the order they started.
+    pub fn kinds(&self) -> &[JobKind] {
+        &self.running
+    }
+}
+
+impl JobMessage {
+    /// The job this message ends, if it is a job's last message.
+    pub fn finishes(&self) -> Option<JobKind> {
+        match self {
+            JobMessage::Loaded(_) => Some(JobKind::Load),
+            JobMessage::Progress(_) | JobMessage::Epoch(_) => None,
+            JobMessage::FitDone { .. } => Some(JobKind::Fit),
+            JobMessage::Previewed { .. } => Some(JobKind::Preview),
+            JobMessage::Imported(_) => Some(JobKind::Import),
+            JobMessage::Exported(_) => Some(JobKind::Export),
+            JobMessage::Compared(_) => Some(JobKind::Compare),
+            JobMessage::Trained(_) => Some(JobKind::Train),
+            JobMessage::Predicted { .. } => Some(JobKind::Predict),
+            JobMessage::Cancelled(kind) | JobMessage::Failed { kind, .. } => Some(*kind),
         }
     }
 }
@@ -79,6 +134,7 @@ pub enum JobRequest {
 }
 
 impl JobRequest {
+    /// Which job this request starts.
     pub fn kind(&self) -> JobKind {
         match self {
             JobRequest::Load => JobKind::Load,
@@ -235,6 +291,7 @@ pub struct JobRunner {
 }
 
 impl JobRunner {
+    /// A runner for jobs on the project at `path`.
     pub fn new(path: &Path) -> JobRunner {
         let (sender, receiver) = channel();
         JobRunner {
