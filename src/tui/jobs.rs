@@ -28,13 +28,21 @@ pub const PREVIEW_ROWS: usize = 12;
 /// Which job a message is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobKind {
+    /// Loading the project view.
     Load,
+    /// A fit.
     Fit,
+    /// An import preview.
     Preview,
+    /// An import.
     Import,
+    /// An export.
     Export,
+    /// A comparison of two runs.
     Compare,
+    /// A training of the text predictor.
     Train,
+    /// A model's predictions.
     Predict,
 }
 
@@ -115,20 +123,29 @@ pub enum JobRequest {
     Load,
     /// Fit and store a run, then flag its raters with the project's rules.
     Fit(FitRequest),
+    /// Read the first rows of a file under a description and validate the file.
     Preview {
+        /// The data file.
         path: PathBuf,
+        /// The description to read it with.
         description: Description,
     },
+    /// Import a validated, staged file.
     Import(Box<Staged>),
+    /// Write an export.
     Export(ExportRequest),
+    /// Compare two runs.
     Compare {
+        /// The older run's id.
         first: i64,
+        /// The newer run's id.
         second: i64,
     },
     /// Train and store a text model on a run's measures (cancellable after any epoch).
     Train(Box<TrainOptions>),
     /// The point predictions of stored model `model_id` for the project's comments.
     Predict {
+        /// The stored model.
         model_id: i64,
     },
 }
@@ -152,6 +169,7 @@ impl JobRequest {
 /// The description a preview reads a file with.
 #[derive(Debug, Clone)]
 pub enum Description {
+    /// A description in hand (a preset).
     Config(Box<DatasetConfig>),
     /// A TOML description file.
     File(PathBuf),
@@ -162,8 +180,11 @@ pub enum Description {
 /// The newest run as the screens need it.
 #[derive(Debug)]
 pub struct RunView {
+    /// The run's record.
     pub record: RunRecord,
+    /// Its fit.
     pub fit: Fit,
+    /// The flags raised on it.
     pub flags: Vec<Flag>,
     /// The observations in force differ from the ones the run used (decisions or annotations
     /// since): flags and queues still refer to the run; fit again to update.
@@ -175,14 +196,21 @@ pub struct RunView {
 /// Everything the screens read, loaded off the UI thread.
 #[derive(Debug)]
 pub struct Snapshot {
+    /// The project's summary (data sets, facets, connectedness).
     pub summary: ProjectSummary,
     /// Every observation, excluded raters' included (their detail stays visible).
     pub data: RatingData,
+    /// Comment texts by object index.
     pub texts: Vec<Option<String>>,
+    /// Every run, newest first.
     pub runs: Vec<RunRecord>,
+    /// The newest usable run.
     pub run: Option<RunView>,
+    /// The decisions in force.
     pub decisions: Vec<DecisionRecord>,
+    /// The items' definitions (categories, reversal).
     pub items: Vec<ItemDefinition>,
+    /// The project's flag rules.
     pub flag_rules: FlagRules,
     /// The newest trained text model.
     pub latest_model: Option<i64>,
@@ -191,34 +219,52 @@ pub struct Snapshot {
 /// What a job reports.
 #[derive(Debug)]
 pub enum JobMessage {
+    /// The project view.
     Loaded(Box<Snapshot>),
     /// One fit iteration.
     Progress(IterationReport),
+    /// A fit stored and flagged.
     FitDone {
+        /// The stored run's id.
         run_id: i64,
+        /// Whether the fit converged.
         converged: bool,
+        /// Iterations used.
         iterations: usize,
+        /// Flags raised.
         flags: usize,
     },
+    /// A file previewed.
     Previewed {
+        /// The columns, first rows and validation report.
         preview: Box<ImportPreview>,
         /// The description used, as TOML.
         config_toml: String,
     },
+    /// A file imported.
     Imported(ImportSummary),
+    /// An export written.
     Exported(Box<ExportSummary>),
+    /// Two runs compared.
     Compared(RunComparison),
     /// One training epoch.
     Epoch(EpochReport),
+    /// A model trained and stored.
     Trained(Box<TrainOutcome>),
     /// Model `model_id`'s predicted measure per comment (object idx).
     Predicted {
+        /// The model.
         model_id: i64,
+        /// (object index, predicted measure) per comment.
         measures: Vec<(u32, f64)>,
     },
+    /// A job stopped on request (nothing stored).
     Cancelled(JobKind),
+    /// A job failed.
     Failed {
+        /// The job.
         kind: JobKind,
+        /// What went wrong.
         message: String,
     },
 }

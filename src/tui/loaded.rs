@@ -10,31 +10,50 @@ use std::collections::HashMap;
 /// One rater's row of the Raters table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RaterRow {
+    /// The rater's element index in its facet.
     pub element: u32,
+    /// The rater's label.
     pub label: String,
+    /// The severity measure (logits).
     pub severity: Option<f64>,
+    /// Its model standard error.
     pub se: Option<f64>,
+    /// Infit mean square.
     pub infit: Option<f64>,
+    /// Infit standardized.
     pub infit_zstd: Option<f64>,
+    /// Outfit mean square.
     pub outfit: Option<f64>,
+    /// Outfit standardized.
     pub outfit_zstd: Option<f64>,
+    /// Ratings the rater gave.
     pub count: usize,
+    /// The flag rules that flagged the rater.
     pub flags: Vec<Rule>,
     /// The strongest level among the flags.
     pub level: Option<FlagLevel>,
+    /// The decision in force on the rater.
     pub decision: Option<Decision>,
 }
 
 /// One comment's row of the Comments table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommentRow {
+    /// The comment's object index.
     pub element: u32,
+    /// The comment's label.
     pub label: String,
+    /// Its measure (logits).
     pub measure: Option<f64>,
+    /// Its model standard error.
     pub se: Option<f64>,
+    /// Infit mean square.
     pub infit: Option<f64>,
+    /// Outfit mean square.
     pub outfit: Option<f64>,
+    /// Ratings the comment got.
     pub count: usize,
+    /// The estimate's status (extreme, dropped...).
     pub status: &'static str,
     /// The newest text model's predicted measure (once predictions are loaded).
     pub predicted: Option<f64>,
@@ -43,24 +62,37 @@ pub struct CommentRow {
 /// The project as the screens show it (built from a [`Snapshot`]).
 #[derive(Debug)]
 pub struct Loaded {
+    /// The project's summary.
     pub summary: ProjectSummary,
+    /// Every observation.
     pub data: RatingData,
+    /// Comment texts by object index.
     pub texts: Vec<Option<String>>,
     /// Lower-case texts, for search.
     pub search_texts: Vec<String>,
+    /// Every run, newest first.
     pub runs: Vec<RunRecord>,
+    /// The newest usable run.
     pub run: Option<RunView>,
     /// Decisions in force on raters of the first rater facet, by label.
     pub decisions: HashMap<String, DecisionRecord>,
+    /// The items' definitions.
     pub items: Vec<ItemDefinition>,
+    /// The project's flag rules.
     pub flag_rules: FlagRules,
+    /// The first rater facet, if the design has one.
     pub rater_facet: Option<usize>,
+    /// Observations by rater.
     pub rater_index: Option<ElementIndex>,
+    /// Observations by comment.
     pub object_index: ElementIndex,
+    /// One row per rater.
     pub rater_rows: Vec<RaterRow>,
+    /// One row per comment.
     pub comment_rows: Vec<CommentRow>,
     /// The newest trained text model, and whether its predictions are in `comment_rows`.
     pub latest_model: Option<i64>,
+    /// The model whose predictions `comment_rows` hold.
     pub predictions_of: Option<i64>,
 }
 

@@ -21,6 +21,8 @@
 //! The workbench calls the same library functions as the command line and does no statistics.
 //! Decisions and ratings are written to the project at once, each in one transaction.
 
+#![warn(missing_docs)]
+
 pub mod action;
 pub mod app;
 pub mod event;

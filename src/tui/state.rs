@@ -64,9 +64,17 @@ pub enum QueueKind {
     /// Most unexpected ratings first.
     MostUnexpected,
     /// The comments a rater rated (adjudication).
-    RatedBy { element: u32, label: String },
+    RatedBy {
+        /// The rater's element index.
+        element: u32,
+        /// The rater's label.
+        label: String,
+    },
     /// One comment chosen on the Comments screen.
-    Single { object: u32 },
+    Single {
+        /// The comment (object index).
+        object: u32,
+    },
 }
 
 impl QueueKind {
@@ -89,13 +97,18 @@ pub const QUEUE_LENGTH: usize = 200;
 pub enum Prompt {
     /// The reason for a decision on `labels`.
     Reason {
+        /// The decision to record.
         decision: Decision,
+        /// The raters it applies to.
         labels: Vec<String>,
+        /// The reason typed so far.
         text: String,
     },
     /// Which flag rule to apply in bulk: (rule, raters it flags).
     Rules {
+        /// Each rule with the raters it would exclude.
         rules: Vec<(Rule, Vec<String>)>,
+        /// The highlighted rule.
         selection: Selection,
     },
 }

@@ -4,15 +4,25 @@
 /// The screens, in tab order; the number is the key that opens it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Tab {
+    /// Import a data file.
     Import,
+    /// The project at a glance.
     Overview,
+    /// Review raters.
     Raters,
+    /// Items and their rating scales.
     Items,
+    /// Comments and their measures.
     Comments,
+    /// Every facet on one logit ruler.
     Wright,
+    /// Fit, compare runs.
     Runs,
+    /// Train the text predictor.
     Train,
+    /// Export measures.
     Export,
+    /// Rate comments yourself.
     Annotate,
 }
 

@@ -6,6 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 /// The styles every screen draws with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
+    /// Whether colours are used.
     pub color: bool,
 }
 

@@ -19,8 +19,11 @@ use std::collections::{HashMap, HashSet};
 /// The Annotate screen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnnotateState {
+    /// The queue shown.
     pub queue: QueueKind,
+    /// Its comments, in queue order.
     pub entries: Vec<QueueEntry>,
+    /// The comment being answered.
     pub selection: Selection,
     /// The item being answered (index into `Loaded::items`).
     pub item: usize,

@@ -17,8 +17,11 @@ use ratatui::Frame;
 /// The Comments table's sort orders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommentSort {
+    /// By id.
     Label,
+    /// By measure, highest first.
     MeasureDescending,
+    /// By S.E., largest first.
     SeDescending,
 }
 
@@ -45,11 +48,17 @@ impl CommentSort {
 /// The Comments screen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommentsState {
+    /// The search text (ids and texts).
     pub search: String,
+    /// Whether the search is being typed.
     pub editing: bool,
+    /// The sort order.
     pub sort: CommentSort,
+    /// Indexes into `Loaded::comment_rows`, sorted and filtered.
     pub order: Vec<usize>,
+    /// The selected row of `order`.
     pub selection: Selection,
+    /// The selected comment's ratings.
     pub detail: Option<ElementDetail>,
 }
 

@@ -18,10 +18,15 @@ use std::path::PathBuf;
 /// The Export form's fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportField {
+    /// What to export.
     What,
+    /// The output file.
     Out,
+    /// MHS column names.
     MhsColumns,
+    /// Rescaling `A,B`.
     Rescale,
+    /// The original data file to join onto.
     Join,
 }
 
@@ -47,13 +52,19 @@ impl ExportField {
 /// The Export screen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportState {
+    /// What to export.
     pub what: ExportKind,
+    /// The output file.
     pub out: String,
+    /// Whether to use MHS column names.
     pub mhs_columns: bool,
     /// `A,B` for `A + B x measure`, or empty.
     pub rescale: String,
+    /// The original data file for a joined export, or empty.
     pub join: String,
+    /// The focused field (index into `ExportField::ALL`).
     pub field: usize,
+    /// Whether a text field is being typed.
     pub editing: bool,
     /// The last export's outcome, in words.
     pub result: Option<(Level, String)>,

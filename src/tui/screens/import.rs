@@ -20,8 +20,11 @@ use std::path::PathBuf;
 /// Where the Import screen's description comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DescriptionSource {
+    /// A built-in preset.
     Preset(crate::config::Preset),
+    /// A TOML description file.
     ConfigFile,
+    /// Drafted from the data file's header.
     Draft,
 }
 
@@ -47,8 +50,11 @@ impl DescriptionSource {
 /// The Import form's fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportField {
+    /// The data file's path.
     Data,
+    /// Where the description comes from.
     Description,
+    /// The description file's path.
     ConfigFile,
 }
 
@@ -64,18 +70,27 @@ impl ImportField {
 /// The Import screen.
 #[derive(Debug, Clone)]
 pub struct ImportState {
+    /// The data file's path.
     pub data: String,
+    /// Where the description comes from.
     pub source: DescriptionSource,
+    /// The description file's path.
     pub config: String,
+    /// The focused field (index into `ImportField::ALL`).
     pub field: usize,
+    /// Whether a path is being typed.
     pub editing: bool,
     /// Completions of the data path offered by the last Tab.
     pub completions: Vec<String>,
+    /// The last preview.
     pub preview: Option<Box<ImportPreview>>,
     /// The description the preview used, as TOML (shown for drafts).
     pub config_toml: Option<String>,
+    /// The last preview's or import's outcome, in words.
     pub result: Option<(Level, String)>,
+    /// The last import's summary.
     pub imported: Option<ImportSummary>,
+    /// The selected validation problem.
     pub problem_selection: Selection,
 }
 

@@ -16,6 +16,7 @@ use ratatui::Frame;
 /// The Items & scale screen.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemsState {
+    /// The selected item.
     pub selection: Selection,
     /// The selected item's scale: its index in the fit's scales.
     pub scale: Option<usize>,

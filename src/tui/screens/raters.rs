@@ -24,15 +24,25 @@ use ratatui::Frame;
 /// The Raters table's sort columns, in the order `s` steps through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RaterSort {
+    /// By label.
     Label,
+    /// By severity.
     Severity,
+    /// By standard error.
     Se,
+    /// By infit.
     Infit,
+    /// By infit ZStd.
     InfitZstd,
+    /// By outfit.
     Outfit,
+    /// By outfit ZStd.
     OutfitZstd,
+    /// By count.
     Count,
+    /// By number of flags.
     Flags,
+    /// By decision.
     Decision,
 }
 
@@ -77,14 +87,21 @@ impl RaterSort {
 /// The Raters screen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RatersState {
+    /// The sort column.
     pub sort: RaterSort,
+    /// Whether the order is reversed.
     pub descending: bool,
+    /// The filter text (ids and rule names).
     pub filter: String,
+    /// Whether the filter is being typed.
     pub editing: bool,
+    /// Whether only flagged raters are listed.
     pub flagged_only: bool,
     /// Indexes into `Loaded::rater_rows`, sorted and filtered.
     pub order: Vec<usize>,
+    /// The selected row of `order`.
     pub selection: Selection,
+    /// The selected rater's detail.
     pub detail: Option<ElementDetail>,
 }
 

@@ -17,13 +17,19 @@ use ratatui::Frame;
 /// The fit form and the runs list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunsState {
+    /// The estimation method.
     pub method: Method,
+    /// Rating scale (shared thresholds) rather than partial credit.
     pub rating_scale: bool,
+    /// The iteration cap.
     pub max_iterations: usize,
     /// Iterations of the fit running now (or the last one started here).
     pub progress: Vec<IterationReport>,
+    /// The selected run.
     pub selection: Selection,
+    /// Runs marked for comparison (at most two).
     pub marked: Vec<i64>,
+    /// The comparison of the two marked runs.
     pub comparison: Option<RunComparison>,
 }
 
