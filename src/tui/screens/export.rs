@@ -312,3 +312,28 @@ fn draw_screen(state: &ExportState, frame: &mut Frame, area: Rect, view: &View, 
         hint,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rescaling_takes_two_finite_numbers() {
+        assert_eq!(parse_rescale("  "), Ok(None));
+        let rescale = parse_rescale(" 50, 10 ").unwrap().unwrap();
+        assert_eq!((rescale.intercept, rescale.slope), (50.0, 10.0));
+        for bad in ["50", "50,10,1", "a,10", "inf,10", "50,NaN"] {
+            let error = parse_rescale(bad).unwrap_err();
+            assert!(error.contains(bad.trim()), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn an_export_needs_a_fitted_run() {
+        let state = ExportState::default();
+        assert_eq!(
+            export_request(&state, None).unwrap_err(),
+            "no run to export: fit first (Runs, 6)"
+        );
+    }
+}

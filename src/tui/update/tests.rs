@@ -6,7 +6,7 @@ use crate::measure::Method;
 use crate::tui::jobs::Description;
 use crate::tui::screens::export::{export_request, ExportField};
 use crate::tui::screens::import::{DescriptionSource, ImportField};
-use crate::tui::state::{Selection, PAGE};
+use crate::tui::state::{QueueKind, Selection, PAGE};
 use crate::tui::ui::{compact_tabs, tab_at_column, tab_title};
 use std::path::{Path, PathBuf};
 
@@ -332,4 +332,45 @@ fn help_closes_on_the_next_key() {
     update(&mut app, Action::GoTo(Tab::Runs));
     assert!(!app.help);
     assert_eq!(app.tab, Tab::Runs, "the key still acts");
+}
+
+#[test]
+fn the_annotate_queues_cycle_through_the_app() {
+    let mut app = app();
+    update(&mut app, Action::GoTo(Tab::Annotate));
+    assert_eq!(app.annotate.queue, QueueKind::LeastCertain);
+    update(&mut app, Action::NextQueue);
+    assert_eq!(app.annotate.queue, QueueKind::MostUnexpected);
+    // The next queue is a flagged rater's comments, which the Raters screen knows; with no
+    // project loaded there is none, so the cycle starts over.
+    update(&mut app, Action::NextQueue);
+    assert_eq!(app.annotate.queue, QueueKind::LeastCertain);
+    assert_eq!(app.tab, Tab::Annotate);
+}
+
+#[test]
+fn the_job_registry_counts_each_job_and_messages_end_theirs() {
+    let mut jobs = crate::tui::jobs::Jobs::default();
+    jobs.start(JobKind::Load);
+    jobs.start(JobKind::Load);
+    jobs.finish(JobKind::Load);
+    assert!(jobs.is_running(JobKind::Load), "one load still runs");
+    jobs.finish(JobKind::Load);
+    assert!(jobs.is_empty());
+    jobs.finish(JobKind::Fit);
+    assert!(
+        jobs.is_empty(),
+        "ending a job that is not running changes nothing"
+    );
+    let failed = JobMessage::Failed {
+        kind: JobKind::Export,
+        message: "disk full".into(),
+    };
+    assert_eq!(failed.finishes(), Some(JobKind::Export));
+    assert_eq!(
+        JobMessage::Cancelled(JobKind::Train).finishes(),
+        Some(JobKind::Train)
+    );
+    let epoch = JobMessage::Epoch(epoch(1, 1.0));
+    assert_eq!(epoch.finishes(), None, "an epoch does not end the training");
 }
