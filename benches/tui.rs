@@ -20,11 +20,13 @@ use ratatui::Terminal;
 use scalewright::pipeline;
 use scalewright::store::Project;
 use scalewright::tui::action::{Action, Move};
-use scalewright::tui::app::{App, QueueKind, Tab};
+use scalewright::tui::app::App;
 use scalewright::tui::jobs::{load_snapshot, JobMessage};
+use scalewright::tui::state::QueueKind;
+use scalewright::tui::tab::Tab;
 use scalewright::tui::theme::Theme;
 use scalewright::tui::ui;
-use scalewright::tui::update::{build_queue, update};
+use scalewright::tui::update::update;
 use std::time::{Duration, Instant};
 
 /// Frames drawn per screen and size.
@@ -152,7 +154,7 @@ fn main() -> anyhow::Result<()> {
     for queue in [QueueKind::LeastCertain, QueueKind::MostUnexpected] {
         app.annotate.queue = queue;
         let t = Instant::now();
-        build_queue(&mut app);
+        app.build_queue();
         println!(
             "annotate: queue `{}` built in {:.1} ms ({} comments)",
             app.annotate.queue.title(),

@@ -12,8 +12,9 @@ use scalewright::predict::{
     EncoderKind, EpochReport, Evaluation, ItemMetrics, MeasureMetrics, TrainOutcome,
 };
 use scalewright::tui::action::{Action, Move};
-use scalewright::tui::app::{App, Tab};
-use scalewright::tui::jobs::{load_snapshot, JobMessage, PREVIEW_ROWS};
+use scalewright::tui::app::App;
+use scalewright::tui::jobs::{load_snapshot, JobKind, JobMessage, PREVIEW_ROWS};
+use scalewright::tui::tab::Tab;
 use scalewright::tui::theme::Theme;
 use scalewright::tui::{ui, update::update};
 use std::path::Path;
@@ -182,7 +183,7 @@ fn every_screen_on_the_sample_project() {
             test_predictions: Vec::new(),
         }))),
     );
-    assert!(!app.train.running);
+    assert!(!app.jobs.is_running(JobKind::Train));
     snapshot_all_sizes(&app, "train_evaluated");
     let measures: Vec<(u32, f64)> = app
         .loaded

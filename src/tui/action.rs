@@ -1,31 +1,44 @@
 //! Everything that can happen to the workbench: what a key means ([`Action`]), what a background
 //! job reports ([`JobMessage`], wrapped in [`Action::Job`]) and the results of the writes the
-//! runtime performed ([`Action::Written`]).
+//! runtime performed ([`Action::Written`]); and the side effects a transition asks the runtime
+//! for ([`Command`]).
 
-use super::app::Tab;
-use super::jobs::JobMessage;
+use super::jobs::{JobMessage, JobRequest};
+use super::tab::Tab;
 use crate::store::{Decision, RecordedRating};
+use std::path::PathBuf;
 
 /// A direction or distance to move a selection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Move {
+    /// One row up.
     Up,
+    /// One row down.
     Down,
+    /// A page up.
     PageUp,
+    /// A page down.
     PageDown,
+    /// To the first row.
     First,
+    /// To the last row.
     Last,
 }
 
 /// A state transition request.
 #[derive(Debug)]
 pub enum Action {
+    /// Stop the workbench.
     Quit,
     /// Show or hide the key help.
     ToggleHelp,
+    /// Open this screen.
     GoTo(Tab),
+    /// Open the next screen.
     NextTab,
+    /// Open the previous screen.
     PreviousTab,
+    /// Move the screen's selection (or its focused field).
     Select(Move),
     /// Enter: open, confirm, start (what it does depends on the screen).
     Confirm,
@@ -41,6 +54,7 @@ pub enum Action {
     Search,
     /// Raters: sort by the next column / reverse the order.
     NextSort,
+    /// Raters: reverse the order.
     ReverseSort,
     /// Raters: show only flagged raters, or all.
     ToggleFlagged,
@@ -54,6 +68,7 @@ pub enum Action {
     Cycle(i32),
     /// Runs: the next estimation method / scale model.
     CycleMethod,
+    /// Runs: partial credit or rating scale.
     CycleScale,
     /// Runs: change the iteration cap by steps; Train: the epoch cap.
     Iterations(i32),
@@ -79,7 +94,9 @@ pub enum Action {
     Scroll(i32),
     /// Mouse: a click on the tab bar at `column` of a terminal `width` columns wide.
     ClickTab {
+        /// The clicked column.
         column: u16,
+        /// The terminal's width.
         width: u16,
     },
     /// The terminal was resized (a redraw follows by itself).
@@ -90,23 +107,74 @@ pub enum Action {
     Written(Written),
 }
 
-/// The outcome of a write the runtime performed for a [`super::update::Command`].
+/// The outcome of a write the runtime performed for a [`Command`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Written {
+    /// Decisions recorded on raters.
     Decisions {
+        /// The raters' labels.
         labels: Vec<String>,
+        /// The decision recorded.
         decision: Decision,
+        /// Its reason.
         reason: String,
+        /// Raters updated, or the error.
         result: Result<usize, String>,
     },
+    /// A rating of the reviewer recorded.
     Rating {
+        /// The comment (object index).
         object: u32,
+        /// The item's name.
         item: String,
+        /// The rating stored, or the error.
         result: Result<RecordedRating, String>,
     },
     /// A description file written.
     Description {
+        /// The file.
         path: std::path::PathBuf,
+        /// Written, or the error.
         result: Result<(), String>,
+    },
+}
+
+/// A side effect for the runtime.
+#[derive(Debug)]
+pub enum Command {
+    /// Start a background job.
+    Start(JobRequest),
+    /// Stop the running fit or training after its current iteration (epoch).
+    CancelJob,
+    /// Record `decision` on the raters `labels` of facet `facet` in one transaction.
+    Decide {
+        /// The rater facet's name.
+        facet: String,
+        /// The raters' labels.
+        labels: Vec<String>,
+        /// The decision.
+        decision: Decision,
+        /// Its reason.
+        reason: String,
+        /// The run the decision was made on.
+        run_id: Option<i64>,
+    },
+    /// Write a new description file (never overwriting one).
+    WriteDescription {
+        /// The new file.
+        path: PathBuf,
+        /// Its TOML text.
+        text: String,
+    },
+    /// Record the reviewer's answer `raw` to `item` for the object labelled `object_label`.
+    Rate {
+        /// The comment (object index).
+        object: u32,
+        /// The comment's label.
+        object_label: String,
+        /// The item's name.
+        item: String,
+        /// The raw code answered.
+        raw: i64,
     },
 }

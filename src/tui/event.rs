@@ -2,7 +2,9 @@
 //! and the `?` help lists it, so the two cannot disagree.
 
 use super::action::{Action, Move};
-use super::app::{App, Prompt, Tab};
+use super::app::App;
+use super::state::Prompt;
+use super::tab::Tab;
 use crate::store::Decision;
 use ratatui::crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
@@ -11,18 +13,24 @@ use ratatui::crossterm::event::{
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Context {
+    /// On every screen.
     Global,
+    /// On this screen only.
     Screen(Tab),
 }
 
 /// One key binding.
 #[derive(Debug, Clone, Copy)]
 pub struct Binding {
+    /// The keys.
     pub codes: &'static [KeyCode],
     /// How the help shows the keys.
     pub keys: &'static str,
+    /// Where it applies.
     pub context: Context,
+    /// What it does, for the help.
     pub help: &'static str,
+    /// The action it sends.
     pub action: fn() -> Action,
 }
 

@@ -28,17 +28,26 @@ pub const PREVIEW_ROWS: usize = 12;
 /// Which job a message is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobKind {
+    /// Loading the project view.
     Load,
+    /// A fit.
     Fit,
+    /// An import preview.
     Preview,
+    /// An import.
     Import,
+    /// An export.
     Export,
+    /// A comparison of two runs.
     Compare,
+    /// A training of the text predictor.
     Train,
+    /// A model's predictions.
     Predict,
 }
 
 impl JobKind {
+    /// The job's name in status messages.
     pub fn name(self) -> &'static str {
         match self {
             JobKind::Load => "loading the project",
@@ -53,6 +62,60 @@ impl JobKind {
     }
 }
 
+/// The jobs running now: the one record of "is a job running" (screens derive their "fitting...",
+/// "writing..." lines from it, never from flags of their own).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Jobs {
+    running: Vec<JobKind>,
+}
+
+impl Jobs {
+    /// Records a job of `kind` as started.
+    pub fn start(&mut self, kind: JobKind) {
+        self.running.push(kind);
+    }
+
+    /// Records one job of `kind` as ended (finished, failed or cancelled).
+    pub fn finish(&mut self, kind: JobKind) {
+        if let Some(i) = self.running.iter().position(|k| *k == kind) {
+            self.running.remove(i);
+        }
+    }
+
+    /// Whether a job of `kind` is running.
+    pub fn is_running(&self, kind: JobKind) -> bool {
+        self.running.contains(&kind)
+    }
+
+    /// Whether no job is running.
+    pub fn is_empty(&self) -> bool {
+        self.running.is_empty()
+    }
+
+    /// The running jobs, in the order they started.
+    pub fn kinds(&self) -> &[JobKind] {
+        &self.running
+    }
+}
+
+impl JobMessage {
+    /// The job this message ends, if it is a job's last message.
+    pub fn finishes(&self) -> Option<JobKind> {
+        match self {
+            JobMessage::Loaded(_) => Some(JobKind::Load),
+            JobMessage::Progress(_) | JobMessage::Epoch(_) => None,
+            JobMessage::FitDone { .. } => Some(JobKind::Fit),
+            JobMessage::Previewed { .. } => Some(JobKind::Preview),
+            JobMessage::Imported(_) => Some(JobKind::Import),
+            JobMessage::Exported(_) => Some(JobKind::Export),
+            JobMessage::Compared(_) => Some(JobKind::Compare),
+            JobMessage::Trained(_) => Some(JobKind::Train),
+            JobMessage::Predicted { .. } => Some(JobKind::Predict),
+            JobMessage::Cancelled(kind) | JobMessage::Failed { kind, .. } => Some(*kind),
+        }
+    }
+}
+
 /// Work for a background thread.
 #[derive(Debug)]
 pub enum JobRequest {
@@ -60,25 +123,35 @@ pub enum JobRequest {
     Load,
     /// Fit and store a run, then flag its raters with the project's rules.
     Fit(FitRequest),
+    /// Read the first rows of a file under a description and validate the file.
     Preview {
+        /// The data file.
         path: PathBuf,
+        /// The description to read it with.
         description: Description,
     },
+    /// Import a validated, staged file.
     Import(Box<Staged>),
+    /// Write an export.
     Export(ExportRequest),
+    /// Compare two runs.
     Compare {
+        /// The older run's id.
         first: i64,
+        /// The newer run's id.
         second: i64,
     },
     /// Train and store a text model on a run's measures (cancellable after any epoch).
     Train(Box<TrainOptions>),
     /// The point predictions of stored model `model_id` for the project's comments.
     Predict {
+        /// The stored model.
         model_id: i64,
     },
 }
 
 impl JobRequest {
+    /// Which job this request starts.
     pub fn kind(&self) -> JobKind {
         match self {
             JobRequest::Load => JobKind::Load,
@@ -96,6 +169,7 @@ impl JobRequest {
 /// The description a preview reads a file with.
 #[derive(Debug, Clone)]
 pub enum Description {
+    /// A description in hand (a preset).
     Config(Box<DatasetConfig>),
     /// A TOML description file.
     File(PathBuf),
@@ -106,8 +180,11 @@ pub enum Description {
 /// The newest run as the screens need it.
 #[derive(Debug)]
 pub struct RunView {
+    /// The run's record.
     pub record: RunRecord,
+    /// Its fit.
     pub fit: Fit,
+    /// The flags raised on it.
     pub flags: Vec<Flag>,
     /// The observations in force differ from the ones the run used (decisions or annotations
     /// since): flags and queues still refer to the run; fit again to update.
@@ -119,14 +196,21 @@ pub struct RunView {
 /// Everything the screens read, loaded off the UI thread.
 #[derive(Debug)]
 pub struct Snapshot {
+    /// The project's summary (data sets, facets, connectedness).
     pub summary: ProjectSummary,
     /// Every observation, excluded raters' included (their detail stays visible).
     pub data: RatingData,
+    /// Comment texts by object index.
     pub texts: Vec<Option<String>>,
+    /// Every run, newest first.
     pub runs: Vec<RunRecord>,
+    /// The newest usable run.
     pub run: Option<RunView>,
+    /// The decisions in force.
     pub decisions: Vec<DecisionRecord>,
+    /// The items' definitions (categories, reversal).
     pub items: Vec<ItemDefinition>,
+    /// The project's flag rules.
     pub flag_rules: FlagRules,
     /// The newest trained text model.
     pub latest_model: Option<i64>,
@@ -135,34 +219,52 @@ pub struct Snapshot {
 /// What a job reports.
 #[derive(Debug)]
 pub enum JobMessage {
+    /// The project view.
     Loaded(Box<Snapshot>),
     /// One fit iteration.
     Progress(IterationReport),
+    /// A fit stored and flagged.
     FitDone {
+        /// The stored run's id.
         run_id: i64,
+        /// Whether the fit converged.
         converged: bool,
+        /// Iterations used.
         iterations: usize,
+        /// Flags raised.
         flags: usize,
     },
+    /// A file previewed.
     Previewed {
+        /// The columns, first rows and validation report.
         preview: Box<ImportPreview>,
         /// The description used, as TOML.
         config_toml: String,
     },
+    /// A file imported.
     Imported(ImportSummary),
+    /// An export written.
     Exported(Box<ExportSummary>),
+    /// Two runs compared.
     Compared(RunComparison),
     /// One training epoch.
     Epoch(EpochReport),
+    /// A model trained and stored.
     Trained(Box<TrainOutcome>),
     /// Model `model_id`'s predicted measure per comment (object idx).
     Predicted {
+        /// The model.
         model_id: i64,
+        /// (object index, predicted measure) per comment.
         measures: Vec<(u32, f64)>,
     },
+    /// A job stopped on request (nothing stored).
     Cancelled(JobKind),
+    /// A job failed.
     Failed {
+        /// The job.
         kind: JobKind,
+        /// What went wrong.
         message: String,
     },
 }
@@ -232,6 +334,7 @@ pub struct JobRunner {
 }
 
 impl JobRunner {
+    /// A runner for jobs on the project at `path`.
     pub fn new(path: &Path) -> JobRunner {
         let (sender, receiver) = channel();
         JobRunner {

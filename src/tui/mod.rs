@@ -3,38 +3,54 @@
 //!
 //! Structured the way ratatui's component template and gitui are:
 //!
-//! - [`app`]: the state (the [`app::App`] model, one struct per screen);
-//! - [`action`]: everything that can happen (keys, job messages, write results);
+//! - [`screens`]: one module per screen holding its state, its handling of actions and job
+//!   messages, and its drawing, behind the [`screen::Screen`] trait;
+//! - [`app`]: the [`app::App`] model: the global state (tab, help, prompts, the job registry,
+//!   the status line, the loaded project view) and the screens' states, dispatching to the shown
+//!   screen;
+//! - [`tab`], [`state`], [`loaded`]: the tabs, the state the screens share, the project view;
+//! - [`action`]: everything that can happen (keys, job messages, write results) and the
+//!   [`action::Command`]s for side effects;
 //! - [`event`]: crossterm events to actions through one keymap table (which the help lists);
-//! - [`update`]: the state transitions, returning [`update::Command`]s for side effects;
-//! - [`jobs`]: background threads with progress messages and cancellation;
-//! - [`ui`]: one render module per screen, drawing from `&App` only;
+//! - [`update`]: the global state transitions, handing the rest to the shown screen;
+//! - [`jobs`]: background threads with progress messages and cancellation, and the registry of
+//!   running jobs ([`jobs::Jobs`]);
+//! - [`ui`]: the frame (tab bar, status line, prompts, help); [`widgets`]: shared widgets;
 //! - [`theme`], [`terminal`]: colours (`NO_COLOR`), terminal setup and restore (also on panic).
 //!
 //! The workbench calls the same library functions as the command line and does no statistics.
 //! Decisions and ratings are written to the project at once, each in one transaction.
 
+#![warn(missing_docs)]
+
 pub mod action;
 pub mod app;
 pub mod event;
 pub mod jobs;
+pub mod loaded;
+pub mod screen;
+pub mod screens;
+pub mod state;
+pub mod tab;
 pub mod terminal;
 pub mod theme;
 pub mod ui;
 pub mod update;
+pub mod widgets;
 
-use action::{Action, Written};
+use action::{Action, Command, Written};
 use app::App;
 use jobs::JobRunner;
 use std::path::Path;
 use std::time::Duration;
-use update::Command;
 
 /// Why the workbench stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum TuiError {
+    /// The project could not be opened or read.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// The terminal could not be set up or drawn on.
     #[error("terminal: {0}")]
     Terminal(#[from] std::io::Error),
 }

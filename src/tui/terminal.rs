@@ -12,6 +12,7 @@ use ratatui::prelude::CrosstermBackend;
 use ratatui::Terminal;
 use std::io::{stdout, Stdout};
 
+/// The workbench's terminal.
 pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
 /// Enters raw mode and the alternate screen with mouse capture, and installs the panic hook.

@@ -6,6 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 /// The styles every screen draws with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
+    /// Whether colours are used.
     pub color: bool,
 }
 
@@ -17,6 +18,7 @@ impl Theme {
         }
     }
 
+    /// No colour: only bold, reversed, underlined and dim text (tests and `NO_COLOR`).
     pub const PLAIN: Theme = Theme { color: false };
 
     fn colored(self, color: Color, fallback: Modifier) -> Style {
@@ -50,18 +52,22 @@ impl Theme {
             .add_modifier(Modifier::BOLD)
     }
 
+    /// Secondary text.
     pub fn dim(self) -> Style {
         Style::new().add_modifier(Modifier::DIM)
     }
 
+    /// Errors and exclusions.
     pub fn error(self) -> Style {
         self.colored(Color::Red, Modifier::BOLD)
     }
 
+    /// Warnings, flags to review, running jobs.
     pub fn warning(self) -> Style {
         self.colored(Color::Yellow, Modifier::empty())
     }
 
+    /// Good news: converged, connected, done.
     pub fn good(self) -> Style {
         self.colored(Color::Green, Modifier::empty())
     }

@@ -1,9 +1,10 @@
 //! Widgets shared by the screens: windowed tables (only visible rows are built), number
 //! formatting, text bars, key hints, centred popups.
 
+use super::loaded::Loaded;
+use super::state::Level;
+use super::theme::Theme;
 use crate::measure::Fit;
-use crate::tui::app::{App, Loaded};
-use crate::tui::theme::Theme;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
@@ -33,11 +34,24 @@ pub fn table_and_detail(area: Rect, table_percent: u16) -> (Rect, Rect) {
 
 /// The loaded project, or `None` after drawing "loading..." in `area` (the background load has
 /// not finished).
-pub fn loaded_or_wait<'a>(frame: &mut Frame, area: Rect, app: &'a App) -> Option<&'a Loaded> {
-    if app.loaded.is_none() {
+pub fn loaded_or_wait<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    loaded: Option<&'a Loaded>,
+) -> Option<&'a Loaded> {
+    if loaded.is_none() {
         frame.render_widget(Paragraph::new("loading..."), area);
     }
-    app.loaded.as_ref()
+    loaded
+}
+
+/// The style of a message of `level`.
+pub fn level_style(level: Level, theme: Theme) -> ratatui::style::Style {
+    match level {
+        Level::Info => theme.good(),
+        Level::Warning => theme.warning(),
+        Level::Error => theme.error(),
+    }
 }
 
 /// The newest run's fit, or `None` after drawing, in a block titled `title`, how to make one.
@@ -192,7 +206,9 @@ pub fn form_field(
 
 /// One line series of a [`line_chart`].
 pub struct Series<'a> {
+    /// The legend's name.
     pub name: &'static str,
+    /// The (x, y) points.
     pub points: &'a [(f64, f64)],
 }
 

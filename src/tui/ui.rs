@@ -1,21 +1,14 @@
-//! Drawing: one module per screen plus shared widgets. Every function here reads the state
-//! (`&App`) and draws; none changes state or computes statistics.
+//! Drawing the frame: the tab bar, the shown screen (each screen draws itself, see
+//! [`super::screen::Screen::draw`]), the status line, prompts and the key help. Every function
+//! here reads the state (`&App`) and draws; none changes state or computes statistics.
 
-mod annotate;
-mod comments;
-mod export;
-mod import;
-mod items;
-mod overview;
-mod raters;
-mod runs;
-mod train;
-pub mod widgets;
-mod wright;
-
-use super::app::{App, Level, Prompt, Tab};
+use super::action::Action;
+use super::app::App;
 use super::event::{Context, KEYMAP, SPECIAL_KEYS};
+use super::state::Prompt;
+use super::tab::Tab;
 use super::theme::Theme;
+use super::widgets::{self, level_style};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Row, Table, Tabs, Wrap};
@@ -45,6 +38,22 @@ pub fn compact_tabs(width: u16) -> bool {
     width < full_tab_bar_width()
 }
 
+/// The tab whose title is at column `column` of the tab bar of a terminal `width` columns wide
+/// (as [`draw`] draws it: each title padded by one space each side, titles separated by a
+/// one-column divider).
+pub fn tab_at_column(column: u16, width: u16) -> Option<Tab> {
+    let compact = compact_tabs(width);
+    let mut x = 0u16;
+    for tab in Tab::ALL {
+        let width = tab_title(tab, compact).chars().count() as u16 + 2;
+        if column >= x && column < x + width {
+            return Some(tab);
+        }
+        x += width + 1;
+    }
+    None
+}
+
 /// Draws the whole workbench: tab bar, the current screen, status line, and any popup.
 pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     let [bar, body, status] = Layout::vertical([
@@ -60,18 +69,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         .highlight_style(theme.active())
         .divider("|");
     frame.render_widget(tabs, bar);
-    match app.tab {
-        Tab::Import => import::draw(frame, body, app, theme),
-        Tab::Overview => overview::draw(frame, body, app, theme),
-        Tab::Raters => raters::draw(frame, body, app, theme),
-        Tab::Items => items::draw(frame, body, app, theme),
-        Tab::Comments => comments::draw(frame, body, app, theme),
-        Tab::Wright => wright::draw(frame, body, app, theme),
-        Tab::Runs => runs::draw(frame, body, app, theme),
-        Tab::Train => train::draw(frame, body, app, theme),
-        Tab::Export => export::draw(frame, body, app, theme),
-        Tab::Annotate => annotate::draw(frame, body, app, theme),
-    }
+    app.draw_screen(frame, body, theme);
     draw_status(frame, status, app, theme);
     if let Some(prompt) = &app.prompt {
         draw_prompt(frame, prompt, theme);
@@ -84,7 +82,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
 fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut spans = Vec::new();
     if !app.jobs.is_empty() {
-        let names: Vec<&str> = app.jobs.iter().map(|j| j.name()).collect();
+        let names: Vec<&str> = app.jobs.kinds().iter().map(|j| j.name()).collect();
         spans.push(Span::styled(
             format!("[{}] ", names.join(", ")),
             theme.warning(),
@@ -98,15 +96,6 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         )),
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-/// The style of a message of `level`.
-pub fn level_style(level: Level, theme: Theme) -> ratatui::style::Style {
-    match level {
-        Level::Info => theme.good(),
-        Level::Warning => theme.warning(),
-        Level::Error => theme.error(),
-    }
 }
 
 fn draw_prompt(frame: &mut Frame, prompt: &Prompt, theme: Theme) {
@@ -171,7 +160,7 @@ fn draw_help(frame: &mut Frame, app: &App, theme: Theme) {
         let mut entries: Vec<(String, &str)> = Vec::new();
         let mut screens = Vec::new();
         for binding in KEYMAP.iter().filter(|b| b.context == context) {
-            if matches!((binding.action)(), super::action::Action::GoTo(_)) {
+            if matches!((binding.action)(), Action::GoTo(_)) {
                 screens.push(binding.keys);
                 continue;
             }

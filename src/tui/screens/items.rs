@@ -1,17 +1,85 @@
 //! Items & scale: item difficulties, the selected item's thresholds with disorder marks, and its
 //! category probability curves as a chart.
 
-use super::widgets::{fit_or_hint, hints, loaded_or_wait, number, windowed_table};
-use crate::tui::app::App;
+use crate::tui::action::Action;
+use crate::tui::loaded::Loaded;
+use crate::tui::screen::{Ctx, Effect, Screen, View};
+use crate::tui::state::Selection;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::{fit_or_hint, hints, loaded_or_wait, number, windowed_table};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::Line;
 use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Row};
 use ratatui::Frame;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let Some(loaded) = loaded_or_wait(frame, area, app) else {
+/// The Items & scale screen.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ItemsState {
+    /// The selected item.
+    pub selection: Selection,
+    /// The selected item's scale: its index in the fit's scales.
+    pub scale: Option<usize>,
+    /// Its category probability curves `P_k(η)` (from the library), for the chart.
+    pub curves: Vec<Vec<(f64, f64)>>,
+}
+
+/// Points per category probability curve.
+pub const CURVE_POINTS: usize = 121;
+/// Logits shown beyond the outermost thresholds in the curves chart.
+pub const CURVE_MARGIN: f64 = 3.0;
+
+impl ItemsState {
+    /// The scale of the selected item and its curves, from the loaded fit.
+    pub fn refresh(&mut self, loaded: Option<&Loaded>) {
+        self.scale = None;
+        self.curves.clear();
+        let Some(fit) = loaded.and_then(|l| l.fit()) else {
+            return;
+        };
+        let item = self.selection.index as u32;
+        let scale = match fit.scale_facet {
+            Some(_) => fit.scales.iter().position(|s| s.element == Some(item)),
+            None => (!fit.scales.is_empty()).then_some(0),
+        };
+        let Some(s) = scale else {
+            return;
+        };
+        let thresholds = fit.scales[s].thresholds();
+        let lowest = thresholds.iter().copied().fold(0.0, f64::min);
+        let highest = thresholds.iter().copied().fold(0.0, f64::max);
+        self.curves = fit.scales[s].category_curves(
+            lowest - CURVE_MARGIN,
+            highest + CURVE_MARGIN,
+            CURVE_POINTS,
+        );
+        self.scale = Some(s);
+    }
+}
+
+impl Screen for ItemsState {
+    fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Option<Effect> {
+        if let Action::Select(movement) = action {
+            let len = ctx.loaded().map_or(0, |l| l.n_items());
+            self.selection.apply(*movement, len);
+            self.refresh(ctx.loaded());
+        }
+        None
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
+        draw_screen(self, frame, area, view, theme);
+    }
+
+    fn on_loaded(&mut self, ctx: &mut Ctx) {
+        let loaded = ctx.loaded();
+        self.selection.clamp(loaded.map_or(0, |l| l.n_items()));
+        self.refresh(loaded);
+    }
+}
+
+fn draw_screen(state: &ItemsState, frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
+    let Some(loaded) = loaded_or_wait(frame, area, view.loaded) else {
         return;
     };
     let Some(fit) = fit_or_hint(frame, area, loaded, "items") else {
@@ -27,7 +95,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Constraint::Min(0),
     ])
     .areas(left);
-    let selected = app.items.selection.index;
+    let selected = state.selection.index;
     windowed_table(
         frame,
         table_area,
@@ -57,7 +125,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
     // Thresholds of the selected item's scale.
     let mut lines: Vec<Line> = Vec::new();
-    if let Some(scale) = app.items.scale.and_then(|s| fit.scales.get(s)) {
+    if let Some(scale) = state.scale.and_then(|s| fit.scales.get(s)) {
         lines.push(Line::styled(
             format!(
                 "{:>5} {:>6} {:>4} {:>9} {:>5}",
@@ -102,7 +170,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     );
 
     // Category probability curves.
-    let curves = &app.items.curves;
+    let curves = &state.curves;
     let (from, to) = curves
         .first()
         .and_then(|c| Some((c.first()?.0, c.last()?.0)))

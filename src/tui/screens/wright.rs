@@ -2,10 +2,11 @@
 //! the construct; raters: more severe higher; items: more difficult higher). Facets with many
 //! elements show counts as `#` marks; a facet with few elements shows their labels.
 
-use super::widgets::{fit_or_hint, loaded_or_wait};
 use crate::measure::ElementStatus;
-use crate::tui::app::App;
+use crate::tui::action::Action;
+use crate::tui::screen::{Ctx, Effect, Screen, View};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::{fit_or_hint, loaded_or_wait};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Block, Row, Table};
 use ratatui::Frame;
@@ -13,8 +14,22 @@ use ratatui::Frame;
 /// Facets with at most this many elements are drawn with their labels.
 const LABELLED_FACET: usize = 12;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let Some(loaded) = loaded_or_wait(frame, area, app) else {
+/// The Wright map screen (it has no state of its own).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WrightState;
+
+impl Screen for WrightState {
+    fn handle(&mut self, _action: &Action, _ctx: &mut Ctx) -> Option<Effect> {
+        None
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
+        draw_screen(frame, area, view, theme);
+    }
+}
+
+fn draw_screen(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
+    let Some(loaded) = loaded_or_wait(frame, area, view.loaded) else {
         return;
     };
     let Some(fit) = fit_or_hint(frame, area, loaded, "Wright map") else {

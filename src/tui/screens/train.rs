@@ -1,23 +1,104 @@
 //! Train: the text predictor's form, its live loss curves (one point per epoch) and the held-out
 //! evaluation of the last model trained here against the ridge and mean baselines.
 
-use super::widgets::{hints, labelled, line_chart, number, Series};
 use crate::predict::{EpochReport, Evaluation};
-use crate::tui::app::App;
+use crate::tui::action::{Action, Command};
+use crate::tui::jobs::{JobKind, JobMessage, JobRequest};
+use crate::tui::screen::{Ctx, Effect, Screen, View};
+use crate::tui::state::Level;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::{hints, labelled, line_chart, number, Series};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row, Table};
 use ratatui::Frame;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+/// The Train screen: the predictor's form, the live epochs and the held-out evaluation.
+#[derive(Debug, Clone, Default)]
+pub struct TrainState {
+    /// The options the form edits (the rest keep their defaults).
+    pub options: crate::predict::TrainOptions,
+    /// Epochs of the training running now (or the last one started here).
+    pub progress: Vec<crate::predict::EpochReport>,
+    /// The last finished training's model and evaluation.
+    pub outcome: Option<Box<crate::predict::TrainOutcome>>,
+}
+
+/// Step of the epoch cap in the form.
+pub const EPOCH_STEP: usize = 5;
+
+impl TrainState {
+    fn start_training(&mut self, ctx: &mut Ctx) {
+        if ctx.jobs.is_running(JobKind::Train) {
+            ctx.say(Level::Warning, "a training is already running");
+            return;
+        }
+        if ctx.loaded().is_none_or(|l| l.run.is_none()) {
+            ctx.say(
+                Level::Warning,
+                "fit a run first (6): the predictor learns its measures",
+            );
+            return;
+        }
+        self.progress.clear();
+        ctx.say(Level::Info, "training...");
+        ctx.start(JobRequest::Train(Box::new(self.options.clone())));
+    }
+}
+
+impl Screen for TrainState {
+    fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Option<Effect> {
+        match action {
+            Action::Confirm => self.start_training(ctx),
+            Action::Iterations(steps) => {
+                let step = EPOCH_STEP as i64 * *steps as i64;
+                let value = (self.options.epochs as i64 + step).max(1);
+                self.options.epochs = value as usize;
+            }
+            Action::TogglePerspective => self.options.perspective = !self.options.perspective,
+            Action::Cancel if ctx.jobs.is_running(JobKind::Train) => {
+                ctx.commands.push(Command::CancelJob);
+                ctx.say(
+                    Level::Info,
+                    format!("cancelling the {}...", JobKind::Train.name()),
+                );
+            }
+            _ => {}
+        }
+        None
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
+        draw_screen(self, frame, area, view, theme);
+    }
+
+    fn on_job_message(&mut self, message: &JobMessage, ctx: &mut Ctx) {
+        match message {
+            JobMessage::Epoch(report) => self.progress.push(report.clone()),
+            JobMessage::Trained(outcome) => {
+                let e = &outcome.evaluation;
+                ctx.say(
+                    Level::Info,
+                    format!(
+                        "model {} stored: held-out RMSE {:.3} (ridge {:.3}), r {:.3}",
+                        outcome.model_id, e.model.rmse, e.ridge.rmse, e.model.pearson
+                    ),
+                );
+                self.outcome = Some(outcome.clone());
+            }
+            _ => {}
+        }
+    }
+}
+
+fn draw_screen(state: &TrainState, frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
     let [main, hint] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(main);
     let [form_area, evaluation_area] =
         Layout::vertical([Constraint::Length(7), Constraint::Min(0)]).areas(left);
-    draw_form(frame, form_area, app, theme);
-    match &app.train.outcome {
+    draw_form(frame, form_area, state, view, theme);
+    match &state.outcome {
         Some(outcome) => draw_evaluation(
             frame,
             evaluation_area,
@@ -26,7 +107,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             theme,
         ),
         None => {
-            let text = match app.loaded.as_ref().and_then(|l| l.latest_model) {
+            let text = match view.loaded.and_then(|l| l.latest_model) {
                 Some(id) => format!(
                     "model {id} is stored (its predictions are on the Comments screen); \
                      train here to see a new model's held-out evaluation"
@@ -41,10 +122,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             );
         }
     }
-    let history: &[EpochReport] = if !app.train.progress.is_empty() {
-        &app.train.progress
+    let history: &[EpochReport] = if !state.progress.is_empty() {
+        &state.progress
     } else {
-        app.train.outcome.as_ref().map_or(&[], |o| &o.history)
+        state.outcome.as_ref().map_or(&[], |o| &o.history)
     };
     draw_losses(frame, right, history, theme);
     frame.render_widget(
@@ -61,12 +142,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     );
 }
 
-fn draw_form(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let options = &app.train.options;
+fn draw_form(frame: &mut Frame, area: Rect, state: &TrainState, view: &View, theme: Theme) {
+    let options = &state.options;
     let field = |name: &str, value: String| labelled(name, 16, value, theme);
-    let run = app
+    let run = view
         .loaded
-        .as_ref()
         .and_then(|l| l.run.as_ref())
         .map_or("none: fit one first (6)".to_string(), |r| {
             format!("run {} ({})", r.record.id, r.record.method)
@@ -90,7 +170,7 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             },
         ),
         Line::styled(
-            if app.train.running {
+            if view.jobs.is_running(JobKind::Train) {
                 "training... c cancels (nothing is stored)"
             } else {
                 "Enter trains and stores a model"

@@ -1,25 +1,196 @@
 //! Runs: the fit form, the stored runs (mark two to compare them) and the convergence of the
 //! running fit (or of the newest run) as a live chart.
 
-use super::widgets::{hints, labelled, line_chart, number, windowed_table, Series};
-use crate::measure::{IterationReport, Method};
-use crate::tui::app::App;
+use crate::measure::{FitOptions, IterationReport, Method, ScaleModel};
+use crate::pipeline::{FitRequest, RunComparison};
+use crate::tui::action::{Action, Command};
+use crate::tui::jobs::{JobKind, JobMessage, JobRequest};
+use crate::tui::screen::{Ctx, Effect, Screen, View};
+use crate::tui::state::{Level, Selection};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::{hints, labelled, line_chart, number, windowed_table, Series};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row};
 use ratatui::Frame;
 
+/// The fit form and the runs list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunsState {
+    /// The estimation method.
+    pub method: Method,
+    /// Rating scale (shared thresholds) rather than partial credit.
+    pub rating_scale: bool,
+    /// The iteration cap.
+    pub max_iterations: usize,
+    /// Iterations of the fit running now (or the last one started here).
+    pub progress: Vec<IterationReport>,
+    /// The selected run.
+    pub selection: Selection,
+    /// Runs marked for comparison (at most two).
+    pub marked: Vec<i64>,
+    /// The comparison of the two marked runs.
+    pub comparison: Option<RunComparison>,
+}
+
+/// Step of the iteration cap in the form.
+pub const ITERATION_STEP: usize = 50;
+
+impl Default for RunsState {
+    fn default() -> Self {
+        RunsState {
+            method: Method::Jmle,
+            rating_scale: false,
+            max_iterations: crate::measure::Convergence::default().max_iterations,
+            progress: Vec::new(),
+            selection: Selection::default(),
+            marked: Vec::new(),
+            comparison: None,
+        }
+    }
+}
+
+/// The fit the form describes (the library request the workbench starts).
+pub fn fit_request(state: &RunsState) -> FitRequest {
+    let mut options = FitOptions {
+        method: state.method,
+        ..Default::default()
+    };
+    if state.rating_scale {
+        options.scale_model = ScaleModel::RatingScale;
+    }
+    options.convergence.max_iterations = state.max_iterations;
+    FitRequest {
+        options,
+        allow_disconnected: false,
+        note: "workbench".into(),
+    }
+}
+
+impl RunsState {
+    fn start_fit(&mut self, ctx: &mut Ctx) {
+        if ctx.jobs.is_running(JobKind::Fit) {
+            ctx.say(Level::Warning, "a fit is already running");
+            return;
+        }
+        let request = fit_request(self);
+        self.progress.clear();
+        ctx.say(Level::Info, "fitting...");
+        ctx.start(JobRequest::Fit(request));
+    }
+
+    fn toggle_method(&mut self) {
+        self.method = match self.method {
+            Method::Jmle => Method::Mml,
+            Method::Mml => Method::Jmle,
+        }
+    }
+
+    /// Marks or unmarks the selected run; with two marked, starts their comparison.
+    fn mark(&mut self, ctx: &mut Ctx) {
+        let Some(id) = ctx
+            .loaded()
+            .and_then(|l| l.runs.get(self.selection.index))
+            .map(|r| r.id)
+        else {
+            return;
+        };
+        if let Some(i) = self.marked.iter().position(|m| *m == id) {
+            self.marked.remove(i);
+        } else {
+            self.marked.push(id);
+            if self.marked.len() > 2 {
+                self.marked.remove(0);
+            }
+        }
+        self.comparison = None;
+        if let [first, second] = self.marked[..] {
+            ctx.start(JobRequest::Compare {
+                first: first.min(second),
+                second: first.max(second),
+            });
+        }
+    }
+}
+
+impl Screen for RunsState {
+    fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Option<Effect> {
+        match action {
+            Action::Select(movement) => {
+                let len = ctx.loaded().map_or(0, |l| l.runs.len());
+                self.selection.apply(*movement, len);
+            }
+            Action::Confirm => self.start_fit(ctx),
+            Action::CycleMethod | Action::Cycle(_) => self.toggle_method(),
+            Action::CycleScale => self.rating_scale = !self.rating_scale,
+            Action::Iterations(steps) => {
+                let step = ITERATION_STEP as i64 * *steps as i64;
+                let value = (self.max_iterations as i64 + step).max(ITERATION_STEP as i64);
+                self.max_iterations = value as usize;
+            }
+            Action::Cancel if ctx.jobs.is_running(JobKind::Fit) => {
+                ctx.commands.push(Command::CancelJob);
+                ctx.say(
+                    Level::Info,
+                    format!("cancelling the {}...", JobKind::Fit.name()),
+                );
+            }
+            Action::Mark => self.mark(ctx),
+            _ => {}
+        }
+        None
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
+        draw_screen(self, frame, area, view, theme);
+    }
+
+    fn on_loaded(&mut self, ctx: &mut Ctx) {
+        self.selection
+            .clamp(ctx.loaded().map_or(0, |l| l.runs.len()));
+    }
+
+    fn on_job_message(&mut self, message: &JobMessage, ctx: &mut Ctx) {
+        match message {
+            JobMessage::Progress(report) => self.progress.push(report.clone()),
+            JobMessage::FitDone {
+                run_id,
+                converged,
+                iterations,
+                flags,
+            } => {
+                ctx.say(
+                    if *converged {
+                        Level::Info
+                    } else {
+                        Level::Warning
+                    },
+                    format!(
+                        "run {run_id} {} after {iterations} iterations; {flags} flags raised",
+                        if *converged {
+                            "converged"
+                        } else {
+                            "did not converge"
+                        }
+                    ),
+                );
+                ctx.start(JobRequest::Load);
+            }
+            JobMessage::Compared(comparison) => self.comparison = Some(comparison.clone()),
+            _ => {}
+        }
+    }
+}
+
 /// Smallest value drawn on the log-scale convergence chart.
 const LOG_FLOOR: f64 = 1e-4;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+fn draw_screen(state: &RunsState, frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
     let [main, hint] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(main);
     let [form_area, list_area] =
         Layout::vertical([Constraint::Length(6), Constraint::Min(0)]).areas(left);
-    let state = &app.runs;
     let field = |name: &str, value: String| labelled(name, 15, value, theme);
     let form = vec![
         field(
@@ -42,7 +213,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             format!("at most {}", state.max_iterations),
         ),
         Line::styled(
-            if state.running {
+            if view.jobs.is_running(JobKind::Fit) {
                 "fitting... c cancels"
             } else {
                 "Enter starts the fit"
@@ -55,7 +226,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         form_area,
     );
 
-    let runs: &[crate::store::RunRecord] = app.loaded.as_ref().map_or(&[], |l| &l.runs);
+    let runs: &[crate::store::RunRecord] = view.loaded.map_or(&[], |l| &l.runs);
     windowed_table(
         frame,
         list_area,
@@ -95,7 +266,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Layout::vertical([Constraint::Min(0), Constraint::Length(comparison_height)]).areas(right);
     let (history, title): (&[IterationReport], String) = if !state.progress.is_empty() {
         (&state.progress, " convergence of this fit (log10) ".into())
-    } else if let Some(run) = app.loaded.as_ref().and_then(|l| l.run.as_ref()) {
+    } else if let Some(run) = view.loaded.and_then(|l| l.run.as_ref()) {
         (
             &run.fit.history,
             format!(" convergence of run {} (log10) ", run.record.id),

@@ -1,27 +1,42 @@
 //! Overview: the data set, the rating network's connectedness, the last run's convergence and
 //! facet summaries (separation, reliability), flag counts and the suggested next step.
 
-use super::widgets::{loaded_or_wait, number};
 use crate::quality::FlagLevel;
 use crate::store::Decision;
-use crate::tui::app::App;
+use crate::tui::action::Action;
+use crate::tui::screen::{Ctx, Effect, Screen, View};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::{loaded_or_wait, number};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 use std::collections::BTreeMap;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
-    draw_data(frame, left, app, theme);
-    draw_run(frame, right, app, theme);
+/// The Overview screen (it has no state of its own).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OverviewState;
+
+impl Screen for OverviewState {
+    fn handle(&mut self, _action: &Action, _ctx: &mut Ctx) -> Option<Effect> {
+        None
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
+        draw_screen(frame, area, view, theme);
+    }
 }
 
-fn draw_data(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+fn draw_screen(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    draw_data(frame, left, view, theme);
+    draw_run(frame, right, view, theme);
+}
+
+fn draw_data(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
     let mut lines: Vec<Line> = Vec::new();
-    let datasets = &app.quick.datasets;
+    let datasets = &view.quick.datasets;
     let files = datasets
         .iter()
         .filter(|d| d.kind == crate::store::DatasetKind::File)
@@ -35,7 +50,7 @@ fn draw_data(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     lines.push(Line::from(format!(
         "{files} file(s) imported, {annotations} workbench rating(s)"
     )));
-    for (name, role, n) in &app.quick.facets {
+    for (name, role, n) in &view.quick.facets {
         lines.push(Line::from(format!(
             "  {:<14} {:>8} {}",
             name,
@@ -43,7 +58,7 @@ fn draw_data(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             role.as_str()
         )));
     }
-    match &app.loaded {
+    match view.loaded {
         None => lines.push(Line::styled("loading the observations...", theme.dim())),
         Some(loaded) => {
             let s = &loaded.summary;
@@ -87,11 +102,11 @@ fn draw_data(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     );
 }
 
-fn draw_run(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+fn draw_run(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
     let block = Block::bordered().title(" last run ");
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let Some(loaded) = loaded_or_wait(frame, inner, app) else {
+    let Some(loaded) = loaded_or_wait(frame, inner, view.loaded) else {
         return;
     };
     let mut head: Vec<Line> = Vec::new();
