@@ -3,7 +3,7 @@
 
 mod common;
 
-use scalewright::pipeline::FitRequest;
+use scalewright::pipeline::FitSettings;
 use scalewright::store::Project;
 use scalewright::tui::jobs::{JobKind, JobMessage, JobRequest, JobRunner};
 use std::time::{Duration, Instant};
@@ -32,7 +32,7 @@ fn jobs_load_fit_and_cancel_in_the_background() {
     let mut runner = JobRunner::new(&db);
 
     // Cancelled before its first iteration ends (the flag is set before the thread looks).
-    runner.start(JobRequest::Fit(FitRequest::default()));
+    runner.start(JobRequest::Fit(FitSettings::default()));
     runner.cancel();
     let (message, iterations) = finish(&runner);
     assert!(
@@ -43,7 +43,7 @@ fn jobs_load_fit_and_cancel_in_the_background() {
     assert!(Project::open(&db).unwrap().runs().unwrap().is_empty());
 
     // A fit to the end: every iteration reported, the run stored and flagged.
-    runner.start(JobRequest::Fit(FitRequest::default()));
+    runner.start(JobRequest::Fit(FitSettings::default()));
     let (message, reported) = finish(&runner);
     match message {
         JobMessage::FitDone {

@@ -6,11 +6,11 @@
 
 use crate::config::DatasetConfig;
 use crate::data::RatingData;
-use crate::export::{ExportRequest, ExportSummary};
+use crate::export::ExportSummary;
 use crate::ingest::preview::ImportPreview;
 use crate::ingest::{IngestOptions, Staged};
 use crate::measure::{Fit, IterationReport, MeasureError};
-use crate::pipeline::{self, FitRequest, PipelineError, RunComparison};
+use crate::pipeline::{self, ExportSettings, FitSettings, PipelineError, RunComparison};
 use crate::predict::{EpochReport, PredictError, PredictOptions, TrainOptions, TrainOutcome};
 use crate::quality::{Flag, FlagRules};
 use crate::store::{
@@ -122,7 +122,7 @@ pub enum JobRequest {
     /// Read everything the screens show (observations, texts, the newest run, flags...).
     Load,
     /// Fit and store a run, then flag its raters with the project's rules.
-    Fit(FitRequest),
+    Fit(FitSettings),
     /// Read the first rows of a file under a description and validate the file.
     Preview {
         /// The data file.
@@ -133,7 +133,7 @@ pub enum JobRequest {
     /// Import a validated, staged file.
     Import(Box<Staged>),
     /// Write an export.
-    Export(ExportRequest),
+    Export(ExportSettings),
     /// Compare two runs.
     Compare {
         /// The older run's id.
@@ -418,20 +418,17 @@ fn run_job(
         JobRequest::Load => load_snapshot(path)
             .map(|s| JobMessage::Loaded(Box::new(s)))
             .map_err(|e| text(&e)),
-        JobRequest::Fit(request) => {
+        JobRequest::Fit(settings) => {
             let mut project = Project::open(path).map_err(|e| text(&e))?;
+            let request = settings.request(&project).map_err(|e| text(&e))?;
             let mut observer = forward(sender, cancel, JobMessage::Progress);
-            match pipeline::fit_project(&mut project, &request, &mut observer) {
-                Ok(outcome) => {
-                    let flags =
-                        pipeline::flag_run(&mut project, outcome.run_id).map_err(|e| text(&e))?;
-                    Ok(JobMessage::FitDone {
-                        run_id: outcome.run_id,
-                        converged: outcome.fit.converged,
-                        iterations: outcome.fit.iterations(),
-                        flags: flags.len(),
-                    })
-                }
+            match pipeline::fit_and_flag(&mut project, &request, &mut observer) {
+                Ok(fitted) => Ok(JobMessage::FitDone {
+                    run_id: fitted.outcome.run_id,
+                    converged: fitted.outcome.fit.converged,
+                    iterations: fitted.outcome.fit.iterations(),
+                    flags: fitted.flags.len(),
+                }),
                 Err(PipelineError::Measure(MeasureError::Cancelled)) => {
                     Ok(JobMessage::Cancelled(JobKind::Fit))
                 }
@@ -471,9 +468,9 @@ fn run_job(
                 .map(JobMessage::Imported)
                 .map_err(|e| text(&e))
         }
-        JobRequest::Export(request) => {
+        JobRequest::Export(settings) => {
             let mut project = Project::open(path).map_err(|e| text(&e))?;
-            crate::export::export(&mut project, &request)
+            pipeline::export_run(&mut project, &settings)
                 .map(|s| JobMessage::Exported(Box::new(s)))
                 .map_err(|e| text(&e))
         }

@@ -1,7 +1,9 @@
 //! Export: what to write and where, with the command line's options (MHS column names,
 //! rescaling, joining onto the original rows).
 
-use crate::export::{ExportKind, ExportRequest, Rescale};
+use crate::export::{ExportKind, Rescale, EXPORT_KIND_NAMES};
+use crate::options::OptionError;
+use crate::pipeline::ExportSettings;
 use crate::tui::action::Action;
 use crate::tui::jobs::{JobKind, JobMessage, JobRequest};
 use crate::tui::loaded::Loaded;
@@ -92,20 +94,15 @@ impl ExportState {
     }
 }
 
-/// The rescaling the form's `A,B` text asks for (`A + B x measure`), none when empty.
+/// The rescaling typed in the form: empty for none, else `INTERCEPT,SLOPE` parsed by the
+/// library (the same message as `export --rescale` and a pipeline's `rescale`).
 pub fn parse_rescale(text: &str) -> Result<Option<Rescale>, String> {
     match text.trim() {
         "" => Ok(None),
-        text => {
-            let parts: Vec<Option<f64>> = text
-                .split(',')
-                .map(|p| p.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
-                .collect();
-            match parts[..] {
-                [Some(intercept), Some(slope)] => Ok(Some(Rescale { intercept, slope })),
-                _ => Err(format!("rescale takes A,B (e.g. 50,10); got `{text}`")),
-            }
-        }
+        text => text
+            .parse()
+            .map(Some)
+            .map_err(|e: OptionError| e.to_string()),
     }
 }
 
@@ -113,7 +110,7 @@ pub fn parse_rescale(text: &str) -> Result<Option<Rescale>, String> {
 pub fn export_request(
     state: &ExportState,
     loaded: Option<&Loaded>,
-) -> Result<ExportRequest, String> {
+) -> Result<ExportSettings, String> {
     let run_id = loaded
         .and_then(|l| l.run.as_ref())
         .map(|r| r.record.id)
@@ -127,26 +124,21 @@ pub fn export_request(
     if state.what == ExportKind::Joined && join.is_empty() {
         return Err("a joined export needs the original data file (Join)".into());
     }
-    Ok(ExportRequest {
-        run_id,
-        kind: state.what,
-        path: PathBuf::from(out),
+    Ok(ExportSettings {
+        what: state.what,
+        out: PathBuf::from(out),
+        run: Some(run_id),
         rescale,
         mhs_columns: state.mhs_columns,
-        join_source: (!join.is_empty()).then(|| PathBuf::from(join)),
+        join: (!join.is_empty()).then(|| PathBuf::from(join)),
     })
 }
 
 impl ExportState {
     fn cycle_kind(&mut self, step: i32) {
-        const KINDS: [ExportKind; 4] = [
-            ExportKind::Objects,
-            ExportKind::Raters,
-            ExportKind::Items,
-            ExportKind::Joined,
-        ];
-        let i = KINDS.iter().position(|k| *k == self.what).unwrap_or(0) as i32;
-        self.what = KINDS[(i + step).rem_euclid(KINDS.len() as i32) as usize];
+        let kinds = EXPORT_KIND_NAMES.map(|(_, kind)| kind);
+        let i = kinds.iter().position(|k| *k == self.what).unwrap_or(0) as i32;
+        self.what = kinds[(i + step).rem_euclid(kinds.len() as i32) as usize];
     }
 
     fn edit(&mut self, c: Option<char>) {
@@ -322,8 +314,9 @@ mod tests {
         assert_eq!(parse_rescale("  "), Ok(None));
         let rescale = parse_rescale(" 50, 10 ").unwrap().unwrap();
         assert_eq!((rescale.intercept, rescale.slope), (50.0, 10.0));
-        for bad in ["50", "50,10,1", "a,10", "inf,10", "50,NaN"] {
+        for bad in ["50", "50,10,1", "a,10", "inf,10", "50,NaN", "50,0"] {
             let error = parse_rescale(bad).unwrap_err();
+            assert_eq!(error, bad.parse::<Rescale>().unwrap_err().to_string());
             assert!(error.contains(bad.trim()), "{bad}: {error}");
         }
     }

@@ -1,8 +1,8 @@
 //! Runs: the fit form, the stored runs (mark two to compare them) and the convergence of the
 //! running fit (or of the newest run) as a live chart.
 
-use crate::measure::{FitOptions, IterationReport, Method, ScaleModel};
-use crate::pipeline::{FitRequest, RunComparison};
+use crate::measure::{IterationReport, Method, ScaleModel};
+use crate::pipeline::{FitSettings, RunComparison};
 use crate::tui::action::{Action, Command};
 use crate::tui::jobs::{JobKind, JobMessage, JobRequest};
 use crate::tui::screen::{Ctx, Effect, Screen, View};
@@ -50,20 +50,19 @@ impl Default for RunsState {
     }
 }
 
-/// The fit the form describes (the library request the workbench starts).
-pub fn fit_request(state: &RunsState) -> FitRequest {
-    let mut options = FitOptions {
+/// The fit the form describes: the library's [`FitSettings`] (the job resolves them against
+/// the project, fits and flags, as a pipeline's fit step does).
+pub fn fit_settings(state: &RunsState) -> FitSettings {
+    FitSettings {
         method: state.method,
-        ..Default::default()
-    };
-    if state.rating_scale {
-        options.scale_model = ScaleModel::RatingScale;
-    }
-    options.convergence.max_iterations = state.max_iterations;
-    FitRequest {
-        options,
-        allow_disconnected: false,
+        scale: if state.rating_scale {
+            ScaleModel::RatingScale
+        } else {
+            ScaleModel::default()
+        },
+        max_iterations: state.max_iterations,
         note: "workbench".into(),
+        ..FitSettings::default()
     }
 }
 
@@ -73,7 +72,7 @@ impl RunsState {
             ctx.say(Level::Warning, "a fit is already running");
             return;
         }
-        let request = fit_request(self);
+        let request = fit_settings(self);
         self.progress.clear();
         ctx.say(Level::Info, "fitting...");
         ctx.start(JobRequest::Fit(request));

@@ -2,7 +2,7 @@
 //! the construct; raters: more severe higher; items: more difficult higher). Facets with many
 //! elements show counts as `#` marks; a facet with few elements shows their labels.
 
-use crate::measure::ElementStatus;
+use crate::measure::wright::{Binning, WrightMap};
 use crate::tui::action::Action;
 use crate::tui::screen::{Ctx, Effect, Screen, View};
 use crate::tui::theme::Theme;
@@ -39,52 +39,33 @@ fn draw_screen(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
     if rows == 0 {
         return;
     }
-    let measures: Vec<Vec<(f64, &str)>> = fit
-        .facets
-        .iter()
-        .map(|f| {
-            f.elements
-                .iter()
-                .filter(|e| e.status != ElementStatus::Dropped)
-                .map(|e| (e.measure, e.label.as_str()))
-                .collect()
-        })
-        .collect();
-    let (lo, hi) = measures
-        .iter()
-        .flatten()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (m, _)| {
-            (lo.min(*m), hi.max(*m))
-        });
-    if !lo.is_finite() {
+    // The library bins the map (the same rule as `report --table 6`): one row per screen line.
+    let Some(map) = WrightMap::new(fit, Binning::Rows(rows)) else {
         return;
-    }
-    let step = ((hi - lo) / rows as f64).max(1e-9);
+    };
     let block = Block::bordered().title(format!(
-        " Wright map: one logit ruler, one row = {step:.2} logits; # marks counts "
+        " Wright map: one logit ruler, one row = {:.2} logits; # marks counts ",
+        map.step
     ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let bin = |m: f64| (((hi - m) / step) as usize).min(rows - 1);
     let ruler_width = 7u16;
-    let n_facets = fit.facets.len() as u16;
+    let n_facets = map.facets.len() as u16;
     let column_width = (inner.width.saturating_sub(ruler_width) / n_facets.max(1)).max(4);
-    let mut cells: Vec<Vec<String>> = vec![vec![String::new(); fit.facets.len()]; rows];
-    for f in 0..fit.facets.len() {
-        let mut counts = vec![0usize; rows];
-        let mut labels: Vec<Vec<&str>> = vec![Vec::new(); rows];
-        for (m, label) in &measures[f] {
-            counts[bin(*m)] += 1;
-            labels[bin(*m)].push(label);
-        }
-        let labelled = measures[f].len() <= LABELLED_FACET;
-        let max = counts.iter().copied().max().unwrap_or(0);
+    let mut cells: Vec<Vec<String>> = vec![vec![String::new(); map.facets.len()]; rows];
+    for (f, facet) in map.facets.iter().enumerate() {
+        let labelled = facet.elements.len() <= LABELLED_FACET;
+        let max = facet.rows.iter().map(Vec::len).max().unwrap_or(0);
         let per_mark = max.div_ceil(column_width.saturating_sub(1) as usize).max(1);
-        for r in 0..rows {
+        for (r, in_row) in facet.rows.iter().enumerate() {
             cells[r][f] = if labelled {
-                labels[r].join(" ")
-            } else if counts[r] > 0 {
-                "#".repeat(counts[r].div_ceil(per_mark))
+                in_row
+                    .iter()
+                    .map(|&e| facet.elements[e].label.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            } else if !in_row.is_empty() {
+                "#".repeat(in_row.len().div_ceil(per_mark))
             } else {
                 String::new()
             };
@@ -96,8 +77,7 @@ fn draw_screen(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
             format!("{sign}{}", f.name)
         }))
         .collect();
-    let table_rows = (0..rows).map(|r| {
-        let centre = hi - (r as f64 + 0.5) * step;
+    let table_rows = map.centres.iter().enumerate().map(|(r, centre)| {
         let mut row = vec![format!("{centre:>6.2}")];
         row.extend(cells[r].iter().cloned());
         Row::new(row)

@@ -142,8 +142,8 @@ fn fit_jobs_report_progress_and_reload_when_done() {
     let commands = update(&mut app, Action::Confirm);
     match &commands[..] {
         [Command::Start(JobRequest::Fit(request))] => {
-            assert_eq!(request.options.method, Method::Mml);
-            assert_eq!(request.options.convergence.max_iterations, 450);
+            assert_eq!(request.method, Method::Mml);
+            assert_eq!(request.max_iterations, 450);
         }
         other => panic!("{other:?}"),
     }
