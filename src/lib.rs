@@ -25,7 +25,11 @@
 //! - [`batch`]: `scalewright run PIPELINE.toml`, the whole pipeline from one file.
 //! - [`predict`]: the multitask ordinal text predictor (hashed n-grams or MiniLM, CORAL heads,
 //!   a score head explaining the measure), trained on a run's measures with candle.
-//! - [`pipeline`]: the steps over a project that front ends call (fit and store a run...).
+//! - [`pipeline`]: the steps over a project that front ends call: [`pipeline::FitSettings`] and
+//!   [`pipeline::ExportSettings`] (what a user chooses, parsed once), fit and flag, the run to
+//!   use, export, cleaning, bias, run comparison.
+//! - [`options`]: option values parsed once by `FromStr` (the same message in every front end).
+//! - [`progress`]: progress, history and cancellation of long work (observers).
 //! - [`tui`]: the terminal workbench (a front end like the command line; nothing else in the
 //!   library depends on it).
 //!

@@ -6,35 +6,10 @@ mod common;
 use common::{csv_column, fixture, scalewright};
 use predicates::prelude::*;
 
-const GUILFORD: &str = r#"
-layout = "long"
-object = "examinee"
-raters = ["judge"]
-[long]
-item = "trait"
-score = "rating"
-[[items]]
-name = "1"
-categories = [1, 2, 3, 4, 5, 6, 7, 8, 9]
-[[items]]
-name = "2"
-categories = [1, 2, 3, 4, 5, 6, 7, 8, 9]
-[[items]]
-name = "3"
-categories = [1, 2, 3, 4, 5, 6, 7, 8, 9]
-[[items]]
-name = "4"
-categories = [1, 2, 3, 4, 5, 6, 7, 8, 9]
-[[items]]
-name = "5"
-categories = [1, 2, 3, 4, 5, 6, 7, 8, 9]
-"#;
-
 #[test]
 fn guilford_bias_through_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("guilford.toml");
-    std::fs::write(&config, GUILFORD).unwrap();
+    let config = fixture("guilford.toml");
     let db = dir.path().join("g.db");
     scalewright()
         .arg("ingest")

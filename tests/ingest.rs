@@ -339,30 +339,10 @@ fn objects_and_raters_without_valid_ratings_are_warned_about() {
 
 #[test]
 fn long_layout_reads_guilford_and_rejects_unknown_items() {
-    let config = DatasetConfig::from_toml_str(
-        r#"
-layout = "long"
-object = "examinee"
-raters = ["judge"]
-[long]
-item = "trait"
-score = "rating"
-[[items]]
-name = "1"
-categories = [1, 2, 3, 4, 5, 6, 7, 8, 9]
-[[items]]
-name = "2"
-categories = [1, 2, 3, 4, 5, 6, 7, 8, 9]
-[[items]]
-name = "3"
-categories = [1, 2, 3, 4, 5, 6, 7, 8, 9]
-[[items]]
-name = "4"
-categories = [1, 2, 3, 4, 5, 6, 7, 8, 9]
-"#,
-        "guilford.toml",
-    )
-    .unwrap();
+    // The shared Guilford description without trait 5.
+    let full = DatasetConfig::from_file(&fixture("guilford.toml")).unwrap();
+    let mut config = full.clone();
+    config.items.retain(|item| item.name != "5");
     let report = invalid(stage(&fixture("guilford_creativity_long.csv"), &config));
     assert_eq!(report.errors_total, 1);
     let p = &report.errors[0];
@@ -373,11 +353,7 @@ categories = [1, 2, 3, 4, 5, 6, 7, 8, 9]
         p.message
     );
 
-    let text = format!(
-        "{}\n[[items]]\nname = \"5\"\ncategories = [1, 2, 3, 4, 5, 6, 7, 8, 9]\n",
-        toml::to_string(&config).unwrap()
-    );
-    let config = DatasetConfig::from_toml_str(&text, "guilford.toml").unwrap();
+    let config = full;
     let staged = stage(&fixture("guilford_creativity_long.csv"), &config).unwrap();
     assert_eq!(staged.observations.len(), 105);
     // Facets' raw totals for the judges: 171, 156, 181 (in judge order 1, 2, 3).
