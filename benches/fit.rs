@@ -9,6 +9,8 @@
 //! (VmHWM, cumulative over the run, so it grows with the largest size so far).
 //! `FIT_BENCH_VERBOSE=1` prints every iteration's report.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 use std::time::Instant;
 
 mod common;

@@ -5,6 +5,8 @@
 //! transactional import into a new project separately, and reports the process's peak resident
 //! memory (VmHWM). Results are recorded in docs/benchmarks.md.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use common::peak_rss_mib;

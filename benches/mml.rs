@@ -6,6 +6,8 @@
 //! Prints the EM iterations, convergence, wall time, the population SD and the recovery of the
 //! true comment measures and (normal) rater severities.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use common::{cpu_seconds, pearson};

@@ -11,6 +11,8 @@
 //! overrides training options (JSON). Results are recorded in
 //! docs/benchmarks.md.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use std::collections::HashMap;

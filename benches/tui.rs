@@ -12,6 +12,8 @@
 //!
 //! Results are recorded in docs/benchmarks.md.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use common::{comments_arg, fitted_mhs_project};

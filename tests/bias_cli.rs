@@ -1,6 +1,8 @@
 //! `scalewright bias`: Facets Tables 13-14 through the command line, on Guilford (published
 //! numbers) and on the sample data (a facet x attribute table).
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use common::{csv_column, fixture, scalewright};

@@ -4,6 +4,8 @@
 //! broken input files below; each case also runs with `--json`, whose answer must be JSON
 //! carrying the same exit code. Afterwards nothing the failed commands touched has changed.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use common::{fixture, project_digest, scalewright};

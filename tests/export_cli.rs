@@ -1,6 +1,8 @@
 //! Exports: the documented columns and provenance, readable by polars and by pandas; failures
 //! leave no partial file and no export record.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use common::{fitted_sample, sample, scalewright};

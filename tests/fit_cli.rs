@@ -1,6 +1,8 @@
 //! `fit`, `report` and `runs` end to end on the bundled sample data (with its known truth), and
 //! the refusals: disconnected designs, non-convergence, bad anchor files.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use common::{csv_column, fixture, json_out, pearson, sample_project, scalewright, truth};

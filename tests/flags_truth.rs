@@ -1,6 +1,8 @@
 //! The default flag rules find the planted random responders and straight-liners of the sample
 //! data (precision and recall >= 0.95), and cleaning improves the comment measures.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use common::{pearson, sample, truth};

@@ -2,6 +2,8 @@
 //! half-written. The binary is killed (SIGKILL) at several points of an import of a simulated
 //! file into a project that already holds data.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use common::{integrity, project_digest};

@@ -1,6 +1,8 @@
 //! Ingestion end to end: the MHS sample, every kind of bad input (message and an unchanged
 //! project), re-imports, conflicts, and observations round-tripping through the project file.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use common::{assert_matches_schema, fixture, integrity, project_digest, scalewright};

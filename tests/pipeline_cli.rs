@@ -1,5 +1,7 @@
 //! `scalewright run PIPELINE.toml`: from the raw sample file to exported targets in one command.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use common::{assert_matches_schema, scalewright};

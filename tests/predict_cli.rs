@@ -2,6 +2,8 @@
 //! sample (2,000 comments whose texts carry the true measure) and, for the MiniLM path, on a tiny
 //! random BERT built here so no weights are downloaded.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use std::collections::HashMap;

@@ -1,6 +1,8 @@
 //! `scalewright quality`: flags per rule, mean-square bands, Facets' inter-rater agreement and
 //! Krippendorff's alpha on the sample data.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use common::{fitted_sample, json_out, scalewright};

@@ -1,6 +1,8 @@
 //! The bundled sample data: reproducible from its command, ingestible with preset `mhs`, and what
 //! the workbench opens when started without arguments.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use common::{sample, scalewright};

@@ -1,6 +1,8 @@
 //! The workbench's background jobs on the sample project: a cancelled fit stores nothing, a load
 //! delivers the whole project, a fit reports every iteration before it is stored.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use scalewright::pipeline::FitSettings;

@@ -1,6 +1,8 @@
 //! Every workbench screen drawn on the fitted sample project (TestBackend, no colour), at 80x24
 //! and 140x40, compared with the committed snapshots in tests/snapshots/.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use ratatui::backend::TestBackend;

@@ -3,6 +3,8 @@
 //! annotate a comment -> export; then checks the project and the file with the library.
 //! Needs tmux (`.ci/run` installs it when missing).
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 use scalewright::store::{Decision, Project};
 use std::path::Path;
 use std::process::Command;

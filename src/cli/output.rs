@@ -1,10 +1,9 @@
 //! Output helpers shared by every command: the `--json`/`--quiet` settings, JSON printing, the
 //! progress spinner and the choice of a run.
 
-use super::exit::{self, Failure};
+use super::exit::Failure;
 use anyhow::Context;
 use scalewright::store::Project;
-use std::path::Path;
 
 /// Output settings shared by every command.
 #[derive(Debug, Clone, Copy)]

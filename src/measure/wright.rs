@@ -86,7 +86,7 @@ impl WrightMap {
             return None;
         }
         // `row_of(m)`: 0 = the top row.
-        let (centres, step, row_of): (Vec<f64>, f64, Box<dyn Fn(f64) -> usize>) = match binning {
+        let (centres, step, row_of): (Vec<f64>, f64, RowOf) = match binning {
             Binning::Step(step) => {
                 // Row r holds [r·step − step/2, r·step + step/2).
                 let row = move |m: f64| (m / step + 0.5).floor() as i64;
@@ -135,6 +135,9 @@ impl WrightMap {
         })
     }
 }
+
+/// Which row (0 = top) a measure falls in.
+type RowOf = Box<dyn Fn(f64) -> usize>;
 
 /// The narrowest row of a [`Binning::Rows`] map (all measures equal).
 pub const MIN_ROW_WIDTH: f64 = 1e-9;
