@@ -60,3 +60,19 @@ pub fn finish(bar: &Option<indicatif::ProgressBar>) {
 pub fn newest_run(project: &Project, run: Option<i64>) -> Result<i64, Failure> {
     Ok(scalewright::pipeline::resolve_run(project, run)?)
 }
+
+/// The observer of a fit on the command line: each iteration's largest score residual and
+/// change on the spinner, if there is one (the command line never cancels).
+pub fn show_iterations(
+    bar: &Option<indicatif::ProgressBar>,
+) -> impl FnMut(&scalewright::measure::IterationReport) -> std::ops::ControlFlow<()> + '_ {
+    move |r| {
+        if let Some(bar) = bar {
+            bar.set_message(format!(
+                "iteration {}: max score residual {:.3}, max change {:.4} logits",
+                r.iteration, r.max_score_residual, r.max_change
+            ));
+        }
+        std::ops::ControlFlow::Continue(())
+    }
+}

@@ -452,7 +452,7 @@ mod tests {
         ));
         // While a filter is edited, letters are text.
         app.tab = Tab::Raters;
-        app.raters.editing = true;
+        app.raters.filter.editing = true;
         assert!(matches!(
             map_event_80(&app, &press(Char('q'))),
             Some(Action::Input('q'))

@@ -1,7 +1,7 @@
 //! State every screen shares: status levels, list selections, what the project holds before the
 //! load, the Annotate queue kinds (raters and comments open queues too) and the modal prompts.
 
-use super::action::Move;
+use super::action::{Action, Move};
 use crate::data::FacetRole;
 use crate::quality::Rule;
 use crate::store::{DatasetRecord, Decision};
@@ -119,6 +119,56 @@ pub fn edit_text(text: &mut String, c: Option<char>) {
         Some(c) => text.push(c),
         None => {
             text.pop();
+        }
+    }
+}
+
+/// A list's typed filter (the Raters filter, the Comments search): its text and whether it is
+/// being typed. One implementation of the editing keys for every list that filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextFilter {
+    /// The text typed so far.
+    pub text: String,
+    /// Whether it is being typed (every key is text then).
+    pub editing: bool,
+}
+
+impl TextFilter {
+    /// Handles the filter's own actions: `Some(changed)` when `action` was one of them (`changed`:
+    /// the text changed, so the list must be rebuilt), `None` when it was not.
+    pub fn handle(&mut self, action: &Action) -> Option<bool> {
+        match action {
+            Action::Confirm if self.editing => {
+                self.editing = false;
+                Some(false)
+            }
+            Action::Back if self.editing || !self.text.is_empty() => {
+                self.editing = false;
+                self.text.clear();
+                Some(true)
+            }
+            Action::Input(c) if self.editing => {
+                edit_text(&mut self.text, Some(*c));
+                Some(true)
+            }
+            Action::DeleteChar if self.editing => {
+                edit_text(&mut self.text, None);
+                Some(true)
+            }
+            _ => None,
+        }
+    }
+
+    /// `"<name>: <text>_ "` while typed or set, for a list's title; empty otherwise.
+    pub fn title(&self, name: &str) -> String {
+        if self.editing || !self.text.is_empty() {
+            format!(
+                "{name}: {}{} ",
+                self.text,
+                if self.editing { "_" } else { "" }
+            )
+        } else {
+            String::new()
         }
     }
 }

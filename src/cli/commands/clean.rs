@@ -1,9 +1,9 @@
 //! `scalewright clean`: iterative cleaning (fit -> flag -> exclude -> refit).
 
 use crate::cli::exit::Failure;
-use crate::cli::output::{finish, progress_spinner, Output};
+use crate::cli::output::{finish, progress_spinner, show_iterations, Output};
 use clap::Args;
-use scalewright::measure::{IterationReport, ScaleModel};
+use scalewright::measure::ScaleModel;
 use scalewright::pipeline::FitSettings;
 use scalewright::store::Project;
 use std::path::PathBuf;
@@ -32,15 +32,7 @@ pub fn run(args: CleanArgs, out: Output) -> Result<(), Failure> {
     }
     .request(&project)?;
     let bar = progress_spinner(out);
-    let mut observer = |r: &IterationReport| {
-        if let Some(bar) = &bar {
-            bar.set_message(format!(
-                "iteration {}: max score residual {:.3}",
-                r.iteration, r.max_score_residual
-            ));
-        }
-        std::ops::ControlFlow::Continue(())
-    };
+    let mut observer = show_iterations(&bar);
     let rounds =
         scalewright::pipeline::clean(&mut project, &request, args.max_rounds, &mut observer);
     finish(&bar);

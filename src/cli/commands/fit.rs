@@ -1,9 +1,9 @@
 //! `scalewright fit`: fit the many-facet Rasch model to the project's data and store the run.
 
 use crate::cli::exit::{self, Failure};
-use crate::cli::output::{finish, progress_spinner, Output};
+use crate::cli::output::{finish, progress_spinner, show_iterations, Output};
 use clap::Args;
-use scalewright::measure::{IterationReport, JmleUpdate, Method, ObjectEstimator, ScaleModel};
+use scalewright::measure::{JmleUpdate, Method, ObjectEstimator, ScaleModel};
 use scalewright::pipeline::{self, FitSettings};
 use scalewright::store::Project;
 use std::path::PathBuf;
@@ -95,15 +95,7 @@ pub fn run(args: FitArgs, out: Output) -> Result<(), Failure> {
     let mut project = Project::open(&args.project)?;
     let request = args.settings().request(&project)?;
     let bar = progress_spinner(out);
-    let mut observer = |r: &IterationReport| {
-        if let Some(bar) = &bar {
-            bar.set_message(format!(
-                "iteration {}: max score residual {:.3}, max change {:.4} logits",
-                r.iteration, r.max_score_residual, r.max_change
-            ));
-        }
-        std::ops::ControlFlow::Continue(())
-    };
+    let mut observer = show_iterations(&bar);
     let outcome = pipeline::fit_project(&mut project, &request, &mut observer);
     finish(&bar);
     let outcome = outcome?;

@@ -2,11 +2,10 @@
 //! file.
 
 use crate::cli::exit::{self, Failure};
-use crate::cli::output::{finish, progress_spinner, Output};
+use crate::cli::output::{finish, progress_spinner, show_iterations, Output};
 use anyhow::Context;
 use clap::Args;
 use scalewright::batch::{self, PipelineSpec};
-use scalewright::measure::IterationReport;
 use std::path::PathBuf;
 
 /// Arguments of `run`.
@@ -21,15 +20,7 @@ pub struct RunArgs {
 pub fn run(args: RunArgs, out: Output) -> Result<(), Failure> {
     let spec = PipelineSpec::from_file(&args.pipeline)?;
     let bar = progress_spinner(out);
-    let mut observer = |r: &IterationReport| {
-        if let Some(bar) = &bar {
-            bar.set_message(format!(
-                "iteration {}: max score residual {:.3}",
-                r.iteration, r.max_score_residual
-            ));
-        }
-        std::ops::ControlFlow::Continue(())
-    };
+    let mut observer = show_iterations(&bar);
     let mut log = |line: String| {
         if let Some(bar) = &bar {
             bar.suspend(|| out.log(&line));

@@ -5,7 +5,7 @@ use crate::quality::detail::{element_detail, ElementDetail};
 use crate::tui::action::Action;
 use crate::tui::loaded::{compare_labels, compare_option, Loaded};
 use crate::tui::screen::{Ctx, Effect, Screen, View};
-use crate::tui::state::{edit_text, QueueKind, Selection};
+use crate::tui::state::{QueueKind, Selection, TextFilter};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{clip, hints, loaded_or_wait, number, table_and_detail, windowed_table};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -48,10 +48,8 @@ impl CommentSort {
 /// The Comments screen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommentsState {
-    /// The search text (ids and texts).
-    pub search: String,
-    /// Whether the search is being typed.
-    pub editing: bool,
+    /// The search over ids and texts.
+    pub search: TextFilter,
     /// The sort order.
     pub sort: CommentSort,
     /// Indexes into `Loaded::comment_rows`, sorted and filtered.
@@ -65,8 +63,7 @@ pub struct CommentsState {
 impl Default for CommentsState {
     fn default() -> Self {
         CommentsState {
-            search: String::new(),
-            editing: false,
+            search: TextFilter::default(),
             sort: CommentSort::Label,
             order: Vec::new(),
             selection: Selection::default(),
@@ -78,7 +75,7 @@ impl Default for CommentsState {
 impl CommentsState {
     /// Recomputes the order: comments whose id or text contains the search text.
     pub fn rebuild(&mut self, loaded: &Loaded) {
-        let needle = self.search.trim().to_lowercase();
+        let needle = self.search.text.trim().to_lowercase();
         let rows = &loaded.comment_rows;
         let mut order: Vec<usize> = (0..rows.len())
             .filter(|&i| {
@@ -133,12 +130,18 @@ impl CommentsState {
 
 impl Screen for CommentsState {
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Option<Effect> {
+        if let Some(changed) = self.search.handle(action) {
+            if changed {
+                self.rebuild_loaded(ctx.loaded());
+            }
+            return None;
+        }
         match action {
             Action::Select(movement) => {
                 self.selection.apply(*movement, self.order.len());
                 self.refresh_detail(ctx.loaded());
             }
-            Action::Search => self.editing = true,
+            Action::Search => self.search.editing = true,
             Action::NextSort => {
                 self.sort = self.sort.next();
                 self.rebuild_loaded(ctx.loaded());
@@ -148,20 +151,6 @@ impl Screen for CommentsState {
                 return Some(Effect::Annotate(QueueKind::Single {
                     object: loaded.comment_rows[self.selected_row()?].element,
                 }));
-            }
-            Action::Confirm if self.editing => self.editing = false,
-            Action::Back if self.editing || !self.search.is_empty() => {
-                self.editing = false;
-                self.search.clear();
-                self.rebuild_loaded(ctx.loaded());
-            }
-            Action::Input(c) if self.editing => {
-                edit_text(&mut self.search, Some(*c));
-                self.rebuild_loaded(ctx.loaded());
-            }
-            Action::DeleteChar if self.editing => {
-                edit_text(&mut self.search, None);
-                self.rebuild_loaded(ctx.loaded());
             }
             _ => {}
         }
@@ -173,7 +162,7 @@ impl Screen for CommentsState {
     }
 
     fn editing_text(&self) -> bool {
-        self.editing
+        self.search.editing
     }
 
     fn on_loaded(&mut self, ctx: &mut Ctx) {
@@ -193,13 +182,7 @@ fn draw_screen(state: &CommentsState, frame: &mut Frame, area: Rect, view: &View
         loaded.comment_rows.len(),
         state.sort.title()
     );
-    if state.editing || !state.search.is_empty() {
-        title.push_str(&format!(
-            "search: {}{} ",
-            state.search,
-            if state.editing { "_" } else { "" }
-        ));
-    }
+    title.push_str(&state.search.title("search"));
     // "Predicted vs measured": a column of the newest text model's predictions, once loaded.
     let predicted = loaded.predictions_of.is_some();
     let predicted_width = if predicted { PREDICTED_WIDTH } else { 0 };

@@ -9,7 +9,7 @@ use crate::store::Decision;
 use crate::tui::action::{Action, Written};
 use crate::tui::loaded::{compare_labels, compare_option, Loaded, RaterRow};
 use crate::tui::screen::{Ctx, Effect, Screen, View};
-use crate::tui::state::{edit_text, Level, Prompt, QueueKind, Selection};
+use crate::tui::state::{Level, Prompt, QueueKind, Selection, TextFilter};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{
     clip, hints, loaded_or_wait, number, spark, table_and_detail, windowed_table,
@@ -91,10 +91,8 @@ pub struct RatersState {
     pub sort: RaterSort,
     /// Whether the order is reversed.
     pub descending: bool,
-    /// The filter text (ids and rule names).
-    pub filter: String,
-    /// Whether the filter is being typed.
-    pub editing: bool,
+    /// The filter over ids and rule names.
+    pub filter: TextFilter,
     /// Whether only flagged raters are listed.
     pub flagged_only: bool,
     /// Indexes into `Loaded::rater_rows`, sorted and filtered.
@@ -110,8 +108,7 @@ impl Default for RatersState {
         RatersState {
             sort: RaterSort::Label,
             descending: false,
-            filter: String::new(),
-            editing: false,
+            filter: TextFilter::default(),
             flagged_only: false,
             order: Vec::new(),
             selection: Selection::default(),
@@ -123,7 +120,7 @@ impl Default for RatersState {
 impl RatersState {
     /// Recomputes the sorted, filtered order of `rows` and keeps the selection in range.
     pub fn rebuild(&mut self, rows: &[RaterRow]) {
-        let needle = self.filter.trim().to_lowercase();
+        let needle = self.filter.text.trim().to_lowercase();
         let mut order: Vec<usize> = (0..rows.len())
             .filter(|&i| {
                 let row = &rows[i];
@@ -252,12 +249,18 @@ fn bulk_rule(ctx: &mut Ctx) {
 
 impl Screen for RatersState {
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Option<Effect> {
+        if let Some(changed) = self.filter.handle(action) {
+            if changed {
+                self.rebuild_loaded(ctx.loaded());
+            }
+            return None;
+        }
         match action {
             Action::Select(movement) => {
                 self.selection.apply(*movement, self.order.len());
                 self.refresh_detail(ctx.loaded());
             }
-            Action::Search => self.editing = true,
+            Action::Search => self.filter.editing = true,
             Action::NextSort => {
                 self.sort = self.sort.next();
                 self.rebuild_loaded(ctx.loaded());
@@ -288,20 +291,6 @@ impl Screen for RatersState {
                     label: row.label.clone(),
                 }));
             }
-            Action::Confirm if self.editing => self.editing = false,
-            Action::Back if self.editing || !self.filter.is_empty() => {
-                self.editing = false;
-                self.filter.clear();
-                self.rebuild_loaded(ctx.loaded());
-            }
-            Action::Input(c) if self.editing => {
-                edit_text(&mut self.filter, Some(*c));
-                self.rebuild_loaded(ctx.loaded());
-            }
-            Action::DeleteChar if self.editing => {
-                edit_text(&mut self.filter, None);
-                self.rebuild_loaded(ctx.loaded());
-            }
             _ => {}
         }
         None
@@ -312,7 +301,7 @@ impl Screen for RatersState {
     }
 
     fn editing_text(&self) -> bool {
-        self.editing
+        self.filter.editing
     }
 
     fn on_loaded(&mut self, ctx: &mut Ctx) {
@@ -399,13 +388,7 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &RatersState, loaded: &Loade
     if state.flagged_only {
         title.push_str("(flagged) ");
     }
-    if state.editing || !state.filter.is_empty() {
-        title.push_str(&format!(
-            "filter: {}{} ",
-            state.filter,
-            if state.editing { "_" } else { "" }
-        ));
-    }
+    title.push_str(&state.filter.title("filter"));
     let rows = &loaded.rater_rows;
     windowed_table(
         frame,
@@ -680,12 +663,12 @@ mod tests {
         state.rebuild(&rows);
         assert_eq!(state.order, vec![1, 3]);
         state.flagged_only = false;
-        state.filter = "3".into();
+        state.filter.text = "3".into();
         state.selection.index = 3;
         state.rebuild(&rows);
         assert_eq!(state.order, vec![2]);
         assert_eq!(state.selection.index, 0, "selection clamped");
-        state.filter = "mute".into();
+        state.filter.text = "mute".into();
         state.rebuild(&rows);
         assert_eq!(state.order, vec![3], "filter matches rule names");
     }
