@@ -1,9 +1,11 @@
 //! Command-line parsing, dispatch and exit codes.
 
+mod import_run;
 mod predict;
 mod render;
 mod tables;
 mod tui;
+mod wait;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -146,6 +148,8 @@ enum Command {
         #[arg(long, short)]
         project: PathBuf,
     },
+    /// Store a finished run kept in a side file because the project was busy.
+    ImportRun(import_run::ImportRunArgs),
 }
 
 #[derive(Args, Debug)]
@@ -485,7 +489,8 @@ fn exit_code_for(error: &anyhow::Error) -> u8 {
                     ..
                 }) => exit::BAD_INPUT,
                 PipelineError::Measure(_) => exit::FAILURE,
-                PipelineError::Store(_) => continue,
+                // Transparent: the chain goes on past the store error, so map it here.
+                PipelineError::Store(e) => store_exit_code(e),
             };
         }
         if let Some(e) = cause.downcast_ref::<scalewright::export::ExportError>() {
@@ -494,7 +499,7 @@ fn exit_code_for(error: &anyhow::Error) -> u8 {
                 ExportError::Format(_) | ExportError::NoJoinSource | ExportError::Join { .. } => {
                     exit::BAD_INPUT
                 }
-                ExportError::Store(_) => continue,
+                ExportError::Store(e) => store_exit_code(e),
                 ExportError::Write { .. } => exit::FAILURE,
             };
         }
@@ -512,16 +517,25 @@ fn exit_code_for(error: &anyhow::Error) -> u8 {
             return predict::exit_code(e);
         }
         if let Some(e) = cause.downcast_ref::<StoreError>() {
-            return match e {
-                StoreError::AlreadyImported { .. }
-                | StoreError::Incompatible { .. }
-                | StoreError::Conflicts { .. } => exit::PROJECT_CONFLICT,
-                StoreError::Missing { .. } => exit::BAD_INPUT,
-                _ => exit::FAILURE,
-            };
+            return store_exit_code(e);
         }
     }
     exit::FAILURE
+}
+
+/// The exit code of a project error: a missing project, run, element or model, or a file that
+/// is not a project, is bad input (3); a busy project or input that does not fit it is a
+/// project conflict (4).
+pub(crate) fn store_exit_code(e: &StoreError) -> u8 {
+    match e {
+        StoreError::AlreadyImported { .. }
+        | StoreError::Incompatible { .. }
+        | StoreError::Conflicts { .. } => exit::PROJECT_CONFLICT,
+        e if e.is_busy() => exit::PROJECT_CONFLICT,
+        e if e.is_not_found() => exit::BAD_INPUT,
+        StoreError::NotAProject { .. } | StoreError::PendingFile { .. } => exit::BAD_INPUT,
+        _ => exit::FAILURE,
+    }
 }
 
 /// Output settings shared by every command.
@@ -556,17 +570,24 @@ pub fn run() -> ExitCode {
         json: cli.json,
         quiet: cli.quiet,
     };
+    if !matches!(
+        cli.command,
+        None | Some(Command::Open { .. } | Command::Tui { .. })
+    ) {
+        wait::announce_waits();
+    }
     match dispatch(cli.command, out) {
         Ok(()) => ExitCode::from(exit::SUCCESS),
         Err(failure) => {
+            let message = scalewright::error_text(&*failure.error);
             if out.json && !failure.json_printed {
                 let body = serde_json::json!({
-                    "error": failure.error.to_string(),
+                    "error": message,
                     "exit_code": failure.code,
                 });
                 println!("{body}");
             }
-            eprintln!("error: {:#}", failure.error);
+            eprintln!("error: {message}");
             ExitCode::from(failure.code)
         }
     }
@@ -605,6 +626,7 @@ fn dispatch(command: Option<Command>, out: Output) -> Result<(), Failure> {
         Command::Train(args) => predict::train_cmd(args, out),
         Command::Predict(args) => predict::predict_cmd(args, out),
         Command::Models { project } => predict::models_cmd(&project, out),
+        Command::ImportRun(args) => import_run::import_run_cmd(args, out),
     }
 }
 

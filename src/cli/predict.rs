@@ -101,7 +101,7 @@ pub fn exit_code(e: &predict::PredictError) -> u8 {
         | E::NoWeights { .. }
         | E::Encoder { .. }
         | E::Input { .. } => exit::BAD_INPUT,
-        E::Store(scalewright::store::StoreError::Missing { .. }) => exit::BAD_INPUT,
+        E::Store(e) => super::store_exit_code(e),
         _ => exit::FAILURE,
     }
 }

@@ -161,6 +161,11 @@ pub enum JobMessage {
         measures: Vec<(u32, f64)>,
     },
     Cancelled(JobKind),
+    /// The job waits for the project: another process (a script, another workbench) is writing.
+    Waiting {
+        kind: JobKind,
+        message: String,
+    },
     Failed {
         kind: JobKind,
         message: String,
@@ -307,6 +312,32 @@ fn forward<'a, R: Clone + 'a>(
     }
 }
 
+/// Opens the project for a job that writes, telling the UI when the job waits for another
+/// writer instead of failing.
+fn open_for_writing(
+    path: &Path,
+    kind: JobKind,
+    sender: &Sender<JobMessage>,
+    create: bool,
+) -> Result<Project, String> {
+    let mut project = if create {
+        Project::create_or_open(path)
+    } else {
+        Project::open(path)
+    }
+    .map_err(|e| e.to_string())?;
+    let sender = std::sync::Mutex::new(sender.clone());
+    project.on_wait(Arc::new(move |notice: &crate::store::wait::WaitNotice| {
+        if let Ok(sender) = sender.lock() {
+            let _ = sender.send(JobMessage::Waiting {
+                kind,
+                message: notice.to_string(),
+            });
+        }
+    }));
+    Ok(project)
+}
+
 fn run_job(
     path: &Path,
     request: JobRequest,
@@ -319,7 +350,7 @@ fn run_job(
             .map(|s| JobMessage::Loaded(Box::new(s)))
             .map_err(|e| text(&e)),
         JobRequest::Fit(request) => {
-            let mut project = Project::open(path).map_err(|e| text(&e))?;
+            let mut project = open_for_writing(path, JobKind::Fit, sender, false)?;
             let mut observer = forward(sender, cancel, JobMessage::Progress);
             match pipeline::fit_project(&mut project, &request, &mut observer) {
                 Ok(outcome) => {
@@ -365,14 +396,14 @@ fn run_job(
             })
         }
         JobRequest::Import(staged) => {
-            let mut project = Project::create_or_open(path).map_err(|e| text(&e))?;
+            let mut project = open_for_writing(path, JobKind::Import, sender, true)?;
             project
                 .import(&staged)
                 .map(JobMessage::Imported)
                 .map_err(|e| text(&e))
         }
         JobRequest::Export(request) => {
-            let mut project = Project::open(path).map_err(|e| text(&e))?;
+            let mut project = open_for_writing(path, JobKind::Export, sender, false)?;
             crate::export::export(&mut project, &request)
                 .map(|s| JobMessage::Exported(Box::new(s)))
                 .map_err(|e| text(&e))
@@ -384,7 +415,7 @@ fn run_job(
                 .map_err(|e| text(&e))
         }
         JobRequest::Train(options) => {
-            let mut project = Project::open(path).map_err(|e| text(&e))?;
+            let mut project = open_for_writing(path, JobKind::Train, sender, false)?;
             let mut observer = forward(sender, cancel, JobMessage::Epoch);
             match crate::predict::train_project(&mut project, &options, &mut observer) {
                 Ok(outcome) => Ok(JobMessage::Trained(Box::new(outcome))),

@@ -1112,6 +1112,9 @@ fn job_message(app: &mut App, message: JobMessage, commands: &mut Vec<Command>) 
             }
             app.status = Some((Level::Warning, format!("{} cancelled", kind.name())));
         }
+        JobMessage::Waiting { kind, message } => {
+            app.status = Some((Level::Warning, format!("{}: {message}", kind.name())));
+        }
         JobMessage::Failed { kind, message } => {
             finish(app, kind);
             match kind {
