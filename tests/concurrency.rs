@@ -242,6 +242,17 @@ fn a_run_that_cannot_be_stored_is_kept_in_a_side_file_and_imported_later() {
         .unwrap_or_default();
     assert!(error.contains("stayed busy"), "{stderr}");
     assert!(error.matches("database is locked").count() <= 1, "{error}");
+
+    // A decision that gives up writes nothing and says why once (exit 4).
+    let (code, stderr) = Watched::spawn(
+        binary()
+            .env("SCALEWRIGHT_WAIT", "0")
+            .args(["exclude", "--ids", "nobody", "--reason", "x", "--project"])
+            .arg(&db),
+    )
+    .finish();
+    assert_eq!(code, 4, "{stderr}");
+    assert_eq!(stderr.matches("database is locked").count(), 1, "{stderr}");
     writer.release();
 
     let files = side_files(dir.path());
