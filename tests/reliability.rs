@@ -309,3 +309,45 @@ fn mml_table_7_is_byte_identical_run_twice_and_on_one_or_two_threads() {
     assert!(one == two, "1 vs 2 threads differ");
     assert!(two == again, "two runs on 2 threads differ");
 }
+
+#[test]
+fn training_and_prediction_are_bit_identical_on_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::fitted_sample(dir.path());
+    // Two models from the same run and options, trained on 1 and on 2 threads.
+    for threads in ["1", "2"] {
+        scalewright()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["train", "--quiet", "--epochs", "3", "--project"])
+            .arg(&db)
+            .assert()
+            .success();
+    }
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let weights: Vec<Vec<u8>> = conn
+        .prepare("SELECT weights FROM models ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(weights.len(), 2);
+    assert!(weights[0].len() > 1000);
+    assert!(weights[0] == weights[1], "the weights differ");
+    // Predictions of one model on 1 and on 2 threads.
+    let predict = |threads: &str| {
+        let out = dir.path().join(format!("predictions-{threads}.csv"));
+        scalewright()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["predict", "--quiet", "--model", "1", "--project"])
+            .arg(&db)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        std::fs::read(&out).unwrap()
+    };
+    let one = predict("1");
+    assert!(one.len() > 10_000);
+    assert!(one == predict("2"), "the predictions differ");
+}
