@@ -1,14 +1,14 @@
-//! `scalewright import-run FILE --project P`: stores a finished run that was kept in a side file
-//! because the project stayed busy (see docs/cli.md, "Concurrent use").
+//! `scalewright import-run FILE --project P`: stores a finished run (or trained model) that was
+//! kept in a side file because the project stayed busy (see docs/cli.md, "Concurrent use").
 
 use super::{Failure, Output};
 use clap::Args;
-use scalewright::store::Project;
+use scalewright::store::{PendingWork, Project};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct ImportRunArgs {
-    /// The side file (`PROJECT.pending-run-<time>-<pid>.json`).
+    /// The side file (`PROJECT.pending-run-<time>-<pid>.json` or `...pending-model-...`).
     pub file: PathBuf,
     /// The project file.
     #[arg(long, short)]
@@ -17,15 +17,19 @@ pub struct ImportRunArgs {
 
 pub fn import_run_cmd(args: ImportRunArgs, out: Output) -> Result<(), Failure> {
     let mut project = Project::open(&args.project)?;
-    let run_id = project.import_pending_run(&args.file)?;
+    let stored = project.import_pending(&args.file)?;
+    let (what, id) = match stored {
+        PendingWork::Run(id) => ("run", id),
+        PendingWork::Model(id) => ("model", id),
+    };
     if out.json {
         println!(
             "{}",
-            serde_json::json!({ "run_id": run_id, "imported_from": args.file.display().to_string() })
+            serde_json::json!({ "stored": stored, "imported_from": args.file.display().to_string() })
         );
     } else {
         out.log(format!(
-            "stored run {run_id} from {} (the side file was removed)",
+            "stored {what} {id} from {} (the side file was removed)",
             args.file.display()
         ));
     }

@@ -27,7 +27,7 @@ pub fn announce_waits() {
             libc::signal(libc::SIGINT, handler as libc::sighandler_t);
         }
         eprintln!(
-            "{notice}; press Ctrl-C to stop waiting (a finished fit is saved to a side file)"
+            "{notice}; press Ctrl-C to stop waiting (a finished fit or training is saved to a side file)"
         );
     })));
 }

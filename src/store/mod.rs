@@ -24,7 +24,9 @@ pub use annotations::{ItemDefinition, RecordedRating, WORKBENCH_ATTRIBUTES};
 pub use decisions::{Decision, DecisionRecord};
 pub use import::ImportSummary;
 pub use models::{ModelRecord, NewModel};
-pub use pending::{PendingRun, PENDING_RUN_FORMAT};
+pub use pending::{
+    PendingModel, PendingRun, PendingWork, PENDING_MODEL_FORMAT, PENDING_RUN_FORMAT,
+};
 pub use runs::{data_fingerprint, RunRecord};
 pub use summary::{
     summarize, CategoryCount, Distribution, FacetSummary, ItemSummary, ProjectSummary,
@@ -50,8 +52,13 @@ pub enum StoreError {
     Missing { path: PathBuf },
     #[error("{} is not a scalewright project: {reason} (create projects with `scalewright ingest`)", path.display())]
     NotAProject { path: PathBuf, reason: String },
-    #[error("project {} stayed busy (another scalewright was writing) and the finished run could not be stored; it was saved to {}: store it with `scalewright import-run {} --project {}`", path.display(), side_file.display(), side_file.display(), path.display())]
-    RunKeptAside { path: PathBuf, side_file: PathBuf },
+    #[error("project {} stayed busy (another scalewright was writing) and the finished {what} could not be stored; it was saved to {}: store it with `scalewright import-run {} --project {}`", path.display(), side_file.display(), side_file.display(), path.display())]
+    RunKeptAside {
+        path: PathBuf,
+        /// `run` or `model`.
+        what: &'static str,
+        side_file: PathBuf,
+    },
     #[error("{}: not a pending run of scalewright: {message}", file.display())]
     PendingFile { file: PathBuf, message: String },
     #[error("project {} has schema version {found}, newer than this scalewright understands ({supported}); upgrade scalewright", path.display())]
