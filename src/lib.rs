@@ -55,3 +55,77 @@ pub mod tui;
 
 /// The version recorded in the provenance of every run and export.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// An error and its causes as one line, each text once: a cause whose text the line already
+/// holds (as when an error embeds its source's message), or that only restates the previous
+/// cause (`Error code 5: database is locked` after `database is locked`), is left out, so a
+/// message never reads `X: X: X`.
+pub fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut previous = String::new();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let text = e.to_string();
+        let restates = !previous.is_empty() && text.contains(&previous);
+        if !text.is_empty() && !line.contains(&text) && !restates {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        previous = text;
+        cause = e.source();
+    }
+    line
+}
+
+#[cfg(test)]
+mod error_text_tests {
+    #[derive(Debug, thiserror::Error)]
+    #[error("project p.db: {source}")]
+    struct Outer {
+        source: Inner,
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("database is locked")]
+    struct Inner;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("database is locked")]
+    struct Sqlite {
+        source: Code,
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("Error code 5: database is locked")]
+    struct Code;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("project p.db: busy: {source}")]
+    struct Project {
+        source: Sqlite,
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("reading x.csv")]
+    struct Context {
+        source: Inner,
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        assert_eq!(
+            super::error_text(&Outer { source: Inner }),
+            "project p.db: database is locked"
+        );
+        assert_eq!(
+            super::error_text(&Context { source: Inner }),
+            "reading x.csv: database is locked"
+        );
+        assert_eq!(
+            super::error_text(&Project {
+                source: Sqlite { source: Code }
+            }),
+            "project p.db: busy: database is locked"
+        );
+    }
+}

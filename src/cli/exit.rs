@@ -108,16 +108,17 @@ fn ingest_code(e: &IngestError) -> u8 {
     }
 }
 
-/// The project file: a conflict with what is stored, something named that is not there, or a
-/// failure.
+/// The project file: a missing project, run, element or model, or a file that is not a project,
+/// is bad input (3); a busy project or input that does not fit it is a project conflict (4).
 fn store_code(e: &StoreError) -> u8 {
     match e {
         StoreError::AlreadyImported { .. }
         | StoreError::Incompatible { .. }
         | StoreError::Conflicts { .. } => PROJECT_CONFLICT,
-        StoreError::Missing { .. }
-        | StoreError::NoSuchRun { .. }
-        | StoreError::NoSuchElement { .. }
+        e if e.is_busy() => PROJECT_CONFLICT,
+        e if e.is_not_found() => BAD_INPUT,
+        StoreError::NotAProject { .. }
+        | StoreError::PendingFile { .. }
         | StoreError::InvalidRating { .. } => BAD_INPUT,
         _ => FAILURE,
     }

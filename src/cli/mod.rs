@@ -7,11 +7,12 @@ mod exit;
 mod output;
 mod render;
 mod tables;
+mod wait;
 
 use clap::{Parser, Subcommand};
 use commands::{
-    bias, clean, decide, decisions, export, fit, flag, info, ingest, init_config, models, open,
-    predict, quality, report, run, runs, simulate, train,
+    bias, clean, decide, decisions, export, fit, flag, import_run, info, ingest, init_config,
+    models, open, predict, quality, report, run, runs, simulate, train,
 };
 use exit::Failure;
 use output::Output;
@@ -88,6 +89,8 @@ enum Command {
     Predict(predict::PredictArgs),
     /// List the stored text predictors.
     Models(models::ModelsArgs),
+    /// Store a finished run (or trained model) kept in a side file because the project was busy.
+    ImportRun(import_run::ImportRunArgs),
 }
 
 /// Parses the command line, runs the command and returns its exit code; errors go to stderr
@@ -108,17 +111,22 @@ pub fn run() -> ExitCode {
         json: cli.json,
         quiet: cli.quiet,
     };
+    if !matches!(cli.command, None | Some(Command::Open(_) | Command::Tui(_))) {
+        wait::announce_waits();
+    }
     match dispatch(cli.command, out) {
         Ok(()) => ExitCode::from(exit::SUCCESS),
         Err(failure) => {
+            // Each cause once: a cause that restates the previous one is left out.
+            let message = scalewright::error_text(&*failure.error);
             if out.json && !failure.json_printed {
                 let body = serde_json::json!({
-                    "error": failure.error.to_string(),
+                    "error": message,
                     "exit_code": failure.code,
                 });
                 println!("{body}");
             }
-            eprintln!("error: {:#}", failure.error);
+            eprintln!("error: {message}");
             ExitCode::from(failure.code)
         }
     }
@@ -150,5 +158,6 @@ fn dispatch(command: Option<Command>, out: Output) -> Result<(), Failure> {
         Command::Train(args) => train::run(args, out),
         Command::Predict(args) => predict::run(args, out),
         Command::Models(args) => models::run(args, out),
+        Command::ImportRun(args) => import_run::run(args, out),
     }
 }

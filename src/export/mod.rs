@@ -478,6 +478,44 @@ fn temporary_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.partial-{}", std::process::id()))
 }
 
+/// Removes the temporary files an earlier export of `path` left when it was killed
+/// (`.NAME.partial-PID` whose process is gone); a running export's file is left alone.
+fn remove_stale_partials(path: &Path) {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let prefix = format!(".{name}.partial-");
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file_name
+            .strip_prefix(&prefix)
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !process_alive(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether process `pid` exists (signal 0 checks without sending anything).
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: kill with signal 0 only checks that the process exists and may be signalled.
+    let status = unsafe { libc::kill(pid, 0) };
+    status == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
 /// Writes `df` to `path` in `format` through a temporary file and a rename.
 fn write_atomically(
     df: &mut DataFrame,
@@ -489,6 +527,7 @@ fn write_atomically(
         path: path.to_path_buf(),
         message,
     };
+    remove_stale_partials(path);
     let temp = temporary_path(path);
     let result = (|| -> Result<(), ExportError> {
         let mut file = std::fs::File::create(&temp).map_err(|e| fail(e.to_string()))?;
@@ -622,4 +661,30 @@ pub fn export(
         sidecar,
         provenance,
     })
+}
+
+#[cfg(test)]
+mod partial_file_tests {
+    use super::*;
+
+    #[test]
+    fn a_killed_exports_partial_file_is_removed_by_the_next_export() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("measures.csv");
+        // A process id above Linux's largest (2^22) is never alive.
+        let stale = dir.path().join(".measures.csv.partial-4999999");
+        let running = dir
+            .path()
+            .join(format!(".measures.csv.partial-{}", std::process::id()));
+        let other = dir.path().join(".other.csv.partial-4999999");
+        for f in [&stale, &running, &other] {
+            std::fs::write(f, "half").unwrap();
+        }
+        remove_stale_partials(&target);
+        assert!(!stale.exists());
+        assert!(running.exists(), "this process's own file is left alone");
+        assert!(other.exists(), "another export's file is left alone");
+        assert!(process_alive(std::process::id()));
+        assert!(!process_alive(4_999_999));
+    }
 }

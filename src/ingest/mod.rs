@@ -217,6 +217,30 @@ pub fn stage(
     config: &DatasetConfig,
     options: &IngestOptions,
 ) -> Result<Staged, IngestError> {
+    match stage_file(path, config, options) {
+        Err(IngestError::Invalid(mut report)) => {
+            // A quote that never closes shifts every later value: say so first.
+            if let FileFormat::Delimited(separator) =
+                FileFormat::detect(path, config.separator_for(path))
+            {
+                if let Ok(Some(open)) = reader::find_unterminated_quote(path, separator) {
+                    report.error_first(
+                        Some(open.row),
+                        format!("line {}: {}", open.line, open.cause()),
+                    );
+                }
+            }
+            Err(IngestError::Invalid(report))
+        }
+        other => other,
+    }
+}
+
+fn stage_file(
+    path: &Path,
+    config: &DatasetConfig,
+    options: &IngestOptions,
+) -> Result<Staged, IngestError> {
     let mut report = ValidationReport::new(path.to_path_buf(), options.max_problems);
     let format = FileFormat::detect(path, config.separator_for(path));
     let fingerprint = reader::fingerprint(path, matches!(format, FileFormat::Delimited(_)))?;
@@ -232,6 +256,18 @@ pub fn stage(
     let header = reader::column_names(path, format)?;
 
     // Columns the description names must all exist.
+    if let FileFormat::Delimited(separator) = format {
+        let missing = config
+            .required_columns()
+            .iter()
+            .filter(|(_, c)| !header.contains(c))
+            .count();
+        if missing > 0 {
+            if let Some(hint) = separator_hint(&header, separator) {
+                report.error(None, None, None, hint);
+            }
+        }
+    }
     for (key, column) in config.required_columns() {
         if !header.contains(&column) {
             let hint = closest_column(&column, &header)
@@ -333,11 +369,17 @@ pub fn stage(
     for r in 0..rows {
         let row = Some(row_numbers[r]);
         match object_cells[r].map(str::trim).filter(|v| !v.is_empty()) {
+            Some(id) if control_char(id).is_some() => {
+                report_control_char(&mut report, row, &config.object, id, "object id")
+            }
             Some(id) => row_object[r] = objects.get_or_insert(id),
             None => report.error(row, Some(&config.object), None, "the object id is empty"),
         }
         for (f, cells) in rater_cells.iter().enumerate() {
             match cells[r].map(str::trim).filter(|v| !v.is_empty()) {
+                Some(id) if control_char(id).is_some() => {
+                    report_control_char(&mut report, row, &config.raters[f], id, "rater id")
+                }
                 Some(id) => row_raters[f][r] = raters[f].get_or_insert(id),
                 None => report.error(row, Some(&config.raters[f]), None, "the rater id is empty"),
             }
@@ -373,6 +415,10 @@ pub fn stage(
                     report.error(row, Some(&long.item), None, "the item name is empty");
                     continue;
                 };
+                if control_char(item_name).is_some() {
+                    report_control_char(&mut report, row, &long.item, item_name, "item name");
+                    continue;
+                }
                 let Some((i, item)) = config.item_named(item_name) else {
                     let entry = unknown_items
                         .entry(item_name.to_string())
@@ -485,6 +531,7 @@ pub fn stage(
         let column = text_column(&df, text_name, path)?;
         let mut differing = 0usize;
         let mut example = None;
+        let mut cleaned = ControlChars::default();
         for (r, cell) in column.iter().enumerate() {
             let o = row_object[r];
             let Some(text) = cell.filter(|t| !t.trim().is_empty()) else {
@@ -493,15 +540,17 @@ pub fn stage(
             if o == NO_ELEMENT {
                 continue;
             }
+            let text = cleaned.clean(text, row_numbers[r]);
             match &object_texts[o as usize] {
-                None => object_texts[o as usize] = Some(text.to_string()),
-                Some(existing) if existing != text => {
+                None => object_texts[o as usize] = Some(text.into_owned()),
+                Some(existing) if *existing != text => {
                     differing += 1;
                     example.get_or_insert(row_numbers[r]);
                 }
                 _ => {}
             }
         }
+        cleaned.warn(&mut report, Some(text_name), "text");
         if differing > 0 {
             report.warning(
                 example,
@@ -582,6 +631,128 @@ pub fn stage(
     })
 }
 
+/// The separators a file may use instead of the description's.
+const OTHER_SEPARATORS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+fn separator_name(separator: u8) -> String {
+    match separator {
+        b'\t' => "tab".into(),
+        s => format!("`{}`", s as char),
+    }
+}
+
+/// When the header looks split on another separator than `separator` (few columns, names full
+/// of another separator), says so.
+fn separator_hint(header: &[String], separator: u8) -> Option<String> {
+    let (other, count) = OTHER_SEPARATORS
+        .iter()
+        .filter(|&&s| s != separator)
+        .map(|&s| {
+            (
+                s,
+                header
+                    .iter()
+                    .map(|h| h.bytes().filter(|&b| b == s).count())
+                    .sum::<usize>(),
+            )
+        })
+        .max_by_key(|&(_, n)| n)?;
+    if count == 0 || count < header.len() {
+        return None;
+    }
+    let toml = match other {
+        b'\t' => "\\t".to_string(),
+        s => (s as char).to_string(),
+    };
+    Some(format!(
+        "the header has {} column(s) when split on {} but contains {count} {}: the file probably uses {} as its separator (set `separator = \"{toml}\"` in the description)",
+        header.len(),
+        separator_name(separator),
+        separator_name(other),
+        separator_name(other),
+    ))
+}
+
+/// The first control character of `text` (NUL, escapes, tabs, line breaks...) with its 1-based
+/// character position.
+fn control_char(text: &str) -> Option<(usize, char)> {
+    text.chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control())
+        .map(|(i, c)| (i + 1, c))
+}
+
+fn char_name(c: char) -> String {
+    match c {
+        '\0' => "NUL (U+0000)".into(),
+        '\t' => "a tab (U+0009)".into(),
+        '\n' => "a line break (U+000A)".into(),
+        '\r' => "a carriage return (U+000D)".into(),
+        c => format!("control character U+{:04X}", c as u32),
+    }
+}
+
+/// An id holding a control character is refused: it would make an element that looks like
+/// another one (`3\0 20` prints as `3 20`) and put raw control bytes into exports.
+fn report_control_char(
+    report: &mut ValidationReport,
+    row: Option<u64>,
+    column: &str,
+    id: &str,
+    what: &str,
+) {
+    if let Some((position, c)) = control_char(id) {
+        report.error(
+            row,
+            Some(column),
+            Some(id),
+            format!(
+                "the {what} contains {} at character {position}; ids must be printable text (remove the character from the file)",
+                char_name(c)
+            ),
+        );
+    }
+}
+
+/// Removes control characters from free text (texts, attribute values), keeping tabs and line
+/// breaks, and counts what it removed.
+#[derive(Debug, Default)]
+struct ControlChars {
+    removed: usize,
+    values: usize,
+    first_row: Option<u64>,
+}
+
+impl ControlChars {
+    fn clean<'t>(&mut self, text: &'t str, row: u64) -> std::borrow::Cow<'t, str> {
+        let keep = |c: char| !c.is_control() || matches!(c, '\t' | '\n' | '\r');
+        if text.chars().all(keep) {
+            return std::borrow::Cow::Borrowed(text);
+        }
+        let clean: String = text.chars().filter(|&c| keep(c)).collect();
+        self.removed += text.chars().count() - clean.chars().count();
+        self.values += 1;
+        if row > 0 {
+            self.first_row.get_or_insert(row);
+        }
+        std::borrow::Cow::Owned(clean)
+    }
+
+    fn warn(&self, report: &mut ValidationReport, column: Option<&str>, what: &str) {
+        if self.removed > 0 {
+            report.warning(
+                self.first_row,
+                column,
+                None,
+                format!(
+                    "removed {} control character(s) (NUL and other non-printing characters; tabs and line breaks are kept) from {} {what}(s)",
+                    self.removed, self.values
+                ),
+            );
+        }
+    }
+}
+
 /// Header columns matched by the attribute entries, minus the role columns; entries matching
 /// nothing give a warning.
 fn resolve_attributes(
@@ -657,7 +828,14 @@ impl AttributeReader<'_> {
                 .map(|name| majority_values(&df, self.path, name, row_element, n_elements))
                 .collect();
             for result in reduced {
-                let (column, varying) = result?;
+                let (mut column, varying) = result?;
+                let mut cleaned = ControlChars::default();
+                for value in column.values.iter_mut().flatten() {
+                    if let std::borrow::Cow::Owned(clean) = cleaned.clean(value, 0) {
+                        *value = clean;
+                    }
+                }
+                cleaned.warn(self.report, Some(&column.name), "attribute value");
                 if varying > 0 {
                     self.report.warning(
                         None,

@@ -50,6 +50,17 @@ impl fmt::Display for Problem {
     }
 }
 
+/// The most characters of a value a problem quotes (a runaway quoted field can hold megabytes).
+pub const MAX_QUOTED_CHARS: usize = 200;
+
+/// `value`, cut to [`MAX_QUOTED_CHARS`] characters (with `…` when cut).
+pub fn bounded_value(value: &str) -> String {
+    match value.char_indices().nth(MAX_QUOTED_CHARS) {
+        None => value.to_string(),
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+    }
+}
+
 /// Every problem found in one file, up to a limit per severity (the totals count all).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ValidationReport {
@@ -99,7 +110,7 @@ impl ValidationReport {
                 file,
                 row,
                 column: column.map(str::to_string),
-                value: value.map(str::to_string),
+                value: value.map(bounded_value),
                 message: message.into(),
             });
         }
@@ -123,6 +134,22 @@ impl ValidationReport {
         message: impl Into<String>,
     ) {
         self.push(Severity::Warning, row, column, value, message);
+    }
+
+    /// Records an error ahead of the others (it explains them), even when the list is full.
+    pub fn error_first(&mut self, row: Option<u64>, message: impl Into<String>) {
+        self.errors_total += 1;
+        self.errors.insert(
+            0,
+            Problem {
+                severity: Severity::Error,
+                file: self.file.display().to_string(),
+                row,
+                column: None,
+                value: None,
+                message: message.into(),
+            },
+        );
     }
 
     pub fn has_errors(&self) -> bool {

@@ -125,7 +125,199 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 fn polars_err(path: &Path) -> impl Fn(PolarsError) -> IngestError + '_ {
     move |source| IngestError::Read {
         path: path.to_path_buf(),
-        message: source.to_string(),
+        message: super::problems::bounded_value(&source.to_string()),
+    }
+}
+
+/// A read error of `path`: for delimited text, a quoted field that never closes is located (its
+/// row, line and first characters); any other parser message is cut to
+/// [`super::problems::MAX_QUOTED_CHARS`] characters (parsers quote whole fields, which can be
+/// the rest of the file).
+fn read_error(path: &Path, format: FileFormat) -> impl Fn(PolarsError) -> IngestError + '_ {
+    move |source| {
+        if let FileFormat::Delimited(separator) = format {
+            if let Ok(Some(open)) = find_unterminated_quote(path, separator) {
+                return IngestError::Read {
+                    path: path.to_path_buf(),
+                    message: open.to_string(),
+                };
+            }
+        }
+        polars_err(path)(source)
+    }
+}
+
+/// A quoted field that opens and never closes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenQuote {
+    /// The data row where the field opens (1 = first row after the header, 0 = the header).
+    pub row: u64,
+    /// The 1-based line of the file where it opens.
+    pub line: u64,
+    /// The field's first characters (at most [`super::problems::MAX_QUOTED_CHARS`]).
+    pub start: String,
+    /// Where a quote ends the field but is followed by neither a separator nor a line end: its
+    /// line and the character after it (`None`: the field runs to the end of the file).
+    pub misplaced_close: Option<(u64, char)>,
+}
+
+impl OpenQuote {
+    /// What is wrong and the likely cause, without the place.
+    pub fn cause(&self) -> String {
+        let what = match self.misplaced_close {
+            None => "is never closed, so the rest of the file reads as one value".to_string(),
+            Some((line, after)) => format!(
+                "is not closed where it should be: the next quote (line {line}) is followed by {after:?}, not a separator or a line end"
+            ),
+        };
+        format!(
+            "a quoted field opens here and {what}; it starts {:?}. A `\"` inside a quoted text must be doubled (`\"\"`), or a closing `\"` is missing",
+            self.start
+        )
+    }
+}
+
+impl std::fmt::Display for OpenQuote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.row == 0 {
+            write!(f, "the header (line {})", self.line)?;
+        } else {
+            write!(f, "row {} (line {})", self.row, self.line)?;
+        }
+        write!(f, ": {}", self.cause())
+    }
+}
+
+/// Scans delimited text for the first quoted field that does not close properly (RFC 4180
+/// quoting: a field that starts with `"` ends at a `"` not doubled, followed by a separator or a
+/// line end): one still open at the end of the file, or one whose closing quote is followed by
+/// other text (a parser then reads on into the next rows).
+pub fn find_unterminated_quote(
+    path: &Path,
+    separator: u8,
+) -> Result<Option<OpenQuote>, std::io::Error> {
+    let mut file = std::io::BufReader::with_capacity(READ_BLOCK, File::open(path)?);
+    let mut buf = vec![0u8; READ_BLOCK];
+    let mut scan = QuoteScan::new(separator);
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 || scan.found.is_some() {
+            break;
+        }
+        scan.feed(&buf[..n]);
+    }
+    Ok(scan.finish())
+}
+
+/// How many bytes of an open field are kept for its excerpt (enough for 200 characters).
+const EXCERPT_BYTES: usize = 4 * super::problems::MAX_QUOTED_CHARS;
+
+struct QuoteScan {
+    separator: u8,
+    at_field_start: bool,
+    in_quotes: bool,
+    /// Inside quotes, the previous byte was a `"` (closing, unless the next is `"` too).
+    quote_pending: bool,
+    record: u64,
+    line: u64,
+    open: Option<(u64, u64)>,
+    excerpt: Vec<u8>,
+    /// The first field closed by a misplaced quote (scanning stops there).
+    found: Option<OpenQuote>,
+}
+
+impl QuoteScan {
+    fn new(separator: u8) -> Self {
+        QuoteScan {
+            separator,
+            at_field_start: true,
+            in_quotes: false,
+            quote_pending: false,
+            record: 0,
+            line: 1,
+            open: None,
+            excerpt: Vec::new(),
+            found: None,
+        }
+    }
+
+    fn located(&self, misplaced_close: Option<(u64, char)>) -> Option<OpenQuote> {
+        let (row, line) = self.open?;
+        let text = String::from_utf8_lossy(&self.excerpt);
+        Some(OpenQuote {
+            row,
+            line,
+            start: super::problems::bounded_value(&text),
+            misplaced_close,
+        })
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        for (i, &b) in bytes.iter().enumerate() {
+            if self.found.is_some() {
+                return;
+            }
+            if self.in_quotes {
+                if self.quote_pending {
+                    self.quote_pending = false;
+                    if b == b'"' {
+                        self.keep(b);
+                        continue;
+                    }
+                    if b != self.separator && b != b'\n' && b != b'\r' {
+                        let after = String::from_utf8_lossy(&bytes[i..(i + 4).min(bytes.len())])
+                            .chars()
+                            .next()
+                            .unwrap_or('?');
+                        self.found = self.located(Some((self.line, after)));
+                        return;
+                    }
+                    // The field closed at the previous quote.
+                    self.in_quotes = false;
+                    self.open = None;
+                } else {
+                    if b == b'"' {
+                        self.quote_pending = true;
+                    } else {
+                        self.keep(b);
+                    }
+                    if b == b'\n' {
+                        self.line += 1;
+                    }
+                    continue;
+                }
+            }
+            if b == b'\n' {
+                self.line += 1;
+                self.record += 1;
+                self.at_field_start = true;
+            } else if b == self.separator {
+                self.at_field_start = true;
+            } else if b == b'"' && self.at_field_start {
+                self.in_quotes = true;
+                self.open = Some((self.record, self.line));
+                self.excerpt.clear();
+                self.at_field_start = false;
+            } else {
+                self.at_field_start = false;
+            }
+        }
+    }
+
+    fn keep(&mut self, b: u8) {
+        if self.excerpt.len() < EXCERPT_BYTES {
+            self.excerpt.push(b);
+        }
+    }
+
+    fn finish(self) -> Option<OpenQuote> {
+        if self.found.is_some() {
+            return self.found;
+        }
+        if !self.in_quotes || self.quote_pending {
+            return None;
+        }
+        self.located(None)
     }
 }
 
@@ -158,7 +350,7 @@ fn scan(path: &Path, format: FileFormat) -> Result<LazyFrame, IngestError> {
 /// The file's column names, in file order.
 pub fn column_names(path: &Path, format: FileFormat) -> Result<Vec<String>, IngestError> {
     let mut lazy = scan(path, format)?;
-    let schema = lazy.collect_schema().map_err(polars_err(path))?;
+    let schema = lazy.collect_schema().map_err(read_error(path, format))?;
     Ok(schema.iter_names().map(|n| n.to_string()).collect())
 }
 
@@ -179,7 +371,9 @@ pub fn read_text_columns(
     if let Some(n) = limit {
         lazy = lazy.limit(n as IdxSize);
     }
-    lazy.select(selection).collect().map_err(polars_err(path))
+    lazy.select(selection)
+        .collect()
+        .map_err(read_error(path, format))
 }
 
 /// A source file ready to read.
@@ -212,6 +406,49 @@ mod tests {
             fp.sha256,
             hex(&Sha256::digest(b"a,b\n1,caf\xc3\xa9\n2,x\xffy\n"))
         );
+    }
+
+    fn open_quote(text: &[u8]) -> Option<OpenQuote> {
+        let mut scan = QuoteScan::new(b',');
+        // Fed in small pieces, as blocks of a large file would be.
+        for piece in text.chunks(3) {
+            scan.feed(piece);
+        }
+        scan.finish()
+    }
+
+    #[test]
+    fn an_unterminated_quote_is_found_at_its_row_and_line() {
+        let text = b"id,text,score\n1,\"a, \"\"quoted\"\"\nline\",2\n2,\"never closed,3\n3,x,4\n";
+        let open = open_quote(text).unwrap();
+        assert_eq!((open.row, open.line), (2, 4));
+        assert_eq!(open.start, "never closed,3\n3,x,4\n");
+        assert_eq!(open.misplaced_close, None);
+        assert!(open
+            .to_string()
+            .starts_with("row 2 (line 4): a quoted field opens here"));
+        // A quote left open is "closed" by the next row's opening quote, followed by text.
+        let open = open_quote(b"a,b\n1,\"open\n2,\"next\"\n").unwrap();
+        assert_eq!((open.row, open.line), (1, 2));
+        assert_eq!(open.misplaced_close, Some((3, 'n')));
+        assert!(open.cause().contains("followed by 'n'"), "{}", open.cause());
+        // Closed quotes, doubled quotes and a quote ending the file are fine.
+        assert_eq!(open_quote(b"a,b\n\"x\"\"y\",1\n\"z\""), None);
+        assert_eq!(open_quote(b"a,b\n1,2\n"), None);
+    }
+
+    #[test]
+    fn the_excerpt_of_an_open_quote_is_bounded() {
+        let mut text = b"a,b\n1,\"".to_vec();
+        text.extend(std::iter::repeat_n(b'x', 100_000));
+        let open = open_quote(&text).unwrap();
+        assert_eq!(open.row, 1);
+        assert_eq!(
+            open.start.chars().count(),
+            201,
+            "200 characters and the ellipsis"
+        );
+        assert!(open.to_string().len() < 1024);
     }
 
     #[test]

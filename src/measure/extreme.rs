@@ -2,11 +2,11 @@
 //! Winsteps shows for the Knox Cube Test) and their measures with the score adjustment
 //! (Facets/Winsteps `Xtreme = 0.3`).
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::design::{Design, MAX_CATEGORIES};
 use super::model::score_moments;
+use super::ordered::{add_into, ordered_sum};
 
 /// Which end of the score range an extreme element sits at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,15 +101,12 @@ pub(crate) fn classify_except(
         // Counts, scores and maximum scores of the responses whose elements are all active,
         // accumulated in parallel.
         let zeros = || (vec![0usize; n_el], vec![0usize; n_el], vec![0usize; n_el]);
-        let per = data
-            .len()
-            .div_ceil(rayon::current_num_threads().max(1))
-            .max(1);
-        let (count, score, max_score) = (0..data.len().div_ceil(per))
-            .into_par_iter()
-            .map(|c| {
+        let (count, score, max_score) = ordered_sum(
+            data.len(),
+            zeros,
+            |range| {
                 let (mut count, mut score, mut max_score) = zeros();
-                for n in c * per..((c + 1) * per).min(data.len()) {
+                for n in range {
                     let active = (0..n_facets).all(|f| {
                         Some(f) == exempt || status[design.flat(f, data.elements[f][n])].is_active()
                     });
@@ -125,13 +122,14 @@ pub(crate) fn classify_except(
                     }
                 }
                 (count, score, max_score)
-            })
-            .reduce(zeros, |(mut a, mut b, mut c), (x, y, z)| {
-                a.iter_mut().zip(&x).for_each(|(p, q)| *p += q);
-                b.iter_mut().zip(&y).for_each(|(p, q)| *p += q);
-                c.iter_mut().zip(&z).for_each(|(p, q)| *p += q);
+            },
+            |(mut a, mut b, mut c), (x, y, z)| {
+                add_into(&mut a, &x);
+                add_into(&mut b, &y);
+                add_into(&mut c, &z);
                 (a, b, c)
-            });
+            },
+        );
         let mut changed = false;
         for e in 0..n_el {
             if status[e] != ElementStatus::Measured {
@@ -242,16 +240,14 @@ pub(crate) fn estimate_extremes(
         .filter(|&e| is_extreme(e))
         .map(|e| (e, design.signs[design.facet_of(e)]))
         .collect();
-    let per = pairs
-        .len()
-        .div_ceil(rayon::current_num_threads().max(1))
-        .max(1);
     for _ in 0..EXTREME_MAX_ITERATIONS {
         let current: &[f64] = measures;
         let zeros = || (vec![0.0; n_el], vec![0.0; n_el]);
-        let (expected, info) = pairs
-            .par_chunks(per)
-            .map(|chunk| {
+        let (expected, info) = ordered_sum(
+            pairs.len(),
+            zeros,
+            |range| {
+                let chunk = &pairs[range];
                 let (mut expected, mut info) = zeros();
                 let mut scratch = [0.0; MAX_CATEGORIES];
                 for &(n, e) in chunk {
@@ -263,12 +259,13 @@ pub(crate) fn estimate_extremes(
                     info[e as usize] += mom.variance;
                 }
                 (expected, info)
-            })
-            .reduce(zeros, |(mut a, mut b), (x, y)| {
-                a.iter_mut().zip(&x).for_each(|(p, q)| *p += q);
-                b.iter_mut().zip(&y).for_each(|(p, q)| *p += q);
+            },
+            |(mut a, mut b), (x, y)| {
+                add_into(&mut a, &x);
+                add_into(&mut b, &y);
                 (a, b)
-            });
+            },
+        );
         information = info;
         let mut largest: f64 = 0.0;
         for &(e, sign) in &extremes {

@@ -46,11 +46,6 @@ pub(crate) fn threshold_offsets(design: &Design) -> Vec<usize> {
     offsets
 }
 
-/// Splits `active` into one contiguous chunk per worker thread.
-pub(crate) fn chunk_len(len: usize) -> usize {
-    len.div_ceil(rayon::current_num_threads().max(1)).max(1)
-}
-
 /// Starting measures with the anchors in place, which elements are anchored, and which facets
 /// are centred (not named non-centred and without anchored elements). Shared by JMLE and MML.
 pub(crate) struct AnchoredStart {

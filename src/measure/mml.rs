@@ -266,6 +266,10 @@ struct Pass<'a> {
     louis: bool,
 }
 
+/// The E-step's objects are summed in this many fixed chunks (independent of the thread count,
+/// so the sums are bit-identical on any machine).
+const E_STEP_CHUNKS: usize = 64;
+
 const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
 
 impl Pass<'_> {
@@ -277,13 +281,21 @@ impl Pass<'_> {
         } else {
             0
         };
-        let chunk = posterior.len().div_ceil(64).max(1);
-        posterior
-            .par_chunks_mut(chunk)
-            .enumerate()
-            .fold(
-                || Acc::zeros(self.n_el, n_bins, self.louis),
-                |mut acc, (c, slots)| {
+        // Deterministic whatever the thread count: the objects fall into E_STEP_CHUNKS fixed
+        // chunks, each summed in object order, and the chunk sums are added in chunk order (a
+        // rayon fold/reduce would group them by how the work was split between threads).
+        let chunk = posterior.len().div_ceil(E_STEP_CHUNKS).max(1);
+        let mut total = Acc::zeros(self.n_el, n_bins, self.louis);
+        // Chunks computed at once: bounds the memory of the partial sums on many threads.
+        let wave = rayon::current_num_threads().max(1) * 2;
+        let mut chunks: Vec<(usize, &mut [(f64, f64)])> =
+            posterior.chunks_mut(chunk).enumerate().collect();
+        while !chunks.is_empty() {
+            let rest = chunks.split_off(wave.min(chunks.len()));
+            let sums: Vec<Acc> = chunks
+                .into_par_iter()
+                .map(|(c, slots)| {
+                    let mut acc = Acc::zeros(self.n_el, n_bins, self.louis);
                     let mut probs = Vec::new();
                     let mut scores: Vec<(u32, Vec<f64>)> = Vec::new();
                     for (i, slot) in slots.iter_mut().enumerate() {
@@ -291,9 +303,14 @@ impl Pass<'_> {
                         self.object(o, slot, &mut acc, &mut probs, &mut scores);
                     }
                     acc
-                },
-            )
-            .reduce(|| Acc::zeros(self.n_el, n_bins, self.louis), Acc::merge)
+                })
+                .collect();
+            for acc in sums {
+                total = total.merge(acc);
+            }
+            chunks = rest;
+        }
+        total
     }
 
     fn object(

@@ -15,6 +15,7 @@ mod mml;
 pub mod model;
 mod observer;
 pub mod options;
+mod ordered;
 pub mod prox;
 mod results;
 pub mod statistics;

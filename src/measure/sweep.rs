@@ -75,10 +75,10 @@ impl Layout {
             .iter()
             .map(|&n| design.obs_category[n as usize])
             .collect();
-        // Chunks: as many as worker threads (x4 for balance when objects are uneven).
-        let workers = rayon::current_num_threads().max(1) * 4;
-        let per = active.len().div_ceil(workers).max(1);
-        let mut chunks = Vec::with_capacity(workers);
+        // Fixed chunks, whatever the thread count, so the sums (added chunk by chunk in order)
+        // are bit-identical on any machine; enough of them to balance uneven objects.
+        let per = active.len().div_ceil(SWEEP_CHUNKS).max(1);
+        let mut chunks = Vec::with_capacity(SWEEP_CHUNKS);
         let mut j0 = 0;
         while j0 < n_inner {
             let target = start[j0] + per;
@@ -184,20 +184,36 @@ pub(crate) fn sweep(layout: &Layout, input: &SweepInput, inner_step: &mut [f64])
         rest = tail;
         consumed = j1;
     }
-    parts
-        .into_par_iter()
-        .map(|(j0, j1, steps)| {
-            let mut sums = SweepSums::zeros(n_el, n_thr, n_cov);
-            let mut scratch: Vec<f64> = Vec::new();
-            let mut likelihood = 1.0;
-            for (j, step) in (j0..j1).zip(steps.iter_mut()) {
-                *step = sweep_element(layout, input, j, &mut sums, &mut scratch, &mut likelihood);
-            }
-            sums.log_likelihood += likelihood.ln();
-            sums
-        })
-        .reduce(|| SweepSums::zeros(n_el, n_thr, n_cov), SweepSums::merge)
+    // The chunk sums are added in chunk order (a rayon reduce would group them by how the work
+    // was split between threads); a wave of chunks at a time bounds their memory.
+    let wave = rayon::current_num_threads().max(1) * 2;
+    let mut total = SweepSums::zeros(n_el, n_thr, n_cov);
+    while !parts.is_empty() {
+        let rest = parts.split_off(wave.min(parts.len()));
+        let sums: Vec<SweepSums> = parts
+            .into_par_iter()
+            .map(|(j0, j1, steps)| {
+                let mut sums = SweepSums::zeros(n_el, n_thr, n_cov);
+                let mut scratch: Vec<f64> = Vec::new();
+                let mut likelihood = 1.0;
+                for (j, step) in (j0..j1).zip(steps.iter_mut()) {
+                    *step =
+                        sweep_element(layout, input, j, &mut sums, &mut scratch, &mut likelihood);
+                }
+                sums.log_likelihood += likelihood.ln();
+                sums
+            })
+            .collect();
+        for chunk in sums {
+            total = total.merge(chunk);
+        }
+        parts = rest;
+    }
+    total
 }
+
+/// The sweep's inner elements fall into about this many chunks (fixed: see [`Layout`]).
+const SWEEP_CHUNKS: usize = 32;
 
 /// Steps 1-3 of the module documentation for inner element `j`; returns its step.
 #[inline]

@@ -4,9 +4,10 @@ use rayon::prelude::*;
 
 use super::design::{Design, MAX_CATEGORIES};
 use super::extreme::ElementStatus;
-use super::jmle::{chunk_len, threshold_offsets, Estimates};
+use super::jmle::{threshold_offsets, Estimates};
 use super::model::score_moments;
 use super::options::FitOptions;
+use super::ordered::{add_into, ordered_sum};
 use super::results::{
     CategoryStatistics, ElementStatistics, FacetMeasures, FacetSummary, GlobalStatistics,
     ScaleStatistics,
@@ -144,10 +145,11 @@ pub(crate) fn tabulate(
     let n_cat = *cat_off.last().unwrap_or(&0);
     let measures = &est.measures;
 
-    let sums = est
-        .active
-        .par_chunks(chunk_len(est.active.len()))
-        .map(|chunk| {
+    let sums = ordered_sum(
+        est.active.len(),
+        || Sums::zeros(n_el, n_cat),
+        |range| {
+            let chunk = &est.active[range];
             let mut sums = Sums::zeros(n_el, n_cat);
             let mut scratch = [0.0; MAX_CATEGORIES];
             for &n in chunk {
@@ -211,8 +213,9 @@ pub(crate) fn tabulate(
                 }
             }
             sums
-        })
-        .reduce(|| Sums::zeros(n_el, n_cat), Sums::merge);
+        },
+        Sums::merge,
+    );
 
     // Facet means of the non-extreme measures (for fair averages and summaries).
     let facet_mean: Vec<f64> = (0..n_facets)
@@ -237,10 +240,6 @@ pub(crate) fn tabulate(
     // be too large).
     let n_scales = design.scales.len();
     let per_pair = n_el.saturating_mul(n_scales) <= 1 << 24;
-    let per = data
-        .len()
-        .div_ceil(rayon::current_num_threads().max(1))
-        .max(1);
     let zeros = || {
         (
             vec![0.0; n_el],
@@ -252,12 +251,13 @@ pub(crate) fn tabulate(
     let fair_eta = |f: usize, el: usize| {
         fair_base - design.signs[f] * facet_mean[f] + design.signs[f] * measures[el]
     };
-    let (total, count, mut fair, pairs) = (0..data.len().div_ceil(per))
-        .into_par_iter()
-        .map(|c| {
+    let (total, count, mut fair, pairs) = ordered_sum(
+        data.len(),
+        zeros,
+        |range| {
             let (mut total, mut count, mut fair, mut pairs) = zeros();
             let mut scratch = [0.0; MAX_CATEGORIES];
-            for n in c * per..((c + 1) * per).min(data.len()) {
+            for n in range {
                 let s = design.obs_scale[n] as usize;
                 for (f, col) in data.elements.iter().enumerate() {
                     let el = design.offsets[f] + col[n] as usize;
@@ -275,14 +275,15 @@ pub(crate) fn tabulate(
                 }
             }
             (total, count, fair, pairs)
-        })
-        .reduce(zeros, |(mut a, mut b, mut c, mut d), (x, y, z, w)| {
-            a.iter_mut().zip(&x).for_each(|(p, q)| *p += q);
-            b.iter_mut().zip(&y).for_each(|(p, q)| *p += q);
-            c.iter_mut().zip(&z).for_each(|(p, q)| *p += q);
-            d.iter_mut().zip(&w).for_each(|(p, q)| *p += q);
+        },
+        |(mut a, mut b, mut c, mut d), (x, y, z, w)| {
+            add_into(&mut a, &x);
+            add_into(&mut b, &y);
+            add_into(&mut c, &z);
+            add_into(&mut d, &w);
             (a, b, c, d)
-        });
+        },
+    );
     if per_pair {
         fair = (0..n_el)
             .into_par_iter()

@@ -4,20 +4,30 @@
 //!
 //! Every write is one transaction: an error, or a process killed half-way, leaves the project as
 //! it was (SQLite's atomic commit). The schema is versioned; see [`schema`].
+//!
+//! Several processes may use one project at once: readers never wait, writers take turns. Every
+//! write transaction is `IMMEDIATE` and waits for the other writer (see [`wait`]); creating the
+//! schema and migrating happen inside such a transaction too. A finished fit that still cannot
+//! be stored when the wait ends is kept in a side file ([`PendingRun`]) to import later.
 
 mod annotations;
 mod decisions;
 mod import;
 mod models;
+mod pending;
 mod records;
 mod runs;
 pub mod schema;
 mod summary;
+pub mod wait;
 
 pub use annotations::{ItemDefinition, RecordedRating, WORKBENCH_ATTRIBUTES};
 pub use decisions::{Decision, DecisionRecord};
 pub use import::ImportSummary;
 pub use models::{ModelRecord, NewModel};
+pub use pending::{
+    PendingModel, PendingRun, PendingWork, PENDING_MODEL_FORMAT, PENDING_RUN_FORMAT,
+};
 use records::StoredText;
 pub use records::{DatasetKind, RunKind, RunStatus};
 pub use runs::{data_fingerprint, RunRecord};
@@ -26,7 +36,7 @@ pub use summary::{
 };
 
 use crate::data::{Facet, FacetRole, ItemScale, RatingData};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -36,13 +46,24 @@ const PAGE_CACHE_KIB: i64 = 256 * 1024;
 /// A problem with the project file.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("project {}: {source}", path.display())]
+    #[error("project {}: {}", path.display(), describe_sqlite(source))]
     Sqlite {
         path: PathBuf,
         source: rusqlite::Error,
     },
     #[error("project {} does not exist (create it with `scalewright ingest`)", path.display())]
     Missing { path: PathBuf },
+    #[error("{} is not a scalewright project: {reason} (create projects with `scalewright ingest`)", path.display())]
+    NotAProject { path: PathBuf, reason: String },
+    #[error("project {} stayed busy (another scalewright was writing) and the finished {what} could not be stored; it was saved to {}: store it with `scalewright import-run {} --project {}`", path.display(), side_file.display(), side_file.display(), path.display())]
+    RunKeptAside {
+        path: PathBuf,
+        /// `run` or `model`.
+        what: &'static str,
+        side_file: PathBuf,
+    },
+    #[error("{}: not a pending run of scalewright: {message}", file.display())]
+    PendingFile { file: PathBuf, message: String },
     #[error("project {} has schema version {found}, newer than this scalewright understands ({supported}); upgrade scalewright", path.display())]
     TooNew {
         path: PathBuf,
@@ -91,6 +112,48 @@ pub enum StoreError {
     },
 }
 
+/// The text of an SQLite error, saying what a busy project means.
+fn describe_sqlite(error: &rusqlite::Error) -> String {
+    if is_busy(error) {
+        format!(
+            "another scalewright kept the project busy past the wait limit ({} s; set {} to wait longer): {error}",
+            wait::wait_limit().as_secs(),
+            wait::WAIT_ENV
+        )
+    } else {
+        error.to_string()
+    }
+}
+
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+impl StoreError {
+    /// The project stayed busy (another process writing) past the wait limit; nothing was
+    /// written.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            StoreError::Sqlite { source, .. } => is_busy(source),
+            StoreError::RunKeptAside { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The input names a run, element or project that is not there.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Missing { .. }
+                | StoreError::NoSuchRun { .. }
+                | StoreError::NoSuchElement { .. }
+        )
+    }
+}
+
 /// A SHA-256 as lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     crate::ingest::reader::hex(&Sha256::digest(bytes))
@@ -120,6 +183,10 @@ pub struct DatasetRecord {
 pub struct Project {
     conn: Connection,
     path: PathBuf,
+    /// Told when a write waits for another writer (see [`wait`]).
+    wait_observer: wait::ObserverSlot,
+    /// How long a write waits for another writer, in milliseconds.
+    wait_limit_ms: wait::LimitSlot,
 }
 
 impl std::fmt::Debug for Project {
@@ -134,14 +201,41 @@ impl Project {
         Self::open_with(path, true)
     }
 
-    /// Opens an existing project; a missing file is an error, not a new project.
+    /// Opens an existing project; a missing file is an error, not a new project, and so is a file
+    /// that is not one (empty, or an SQLite database without the project's schema): it is left
+    /// untouched.
     pub fn open(path: &Path) -> Result<Project, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::Missing {
-                path: path.to_path_buf(),
-            });
+        match std::fs::metadata(path) {
+            Err(_) => {
+                return Err(StoreError::Missing {
+                    path: path.to_path_buf(),
+                })
+            }
+            Ok(meta) if meta.is_file() && meta.len() == 0 => {
+                return Err(StoreError::NotAProject {
+                    path: path.to_path_buf(),
+                    reason: "the file is empty".into(),
+                })
+            }
+            Ok(_) => {}
         }
         Self::open_with(path, false)
+    }
+
+    /// Sets the observer told when a write of this project waits for another writer (instead of
+    /// the default one, [`wait::set_default_wait_observer`]).
+    pub fn on_wait(&mut self, observer: wait::WaitObserver) {
+        if let Ok(mut slot) = self.wait_observer.lock() {
+            *slot = Some(observer);
+        }
+    }
+
+    /// Sets how long this project's writes wait for another writer (instead of
+    /// [`wait::wait_limit`]); a front end that must stay responsive waits briefly.
+    pub fn set_wait_limit(&mut self, limit: std::time::Duration) {
+        let ms = limit.as_millis().min(u64::MAX as u128) as u64;
+        self.wait_limit_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn open_with(path: &Path, create: bool) -> Result<Project, StoreError> {
@@ -153,7 +247,40 @@ impl Project {
             path: path.to_path_buf(),
             source,
         };
-        let conn = Connection::open_with_flags(path, flags).map_err(sql)?;
+        let mut conn = Connection::open_with_flags(path, flags).map_err(sql)?;
+        // Every statement below may meet another process's lock: wait for it (see [`wait`]).
+        let wait_observer: wait::ObserverSlot = Default::default();
+        let wait_limit_ms: wait::LimitSlot = std::sync::Arc::new(
+            (wait::wait_limit().as_millis().min(u64::MAX as u128) as u64).into(),
+        );
+        conn.busy_handler(Some(wait::busy_handler(
+            path,
+            std::sync::Arc::clone(&wait_limit_ms),
+            std::sync::Arc::clone(&wait_observer),
+        )))
+        .map_err(sql)?;
+        // Writers take the lock when they begin, so they wait for each other there (a deferred
+        // transaction that upgrades to a write fails at once when another process wrote).
+        conn.set_transaction_behavior(TransactionBehavior::Immediate);
+        if !create {
+            // Refuse a database that is not a project before changing anything in it.
+            let version: i64 = conn
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .map_err(sql)?;
+            let tables: i64 = conn
+                .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+                .map_err(sql)?;
+            if version == 0 {
+                return Err(StoreError::NotAProject {
+                    path: path.to_path_buf(),
+                    reason: if tables == 0 {
+                        "the database is empty".into()
+                    } else {
+                        "the database has no scalewright schema".into()
+                    },
+                });
+            }
+        }
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(sql)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
@@ -163,11 +290,11 @@ impl Project {
         // Negative means KiB: a large page cache keeps bulk imports and index builds in memory.
         conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)
             .map_err(sql)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(sql)?;
         let mut project = Project {
             conn,
             path: path.to_path_buf(),
+            wait_observer,
+            wait_limit_ms,
         };
         project.migrate()?;
         Ok(project)
@@ -191,6 +318,8 @@ impl Project {
             .map_err(self.sql_err())
     }
 
+    /// Brings the schema to [`schema::SCHEMA_VERSION`]. The version is read again inside the
+    /// write transaction, so two processes creating one project do it once, one after the other.
     fn migrate(&mut self) -> Result<(), StoreError> {
         let found = self.schema_version()?;
         if found > schema::SCHEMA_VERSION {
@@ -209,6 +338,19 @@ impl Project {
             source,
         };
         let tx = self.conn.transaction().map_err(sql)?;
+        let found: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(sql)?;
+        if found > schema::SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: path.clone(),
+                found,
+                supported: schema::SCHEMA_VERSION,
+            });
+        }
+        if found == schema::SCHEMA_VERSION {
+            return tx.commit().map_err(sql);
+        }
         for migration in &schema::MIGRATIONS[found as usize..] {
             tx.execute_batch(migration).map_err(sql)?;
         }

@@ -45,8 +45,9 @@ impl Project {
         }
     }
 
-    /// Stores a model in one transaction; returns its id.
-    pub fn save_model(&mut self, model: &NewModel<'_>) -> Result<i64, StoreError> {
+    /// Stores a model in one transaction; returns its id. (`save_model` keeps the model in a
+    /// side file when the project stays busy.)
+    pub(crate) fn insert_model(&mut self, model: &NewModel<'_>) -> Result<i64, StoreError> {
         let config = serde_json::to_string(model.config)
             .map_err(self.corrupt_json("model config".into()))?;
         let metrics = serde_json::to_string(model.metrics)

@@ -38,12 +38,14 @@ pub fn data_fingerprint(data: &RatingData) -> String {
 }
 
 impl Project {
-    /// Stores a finished fit with everything it computed. `extra_tables` are further named JSON
-    /// tables of the run (e.g. the connectedness report). Returns the run id.
-    pub fn save_fit(
+    /// Stores a finished fit with everything it computed, on data with fingerprint
+    /// `fingerprint` ([`data_fingerprint`]). `extra_tables` are further named JSON tables of the
+    /// run (e.g. the connectedness report). Returns the run id. (`save_fit` keeps the run in a
+    /// side file when the project stays busy.)
+    pub(crate) fn store_fit(
         &mut self,
         fit: &Fit,
-        data: &RatingData,
+        fingerprint: &str,
         started_at: &str,
         note: &str,
         extra_tables: &[(&str, serde_json::Value)],
@@ -92,7 +94,7 @@ impl Project {
                 started_at,
                 now_rfc3339(),
                 json(&fit.options)?,
-                data_fingerprint(data),
+                fingerprint,
                 json(&fit.history)?,
                 json(&fit.global)?,
                 note,

@@ -103,7 +103,7 @@ impl JobMessage {
     pub fn finishes(&self) -> Option<JobKind> {
         match self {
             JobMessage::Loaded(_) => Some(JobKind::Load),
-            JobMessage::Progress(_) | JobMessage::Epoch(_) => None,
+            JobMessage::Progress(_) | JobMessage::Epoch(_) | JobMessage::Waiting { .. } => None,
             JobMessage::FitDone { .. } => Some(JobKind::Fit),
             JobMessage::Previewed { .. } => Some(JobKind::Preview),
             JobMessage::Imported(_) => Some(JobKind::Import),
@@ -260,6 +260,13 @@ pub enum JobMessage {
     },
     /// A job stopped on request (nothing stored).
     Cancelled(JobKind),
+    /// The job waits for the project: another process (a script, another workbench) is writing.
+    Waiting {
+        /// The job.
+        kind: JobKind,
+        /// What it waits for.
+        message: String,
+    },
     /// A job failed.
     Failed {
         /// The job.
@@ -407,6 +414,32 @@ fn forward<'a, R: Clone + 'a>(
     }
 }
 
+/// Opens the project for a job that writes, telling the UI when the job waits for another
+/// writer instead of failing.
+fn open_for_writing(
+    path: &Path,
+    kind: JobKind,
+    sender: &Sender<JobMessage>,
+    create: bool,
+) -> Result<Project, String> {
+    let mut project = if create {
+        Project::create_or_open(path)
+    } else {
+        Project::open(path)
+    }
+    .map_err(|e| e.to_string())?;
+    let sender = std::sync::Mutex::new(sender.clone());
+    project.on_wait(Arc::new(move |notice: &crate::store::wait::WaitNotice| {
+        if let Ok(sender) = sender.lock() {
+            let _ = sender.send(JobMessage::Waiting {
+                kind,
+                message: notice.to_string(),
+            });
+        }
+    }));
+    Ok(project)
+}
+
 fn run_job(
     path: &Path,
     request: JobRequest,
@@ -419,7 +452,7 @@ fn run_job(
             .map(|s| JobMessage::Loaded(Box::new(s)))
             .map_err(|e| text(&e)),
         JobRequest::Fit(settings) => {
-            let mut project = Project::open(path).map_err(|e| text(&e))?;
+            let mut project = open_for_writing(path, JobKind::Fit, sender, false)?;
             let request = settings.request(&project).map_err(|e| text(&e))?;
             let mut observer = forward(sender, cancel, JobMessage::Progress);
             match pipeline::fit_and_flag(&mut project, &request, &mut observer) {
@@ -462,14 +495,14 @@ fn run_job(
             })
         }
         JobRequest::Import(staged) => {
-            let mut project = Project::create_or_open(path).map_err(|e| text(&e))?;
+            let mut project = open_for_writing(path, JobKind::Import, sender, true)?;
             project
                 .import(&staged)
                 .map(JobMessage::Imported)
                 .map_err(|e| text(&e))
         }
         JobRequest::Export(settings) => {
-            let mut project = Project::open(path).map_err(|e| text(&e))?;
+            let mut project = open_for_writing(path, JobKind::Export, sender, false)?;
             pipeline::export_run(&mut project, &settings)
                 .map(|s| JobMessage::Exported(Box::new(s)))
                 .map_err(|e| text(&e))
@@ -481,7 +514,7 @@ fn run_job(
                 .map_err(|e| text(&e))
         }
         JobRequest::Train(options) => {
-            let mut project = Project::open(path).map_err(|e| text(&e))?;
+            let mut project = open_for_writing(path, JobKind::Train, sender, false)?;
             let mut observer = forward(sender, cancel, JobMessage::Epoch);
             match crate::predict::train_project(&mut project, &options, &mut observer) {
                 Ok(outcome) => Ok(JobMessage::Trained(Box::new(outcome))),

@@ -58,6 +58,10 @@ pub enum TuiError {
 /// How long the event loop waits for input before drawing job progress again.
 const TICK: Duration = Duration::from_millis(100);
 
+/// How long a write of the UI thread waits for another writer before it fails with a message
+/// (jobs wait as long as the command line does, showing that they wait).
+const UI_WAIT: Duration = Duration::from_secs(5);
+
 /// The source recorded with the workbench's decisions.
 pub const DECISION_SOURCE: &str = "tui";
 
@@ -66,6 +70,8 @@ pub const DECISION_SOURCE: &str = "tui";
 pub fn run(path: &Path, reviewer: &str) -> Result<(), TuiError> {
     let mut app = App::open(path, reviewer)?;
     let mut project = crate::store::Project::open(path)?;
+    // The UI thread's own writes (decisions, ratings) wait briefly: the screen must not freeze.
+    project.set_wait_limit(UI_WAIT);
     let mut runner = JobRunner::new(path);
     let theme = theme::Theme::from_env();
     let mut terminal = terminal::init()?;

@@ -202,6 +202,9 @@ fn job_message(app: &mut App, message: JobMessage, commands: &mut Vec<Command>) 
                 JobMessage::Cancelled(kind) => {
                     app.status = Some((Level::Warning, format!("{} cancelled", kind.name())));
                 }
+                JobMessage::Waiting { kind, message } => {
+                    app.status = Some((Level::Warning, format!("{}: {message}", kind.name())));
+                }
                 JobMessage::Failed { kind, message } => {
                     app.status = Some((Level::Error, format!("{} failed: {message}", kind.name())));
                 }

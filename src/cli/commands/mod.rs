@@ -7,6 +7,7 @@ pub mod decisions;
 pub mod export;
 pub mod fit;
 pub mod flag;
+pub mod import_run;
 pub mod info;
 pub mod ingest;
 pub mod init_config;
