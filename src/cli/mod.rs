@@ -148,7 +148,7 @@ enum Command {
         #[arg(long, short)]
         project: PathBuf,
     },
-    /// Store a finished run kept in a side file because the project was busy.
+    /// Store a finished run or trained model kept in a side file because the project was busy.
     ImportRun(import_run::ImportRunArgs),
 }
 
