@@ -89,7 +89,7 @@ enum Command {
     Predict(predict::PredictArgs),
     /// List the stored text predictors.
     Models(models::ModelsArgs),
-    /// Store a finished run (or trained model) kept in a side file because the project was busy.
+    /// Store a finished run or trained model kept in a side file because the project was busy.
     ImportRun(import_run::ImportRunArgs),
 }
 
