@@ -5,6 +5,8 @@
 //! The "other process" holding the project is this test itself: an SQLite connection in a
 //! `BEGIN IMMEDIATE` write transaction, as another scalewright writing would hold it.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use common::{fixture, sample_project};

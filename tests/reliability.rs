@@ -2,6 +2,8 @@
 //! ids and texts, a wrong separator, consistent exit codes for missing ids, empty project files,
 //! and bit-identical estimates whatever the thread count.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 mod common;
 
 use common::{sample_project, scalewright};

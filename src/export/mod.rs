@@ -34,12 +34,16 @@ pub enum ExportKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
+    /// CSV (`.csv`), with a `<file>.json` provenance sidecar.
     Csv,
+    /// Parquet (`.parquet` or `.pq`), provenance in the key-value metadata.
     Parquet,
+    /// JSON (`.json`): one object with the provenance and the rows.
     Json,
 }
 
 impl ExportFormat {
+    /// The format named by the file's extension (any case); `None` for an unknown one.
     pub fn from_path(path: &Path) -> Option<ExportFormat> {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "csv" => Some(ExportFormat::Csv),
@@ -76,7 +80,9 @@ impl std::fmt::Display for ExportKind {
 /// non-finite slope (a zero slope would map every measure to one value).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Rescale {
+    /// The value a measure of 0 logits maps to.
     pub intercept: f64,
+    /// Units per logit (finite, non-zero; may be negative).
     pub slope: f64,
 }
 
@@ -140,6 +146,7 @@ pub const MHS_OBJECT_COLUMNS: [(&str, &str); 4] = [
     ("infit", "infitms"),
     ("outfit", "outfitms"),
 ];
+/// The MHS release's names for the rater estimates in a rater export.
 pub const MHS_RATER_COLUMNS: [(&str, &str); 3] = [
     ("measure", "annotator_severity"),
     ("infit", "annotator_infitms"),
@@ -149,9 +156,13 @@ pub const MHS_RATER_COLUMNS: [(&str, &str); 3] = [
 /// What to export and how.
 #[derive(Debug, Clone)]
 pub struct ExportRequest {
+    /// The run whose estimates are exported.
     pub run_id: i64,
+    /// What to export.
     pub kind: ExportKind,
+    /// The file to write; its extension gives the format.
     pub path: PathBuf,
+    /// A change of units for the object measures and their S.E. (added as extra columns).
     pub rescale: Option<Rescale>,
     /// Name the columns as the MHS release does.
     pub mhs_columns: bool,
@@ -162,7 +173,9 @@ pub struct ExportRequest {
 /// Where an export came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Provenance {
+    /// The run the estimates come from.
     pub run_id: i64,
+    /// What was exported.
     pub what: ExportKind,
     /// SHA-256 over the dataset descriptions of the project's data sets.
     pub config_sha256: String,
@@ -170,37 +183,61 @@ pub struct Provenance {
     pub data_sha256: String,
     /// SHA-256 of each imported file.
     pub source_sha256: Vec<String>,
+    /// The scalewright version that wrote the export.
     pub scalewright_version: String,
+    /// When the export was written (RFC 3339 UTC).
     pub created_at: String,
+    /// The change of units applied, if any.
     pub rescale: Option<Rescale>,
 }
 
 /// A written export.
 #[derive(Debug, Clone, Serialize)]
 pub struct ExportSummary {
+    /// The file written.
     pub path: PathBuf,
+    /// Its format.
     pub format: ExportFormat,
+    /// Rows written.
     pub rows: usize,
+    /// The column names, in order.
     pub columns: Vec<String>,
+    /// The provenance sidecar (`<file>.json`), written for CSV only.
     pub sidecar: Option<PathBuf>,
+    /// Where the export came from.
     pub provenance: Provenance,
 }
 
+/// Why an export failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
+    /// Reading the project or recording the export failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The file's extension names no export format.
     #[error("{}: unknown export format (use .csv, .parquet or .json)", .0.display())]
     Format(PathBuf),
+    /// Building or writing the export file (or its sidecar) failed.
     #[error("writing {}: {message}", path.display())]
-    Write { path: PathBuf, message: String },
+    Write {
+        /// The file being written.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A joined export was asked for without the original data file.
     #[error("a joined export needs the original data file (--join FILE)")]
     NoJoinSource,
+    /// Reading the original data file or joining the estimates onto it failed.
     #[error("joining onto {}: {message}", path.display())]
-    Join { path: PathBuf, message: String },
+    Join {
+        /// The original data file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
 }
 
-/// The columns of one facet's estimates (names before any MHS renaming).
 /// Facets Table 7 of one facet as a table, one row per element in element order, in Facets'
 /// column order: `element, status, total_score, count, observed_average, fair_average, measure,
 /// model_se, real_se, infit, infit_zstd, outfit, outfit_zstd, ptmea, ptexp, displacement`. The

@@ -6,6 +6,8 @@
 //! one transaction. When any error is found, [`IngestError::Invalid`] carries every problem (up to
 //! a limit), each naming the file, row, column, value and what was expected.
 
+mod attributes;
+mod bytes;
 pub mod draft;
 pub mod preview;
 mod problems;
@@ -13,6 +15,9 @@ pub mod reader;
 
 pub use problems::{Problem, Severity, ValidationReport};
 pub use reader::{FileFingerprint, FileFormat};
+
+use attributes::*;
+use bytes::*;
 
 use crate::config::{glob_matches, ConfigError, DatasetConfig, ItemConfig, Layout};
 use polars::prelude::{DataFrame, StringChunked};
@@ -22,15 +27,26 @@ use std::path::{Path, PathBuf};
 /// Why a file could not be staged.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
+    /// The file cannot be opened or read.
     #[error("cannot read {}: {source}", path.display())]
     Io {
+        /// The data file.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// The file cannot be parsed (a located, bounded message).
     #[error("cannot read {}: {message}", path.display())]
-    Read { path: PathBuf, message: String },
+    Read {
+        /// The data file.
+        path: PathBuf,
+        /// What is wrong, with the row or line where it can be found.
+        message: String,
+    },
+    /// Values do not fit the description: every problem with its row, column and value.
     #[error("{0}")]
     Invalid(Box<ValidationReport>),
+    /// The dataset description is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
 }
@@ -56,7 +72,9 @@ impl Default for IngestOptions {
 /// The elements of one facet found in the file, in order of first appearance.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StagedFacet {
+    /// The facet's name (the id column).
     pub name: String,
+    /// Element labels in order of first appearance (ids as text).
     pub labels: Vec<String>,
     /// Attribute columns kept for this facet and, per element, their values (`None` = empty).
     pub attributes: Vec<AttributeColumn>,
@@ -65,7 +83,9 @@ pub struct StagedFacet {
 /// One attribute column: per element, the value most often given to it in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttributeColumn {
+    /// The attribute's name (its column).
     pub name: String,
+    /// Per element: its value (the majority when rows differ), or none.
     pub values: Vec<Option<String>>,
 }
 
@@ -84,6 +104,7 @@ impl StagedFacet {
 pub struct StagedObservations {
     /// The data row each observation came from (1 = first row after the header).
     pub source_row: Vec<u32>,
+    /// The object of each observation.
     pub object: Vec<u32>,
     /// `raters[f][n]`: element of rater facet `f` in observation `n`.
     pub raters: Vec<Vec<u32>>,
@@ -96,10 +117,12 @@ pub struct StagedObservations {
 }
 
 impl StagedObservations {
+    /// The number of observations.
     pub fn len(&self) -> usize {
         self.score.len()
     }
 
+    /// Whether there are no observations.
     pub fn is_empty(&self) -> bool {
         self.score.is_empty()
     }
@@ -108,15 +131,21 @@ impl StagedObservations {
 /// A validated file, ready to be written to a project.
 #[derive(Debug, Clone)]
 pub struct Staged {
+    /// The data file.
     pub source: PathBuf,
+    /// Its checksum, size and encoding facts.
     pub fingerprint: FileFingerprint,
+    /// The description it was read with.
     pub config: DatasetConfig,
     /// Data rows in the file.
     pub rows: usize,
+    /// The object facet.
     pub objects: StagedFacet,
     /// Per object, its text (the first non-empty one).
     pub object_texts: Vec<Option<String>>,
+    /// The rater facets, in the description's order.
     pub rater_facets: Vec<StagedFacet>,
+    /// The observations (one per item response).
     pub observations: StagedObservations,
     /// Per item, responses left empty (no observation).
     pub missing_responses: Vec<usize>,
@@ -629,308 +658,6 @@ fn stage_file(
         duplicates_dropped,
         report,
     })
-}
-
-/// The separators a file may use instead of the description's.
-const OTHER_SEPARATORS: [u8; 4] = [b',', b';', b'\t', b'|'];
-
-fn separator_name(separator: u8) -> String {
-    match separator {
-        b'\t' => "tab".into(),
-        s => format!("`{}`", s as char),
-    }
-}
-
-/// When the header looks split on another separator than `separator` (few columns, names full
-/// of another separator), says so.
-fn separator_hint(header: &[String], separator: u8) -> Option<String> {
-    let (other, count) = OTHER_SEPARATORS
-        .iter()
-        .filter(|&&s| s != separator)
-        .map(|&s| {
-            (
-                s,
-                header
-                    .iter()
-                    .map(|h| h.bytes().filter(|&b| b == s).count())
-                    .sum::<usize>(),
-            )
-        })
-        .max_by_key(|&(_, n)| n)?;
-    if count == 0 || count < header.len() {
-        return None;
-    }
-    let toml = match other {
-        b'\t' => "\\t".to_string(),
-        s => (s as char).to_string(),
-    };
-    Some(format!(
-        "the header has {} column(s) when split on {} but contains {count} {}: the file probably uses {} as its separator (set `separator = \"{toml}\"` in the description)",
-        header.len(),
-        separator_name(separator),
-        separator_name(other),
-        separator_name(other),
-    ))
-}
-
-/// The first control character of `text` (NUL, escapes, tabs, line breaks...) with its 1-based
-/// character position.
-fn control_char(text: &str) -> Option<(usize, char)> {
-    text.chars()
-        .enumerate()
-        .find(|(_, c)| c.is_control())
-        .map(|(i, c)| (i + 1, c))
-}
-
-fn char_name(c: char) -> String {
-    match c {
-        '\0' => "NUL (U+0000)".into(),
-        '\t' => "a tab (U+0009)".into(),
-        '\n' => "a line break (U+000A)".into(),
-        '\r' => "a carriage return (U+000D)".into(),
-        c => format!("control character U+{:04X}", c as u32),
-    }
-}
-
-/// An id holding a control character is refused: it would make an element that looks like
-/// another one (`3\0 20` prints as `3 20`) and put raw control bytes into exports.
-fn report_control_char(
-    report: &mut ValidationReport,
-    row: Option<u64>,
-    column: &str,
-    id: &str,
-    what: &str,
-) {
-    if let Some((position, c)) = control_char(id) {
-        report.error(
-            row,
-            Some(column),
-            Some(id),
-            format!(
-                "the {what} contains {} at character {position}; ids must be printable text (remove the character from the file)",
-                char_name(c)
-            ),
-        );
-    }
-}
-
-/// Removes control characters from free text (texts, attribute values), keeping tabs and line
-/// breaks, and counts what it removed.
-#[derive(Debug, Default)]
-struct ControlChars {
-    removed: usize,
-    values: usize,
-    first_row: Option<u64>,
-}
-
-impl ControlChars {
-    fn clean<'t>(&mut self, text: &'t str, row: u64) -> std::borrow::Cow<'t, str> {
-        let keep = |c: char| !c.is_control() || matches!(c, '\t' | '\n' | '\r');
-        if text.chars().all(keep) {
-            return std::borrow::Cow::Borrowed(text);
-        }
-        let clean: String = text.chars().filter(|&c| keep(c)).collect();
-        self.removed += text.chars().count() - clean.chars().count();
-        self.values += 1;
-        if row > 0 {
-            self.first_row.get_or_insert(row);
-        }
-        std::borrow::Cow::Owned(clean)
-    }
-
-    fn warn(&self, report: &mut ValidationReport, column: Option<&str>, what: &str) {
-        if self.removed > 0 {
-            report.warning(
-                self.first_row,
-                column,
-                None,
-                format!(
-                    "removed {} control character(s) (NUL and other non-printing characters; tabs and line breaks are kept) from {} {what}(s)",
-                    self.removed, self.values
-                ),
-            );
-        }
-    }
-}
-
-/// Header columns matched by the attribute entries, minus the role columns; entries matching
-/// nothing give a warning.
-fn resolve_attributes(
-    patterns: &[String],
-    header: &[String],
-    role_columns: &[String],
-    key: &str,
-    report: &mut ValidationReport,
-) -> Vec<String> {
-    let mut columns = Vec::new();
-    for (p, pattern) in patterns.iter().enumerate() {
-        let matched: Vec<&String> = header
-            .iter()
-            .filter(|h| glob_matches(pattern, h) && !role_columns.contains(h))
-            .collect();
-        if matched.is_empty() {
-            report.warning(
-                None,
-                Some(pattern),
-                None,
-                format!("`{key}[{p}]` matches no column; skipped"),
-            );
-        }
-        for m in matched {
-            if !columns.contains(m) {
-                columns.push(m.clone());
-            }
-        }
-    }
-    columns
-}
-
-/// Attribute columns read per batch (bounds the memory of wide files).
-const ATTRIBUTE_BATCH: usize = 64;
-
-/// Reads attribute columns in batches and reduces them per element.
-struct AttributeReader<'a> {
-    path: &'a Path,
-    format: FileFormat,
-    row_numbers: &'a [u64],
-    invalid_utf8: Option<reader::InvalidUtf8>,
-    utf8_located: &'a mut bool,
-    report: &'a mut ValidationReport,
-}
-
-impl AttributeReader<'_> {
-    /// Per element, the most frequent non-empty value of each attribute column (ties: first
-    /// seen); warns once per column when elements disagree with themselves.
-    fn collect(
-        &mut self,
-        columns: &[String],
-        row_element: &[u32],
-        n_elements: usize,
-        what: &str,
-    ) -> Result<Vec<AttributeColumn>, IngestError> {
-        let mut out = Vec::with_capacity(columns.len());
-        for batch in columns.chunks(ATTRIBUTE_BATCH) {
-            let df = reader::read_text_columns(self.path, self.format, batch, None)?;
-            if let Some(bad) = self.invalid_utf8 {
-                *self.utf8_located |= report_replacement_chars(
-                    &df,
-                    batch,
-                    self.row_numbers,
-                    bad,
-                    self.path,
-                    self.report,
-                )?;
-            }
-            // Columns are independent: reduce them in parallel, then report in column order.
-            use rayon::prelude::*;
-            let reduced: Vec<Result<(AttributeColumn, usize), IngestError>> = batch
-                .par_iter()
-                .map(|name| majority_values(&df, self.path, name, row_element, n_elements))
-                .collect();
-            for result in reduced {
-                let (mut column, varying) = result?;
-                let mut cleaned = ControlChars::default();
-                for value in column.values.iter_mut().flatten() {
-                    if let std::borrow::Cow::Owned(clean) = cleaned.clean(value, 0) {
-                        *value = clean;
-                    }
-                }
-                cleaned.warn(self.report, Some(&column.name), "attribute value");
-                if varying > 0 {
-                    self.report.warning(
-                        None,
-                        Some(&column.name),
-                        None,
-                        format!("the attribute varies within {varying} {what}(s); each keeps its most frequent value"),
-                    );
-                }
-                out.push(column);
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// Reports every cell of `columns` holding U+FFFD (what lossy decoding put for invalid bytes);
-/// returns whether any was found.
-fn report_replacement_chars(
-    df: &DataFrame,
-    columns: &[String],
-    row_numbers: &[u64],
-    bad: reader::InvalidUtf8,
-    path: &Path,
-    report: &mut ValidationReport,
-) -> Result<bool, IngestError> {
-    let mut located = false;
-    for name in columns {
-        let column = text_column(df, name, path)?;
-        for (r, cell) in column.iter().enumerate() {
-            if cell.is_some_and(|v| v.contains('\u{FFFD}')) {
-                located = true;
-                report.error(
-                    Some(row_numbers[r]),
-                    Some(name),
-                    None,
-                    format!(
-                        "text is not valid UTF-8 (first bad byte at line {}, byte offset {}); re-save the file as UTF-8",
-                        bad.line, bad.byte_offset
-                    ),
-                );
-            }
-        }
-    }
-    Ok(located)
-}
-
-/// The most frequent non-empty value of attribute column `name` per element, and how many
-/// elements have more than one value.
-fn majority_values(
-    df: &DataFrame,
-    path: &Path,
-    name: &str,
-    row_element: &[u32],
-    n_elements: usize,
-) -> Result<(AttributeColumn, usize), IngestError> {
-    let column = text_column(df, name, path)?;
-    // Per element: (value, count) pairs; values per element are few (true/false, a category).
-    let mut counts: Vec<Vec<(&str, u32)>> = vec![Vec::new(); n_elements];
-    for (r, cell) in column.iter().enumerate() {
-        let e = row_element[r];
-        let Some(value) = cell.map(str::trim).filter(|v| !v.is_empty()) else {
-            continue;
-        };
-        if e == u32::MAX {
-            continue;
-        }
-        let slot = &mut counts[e as usize];
-        match slot.iter_mut().find(|(v, _)| *v == value) {
-            Some((_, n)) => *n += 1,
-            None => slot.push((value, 1)),
-        }
-    }
-    let mut varying = 0usize;
-    let values = counts
-        .iter()
-        .map(|slot| {
-            if slot.len() > 1 {
-                varying += 1;
-            }
-            let mut best: Option<(&str, u32)> = None;
-            for &(v, n) in slot {
-                if best.is_none_or(|(_, m)| n > m) {
-                    best = Some((v, n));
-                }
-            }
-            best.map(|(v, _)| v.to_string())
-        })
-        .collect();
-    Ok((
-        AttributeColumn {
-            name: name.to_string(),
-            values,
-        },
-        varying,
-    ))
 }
 
 /// Finds responses given twice (same object, raters and item). Different scores are errors;

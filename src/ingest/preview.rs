@@ -9,21 +9,29 @@ use std::path::Path;
 /// What a column is to the description.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnRole {
+    /// The object id column (e.g. `comment_id`).
     Object,
+    /// A rater id column (e.g. `annotator_id`).
     Rater,
+    /// The object text column.
     Text,
     /// Wide layout: the column of item `name`.
     Item {
+        /// The item.
         name: String,
     },
+    /// Long layout: the column naming the item.
     LongItem,
+    /// Long layout: the column holding the score.
     LongScore,
 }
 
 /// One column of the preview.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreviewColumn {
+    /// The column's name in the description.
     pub name: String,
+    /// What it is to the description.
     pub role: ColumnRole,
     /// The column is in the file.
     pub present: bool,
@@ -35,7 +43,12 @@ pub enum PreviewCell {
     /// An id or text, as read.
     Text(String),
     /// An item cell: the raw code and its scored category.
-    Score { raw: i64, score: i64 },
+    Score {
+        /// The code in the file.
+        raw: i64,
+        /// The scored category after recoding and reversal.
+        score: i64,
+    },
     /// An item cell left empty (no response).
     Missing,
     /// An item cell that is not one of the item's codes.

@@ -8,19 +8,23 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Refuses the import.
     Error,
+    /// Reported; the import goes on.
     Warning,
 }
 
 /// One problem found in a rating file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
+    /// Error or warning.
     pub severity: Severity,
     /// The file, as given.
     pub file: String,
     /// The data row (1 = first row after the header), when the problem is in one row.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub row: Option<u64>,
+    /// The column, when one is to blame.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
     /// The offending value as it appears in the file.
@@ -64,16 +68,22 @@ pub fn bounded_value(value: &str) -> String {
 /// Every problem found in one file, up to a limit per severity (the totals count all).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ValidationReport {
+    /// The data file.
     pub file: PathBuf,
+    /// The errors listed (at most the limit per kind).
     pub errors: Vec<Problem>,
+    /// The warnings listed (at most the limit per kind).
     pub warnings: Vec<Problem>,
+    /// All errors, listed or not.
     pub errors_total: usize,
+    /// All warnings, listed or not.
     pub warnings_total: usize,
     /// How many problems of each severity are kept.
     pub limit: usize,
 }
 
 impl ValidationReport {
+    /// An empty report for `file` listing at most `limit` problems of each kind.
     pub fn new(file: PathBuf, limit: usize) -> Self {
         ValidationReport {
             file,
@@ -116,6 +126,7 @@ impl ValidationReport {
         }
     }
 
+    /// Records an error at a row, column and value.
     pub fn error(
         &mut self,
         row: Option<u64>,
@@ -126,6 +137,7 @@ impl ValidationReport {
         self.push(Severity::Error, row, column, value, message);
     }
 
+    /// Records a warning at a row, column and value.
     pub fn warning(
         &mut self,
         row: Option<u64>,
@@ -152,6 +164,7 @@ impl ValidationReport {
         );
     }
 
+    /// Whether any error was found (the import is refused).
     pub fn has_errors(&self) -> bool {
         self.errors_total > 0
     }

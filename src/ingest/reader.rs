@@ -20,6 +20,7 @@ pub(crate) const ROW_COLUMN: &str = "__scalewright_row";
 pub enum FileFormat {
     /// Delimited text with the given separator byte.
     Delimited(u8),
+    /// Apache Parquet.
     Parquet,
 }
 
@@ -39,15 +40,20 @@ impl FileFormat {
 /// sequence (1-based line and byte offset).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileFingerprint {
+    /// SHA-256 of the file's bytes (lower-case hex).
     pub sha256: String,
+    /// The file's size in bytes.
     pub bytes: u64,
+    /// Where the first byte sequence that is not UTF-8 is, if any.
     pub invalid_utf8: Option<InvalidUtf8>,
 }
 
 /// Where a file stops being UTF-8.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InvalidUtf8 {
+    /// 1-based line of that byte.
     pub line: u64,
+    /// Its offset from the start of the file.
     pub byte_offset: u64,
 }
 
@@ -379,7 +385,9 @@ pub fn read_text_columns(
 /// A source file ready to read.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// The file.
     pub path: PathBuf,
+    /// How it is read.
     pub format: FileFormat,
 }
 

@@ -15,8 +15,11 @@ pub const WORKBENCH_ATTRIBUTES: &str = r#"{"source":"workbench"}"#;
 /// One item as a rater answers it: its name and the raw codes the description allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemDefinition {
+    /// The item's element idx in the item facet.
     pub idx: u32,
+    /// The item's label.
     pub name: String,
+    /// The item's description: raw codes, recoding, reversal.
     pub config: ItemConfig,
 }
 
@@ -25,9 +28,13 @@ pub struct ItemDefinition {
 pub struct RecordedRating {
     /// The reviewer's element in the rater facet.
     pub rater: u32,
+    /// The rated object's element idx.
     pub object: u32,
+    /// The item's element idx.
     pub item: u32,
+    /// The raw code the reviewer answered.
     pub raw: i64,
+    /// The scored category stored as the observation (recoded, reversed if asked).
     pub score: i64,
     /// The reviewer had rated this object on this item before; the answer was replaced.
     pub replaced: bool,

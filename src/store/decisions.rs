@@ -10,12 +10,16 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
+    /// Mask the element's observations from later fits (they are never deleted).
     Exclude,
+    /// Keep the element in later fits.
     Keep,
+    /// No decision yet; the element stays in later fits.
     Undecided,
 }
 
 impl Decision {
+    /// The stored text (`exclude`, `keep`, `undecided`).
     pub fn as_str(self) -> &'static str {
         match self {
             Decision::Exclude => "exclude",
@@ -108,11 +112,17 @@ impl Project {
 /// A decision in force on one element, for listings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DecisionRecord {
+    /// The facet name.
     pub facet: String,
+    /// The element label.
     pub label: String,
+    /// The decision in force.
     pub decision: Decision,
+    /// The reason given with the decision.
     pub reason: String,
+    /// What made the decision (e.g. `tui` for the workbench).
     pub source: String,
+    /// When the decision was made (RFC 3339 UTC).
     pub decided_at: String,
 }
 

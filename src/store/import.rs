@@ -16,10 +16,15 @@ const MAX_CONFLICTS_LISTED: usize = 20;
 /// What an import added.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
+    /// The new data set's id.
     pub dataset_id: i64,
+    /// The imported file's path.
     pub source_path: String,
+    /// The SHA-256 of the file, as lower-case hex.
     pub sha256: String,
+    /// Rows read from the file.
     pub rows: usize,
+    /// Observations added to the project.
     pub observations_added: usize,
     /// Responses identical to ones already in the project (from an earlier file), not added again.
     pub already_present: usize,
@@ -27,6 +32,7 @@ pub struct ImportSummary {
     pub duplicates_in_file: usize,
     /// New elements per facet, in model order: (facet, count).
     pub new_elements: Vec<(String, usize)>,
+    /// Warnings found in the file (the import went ahead with them).
     pub warnings: usize,
 }
 

@@ -46,68 +46,132 @@ const PAGE_CACHE_KIB: i64 = 256 * 1024;
 /// A problem with the project file.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// SQLite refused a statement on the project file (including a project that stayed busy).
     #[error("project {}: {}", path.display(), describe_sqlite(source))]
     Sqlite {
+        /// The project file.
         path: PathBuf,
+        /// The SQLite error.
         source: rusqlite::Error,
     },
+    /// The project file does not exist (and was not to be created).
     #[error("project {} does not exist (create it with `scalewright ingest`)", path.display())]
-    Missing { path: PathBuf },
+    Missing {
+        /// The project file.
+        path: PathBuf,
+    },
+    /// The file exists but is not a scalewright project; it was left untouched.
     #[error("{} is not a scalewright project: {reason} (create projects with `scalewright ingest`)", path.display())]
-    NotAProject { path: PathBuf, reason: String },
+    NotAProject {
+        /// The file that was to be opened as a project.
+        path: PathBuf,
+        /// Why it is not a project (e.g. the file is empty).
+        reason: String,
+    },
+    /// The project stayed busy, so a finished run or model was saved to a side file instead.
     #[error("project {} stayed busy (another scalewright was writing) and the finished {what} could not be stored; it was saved to {}: store it with `scalewright import-run {} --project {}`", path.display(), side_file.display(), side_file.display(), path.display())]
     RunKeptAside {
+        /// The project file.
         path: PathBuf,
         /// `run` or `model`.
         what: &'static str,
+        /// The side file holding the pending run or model.
         side_file: PathBuf,
     },
+    /// A file given as a pending run is not one.
     #[error("{}: not a pending run of scalewright: {message}", file.display())]
-    PendingFile { file: PathBuf, message: String },
-    #[error("project {} has schema version {found}, newer than this scalewright understands ({supported}); upgrade scalewright", path.display())]
-    TooNew {
-        path: PathBuf,
-        found: i64,
-        supported: i64,
-    },
-    #[error("{} was already imported as dataset {dataset_id} on {imported_at} (same sha256 {sha256}); nothing was imported", path.display())]
-    AlreadyImported {
-        path: PathBuf,
-        dataset_id: i64,
-        imported_at: String,
-        sha256: String,
-    },
-    #[error("{} does not fit project {}: {message}; nothing was imported", source_path.display(), path.display())]
-    Incompatible {
-        path: PathBuf,
-        source_path: PathBuf,
+    PendingFile {
+        /// The side file that was read.
+        file: PathBuf,
+        /// What is wrong with it.
         message: String,
     },
+    /// The project's schema version is newer than this scalewright supports.
+    #[error("project {} has schema version {found}, newer than this scalewright understands ({supported}); upgrade scalewright", path.display())]
+    TooNew {
+        /// The project file.
+        path: PathBuf,
+        /// The schema version found in the project.
+        found: i64,
+        /// The newest schema version this scalewright supports.
+        supported: i64,
+    },
+    /// The same file (same SHA-256) was already imported; nothing was imported.
+    #[error("{} was already imported as dataset {dataset_id} on {imported_at} (same sha256 {sha256}); nothing was imported", path.display())]
+    AlreadyImported {
+        /// The file being imported.
+        path: PathBuf,
+        /// The data set that holds the earlier import.
+        dataset_id: i64,
+        /// When the earlier import happened (RFC 3339 UTC).
+        imported_at: String,
+        /// The SHA-256 of the file, as lower-case hex.
+        sha256: String,
+    },
+    /// The data does not fit the project (e.g. other facets); nothing was imported.
+    #[error("{} does not fit project {}: {message}; nothing was imported", source_path.display(), path.display())]
+    Incompatible {
+        /// The project file.
+        path: PathBuf,
+        /// The file being imported.
+        source_path: PathBuf,
+        /// How the data does not fit.
+        message: String,
+    },
+    /// The data conflicts with responses already in the project; nothing was imported.
     #[error("{} conflicts with responses already in project {}; nothing was imported:\n{}", source_path.display(), path.display(), conflicts.join("\n"))]
     Conflicts {
+        /// The project file.
         path: PathBuf,
+        /// The file being imported.
         source_path: PathBuf,
+        /// One line per conflicting response.
         conflicts: Vec<String>,
     },
+    /// The project has no run with this id.
     #[error("project {} has no run {run_id}", path.display())]
-    NoSuchRun { path: PathBuf, run_id: i64 },
+    NoSuchRun {
+        /// The project file.
+        path: PathBuf,
+        /// The run id asked for.
+        run_id: i64,
+    },
+    /// The facet has no element with this label.
     #[error("project {} has no element `{label}` in facet `{facet}`", path.display())]
     NoSuchElement {
+        /// The project file.
         path: PathBuf,
+        /// The facet name.
         facet: String,
+        /// The element label asked for.
         label: String,
     },
+    /// A rating recorded in the workbench was refused; nothing was written.
     #[error("project {}: rating refused: {message}", path.display())]
-    InvalidRating { path: PathBuf, message: String },
+    InvalidRating {
+        /// The project file.
+        path: PathBuf,
+        /// Why the rating was refused.
+        message: String,
+    },
+    /// Stored data (JSON or other stored values) cannot be read back.
     #[error("project {}: stored JSON is unreadable: {message}", path.display())]
-    Corrupt { path: PathBuf, message: String },
+    Corrupt {
+        /// The project file.
+        path: PathBuf,
+        /// What could not be read.
+        message: String,
+    },
+    /// A record holds a stored value this version does not know.
     #[error("project {}: {record} has {what} `{value}`, which this scalewright does not know", path.display())]
     UnknownValue {
+        /// The project file.
         path: PathBuf,
         /// The record, e.g. `run 3`.
         record: String,
         /// What the value is, e.g. `run status`.
         what: &'static str,
+        /// The stored text that is not known.
         value: String,
     },
 }
@@ -169,13 +233,21 @@ pub fn now_rfc3339() -> String {
 /// One imported file (or annotation session).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DatasetRecord {
+    /// The data set id.
     pub id: i64,
+    /// Whether it is an imported file or an annotation session.
     pub kind: DatasetKind,
+    /// The path of the imported file, as given.
     pub source_path: String,
+    /// The SHA-256 of the file, as lower-case hex.
     pub sha256: String,
+    /// The SHA-256 of the import configuration, as lower-case hex.
     pub config_sha256: String,
+    /// When it was imported (RFC 3339 UTC).
     pub imported_at: String,
+    /// Rows read from the file.
     pub rows: i64,
+    /// Observations stored from it.
     pub observations: i64,
 }
 
@@ -310,6 +382,7 @@ impl Project {
         Ok(project)
     }
 
+    /// The path of the project file.
     pub fn path(&self) -> &Path {
         &self.path
     }

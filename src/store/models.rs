@@ -11,27 +11,36 @@ use super::{now_rfc3339, Project, StoreError};
 /// A stored model, without its weights.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelRecord {
+    /// The model's id.
     pub id: i64,
     /// The run whose measures the model learned.
     pub run_id: i64,
+    /// The text encoder the model uses, by name.
     pub encoder: String,
     /// `trained` (weights stored), `cancelled` or `failed`.
     pub status: String,
+    /// When the model was stored (RFC 3339 UTC).
     pub created_at: String,
     /// The model's configuration (JSON).
     pub config: serde_json::Value,
     /// Its evaluation and training history (JSON).
     pub metrics: serde_json::Value,
+    /// The scalewright version that stored the model.
     pub scalewright_version: String,
 }
 
 /// A model to store.
 #[derive(Debug, Clone, Copy)]
 pub struct NewModel<'a> {
+    /// The run whose measures the model learned.
     pub run_id: i64,
+    /// The text encoder the model uses, by name.
     pub encoder: &'a str,
+    /// `trained` (weights stored), `cancelled` or `failed`.
     pub status: &'a str,
+    /// The model's configuration (JSON).
     pub config: &'a serde_json::Value,
+    /// Its evaluation and training history (JSON).
     pub metrics: &'a serde_json::Value,
     /// safetensors bytes (`None` for a model that did not finish).
     pub weights: Option<&'a [u8]>,

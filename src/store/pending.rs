@@ -26,13 +26,21 @@ pub const PENDING_MODEL_FORMAT: &str = "scalewright-pending-model-1";
 pub struct PendingModel {
     /// [`PENDING_MODEL_FORMAT`].
     pub format: String,
+    /// The scalewright version that wrote the side file.
     pub scalewright_version: String,
+    /// The project the model belongs to (as given when it was trained).
     pub project: String,
+    /// When the side file was written (RFC 3339 UTC).
     pub saved_at: String,
+    /// The run whose measures the model learned.
     pub run_id: i64,
+    /// The text encoder the model uses, by name.
     pub encoder: String,
+    /// `trained` (weights stored), `cancelled` or `failed`.
     pub status: String,
+    /// The model's configuration (JSON).
     pub config: serde_json::Value,
+    /// Its evaluation and training history (JSON).
     pub metrics: serde_json::Value,
     /// The safetensors bytes as lower-case hex (`None` for a model that did not finish).
     pub weights_hex: Option<String>,
@@ -42,7 +50,9 @@ pub struct PendingModel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "id")]
 pub enum PendingWork {
+    /// A run, stored under this run id.
     Run(i64),
+    /// A model, stored under this model id.
     Model(i64),
 }
 
@@ -51,17 +61,21 @@ pub enum PendingWork {
 pub struct PendingRun {
     /// [`PENDING_RUN_FORMAT`].
     pub format: String,
+    /// The scalewright version that wrote the side file.
     pub scalewright_version: String,
     /// The project the run belongs to (as given when it was computed).
     pub project: String,
     /// When the side file was written (RFC 3339 UTC).
     pub saved_at: String,
+    /// When the run started (RFC 3339 UTC).
     pub started_at: String,
+    /// The note stored with the run.
     pub note: String,
     /// The fingerprint of the observations the fit used ([`data_fingerprint`]).
     pub data_fingerprint: String,
     /// Further named tables of the run (e.g. the connectedness report).
     pub tables: Vec<(String, serde_json::Value)>,
+    /// The finished fit with everything it computed.
     pub fit: Fit,
 }
 

@@ -11,14 +11,23 @@ use sha2::{Digest, Sha256};
 /// A stored run, without its tables.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunRecord {
+    /// The run id.
     pub id: i64,
+    /// What the run is (a fit).
     pub kind: RunKind,
+    /// The estimation method (`jmle`, `mml`).
     pub method: Method,
+    /// How the run ended.
     pub status: RunStatus,
+    /// When the run started (RFC 3339 UTC).
     pub started_at: String,
+    /// When the run was stored (RFC 3339 UTC), if recorded.
     pub finished_at: Option<String>,
+    /// Iterations in the run's history.
     pub iterations: usize,
+    /// The fingerprint of the observations the run used ([`data_fingerprint`]).
     pub data_fingerprint: String,
+    /// The note stored with the run.
     pub note: String,
 }
 

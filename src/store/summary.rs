@@ -11,11 +11,17 @@ use std::collections::HashSet;
 /// Five-number summary (and mean) of a count per element.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Distribution {
+    /// The smallest count.
     pub min: usize,
+    /// The first quartile.
     pub q1: f64,
+    /// The median.
     pub median: f64,
+    /// The third quartile.
     pub q3: f64,
+    /// The largest count.
     pub max: usize,
+    /// The mean count.
     pub mean: f64,
 }
 
@@ -43,8 +49,11 @@ impl Distribution {
 /// One facet's counts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FacetSummary {
+    /// The facet name.
     pub name: String,
+    /// The facet's role (object, rater, item).
     pub role: FacetRole,
+    /// Elements in the facet.
     pub elements: usize,
     /// Elements with at least one observation.
     pub elements_rated: usize,
@@ -55,39 +64,55 @@ pub struct FacetSummary {
 /// How often one category was used.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CategoryCount {
+    /// The category (score).
     pub score: i32,
+    /// Observations in this category.
     pub count: usize,
+    /// Percent of the item's responses in this category (0 when the item has none).
     pub percent: f64,
 }
 
 /// One item's category frequencies.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ItemSummary {
+    /// The item's label.
     pub name: String,
+    /// The lowest category of the item's scale.
     pub min_score: i32,
+    /// The highest category of the item's scale.
     pub max_score: i32,
+    /// Observations (responses) of this item.
     pub responses: usize,
     /// Records (object x raters) that left this item empty.
     pub missing: usize,
+    /// Every category of the scale, lowest first, with its count.
     pub categories: Vec<CategoryCount>,
 }
 
 /// Everything `scalewright info` reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProjectSummary {
+    /// The project file's path.
     pub project: String,
+    /// The project's schema version.
     pub schema_version: i64,
+    /// Every imported data set, oldest first.
     pub datasets: Vec<DatasetRecord>,
+    /// Observations in the project.
     pub observations: usize,
     /// Distinct object x rater combinations (rows of the wide layout).
     pub records: usize,
     /// Item cells of those records with no response.
     pub missing_responses: usize,
+    /// Objects that have a text.
     pub objects_with_text: usize,
+    /// Counts per facet, in model order.
     pub facets: Vec<FacetSummary>,
+    /// Category frequencies per item, by item idx.
     pub items: Vec<ItemSummary>,
     /// Raters per object (distinct elements of the first rater facet), when there is one.
     pub raters_per_object: Option<Distribution>,
+    /// The connectedness of the rating network.
     pub connectedness: Connectedness,
 }
 
