@@ -11,20 +11,10 @@ mod common;
 use common::{fixture, project_digest, scalewright};
 use std::path::Path;
 
-/// A dataset description of two items for the small files below.
-const SMALL_CONFIG: &str = r#"
-object = "comment_id"
-raters = ["annotator_id"]
-text = "text"
-[attributes]
-raters = ["annotator_gender"]
-[[items]]
-name = "insult"
-categories = [0, 1, 2, 3, 4]
-[[items]]
-name = "hatespeech"
-categories = [0, 1, 2]
-"#;
+/// The dataset description of two items for the small files below (a shared fixture).
+fn small_config() -> String {
+    std::fs::read_to_string(fixture("small_two_items.toml")).unwrap()
+}
 
 /// The input files of the cases, by name (written into the case directory).
 fn input_files() -> Vec<(&'static str, String)> {
@@ -34,10 +24,10 @@ fn input_files() -> Vec<(&'static str, String)> {
             "comment_id,annotator_id,insult,hatespeech,text,annotator_gender\n1,10,9,2,t,f\n"
                 .into(),
         ),
-        ("small.toml", SMALL_CONFIG.into()),
+        ("small.toml", small_config()),
         (
             "broken.toml",
-            SMALL_CONFIG.replace("categories = [0, 1, 2]", "categories = [0]"),
+            small_config().replace("categories = [0, 1, 2]", "categories = [0]"),
         ),
         (
             "anchors-facet.csv",

@@ -24,20 +24,10 @@ fn invalid(result: Result<ingest::Staged, IngestError>) -> ingest::ValidationRep
     }
 }
 
-/// A small wide file in the MHS shape with two items.
-const SMALL_CONFIG: &str = r#"
-object = "comment_id"
-raters = ["annotator_id"]
-text = "text"
-[attributes]
-raters = ["annotator_gender"]
-[[items]]
-name = "insult"
-categories = [0, 1, 2, 3, 4]
-[[items]]
-name = "hatespeech"
-categories = [0, 1, 2]
-"#;
+/// The dataset description of two items for the small files below (a shared fixture).
+fn small_config_text() -> String {
+    std::fs::read_to_string(fixture("small_two_items.toml")).unwrap()
+}
 
 const SMALL_GOOD: &str = "comment_id,annotator_id,insult,hatespeech,text,annotator_gender\n\
 1,10,3,2,\"hello, world\",female\n\
@@ -46,7 +36,7 @@ const SMALL_GOOD: &str = "comment_id,annotator_id,insult,hatespeech,text,annotat
 2,12,1,,\"a \"\"quoted\"\"\nsecond line\",male\n";
 
 fn small_config() -> DatasetConfig {
-    DatasetConfig::from_toml_str(SMALL_CONFIG, "small.toml").unwrap()
+    DatasetConfig::from_toml_str(&small_config_text(), "small.toml").unwrap()
 }
 
 fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
@@ -415,7 +405,7 @@ fn reimport_conflicts_and_incompatible_descriptions_leave_the_project_unchanged(
 
     // Different facets: the same file read without a rater facet.
     let no_raters = DatasetConfig::from_toml_str(
-        &SMALL_CONFIG
+        &small_config_text()
             .replace("raters = [\"annotator_id\"]\n", "")
             .replace("[attributes]\nraters = [\"annotator_gender\"]\n", ""),
         "no_raters.toml",
@@ -438,7 +428,7 @@ fn reimport_conflicts_and_incompatible_descriptions_leave_the_project_unchanged(
     );
     // An item scored differently (collapsed) is incompatible.
     let recoded = DatasetConfig::from_toml_str(
-        &SMALL_CONFIG.replace(
+        &small_config_text().replace(
             "name = \"insult\"\ncategories = [0, 1, 2, 3, 4]",
             "name = \"insult\"\ncategories = [0, 1, 2, 3, 4]\nrecode = { \"0\" = 0, \"1\" = 0, \"2\" = 1, \"3\" = 2, \"4\" = 3 }",
         ),
