@@ -37,8 +37,8 @@ pub struct PipelineSpec {
     /// Flag rules saved as the project's before fitting.
     #[serde(default)]
     pub flag_rules: Option<FlagRules>,
-    /// Exports of the pipeline's run (a `run` key, if given, is ignored: the run is the
-    /// pipeline's).
+    /// Exports of the pipeline's run (the schema has no `run` key here: the run is always the
+    /// one the pipeline fitted).
     #[serde(default)]
     pub export: Vec<ExportSettings>,
     /// Train the text predictor on the run (options as `predict::TrainOptions`; the run is the
