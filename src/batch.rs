@@ -182,6 +182,9 @@ impl PipelineSpec {
                 message: e.to_string(),
             }])
         })?;
+        if let Some(problem) = ingest_description_problem(&json) {
+            return Err(invalid(vec![problem]));
+        }
         let problems = validate_against(PIPELINE_SCHEMA, &json);
         if !problems.is_empty() {
             return Err(invalid(problems));
@@ -251,6 +254,20 @@ impl PipelineSpec {
         }
         Ok(spec)
     }
+}
+
+/// An `[ingest]` step names its description one way: `preset` or `config`, not both and not
+/// neither (said plainly, before the schema's `oneOf` would say it obscurely).
+fn ingest_description_problem(json: &serde_json::Value) -> Option<KeyProblem> {
+    let ingest = json.get("ingest")?.as_object()?;
+    let (preset, config) = (ingest.contains_key("preset"), ingest.contains_key("config"));
+    (preset == config).then(|| KeyProblem {
+        key: "ingest".into(),
+        message: format!(
+            "give the description as `preset` (mhs or mhs-collapsed) or as `config` (a TOML file), {}",
+            if preset { "not both" } else { "one of them" }
+        ),
+    })
 }
 
 /// The section of a pipeline file whose values the library refused (`fit`, `export[1]`...),

@@ -51,6 +51,10 @@ fn input_files() -> Vec<(&'static str, String)> {
             "project = \"x.db\"\n[ingest]\ndata = \"d.csv\"\n".into(),
         ),
         (
+            "pipe-ingest-both.toml",
+            "project = \"x.db\"\n[ingest]\ndata = \"d.csv\"\npreset = \"mhs\"\nconfig = \"small.toml\"\n".into(),
+        ),
+        (
             "pipe-predict.toml",
             "project = \"x.db\"\n[[predict]]\ninput = \"new.csv\"\nout = \"p.csv\"\n".into(),
         ),
@@ -128,7 +132,8 @@ const CASES: &[(&str, i32, &str)] = &[
     ("run missing.toml",                                                        3, "cannot read pipeline missing.toml"),
     ("run pipe-export.toml",                                                    3, "pipe-export.toml: export[0].out: \"t.xlsx\" does not match"),
     ("run pipe-rules.toml",                                                     3, "pipe-rules.toml: flag_rules.distorting_mnsq/unproductive_mnsq/muted_mnsq: need 0 < muted < 1"),
-    ("run pipe-ingest.toml",                                                    3, "pipe-ingest.toml: ingest: {\"data\":\"d.csv\"}"),
+    ("run pipe-ingest.toml",                                                    3, "pipe-ingest.toml: ingest: give the description as `preset` (mhs or mhs-collapsed) or as `config` (a TOML file), one of them"),
+    ("run pipe-ingest-both.toml",                                               3, "pipe-ingest-both.toml: ingest: give the description as `preset` (mhs or mhs-collapsed) or as `config` (a TOML file), not both"),
     ("run pipe-predict.toml",                                                   3, "pipe-predict.toml: predict: needs a `train` step"),
     ("run pipe-train.toml",                                                     3, "pipe-train.toml: train.epochs: 0 is less than the minimum of 1"),
 ];
