@@ -22,20 +22,32 @@ pub(crate) fn ordered_sum<T: Send>(
     merge: impl Fn(T, T) -> T,
 ) -> T {
     let per = len.div_ceil(SUM_CHUNKS).max(1);
-    let ranges = len.div_ceil(per);
+    let ranges: Vec<Range<usize>> = (0..len.div_ceil(per))
+        .map(|c| c * per..((c + 1) * per).min(len))
+        .collect();
+    ordered_sum_over(ranges, zero, part, merge)
+}
+
+/// Sums `part(piece)` over pieces the caller has already cut (for example disjoint `&mut`
+/// slices each worker writes into), in the pieces' order: computed in parallel a wave of twice
+/// the thread count at a time, added with `merge(total, part)` in order. The result depends on
+/// the pieces only, never on the thread count.
+pub(crate) fn ordered_sum_over<P: Send, T: Send>(
+    pieces: Vec<P>,
+    zero: impl Fn() -> T,
+    part: impl Fn(P) -> T + Sync,
+    merge: impl Fn(T, T) -> T,
+) -> T {
     let wave = rayon::current_num_threads().max(1) * 2;
     let mut total = zero();
-    let mut first = 0;
-    while first < ranges {
-        let last = (first + wave).min(ranges);
-        let parts: Vec<T> = (first..last)
-            .into_par_iter()
-            .map(|c| part(c * per..((c + 1) * per).min(len)))
-            .collect();
+    let mut pieces = pieces;
+    while !pieces.is_empty() {
+        let rest = pieces.split_off(wave.min(pieces.len()));
+        let parts: Vec<T> = pieces.into_par_iter().map(&part).collect();
         for p in parts {
             total = merge(total, p);
         }
-        first = last;
+        pieces = rest;
     }
     total
 }

@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use super::design::{Design, MAX_CATEGORIES};
 use super::extreme::ElementStatus;
 use super::model::category_probabilities;
+use super::ordered::ordered_sum_over;
 
 /// The active observations grouped by inner element.
 pub(crate) struct Layout {
@@ -185,31 +186,22 @@ pub(crate) fn sweep(layout: &Layout, input: &SweepInput, inner_step: &mut [f64])
         consumed = j1;
     }
     // The chunk sums are added in chunk order (a rayon reduce would group them by how the work
-    // was split between threads); a wave of chunks at a time bounds their memory.
-    let wave = rayon::current_num_threads().max(1) * 2;
-    let mut total = SweepSums::zeros(n_el, n_thr, n_cov);
-    while !parts.is_empty() {
-        let rest = parts.split_off(wave.min(parts.len()));
-        let sums: Vec<SweepSums> = parts
-            .into_par_iter()
-            .map(|(j0, j1, steps)| {
-                let mut sums = SweepSums::zeros(n_el, n_thr, n_cov);
-                let mut scratch: Vec<f64> = Vec::new();
-                let mut likelihood = 1.0;
-                for (j, step) in (j0..j1).zip(steps.iter_mut()) {
-                    *step =
-                        sweep_element(layout, input, j, &mut sums, &mut scratch, &mut likelihood);
-                }
-                sums.log_likelihood += likelihood.ln();
-                sums
-            })
-            .collect();
-        for chunk in sums {
-            total = total.merge(chunk);
-        }
-        parts = rest;
-    }
-    total
+    // was split between threads).
+    ordered_sum_over(
+        parts,
+        || SweepSums::zeros(n_el, n_thr, n_cov),
+        |(j0, j1, steps)| {
+            let mut sums = SweepSums::zeros(n_el, n_thr, n_cov);
+            let mut scratch: Vec<f64> = Vec::new();
+            let mut likelihood = 1.0;
+            for (j, step) in (j0..j1).zip(steps.iter_mut()) {
+                *step = sweep_element(layout, input, j, &mut sums, &mut scratch, &mut likelihood);
+            }
+            sums.log_likelihood += likelihood.ln();
+            sums
+        },
+        SweepSums::merge,
+    )
 }
 
 /// The sweep's inner elements fall into about this many chunks (fixed: see [`Layout`]).

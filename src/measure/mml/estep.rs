@@ -3,6 +3,7 @@
 //! (adaptive quadrature, Naylor & Smith 1982; Schilling & Bock 2005), in fixed-order chunks.
 
 use super::*;
+use crate::measure::ordered::ordered_sum_over;
 
 /// Physicists' Gauss-Hermite rule: nodes `x_q` (ascending) and weights `w_q` with
 /// `∫ f(x) e^{-x²} dx ≈ Σ w_q f(x_q)`, exact for polynomials of degree `2n - 1`.
@@ -219,32 +220,22 @@ impl Pass<'_> {
         // chunks, each summed in object order, and the chunk sums are added in chunk order (a
         // rayon fold/reduce would group them by how the work was split between threads).
         let chunk = posterior.len().div_ceil(E_STEP_CHUNKS).max(1);
-        let mut total = Acc::zeros(self.n_el, n_bins, self.louis);
-        // Chunks computed at once: bounds the memory of the partial sums on many threads.
-        let wave = rayon::current_num_threads().max(1) * 2;
-        let mut chunks: Vec<(usize, &mut [(f64, f64)])> =
+        let chunks: Vec<(usize, &mut [(f64, f64)])> =
             posterior.chunks_mut(chunk).enumerate().collect();
-        while !chunks.is_empty() {
-            let rest = chunks.split_off(wave.min(chunks.len()));
-            let sums: Vec<Acc> = chunks
-                .into_par_iter()
-                .map(|(c, slots)| {
-                    let mut acc = Acc::zeros(self.n_el, n_bins, self.louis);
-                    let mut probs = Vec::new();
-                    let mut scores: Vec<(u32, Vec<f64>)> = Vec::new();
-                    for (i, slot) in slots.iter_mut().enumerate() {
-                        let o = c * chunk + i;
-                        self.object(o, slot, &mut acc, &mut probs, &mut scores);
-                    }
-                    acc
-                })
-                .collect();
-            for acc in sums {
-                total = total.merge(acc);
-            }
-            chunks = rest;
-        }
-        total
+        ordered_sum_over(
+            chunks,
+            || Acc::zeros(self.n_el, n_bins, self.louis),
+            |(c, slots)| {
+                let mut acc = Acc::zeros(self.n_el, n_bins, self.louis);
+                let mut probs = Vec::new();
+                let mut scores: Vec<(u32, Vec<f64>)> = Vec::new();
+                for (i, slot) in slots.iter_mut().enumerate() {
+                    self.object(c * chunk + i, slot, &mut acc, &mut probs, &mut scores);
+                }
+                acc
+            },
+            Acc::merge,
+        )
     }
 
     pub(super) fn object(
