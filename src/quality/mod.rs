@@ -1,8 +1,10 @@
 //! Rater quality: flags with their rules and numbers ([`flags`]) and agreement between raters
 //! ([`agreement`]); what a reviewer inspects per element ([`detail`]) and the annotation
-//! queues of the workbench ([`queues`]).
+//! queues of the workbench ([`queues`]); Linacre's category guidelines and collapse proposals
+//! ([`categories`]).
 
 pub mod agreement;
+pub mod categories;
 pub mod detail;
 pub mod flags;
 pub mod queues;
