@@ -120,6 +120,63 @@ pub struct SimulationConfig {
     pub severity_sd: f64,
     /// Seed of every random draw. Default 20200101.
     pub seed: u64,
+    /// A planted category that is rarely chosen (see [`UnusedCategory`]). Default none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_category: Option<UnusedCategory>,
+}
+
+/// A category of one item made rarely chosen, for testing the category advisor
+/// ([`crate::quality::categories`]): the two Rasch-Andrich thresholds around interior category
+/// `K` of the item, `F_K` (from `K-1` into `K`) and `F_{K+1}` (from `K` into `K+1`), are
+/// reversed around their midpoint `c` and spread to at least 2 logits apart:
+/// `F_K = c + d`, `F_{K+1} = c - d` with `d = max(|F_{K+1} - F_K| / 2, 1)`. The thresholds still
+/// sum to zero, and `P_K² / (P_{K-1} P_{K+1}) = exp(F_{K+1} - F_K) <= e^-2`, so `K` is never the
+/// most probable category and is chosen far less often than its neighbours. `truth_thresholds.csv`
+/// holds the planted values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnusedCategory {
+    /// The item's name (one of [`ITEMS`]).
+    pub item: String,
+    /// The category `K`, strictly between the item's bottom and top categories.
+    pub category: u8,
+}
+
+impl std::str::FromStr for UnusedCategory {
+    type Err = SimulateError;
+
+    /// Parses `ITEM:K`, e.g. `insult:2`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || SimulateError::Config {
+            field: "unused_category",
+            message: format!("takes ITEM:K, e.g. insult:2; got `{text}`"),
+        };
+        let (item, k) = text.rsplit_once(':').ok_or_else(bad)?;
+        let category = k.trim().parse().map_err(|_| bad())?;
+        Ok(UnusedCategory {
+            item: item.trim().to_string(),
+            category,
+        })
+    }
+}
+
+impl SimulationConfig {
+    /// The true thresholds `F_{i,1..m}` of item `i` (index into [`ITEMS`]): the item's own, or
+    /// the planted ones of [`SimulationConfig::unused_category`].
+    pub fn item_thresholds(&self, i: usize) -> Vec<f64> {
+        let mut thresholds = ITEMS[i].thresholds.to_vec();
+        if let Some(unused) = &self.unused_category {
+            let k = unused.category as usize;
+            if unused.item == ITEMS[i].name && k >= 1 && k < thresholds.len() {
+                let (into, out) = (thresholds[k - 1], thresholds[k]);
+                let c = 0.5 * (into + out);
+                let d = (0.5 * (out - into).abs()).max(1.0);
+                thresholds[k - 1] = c + d;
+                thresholds[k] = c - d;
+            }
+        }
+        thresholds
+    }
 }
 
 impl Default for SimulationConfig {
@@ -136,6 +193,7 @@ impl Default for SimulationConfig {
             measure_sd: 2.0,
             severity_sd: 0.7,
             seed: 20200101,
+            unused_category: None,
         }
     }
 }
@@ -228,6 +286,29 @@ impl SimulationConfig {
         ] {
             if !(sd.is_finite() && sd >= 0.0) {
                 return bad(field, format!("must be a finite SD >= 0, got {sd}"));
+            }
+        }
+        if let Some(unused) = &self.unused_category {
+            let Some(item) = ITEMS.iter().find(|i| i.name == unused.item) else {
+                return bad(
+                    "unused_category",
+                    format!(
+                        "names no item: `{}`; the items are {}",
+                        unused.item,
+                        ITEMS.map(|i| i.name).join(", ")
+                    ),
+                );
+            };
+            if unused.category == 0 || unused.category >= item.max_score() {
+                return bad(
+                    "unused_category",
+                    format!(
+                        "category {} of {} is not interior: K must be 1..={} (the bottom and top categories have one threshold)",
+                        unused.category,
+                        item.name,
+                        item.max_score() - 1
+                    ),
+                );
             }
         }
         Ok(())
@@ -545,6 +626,7 @@ pub fn simulate(cfg: &SimulationConfig) -> Result<Simulation, SimulateError> {
 
     let mut rng = stream(cfg.seed, Stream::Responses);
     let mut probabilities = [0.0; MAX_CATEGORIES];
+    let thresholds: Vec<Vec<f64>> = (0..N_ITEMS).map(|i| cfg.item_thresholds(i)).collect();
     let mut ratings: Vec<Rating> = design
         .pairs
         .iter()
@@ -552,12 +634,12 @@ pub fn simulate(cfg: &SimulationConfig) -> Result<Simulation, SimulateError> {
             let comment = &comments[pair.comment as usize];
             let rater = &raters[pair.rater as usize];
             let mut scores = [0u8; N_ITEMS];
-            for (score, item) in scores.iter_mut().zip(&ITEMS) {
+            for ((score, item), thresholds) in scores.iter_mut().zip(&ITEMS).zip(&thresholds) {
                 *score = match rater.kind {
                     RaterKind::Normal => {
                         let eta = comment.measure - rater.severity - item.difficulty;
                         let p = &mut probabilities[..item.n_categories()];
-                        category_probabilities(eta, item.thresholds, p);
+                        category_probabilities(eta, thresholds, p);
                         draw_category(p, rng.random())
                     }
                     RaterKind::Random => rng.random_range(0..=item.max_score()),

@@ -671,3 +671,58 @@ fn rating_data_holds_every_response() {
         assert_eq!(data.scores[i], i32::from(first.scores[i]));
     }
 }
+
+#[test]
+fn a_planted_unused_category_reverses_its_two_thresholds() {
+    let config = SimulationConfig {
+        comments: 400,
+        unused_category: Some("sentiment:2".parse().unwrap()),
+        ..SimulationConfig::default()
+    };
+    config.validate().unwrap();
+    // sentiment: -2.0, -0.6, 0.4, 2.2; c = -0.1, d = max(0.5, 1) = 1.
+    let planted = config.item_thresholds(0);
+    let expected = [-2.0, 0.9, -1.1, 2.2];
+    for (p, e) in planted.iter().zip(expected) {
+        assert!((p - e).abs() < 1e-12, "{planted:?}");
+    }
+    assert!(planted.iter().sum::<f64>().abs() < 1e-12);
+    // The other items keep theirs.
+    assert_eq!(config.item_thresholds(1), ITEMS[1].thresholds.to_vec());
+    // Category 2 is chosen far less often than with the item's own thresholds.
+    let share = |config: &SimulationConfig| {
+        let sim = simulate(config).unwrap();
+        let normal: Vec<&Rating> = sim
+            .ratings
+            .iter()
+            .filter(|r| sim.raters[r.rater as usize].kind == RaterKind::Normal)
+            .collect();
+        normal.iter().filter(|r| r.scores[0] == 2).count() as f64 / normal.len() as f64
+    };
+    let plain = SimulationConfig {
+        unused_category: None,
+        ..config.clone()
+    };
+    let (with, without) = (share(&config), share(&plain));
+    assert!(
+        with < 0.5 * without,
+        "share of 2: {with} planted, {without} not"
+    );
+}
+
+#[test]
+fn an_unused_category_must_be_an_interior_category_of_a_known_item() {
+    let bad = |text: &str| {
+        let config = SimulationConfig {
+            unused_category: Some(text.parse().unwrap()),
+            ..SimulationConfig::default()
+        };
+        config.validate().unwrap_err().to_string()
+    };
+    assert!(bad("nonsense:2").contains("names no item"));
+    assert!(bad("sentiment:0").contains("not interior"));
+    assert!(bad("sentiment:4").contains("not interior"));
+    assert!(bad("hatespeech:2").contains("K must be 1..=1"));
+    assert!("sentiment".parse::<UnusedCategory>().is_err());
+    assert!("sentiment:x".parse::<UnusedCategory>().is_err());
+}

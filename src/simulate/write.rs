@@ -78,7 +78,7 @@ impl Simulation {
         write_csv(&files.truth_comments, self.comments_frame())?;
         write_csv(&files.truth_raters, self.raters_frame())?;
         write_csv(&files.truth_items, items_frame())?;
-        write_csv(&files.truth_thresholds, thresholds_frame())?;
+        write_csv(&files.truth_thresholds, thresholds_frame(&self.config))?;
 
         let manifest = Manifest {
             generator: "scalewright simulate",
@@ -255,12 +255,12 @@ fn items_frame() -> Result<DataFrame, PolarsError> {
     )
 }
 
-fn thresholds_frame() -> Result<DataFrame, PolarsError> {
+fn thresholds_frame(config: &SimulationConfig) -> Result<DataFrame, PolarsError> {
     let mut item = Vec::new();
     let mut category = Vec::new();
     let mut threshold = Vec::new();
-    for spec in &ITEMS {
-        for (k, &tau) in spec.thresholds.iter().enumerate() {
+    for (i, spec) in ITEMS.iter().enumerate() {
+        for (k, &tau) in config.item_thresholds(i).iter().enumerate() {
             item.push(spec.name);
             category.push(k as i64 + 1);
             threshold.push(tau);

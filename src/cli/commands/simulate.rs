@@ -27,6 +27,10 @@ pub struct SimulateArgs {
     /// Share of straight-liners among raters.
     #[arg(long)]
     straight_liners: Option<f64>,
+    /// Plant a rarely chosen category: ITEM:K reverses the two thresholds around interior
+    /// category K of ITEM (at least 2 logits apart), e.g. `insult:2`.
+    #[arg(long, value_name = "ITEM:K")]
+    unused_category: Option<String>,
 }
 
 /// Parses `N` or `MIN-MAX`.
@@ -65,6 +69,12 @@ pub fn run(args: SimulateArgs, out: Output) -> Result<(), Failure> {
             .straight_liners
             .unwrap_or(defaults.straight_liner_share),
         seed: args.seed.unwrap_or(defaults.seed),
+        unused_category: args
+            .unused_category
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| Failure::new(exit::USAGE, e))?,
         ..defaults
     };
     config
