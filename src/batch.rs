@@ -48,6 +48,34 @@ pub struct PipelineSpec {
     /// Predict files with the model just trained.
     #[serde(default)]
     pub predict: Vec<PredictStep>,
+    /// The category advisor on the pipeline's run.
+    #[serde(default)]
+    pub categories: Option<CategoriesStep>,
+}
+
+/// The category advisor on the pipeline's run (`scalewright categories`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoriesStep {
+    /// Fit every proposal as a run.
+    #[serde(default)]
+    pub refit: bool,
+    /// Write the project's dataset description with the proposed recodes here.
+    #[serde(default)]
+    pub write_config: Option<PathBuf>,
+}
+
+/// What the categories step found and did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CategoriesSummary {
+    /// Scales checked.
+    pub scales: usize,
+    /// Scales with a proposed collapse (by name).
+    pub proposals: Vec<String>,
+    /// The refits side by side (empty without `refit`).
+    pub refits: Vec<pipeline::CategoryRefit>,
+    /// The description written.
+    pub config_written: Option<PathBuf>,
 }
 
 /// Predict a file of texts with the model the train step stored.
@@ -157,6 +185,8 @@ pub struct BatchReport {
     pub model_id: Option<i64>,
     /// The prediction files written.
     pub predictions: Vec<crate::predict::PredictFileSummary>,
+    /// The categories step's result.
+    pub categories: Option<CategoriesSummary>,
 }
 
 impl PipelineSpec {
@@ -397,6 +427,9 @@ pub fn run(
             ));
             report.exports.push(summary);
         }
+        if let Some(step) = &spec.categories {
+            report.categories = Some(categories_step(&mut project, run_id, step, observer, log)?);
+        }
         if let Some(options) = &spec.train {
             let options = crate::predict::TrainOptions {
                 run_id: Some(run_id),
@@ -435,6 +468,53 @@ pub fn run(
         }
     }
     Ok(report)
+}
+
+/// The categories step: the advice on `run_id`, the description (before any refit, so a bad
+/// path stores nothing), then the refits.
+fn categories_step(
+    project: &mut Project,
+    run_id: i64,
+    step: &CategoriesStep,
+    observer: &mut dyn Observer<IterationReport>,
+    log: &mut dyn FnMut(String),
+) -> Result<CategoriesSummary, BatchError> {
+    let advice = pipeline::category_advice(project, run_id)?;
+    let proposals: Vec<String> = advice.proposals().map(|s| s.scale.clone()).collect();
+    log(format!(
+        "categories: {} of {} scale(s) with a proposed collapse on run {run_id}{}",
+        proposals.len(),
+        advice.scales.len(),
+        if proposals.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", proposals.join(", "))
+        }
+    ));
+    let mut summary = CategoriesSummary {
+        scales: advice.scales.len(),
+        proposals,
+        ..Default::default()
+    };
+    if let Some(path) = &step.write_config {
+        let config = pipeline::proposed_description(project, &advice)?;
+        pipeline::write_description(path, &config)?;
+        log(format!("categories: wrote {}", path.display()));
+        summary.config_written = Some(path.clone());
+    }
+    if step.refit {
+        summary.refits = pipeline::refit_proposals(project, &advice, observer)?;
+        for r in summary.refits.iter().skip(1) {
+            log(format!(
+                "categories: run {} fits {} ({} disordered scale(s), object reliability {:.3})",
+                r.run_id,
+                r.label,
+                r.disordered_scales.len(),
+                r.object_reliability
+            ));
+        }
+    }
+    Ok(summary)
 }
 
 #[cfg(test)]

@@ -63,6 +63,10 @@ fn input_files() -> Vec<(&'static str, String)> {
             "project = \"x.db\"\n[train]\nepochs = 0\n".into(),
         ),
         ("draft.toml", "# an existing draft\n".into()),
+        (
+            "pipe-categories.toml",
+            "project = \"x.db\"\n[categories]\nrefit = \"yes\"\n".into(),
+        ),
     ]
 }
 
@@ -90,6 +94,9 @@ const CASES: &[(&str, i32, &str)] = &[
     // Simulation settings.
     ("simulate --out sim --raters-per-comment x",                               2, "--raters-per-comment takes N or MIN-MAX"),
     ("simulate --out sim --comments 40",                                        2, "must exceed reference_comments"),
+    ("simulate --out sim --unused-category sentiment",                          2, "takes ITEM:K, e.g. insult:2; got `sentiment`"),
+    ("simulate --out sim --unused-category sentiment:4",                        2, "category 4 of sentiment is not interior: K must be 1..=3"),
+    ("simulate --out sim --unused-category nope:2",                             2, "names no item: `nope`"),
     // A project without runs.
     ("report --project fresh.db",                                               3, "has no runs yet"),
     ("flag --project fresh.db",                                                 3, "has no runs yet"),
@@ -98,6 +105,7 @@ const CASES: &[(&str, i32, &str)] = &[
     ("bias --project fresh.db --between rater,item",                            3, "has no runs yet"),
     ("exclude --project fresh.db --rule muted --reason x",                      3, "has no runs yet"),
     ("train --project fresh.db",                                                3, "no fitted run"),
+    ("categories --project fresh.db",                                           3, "has no runs yet"),
     // Fitting: a disconnected network, bad anchors, unknown facets.
     ("fit --project fresh.db",                                                  6, "comment_id x annotator_id split into 99 subsets"),
     ("clean --project fresh.db",                                                6, "split into 99 subsets"),
@@ -126,6 +134,10 @@ const CASES: &[(&str, i32, &str)] = &[
     ("bias --project fitted.db --between item,rater --pairwise 1 --level nope", 3, "term 1 has no level `nope`"),
     ("bias --project fitted.db --between annotator_id,comment_id.nope",         3, "no attribute `nope`"),
     ("bias --project fitted.db --between annotator,item",                       3, "`annotator` is not a facet"),
+    // The category advisor.
+    ("categories --project fitted.db --run 99",                                 3, "run 99"),
+    ("categories --project fitted.db --write-config no/such/dir/proposed.toml", 1, "cannot write no/such/dir/proposed.toml"),
+    ("run pipe-categories.toml",                                                3, "pipe-categories.toml: categories.refit"),
     // The text predictor.
     ("predict --project fitted.db --out p.csv",                                 3, "has no trained model (run `scalewright train`)"),
     // Pipelines.

@@ -10,6 +10,7 @@ mod tables;
 mod wait;
 
 use clap::{Parser, Subcommand};
+use commands::categories;
 use commands::{
     bias, clean, decide, decisions, export, fit, flag, import_run, info, ingest, init_config,
     models, open, predict, quality, report, run, runs, simulate, train,
@@ -91,6 +92,10 @@ enum Command {
     Models(models::ModelsArgs),
     /// Store a finished run or trained model kept in a side file because the project was busy.
     ImportRun(import_run::ImportRunArgs),
+    /// Category functioning per rating scale (Linacre's eight guidelines) with a proposed
+    /// collapse of adjacent categories where an essential guideline fails; --refit fits the
+    /// proposals, --write-config writes them into the dataset description.
+    Categories(categories::CategoriesArgs),
 }
 
 /// Parses the command line, runs the command and returns its exit code; errors go to stderr
@@ -159,5 +164,6 @@ fn dispatch(command: Option<Command>, out: Output) -> Result<(), Failure> {
         Command::Predict(args) => predict::run(args, out),
         Command::Models(args) => models::run(args, out),
         Command::ImportRun(args) => import_run::run(args, out),
+        Command::Categories(args) => categories::run(args, out),
     }
 }

@@ -14,6 +14,7 @@ use crate::network::{connectedness, Connectedness};
 
 mod anchors;
 mod bias;
+mod categories;
 mod clean;
 mod compare;
 mod quality;
@@ -22,6 +23,10 @@ mod settings;
 use crate::store::{now_rfc3339, Project, StoreError};
 pub use anchors::{anchors_from_run, read_anchor_file};
 pub use bias::bias_table;
+pub use categories::{
+    category_advice, proposed_description, refit_proposals, write_description, CategoryAdvice,
+    CategoryRefit, MeanSquareSummary,
+};
 pub use clean::{clean, CleaningRound};
 pub use compare::{compare_runs, RunComparison};
 pub use quality::{quality_report, MeanSquareBands, QualityReport};
@@ -76,6 +81,15 @@ pub enum PipelineError {
     /// An export failed.
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
+    /// A file the step writes (e.g. a proposed dataset description) could not be written;
+    /// nothing was left at the path.
+    #[error("cannot write {}: {source}", path.display())]
+    WriteFile {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
 }
 
 fn describe_disconnection(c: &Connectedness) -> String {

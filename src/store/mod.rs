@@ -485,6 +485,19 @@ impl Project {
         Ok(records)
     }
 
+    /// The dataset description (TOML) the newest imported file was read with; `None` when no
+    /// file was imported (annotation sessions have no description of their own).
+    pub fn dataset_config_toml(&self) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT config_toml FROM datasets WHERE kind = 'file' ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sql_err())
+    }
+
     /// The typed value of a stored text of `record` (e.g. `run 3`), or an error naming both.
     fn stored<T: StoredText>(&self, text: &str, record: String) -> Result<T, StoreError> {
         T::from_stored_text(text).ok_or_else(|| StoreError::UnknownValue {

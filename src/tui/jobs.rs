@@ -191,6 +191,9 @@ pub struct RunView {
     pub stale: bool,
     /// Unexpected ratings per comment (for the Annotate queue), computed with the load.
     pub unexpected: crate::quality::queues::UnexpectedCounts,
+    /// Linacre's category guidelines and the collapse proposals per scale (for the Items &
+    /// scale screen), computed with the load; `None` when the run is stale.
+    pub categories: Option<crate::pipeline::CategoryAdvice>,
 }
 
 /// Everything the screens read, loaded off the UI thread.
@@ -298,12 +301,18 @@ pub fn load_snapshot(path: &Path) -> Result<Snapshot, PipelineError> {
             let stale = crate::store::data_fingerprint(&in_force) != record.data_fingerprint;
             drop(in_force);
             let unexpected = crate::quality::queues::unexpected_counts(&data, &fit);
+            let categories = if stale {
+                None
+            } else {
+                Some(crate::pipeline::category_advice(&project, record.id)?)
+            };
             Some(RunView {
                 record: record.clone(),
                 fit,
                 flags,
                 stale,
                 unexpected,
+                categories,
             })
         }
     };

@@ -1,6 +1,7 @@
 //! One module per command: its clap arguments and its body (`run`).
 
 pub mod bias;
+pub mod categories;
 pub mod clean;
 pub mod decide;
 pub mod decisions;

@@ -1,6 +1,9 @@
-//! Items & scale: item difficulties, the selected item's thresholds with disorder marks, and its
-//! category probability curves as a chart.
+//! Items & scale: item difficulties, the selected item's thresholds with disorder marks, its
+//! category probability curves as a chart, Linacre's category guidelines for its scale with the
+//! proposed collapse ([`crate::quality::categories`], computed by the load job), and a key that
+//! fits a run with that collapse.
 
+use crate::quality::categories::ScaleCategories;
 use crate::tui::action::Action;
 use crate::tui::loaded::Loaded;
 use crate::tui::screen::{Ctx, Effect, Screen, View};
@@ -10,7 +13,7 @@ use crate::tui::widgets::{fit_or_hint, hints, loaded_or_wait, number, windowed_t
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::Line;
-use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Row};
+use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Row, Wrap};
 use ratatui::Frame;
 
 /// The Items & scale screen.
@@ -22,6 +25,9 @@ pub struct ItemsState {
     pub scale: Option<usize>,
     /// Its category probability curves `P_k(η)` (from the library), for the chart.
     pub curves: Vec<Vec<(f64, f64)>>,
+    /// The selected item's scale in the run's category advice (its index in
+    /// [`crate::pipeline::CategoryAdvice::scales`]).
+    pub checks: Option<usize>,
 }
 
 /// Points per category probability curve.
@@ -34,6 +40,11 @@ impl ItemsState {
     pub fn refresh(&mut self, loaded: Option<&Loaded>) {
         self.scale = None;
         self.curves.clear();
+        self.checks = loaded.and_then(|l| {
+            let label = l.data.items().labels.get(self.selection.index)?;
+            let advice = l.run.as_ref()?.categories.as_ref()?;
+            advice.scales.iter().position(|s| s.items.contains(label))
+        });
         let Some(fit) = loaded.and_then(|l| l.fit()) else {
             return;
         };
@@ -88,6 +99,8 @@ fn draw_screen(state: &ItemsState, frame: &mut Frame, area: Rect, view: &View, t
     let [main, hint] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(main);
+    let [right, checks_area] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(12)]).areas(right);
     let items = &fit.facets[loaded.data.item_facet];
     let n_items = items.elements.len() as u16;
     let [table_area, scale_area] = Layout::vertical([
@@ -201,5 +214,75 @@ fn draw_screen(state: &ItemsState, frame: &mut Frame, area: Rect, view: &View, t
         )
         .y_axis(Axis::default().bounds([0.0, 1.0]).labels(["0", ".5", "1"]));
     frame.render_widget(chart, right);
-    frame.render_widget(hints(&[("Up/Down", "item")], theme), hint);
+    let advice = loaded.run.as_ref().and_then(|r| r.categories.as_ref());
+    let scale = advice.and_then(|a| state.checks.and_then(|i| a.scales.get(i)));
+    draw_checks(frame, checks_area, scale, advice.is_some(), theme);
+    let keys: &[(&str, &str)] = match scale.and_then(|s| s.proposal.as_ref()) {
+        Some(_) => &[("Up/Down", "item"), ("c", "fit the proposed collapse")],
+        None => &[("Up/Down", "item")],
+    };
+    frame.render_widget(hints(keys, theme), hint);
+}
+
+/// Linacre's eight guidelines for the selected item's scale and the proposed collapse.
+fn draw_checks(
+    frame: &mut Frame,
+    area: Rect,
+    scale: Option<&ScaleCategories>,
+    computed: bool,
+    theme: Theme,
+) {
+    let mut lines: Vec<Line> = Vec::new();
+    match scale {
+        None if !computed => lines.push(Line::from(
+            "the run is stale: fit again to check its categories",
+        )),
+        None => lines.push(Line::from("no scale for this item in the run")),
+        Some(scale) => {
+            for check in &scale.checks {
+                let line = format!(
+                    "{}{} {:>7} {} {}",
+                    check.number,
+                    if check.essential { "*" } else { " " },
+                    number(check.value, 2),
+                    if check.passed { "pass" } else { "FAIL" },
+                    check.name
+                );
+                lines.push(match (check.passed, check.essential) {
+                    (true, _) => Line::from(line),
+                    (false, true) => Line::styled(line, theme.error()),
+                    (false, false) => Line::styled(line, theme.warning()),
+                });
+            }
+            match &scale.proposal {
+                Some(p) => {
+                    let groups: Vec<String> = p
+                        .groups
+                        .iter()
+                        .map(|g| {
+                            g.iter()
+                                .map(|s| s.to_string())
+                                .collect::<Vec<_>>()
+                                .join("+")
+                        })
+                        .collect();
+                    lines.push(Line::styled(
+                        format!("proposal: {} (c: fit it)", groups.join(" | ")),
+                        theme.warning(),
+                    ));
+                    lines.push(Line::from(p.reason.clone()));
+                }
+                None if scale.essential_failures().next().is_some() => lines.push(Line::from(
+                    "proposal: none (no collapse passes the essential checks)",
+                )),
+                None => lines.push(Line::from("proposal: none (essential checks pass)")),
+            }
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(Block::bordered().title(" category checks (Linacre 2002; * essential) ")),
+        area,
+    );
 }
