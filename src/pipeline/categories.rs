@@ -212,11 +212,15 @@ pub fn proposed_description(
     );
     let mut config = DatasetConfig::from_toml_str(&text, &origin)
         .map_err(|e| PipelineError::InvalidSetting(e.to_string()))?;
-    let Some(recode) = advice.recode_for_all() else {
+    // The run's own recode goes into the description too, with or without a collapse.
+    let Some(recode) = advice
+        .recode_for_all()
+        .or_else(|| advice.run_recode.clone())
+    else {
         return Ok(config);
     };
     for item in &mut config.items {
-        let Some(map) = recode.item(&item.name) else {
+        let Some(map) = recode.items().get(&item.name) else {
             continue;
         };
         let finals: Vec<(i64, i64)> = item

@@ -91,7 +91,12 @@ fn answer(
             let proposal = scale.proposal.as_ref().map(|p| {
                 let recode = advice
                     .recode_for(scale)
-                    .and_then(|r| scale.items.first().and_then(|item| r.item(item).cloned()))
+                    .and_then(|r| {
+                        scale
+                            .items
+                            .first()
+                            .and_then(|item| r.items().get(item).cloned())
+                    })
                     .unwrap_or_else(|| p.recode.clone());
                 json!({
                     "recode": recode
