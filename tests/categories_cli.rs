@@ -181,3 +181,106 @@ fn the_written_description_is_ingested_with_the_collapse() {
     assert!(!proposals.contains(&"sentiment"));
     assert_eq!(sentiment["max_score"], 4);
 }
+
+#[test]
+fn refitting_the_proposal_orders_the_planted_item_s_thresholds() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = planted_project(dir.path());
+    let answer = json_out(
+        scalewright()
+            .args(["categories", "--refit", "--json", "--project"])
+            .arg(&db),
+    );
+    assert_matches_schema("categories.schema.json", &answer);
+    let refits = answer["refits"].as_array().unwrap();
+    let proposals = answer["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| !e["proposal"].is_null())
+        .count();
+    assert!(proposals >= 1);
+    // The original, one run per proposal, and all of them together when there are several.
+    let together = usize::from(proposals > 1);
+    assert_eq!(refits.len(), 1 + proposals + together);
+    let original = &refits[0];
+    assert_eq!(original["label"], "original");
+    assert_eq!(original["run_id"], 1);
+    let disordered = |row: &Value| -> Vec<String> {
+        serde_json::from_value(row["disordered_scales"].clone()).unwrap()
+    };
+    assert!(disordered(original).contains(&"insult".to_string()));
+    let insult = refits.iter().find(|r| r["label"] == "insult").unwrap();
+    assert_eq!(insult["collapsed_ordered"], true);
+    assert!(!disordered(insult).contains(&"insult".to_string()));
+    assert_ne!(insult["run_id"], 1);
+    if together == 1 {
+        let all = refits.last().unwrap();
+        assert_eq!(all["label"], "all proposals");
+        assert_eq!(all["collapsed_ordered"], true);
+    }
+    // The refitted run stores the recode and has four ordered insult categories (Table 8).
+    let run = insult["run_id"].as_i64().unwrap().to_string();
+    let table8 = json_out(
+        scalewright()
+            .args([
+                "report",
+                "--table",
+                "8",
+                "--json",
+                "--run",
+                &run,
+                "--project",
+            ])
+            .arg(&db),
+    );
+    let scales = table8.as_array().unwrap_or_else(|| panic!("{table8}"));
+    let scale = scales.iter().find(|s| s["label"] == "insult").unwrap();
+    let thresholds: Vec<f64> = scale["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["threshold"].as_f64())
+        .collect();
+    assert_eq!(thresholds.len(), 3, "{scale}");
+    assert!(thresholds.windows(2).all(|w| w[1] > w[0]), "{thresholds:?}");
+}
+
+#[test]
+fn a_pipeline_s_categories_step_refits_and_writes_the_description() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    scalewright()
+        .args(["simulate", "--quiet", "--comments", "1000", "--seed", "3"])
+        .args(["--random-responders", "0", "--straight-liners", "0"])
+        .args(["--unused-category", "insult:2", "--out"])
+        .arg(&sim)
+        .assert()
+        .success();
+    let pipeline = dir.path().join("pipeline.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "project = \"{}\"\n[ingest]\ndata = \"{}\"\npreset = \"mhs\"\n[categories]\nrefit = true\nwrite_config = \"{}\"\n",
+            dir.path().join("p.db").display(),
+            sim.join("ratings.csv").display(),
+            dir.path().join("proposed.toml").display()
+        ),
+    )
+    .unwrap();
+    let report = json_out(scalewright().arg("run").arg(&pipeline).arg("--json"));
+    assert_matches_schema("run.schema.json", &report);
+    let step = &report["categories"];
+    assert_eq!(step["scales"], 10);
+    let proposals: Vec<String> = serde_json::from_value(step["proposals"].clone()).unwrap();
+    assert!(proposals.contains(&"insult".to_string()), "{proposals:?}");
+    let refits = step["refits"].as_array().unwrap();
+    assert_eq!(refits[0]["run_id"], report["run_id"]);
+    let insult = refits.iter().find(|r| r["label"] == "insult").unwrap();
+    assert_eq!(insult["collapsed_ordered"], true);
+    assert!(dir.path().join("proposed.toml").exists());
+    assert_eq!(
+        step["config_written"],
+        dir.path().join("proposed.toml").display().to_string()
+    );
+}

@@ -253,7 +253,7 @@ fn print_refits(run: i64, rows: &[CategoryRefit]) {
     );
     for r in rows {
         println!(
-            "  {:<20} {:>5} {:>10} {:>9} {:>20} {:>20} {:>7.2} {:>7.2}{}",
+            "  {:<20} {:>5} {:>10} {:>9} {:>20} {:>20} {:>7.2} {:>7.3}{}",
             r.label,
             r.run_id,
             format!("{} scale(s)", r.disordered_scales.len()),
