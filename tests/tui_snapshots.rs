@@ -210,3 +210,41 @@ fn every_screen_on_the_sample_project() {
     update(&mut app, Action::ToggleHelp);
     insta::assert_snapshot!("help_80x24", render(&app, 80, 24));
 }
+
+#[test]
+fn the_items_screen_fits_the_proposed_collapse() {
+    use scalewright::pipeline::RecodeSetting;
+    use scalewright::tui::action::Command;
+    use scalewright::tui::jobs::JobRequest;
+    use std::collections::BTreeMap;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut app = loaded_app(dir.path());
+    update(&mut app, Action::GoTo(Tab::Items));
+    // sentiment (the first item): category 0's outfit is 2.76 on the sample (the random
+    // responders), so 0 and 1 are proposed to merge.
+    let commands = update(&mut app, Action::FitCollapse);
+    match &commands[..] {
+        [Command::Start(JobRequest::Fit(settings))] => {
+            let Some(RecodeSetting::Table(recode)) = &settings.recode else {
+                panic!("{settings:?}")
+            };
+            let expected: BTreeMap<i32, i32> = [(0, 0), (1, 0), (2, 1), (3, 2), (4, 3)].into();
+            assert_eq!(recode.items().get("sentiment"), Some(&expected));
+            assert_eq!(recode.items().len(), 1);
+            assert!(settings.note.contains("sentiment"), "{}", settings.note);
+            assert!(settings.allow_disconnected);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(app.running(JobKind::Fit));
+    // A second fit while one runs is refused.
+    assert!(update(&mut app, Action::FitCollapse).is_empty());
+    app.jobs.finish(JobKind::Fit);
+    // insult (the third item) passes the essential checks: nothing to fit, said so.
+    update(&mut app, Action::Select(Move::Down));
+    update(&mut app, Action::Select(Move::Down));
+    assert!(update(&mut app, Action::FitCollapse).is_empty());
+    let status = app.status.as_ref().expect("a status line");
+    assert!(status.1.contains("no proposed collapse"), "{}", status.1);
+}

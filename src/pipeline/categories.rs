@@ -7,10 +7,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{fit_project, run_data, FitRequest, PipelineError};
+use super::settings::RecodeSetting;
+use super::{fit_project, run_data, FitRequest, FitSettings, PipelineError};
 use crate::config::DatasetConfig;
 use crate::data::{FacetRole, Recode};
-use crate::measure::{Fit, IterationReport, Observer};
+use crate::measure::{Fit, IterationReport, Observer, UnobservedCategories};
 use crate::quality::categories::{category_functioning, ScaleCategories};
 use crate::store::Project;
 
@@ -49,6 +50,42 @@ impl CategoryAdvice {
             }
         }
         (!items.is_empty()).then(|| self.compose(items))
+    }
+
+    /// The fit settings of a run with the proposal of `scale` (the workbench's fit through its
+    /// job runner): the options of `fit`, the run the advice is about, as settings (anchors
+    /// are not carried over), the rating network allowed to be as it was, the composed recode
+    /// as a table and a note saying what the run is. `None` when the scale has no proposal.
+    pub fn fit_settings(&self, scale: &ScaleCategories, fit: &Fit) -> Option<FitSettings> {
+        let recode = self.recode_for(scale)?;
+        let o = &fit.options;
+        let non_centred = o
+            .non_centred
+            .iter()
+            .flatten()
+            .filter_map(|&f| fit.facets.get(f).map(|facet| facet.name.clone()))
+            .collect();
+        Some(FitSettings {
+            method: o.method,
+            scale: o.scale_model,
+            update: o.update,
+            object_estimator: o.mml.object_estimator,
+            quadrature_points: o.mml.quadrature_points,
+            max_residual: Some(o.convergence.max_score_residual),
+            max_change: Some(o.convergence.max_change),
+            max_iterations: o.convergence.max_iterations,
+            keep_unobserved: o.unobserved_categories == UnobservedCategories::Keep,
+            bias_correction: o.bias_correction,
+            allow_disconnected: true,
+            non_centred,
+            anchor_file: None,
+            anchor_run: None,
+            note: format!(
+                "categories: collapse of {} proposed on run {}",
+                scale.scale, self.run_id
+            ),
+            recode: Some(RecodeSetting::Table(recode)),
+        })
     }
 
     fn compose(&self, items: BTreeMap<String, BTreeMap<i32, i32>>) -> Recode {

@@ -174,6 +174,19 @@ pub struct CategoryCheck {
 }
 
 impl CategoryCheck {
+    /// The value as its guideline reads: counts whole, coherence in percent, logits and
+    /// mean-squares with two decimals; `-` when not computable.
+    pub fn formatted_value(&self) -> String {
+        match (self.guideline, self.value) {
+            (_, None) => "-".into(),
+            (Guideline::ObservationsPerCategory | Guideline::RegularDistribution, Some(v)) => {
+                format!("{v:.0}")
+            }
+            (Guideline::Coherence, Some(v)) => format!("{v:.0}%"),
+            (_, Some(v)) => format!("{v:.2}"),
+        }
+    }
+
     fn new(guideline: Guideline, value: Option<f64>, passed: bool) -> Self {
         CategoryCheck {
             number: guideline.number(),

@@ -80,6 +80,8 @@ pub enum Action {
     Cancel,
     /// Runs: mark or unmark the selected run for comparison.
     Mark,
+    /// Items & scale: fit a run with the selected item's proposed collapse of categories.
+    FitCollapse,
     /// Annotate: answer the current item with this raw code.
     Answer(i64),
     /// Annotate: the next queue kind.

@@ -267,6 +267,14 @@ pub const KEYMAP: &[Binding] = &[
         "mark the run (two marked: compare)",
         || Action::Mark,
     ),
+    // Items & scale
+    bind(
+        &[Char('c')],
+        "c",
+        Screen(Tab::Items),
+        "fit a run with the proposed collapse of the item's categories",
+        || Action::FitCollapse,
+    ),
     // Train
     bind(
         &[Char('+')],

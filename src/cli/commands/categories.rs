@@ -8,7 +8,7 @@ use crate::cli::output::{
 };
 use clap::Args;
 use scalewright::pipeline::{self, CategoryAdvice, CategoryRefit, MeanSquareSummary};
-use scalewright::quality::categories::{CategoryCheck, Guideline, ScaleCategories};
+use scalewright::quality::categories::ScaleCategories;
 use scalewright::store::Project;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -131,21 +131,6 @@ fn number(v: Option<f64>, decimals: usize) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-/// A check's value as its guideline reads: counts whole, coherence in percent, logits and
-/// mean-squares with two decimals.
-fn check_value(check: &CategoryCheck) -> String {
-    match check.guideline {
-        Guideline::ObservationsPerCategory | Guideline::RegularDistribution => {
-            number(check.value, 0)
-        }
-        Guideline::Coherence => check
-            .value
-            .map(|v| format!("{v:.0}%"))
-            .unwrap_or_else(|| "-".into()),
-        _ => number(check.value, 2),
-    }
-}
-
 fn print_text(advice: &CategoryAdvice) {
     println!(
         "Category functioning, run {} (Linacre 2002 guidelines; * = essential: a failure proposes a collapse)",
@@ -196,7 +181,7 @@ fn print_scale(scale: &ScaleCategories) {
             "  {:<3} {:<42} {:>8}  {}",
             format!("{}{}", check.number, if check.essential { "*" } else { "" }),
             check.name,
-            check_value(check),
+            check.formatted_value(),
             if check.passed { "pass" } else { "FAIL" }
         );
     }

@@ -274,3 +274,15 @@ fn coherence_counts_measures_in_category_zones() {
     assert_eq!(c[0], (None, Some(0.0)));
     assert!(!coherence_check(&c).passed);
 }
+
+#[test]
+fn values_read_as_their_guidelines() {
+    let count = CategoryCheck::new(Guideline::ObservationsPerCategory, Some(623.0), true);
+    assert_eq!(count.formatted_value(), "623");
+    let coherence = CategoryCheck::new(Guideline::Coherence, Some(34.03), false);
+    assert_eq!(coherence.formatted_value(), "34%");
+    let advance = CategoryCheck::new(Guideline::ThresholdsAdvance, Some(-0.014), false);
+    assert_eq!(advance.formatted_value(), "-0.01");
+    let none = CategoryCheck::new(Guideline::MinimumAdvance, None, true);
+    assert_eq!(none.formatted_value(), "-");
+}

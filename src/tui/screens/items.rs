@@ -5,15 +5,17 @@
 
 use crate::quality::categories::ScaleCategories;
 use crate::tui::action::Action;
+use crate::tui::jobs::{JobKind, JobRequest};
 use crate::tui::loaded::Loaded;
 use crate::tui::screen::{Ctx, Effect, Screen, View};
+use crate::tui::state::Level;
 use crate::tui::state::Selection;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{fit_or_hint, hints, loaded_or_wait, number, windowed_table};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::Line;
-use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Row, Wrap};
+use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Row};
 use ratatui::Frame;
 
 /// The Items & scale screen.
@@ -68,12 +70,46 @@ impl ItemsState {
     }
 }
 
+impl ItemsState {
+    /// Fits a run with the selected item's proposed collapse (the run's options, the proposal's
+    /// recode after the run's own) through the job runner.
+    fn fit_collapse(&mut self, ctx: &mut Ctx) {
+        if ctx.jobs.is_running(JobKind::Fit) {
+            ctx.say(Level::Warning, "a fit is already running");
+            return;
+        }
+        let settings = ctx.loaded().and_then(|l| {
+            let run = l.run.as_ref()?;
+            let advice = run.categories.as_ref()?;
+            let scale = advice.scales.get(self.checks?)?;
+            Some((scale.scale.clone(), advice.fit_settings(scale, &run.fit)?))
+        });
+        match settings {
+            Some((scale, settings)) => {
+                ctx.say(
+                    Level::Info,
+                    format!("fitting the proposed collapse of {scale}..."),
+                );
+                ctx.start(JobRequest::Fit(settings));
+            }
+            None => ctx.say(
+                Level::Warning,
+                "no proposed collapse for this item (its essential category checks pass)",
+            ),
+        }
+    }
+}
+
 impl Screen for ItemsState {
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Option<Effect> {
-        if let Action::Select(movement) = action {
-            let len = ctx.loaded().map_or(0, |l| l.n_items());
-            self.selection.apply(*movement, len);
-            self.refresh(ctx.loaded());
+        match action {
+            Action::Select(movement) => {
+                let len = ctx.loaded().map_or(0, |l| l.n_items());
+                self.selection.apply(*movement, len);
+                self.refresh(ctx.loaded());
+            }
+            Action::FitCollapse => self.fit_collapse(ctx),
+            _ => {}
         }
         None
     }
@@ -241,10 +277,10 @@ fn draw_checks(
         Some(scale) => {
             for check in &scale.checks {
                 let line = format!(
-                    "{}{} {:>7} {} {}",
+                    "{}{} {:>6} {} {}",
                     check.number,
                     if check.essential { "*" } else { " " },
-                    number(check.value, 2),
+                    check.formatted_value(),
                     if check.passed { "pass" } else { "FAIL" },
                     check.name
                 );
@@ -281,7 +317,6 @@ fn draw_checks(
     }
     frame.render_widget(
         Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
             .block(Block::bordered().title(" category checks (Linacre 2002; * essential) ")),
         area,
     );
