@@ -252,6 +252,13 @@ impl PipelineSpec {
         if let Some(crate::pipeline::RecodeSetting::File(recode)) = &mut spec.fit.recode {
             resolve(recode);
         }
+        if let Some(path) = spec
+            .categories
+            .as_mut()
+            .and_then(|c| c.write_config.as_mut())
+        {
+            resolve(path);
+        }
         for e in &mut spec.export {
             resolve(&mut e.out);
             if let Some(j) = &mut e.join {
