@@ -192,7 +192,8 @@ pub struct RunView {
     /// Unexpected ratings per comment (for the Annotate queue), computed with the load.
     pub unexpected: crate::quality::queues::UnexpectedCounts,
     /// Linacre's category guidelines and the collapse proposals per scale (for the Items &
-    /// scale screen), computed with the load; `None` when the run is stale.
+    /// scale screen), computed with the load; `None` when the run is stale (or the advice
+    /// cannot be computed).
     pub categories: Option<crate::pipeline::CategoryAdvice>,
 }
 
@@ -301,10 +302,11 @@ pub fn load_snapshot(path: &Path) -> Result<Snapshot, PipelineError> {
             let stale = crate::store::data_fingerprint(&in_force) != record.data_fingerprint;
             drop(in_force);
             let unexpected = crate::quality::queues::unexpected_counts(&data, &fit);
+            // An auxiliary view: a run it cannot be computed for still loads.
             let categories = if stale {
                 None
             } else {
-                Some(crate::pipeline::category_advice(&project, record.id)?)
+                crate::pipeline::category_advice(&project, record.id).ok()
             };
             Some(RunView {
                 record: record.clone(),

@@ -43,7 +43,9 @@ impl ItemsState {
         self.scale = None;
         self.curves.clear();
         self.checks = loaded.and_then(|l| {
-            let label = l.data.items().labels.get(self.selection.index)?;
+            // Before the first import there are no facets at all.
+            let items = l.data.facets.get(l.data.item_facet)?;
+            let label = items.labels.get(self.selection.index)?;
             let advice = l.run.as_ref()?.categories.as_ref()?;
             advice.scales.iter().position(|s| s.items.contains(label))
         });
