@@ -143,6 +143,10 @@ const CASES: &[(&str, i32, &str)] = &[
     ("export --project fitted.db --out no/such/dir/objects.csv",                1, "writing"),
     ("export --project fitted.db --out objects.xlsx",                           3, "unknown export format"),
     ("export --project fitted.db --what joined --out joined.csv",               3, "--join FILE"),
+    ("export --project fitted.db --plausible-values 5 --out pv.csv",            3, "plausible values: run 1 was fitted by jmle; plausible values are draws from an MML posterior (fit with --method mml)"),
+    ("export --project fitted.db --what raters --plausible-values 5 --out pv.csv", 3, "plausible values: they are columns of the objects export, not of `raters`"),
+    ("export --project fitted.db --plausible-values 0 --out pv.csv",            2, "0 is not in 1..=65535"),
+    ("export --project fitted.db --seed 3 --out pv.csv",                        2, "--plausible-values <N>"),
     // Bias.
     ("bias --project fitted.db --between rater",                                2, "--between takes two terms"),
     ("bias --project fitted.db --between rater,item --pairwise 3",              2, "--pairwise takes 1 or 2"),

@@ -147,7 +147,10 @@ fn pipeline_code(e: &PipelineError) -> u8 {
 /// Writing an export.
 fn export_code(e: &ExportError) -> u8 {
     match e {
-        ExportError::Format(_) | ExportError::NoJoinSource | ExportError::Join { .. } => BAD_INPUT,
+        ExportError::Format(_)
+        | ExportError::NoJoinSource
+        | ExportError::Join { .. }
+        | ExportError::PlausibleValues(_) => BAD_INPUT,
         ExportError::Store(e) => store_code(e),
         ExportError::Write { .. } => FAILURE,
     }

@@ -16,6 +16,7 @@ pub mod model;
 mod observer;
 pub mod options;
 mod ordered;
+pub mod plausible;
 pub mod prox;
 mod results;
 pub mod statistics;

@@ -247,6 +247,14 @@ pub fn export_run(
         rescale: settings.rescale,
         mhs_columns: settings.mhs_columns,
         join_source: settings.join.clone(),
+        plausible_values: settings
+            .plausible_values
+            .map(|draws| crate::export::PlausibleValues {
+                draws,
+                seed: settings
+                    .plausible_seed
+                    .unwrap_or(crate::export::DEFAULT_PLAUSIBLE_SEED),
+            }),
     };
     Ok(crate::export::export(project, &request)?)
 }
