@@ -63,6 +63,14 @@ fn input_files() -> Vec<(&'static str, String)> {
             "project = \"x.db\"\n[train]\nepochs = 0\n".into(),
         ),
         ("draft.toml", "# an existing draft\n".into()),
+        (
+            "pipe-plan.toml",
+            "project = \"x.db\"\n[plan]\ntarget_reliability = 1.5\n".into(),
+        ),
+        (
+            "pipe-compare.toml",
+            "project = \"x.db\"\n[compare]\nruns = []\n".into(),
+        ),
     ]
 }
 
@@ -144,6 +152,8 @@ const CASES: &[(&str, i32, &str)] = &[
     ("run pipe-ingest.toml",                                                    3, "pipe-ingest.toml: ingest: give the description as `preset` (mhs or mhs-collapsed) or as `config` (a TOML file), one of them"),
     ("run pipe-ingest-both.toml",                                               3, "pipe-ingest-both.toml: ingest: give the description as `preset` (mhs or mhs-collapsed) or as `config` (a TOML file), not both"),
     ("run pipe-predict.toml",                                                   3, "pipe-predict.toml: predict: needs a `train` step"),
+    ("run pipe-plan.toml",                                                      3, "pipe-plan.toml: plan.target_reliability: "),
+    ("run pipe-compare.toml",                                                   3, "pipe-compare.toml: compare.runs: "),
     ("run pipe-train.toml",                                                     3, "pipe-train.toml: train.epochs: 0 is less than the minimum of 1"),
 ];
 

@@ -111,4 +111,39 @@ fn compare_and_plan_on_the_sample() {
         .clone();
     let text = String::from_utf8(text).unwrap();
     assert!(text.contains("likelihood-ratio test: none"), "{text}");
+
+    // A pipeline on the same project: fit a rating scale again, plan from it and compare it
+    // with run 1 (the pipeline's run last).
+    let pipeline = dir.path().join("pipeline.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "project = {db:?}\n[fit]\nscale = \"rsm\"\n[plan]\nraters_per_object = [2, 4]\n\
+             target_reliability = 0.9\n[compare]\nruns = [1]\n"
+        ),
+    )
+    .unwrap();
+    let report = json_out(scalewright().arg("run").arg(&pipeline).arg("--json"));
+    assert_matches_schema("run.schema.json", &report);
+    let run = report["run_id"].as_i64().unwrap();
+    assert_eq!(run, 3);
+    assert_matches_schema("plan.schema.json", &report["plan"]);
+    assert_eq!(report["plan"]["run"], run);
+    assert_eq!(report["plan"]["designs"].as_array().unwrap().len(), 2);
+    assert_matches_schema("compare.schema.json", &report["comparison"]);
+    let compared: Vec<i64> = report["comparison"]["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["run"].as_i64().unwrap())
+        .collect();
+    assert_eq!(compared, [1, run]);
+    // The same data and model as run 2: the same log-likelihood.
+    let again = json_out(
+        scalewright()
+            .args(["compare", "--runs", "2,3", "--json", "--project"])
+            .arg(&db),
+    );
+    let lnl = |i: usize| again["runs"][i]["log_likelihood"].as_f64().unwrap();
+    assert!((lnl(0) - lnl(1)).abs() < 1e-6 * lnl(0).abs());
 }

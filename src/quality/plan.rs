@@ -86,8 +86,8 @@ pub enum PlanError {
     /// Scales owned by another facet than the items (partial credit by rater).
     #[error("the run's scales belong to facet `{0}`; planning needs one scale per item or a shared rating scale")]
     ScaleFacet(String),
-    /// A number of raters per object of 0.
-    #[error("raters per object must be at least 1")]
+    /// No number of raters per object, or one of 0.
+    #[error("raters per object must be at least 1 (give one or more numbers)")]
     NoRaters,
     /// A target reliability outside (0, 1).
     #[error("the target reliability must lie strictly between 0 and 1, got {0}")]
@@ -443,6 +443,23 @@ fn forecast(moments: &[ObjectMoments], r: usize) -> DesignForecast {
     }
 }
 
+/// Checks planning settings before any work: at least one number of raters per object, none 0,
+/// and a target reliability strictly between 0 and 1.
+pub fn check_settings(
+    raters_per_object: &[usize],
+    target_reliability: Option<f64>,
+) -> Result<(), PlanError> {
+    if raters_per_object.is_empty() || raters_per_object.contains(&0) {
+        return Err(PlanError::NoRaters);
+    }
+    if let Some(t) = target_reliability {
+        if !(t > 0.0 && t < 1.0) {
+            return Err(PlanError::Target(t));
+        }
+    }
+    Ok(())
+}
+
 /// Forecasts the object RMSE, separation and reliability of `fit`'s objects with each number of
 /// raters per object in `raters_per_object`, and the smallest number (up to
 /// [`MAX_RATERS_SEARCHED`]) that reaches `target_reliability` (see the module notes).
@@ -451,14 +468,7 @@ pub fn plan_design(
     raters_per_object: &[usize],
     target_reliability: Option<f64>,
 ) -> Result<DesignPlan, PlanError> {
-    if raters_per_object.contains(&0) {
-        return Err(PlanError::NoRaters);
-    }
-    if let Some(t) = target_reliability {
-        if !(t > 0.0 && t < 1.0) {
-            return Err(PlanError::Target(t));
-        }
-    }
+    check_settings(raters_per_object, target_reliability)?;
     let pop = population(fit)?;
     let moments = object_moments(&pop);
     let designs = raters_per_object
