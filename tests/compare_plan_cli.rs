@@ -146,4 +146,32 @@ fn compare_and_plan_on_the_sample() {
     );
     let lnl = |i: usize| again["runs"][i]["log_likelihood"].as_f64().unwrap();
     assert!((lnl(0) - lnl(1)).abs() < 1e-6 * lnl(0).abs());
+
+    // A run on recoded observations (violence's 0..=4 collapsed to three categories): other
+    // observations, so no test, and the comparison says to compare separation and fit only.
+    let recode = dir.path().join("recode.toml");
+    std::fs::write(
+        &recode,
+        "[recode]\nviolence = { \"0\" = 0, \"1\" = 0, \"2\" = 1, \"3\" = 1, \"4\" = 2 }\n",
+    )
+    .unwrap();
+    scalewright()
+        .args(["fit", "--quiet", "--recode"])
+        .arg(&recode)
+        .arg("--project")
+        .arg(&db)
+        .assert()
+        .success();
+    let c = json_out(
+        scalewright()
+            .args(["compare", "--runs", "1,4", "--json", "--project"])
+            .arg(&db),
+    );
+    assert_matches_schema("compare.schema.json", &c);
+    assert_eq!(c["same_observations"], false);
+    assert!(c["lr_test"].is_null());
+    assert!(c["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("different observations"));
 }

@@ -2,6 +2,7 @@
 //! Table 7 measurement reports, Table 8 category statistics). Presentation only: every number
 //! comes from the library's `Fit`.
 
+use scalewright::data::Recode;
 use scalewright::measure::bias::{InteractionTable, PairwiseContrast};
 use scalewright::measure::statistics::Separation;
 use scalewright::measure::wright::WrightMap;
@@ -183,8 +184,19 @@ pub fn table7(index: usize, facet: &FacetMeasures) -> String {
     out
 }
 
-/// Table 8 for one scale.
-pub fn table8(scale: &ScaleStatistics) -> String {
+/// The recode lines that concern `scale`: its item's (per-item scales) or every item's (a
+/// shared rating scale).
+pub fn scale_recode(scale: &ScaleStatistics, recode: Option<&Recode>) -> Vec<String> {
+    match (recode, scale.element) {
+        (None, _) => Vec::new(),
+        (Some(r), Some(_)) => r.describe_item(&scale.label).into_iter().collect(),
+        (Some(r), None) => r.describe(),
+    }
+}
+
+/// Table 8 for one scale; `recode` is the run's recode (its lines for this scale's items are
+/// printed under the heading).
+pub fn table8(scale: &ScaleStatistics, recode: Option<&Recode>) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -197,6 +209,9 @@ pub fn table8(scale: &ScaleStatistics) -> String {
             ""
         }
     );
+    for line in scale_recode(scale, recode) {
+        let _ = writeln!(out, "  Recoded for this run: {line}");
+    }
     let _ = writeln!(
         out,
         "  {:>5} {:>7} {:>6} {:>9} {:>9} {:>7} {:>10} {:>6}",

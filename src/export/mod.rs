@@ -189,6 +189,10 @@ pub struct Provenance {
     pub created_at: String,
     /// The change of units applied, if any.
     pub rescale: Option<Rescale>,
+    /// The recode the run applied to the stored categories (per item: stored -> scored), if
+    /// any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recode: Option<crate::data::Recode>,
 }
 
 /// A written export.
@@ -656,6 +660,7 @@ pub fn export(
         scalewright_version: crate::VERSION.to_string(),
         created_at: now_rfc3339(),
         rescale: request.rescale,
+        recode: project.run_recode(request.run_id)?,
     };
     let mut df = build(project, &fit, request)?;
     write_atomically(&mut df, &request.path, format, &provenance)?;
