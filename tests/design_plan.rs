@@ -80,6 +80,46 @@ fn a_three_to_four_rater_run_forecasts_two_and_six_rater_separations() {
 }
 
 #[test]
+fn an_mml_run_forecasts_the_same_designs() {
+    // MML: the population SD is the true spread the EAPs are rescaled to.
+    let sim = simulate(&SimulationConfig {
+        comments: 500,
+        raters_per_comment: (3, 4),
+        reference_comments: 10,
+        reference_per_rater: (1, 2),
+        random_responder_share: 0.0,
+        straight_liner_share: 0.0,
+        seed: 101,
+        ..SimulationConfig::default()
+    })
+    .unwrap();
+    let options = FitOptions {
+        method: scalewright::measure::Method::Mml,
+        ..FitOptions::default()
+    };
+    let run = measure::fit(&sim.rating_data(), &options, &mut NoObserver).unwrap();
+    let plan = plan_design(&run, &[2, 6], None).unwrap();
+    assert_eq!(plan.true_sd, run.mml.as_ref().unwrap().population_sd);
+    for (forecast, fit) in plan
+        .designs
+        .iter()
+        .zip([fitted((2, 2), 202), fitted((6, 6), 303)])
+    {
+        let observed = separation(&fit);
+        eprintln!(
+            "MML run, R = {}: forecast {:.3}, fitted {observed:.3}",
+            forecast.raters_per_object, forecast.separation
+        );
+        assert!(
+            (forecast.separation - observed).abs() / observed < 0.10,
+            "R = {}: forecast {:.3}, fitted {observed:.3}",
+            forecast.raters_per_object,
+            forecast.separation
+        );
+    }
+}
+
+#[test]
 fn simulated_refits_agree_with_the_forecast() {
     let run = fitted((3, 4), 101);
     let plan = plan_design(&run, &[2], None).unwrap();

@@ -285,3 +285,31 @@ fn runs_on_other_observations_or_by_jmle_get_no_test_and_say_why() {
         c.notes
     );
 }
+
+#[test]
+fn three_runs_test_every_nested_pair_and_a_zero_df_pair_is_not_tested() {
+    assert!(scalewright::pipeline::likelihood_ratio((1, -10.0), (2, -9.0), 0).is_none());
+    let t = scalewright::pipeline::likelihood_ratio((1, -10.0), (2, -8.0), 2).unwrap();
+    // chi-square 4 on 2 d.f.: p = exp(-2).
+    assert!((t.chi_square - 4.0).abs() < 1e-12 && (t.p - (-2.0f64).exp()).abs() < 1e-12);
+
+    let data = simulate(&[[-1.2, 0.0, 1.2]; 5], 11);
+    let rsm = measure::fit(&data, &mml(ScaleModel::RatingScale), &mut NoObserver).unwrap();
+    let pcm = measure::fit(&data, &mml(pcm()), &mut NoObserver).unwrap();
+    let jmle = measure::fit(&data, &FitOptions::default(), &mut NoObserver).unwrap();
+    let run = |run, fit| RunModel {
+        run,
+        fit,
+        data_fingerprint: "same",
+    };
+    let c = compare_fits(&[run(1, &jmle), run(2, &rsm), run(3, &pcm)]);
+    assert_eq!(c.runs.len(), 3);
+    assert_eq!(c.lr_tests.len(), 1);
+    assert_eq!(c.lr_test, c.lr_tests.first().copied());
+    let t = c.lr_test.unwrap();
+    assert_eq!((t.restricted, t.general, t.df), (2, 3, 8));
+    assert!(c
+        .notes
+        .iter()
+        .any(|n| n.contains("not compared with each other")));
+}
