@@ -2,7 +2,8 @@
 //!
 //! The file (TOML, validated against `schemas/pipeline.schema.json`) names a project and the
 //! steps: ingest a file, fit (or clean iteratively), flag, export, and optionally train the text
-//! predictor on the run and predict files with it. Each step is the same
+//! predictor on the run and predict files with it, plan a rating design from the run (`[plan]`)
+//! and compare earlier runs with it as models (`[compare]`). Each step is the same
 //! library call the command line and the workbench make; each stores its result before the next
 //! starts, so a failure leaves every earlier step's result in the project.
 

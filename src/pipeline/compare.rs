@@ -19,9 +19,9 @@
 //!   threshold parameters, partial credit `Σ_i m_i − 1`: the difference is the number of
 //!   threshold parameters the shared scale saves.
 //! - **MML**: the object measures are integrated out, so instead of them the population SD `σ`
-//!   counts, and its mean `μ` when estimated (object facet floating), as in TAM's
-//!   `tam.mml` information criteria (`Npars = xsi parameters + variance (+ regression
-//!   parameters)`) and ConQuest's count of estimated parameters.
+//!   counts, and its mean `μ` when estimated (object facet floating), as TAM's `tam.mml`
+//!   information criteria count them (`R/tam_mml_ic.R`: free item parameters `xsi` minus fixed
+//!   ones, plus the variance, plus regression parameters, where the mean is one).
 //!
 //! # Information criteria
 //!
