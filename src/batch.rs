@@ -2,7 +2,8 @@
 //!
 //! The file (TOML, validated against `schemas/pipeline.schema.json`) names a project and the
 //! steps: ingest a file, fit (or clean iteratively), flag, export, and optionally train the text
-//! predictor on the run and predict files with it. Each step is the same
+//! predictor on the run and predict files with it, plan a rating design from the run (`[plan]`)
+//! and compare earlier runs with it as models (`[compare]`). Each step is the same
 //! library call the command line and the workbench make; each stores its result before the next
 //! starts, so a failure leaves every earlier step's result in the project.
 
@@ -48,6 +49,22 @@ pub struct PipelineSpec {
     /// Predict files with the model just trained.
     #[serde(default)]
     pub predict: Vec<PredictStep>,
+    /// A design plan (D-study) from the pipeline's run.
+    #[serde(default)]
+    pub plan: Option<crate::pipeline::PlanSettings>,
+    /// Compare earlier runs with the pipeline's run as models.
+    #[serde(default)]
+    pub compare: Option<CompareStep>,
+}
+
+/// Compare earlier runs with the pipeline's run (`[compare] runs = [3]`): a baseline fitted
+/// before (e.g. partial credit by MML) against the model the pipeline fits (e.g. a rating
+/// scale), with the likelihood-ratio test when they are nested.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareStep {
+    /// The earlier runs, compared in this order with the pipeline's run last.
+    pub runs: Vec<i64>,
 }
 
 /// Predict a file of texts with the model the train step stored.
@@ -157,6 +174,10 @@ pub struct BatchReport {
     pub model_id: Option<i64>,
     /// The prediction files written.
     pub predictions: Vec<crate::predict::PredictFileSummary>,
+    /// The design plan from the run (a `[plan]` step).
+    pub plan: Option<crate::pipeline::RunPlan>,
+    /// The comparison of the earlier runs with the run (a `[compare]` step).
+    pub comparison: Option<crate::pipeline::ModelComparison>,
 }
 
 impl PipelineSpec {
@@ -248,6 +269,20 @@ impl PipelineSpec {
         for p in &mut spec.predict {
             resolve(&mut p.input);
             resolve(&mut p.out);
+        }
+        if let Some(plan) = &spec.plan {
+            crate::quality::plan::check_settings(&plan.raters_per_object, plan.target_reliability)
+                .map_err(|e| {
+                    invalid(vec![KeyProblem {
+                        key: match e {
+                            crate::quality::plan::PlanError::Target(_) => {
+                                "plan.target_reliability".into()
+                            }
+                            _ => "plan.raters_per_object".into(),
+                        },
+                        message: e.to_string(),
+                    }])
+                })?;
         }
         if !spec.predict.is_empty() && spec.train.is_none() {
             return Err(invalid(vec![KeyProblem {
@@ -435,6 +470,55 @@ pub fn run(
                 ));
                 report.predictions.push(summary);
             }
+        }
+        if let Some(settings) = &spec.plan {
+            let planned = pipeline::plan_run(&project, Some(run_id), settings)?;
+            let p = &planned.plan;
+            log(format!(
+                "plan: run {run_id}, {}{}",
+                p.designs
+                    .iter()
+                    .map(|d| format!(
+                        "{} raters: reliability {:.3}",
+                        d.raters_per_object, d.reliability
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                match (p.target_reliability, p.needed_for_target) {
+                    (Some(t), Some(r)) => format!("; {r} raters per object reach {t}"),
+                    (Some(t), None) => format!("; {t} is not reached"),
+                    _ => String::new(),
+                }
+            ));
+            report.plan = Some(planned);
+        }
+        if let Some(step) = &spec.compare {
+            let runs: Vec<i64> = step
+                .runs
+                .iter()
+                .copied()
+                .filter(|r| *r != run_id)
+                .chain([run_id])
+                .collect();
+            let comparison = pipeline::compare_models(&project, &runs)?;
+            log(format!(
+                "compare: runs {} (AIC {}){}",
+                runs.iter()
+                    .map(|r| r.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                comparison
+                    .runs
+                    .iter()
+                    .map(|r| format!("{:.1}", r.aic))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                comparison.lr_test.map_or(String::new(), |t| format!(
+                    "; likelihood ratio {:.2} on {} d.f., p = {:.4}",
+                    t.chi_square, t.df, t.p
+                ))
+            ));
+            report.comparison = Some(comparison);
         }
     }
     Ok(report)

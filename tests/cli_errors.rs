@@ -64,6 +64,14 @@ fn input_files() -> Vec<(&'static str, String)> {
         ),
         ("draft.toml", "# an existing draft\n".into()),
         (
+            "pipe-plan.toml",
+            "project = \"x.db\"\n[plan]\ntarget_reliability = 1.5\n".into(),
+        ),
+        (
+            "pipe-compare.toml",
+            "project = \"x.db\"\n[compare]\nruns = []\n".into(),
+        ),
+        (
             "recode-item.toml",
             "[recode]\nviolense = { \"0\" = 0, \"1\" = 1 }\n".into(),
         ),
@@ -153,6 +161,15 @@ const CASES: &[(&str, i32, &str)] = &[
     ("bias --project fitted.db --between item,rater --pairwise 1 --level nope", 3, "term 1 has no level `nope`"),
     ("bias --project fitted.db --between annotator_id,comment_id.nope",         3, "no attribute `nope`"),
     ("bias --project fitted.db --between annotator,item",                       3, "`annotator` is not a facet"),
+    // Model comparison and design planning.
+    ("compare --project fitted.db --runs 1,99",                                 3, "run 99"),
+    ("compare --project fitted.db --runs 1",                                    3, "compare needs two or more runs, got 1"),
+    ("compare --project fitted.db --runs 1,1",                                  3, "run 1 is named twice"),
+    ("compare --project fitted.db",                                             2, "--runs <RUNS>"),
+    ("plan --project fresh.db --raters-per-object 2",                           3, "has no runs yet"),
+    ("plan --project fitted.db --raters-per-object 0",                          3, "raters per object must be at least 1"),
+    ("plan --project fitted.db --raters-per-object 2 --target-reliability 1.5", 3, "strictly between 0 and 1, got 1.5"),
+    ("plan --project fitted.db --raters-per-object 2 --run 99",                 3, "run 99"),
     // The text predictor.
     ("predict --project fitted.db --out p.csv",                                 3, "has no trained model (run `scalewright train`)"),
     // Pipelines.
@@ -162,6 +179,8 @@ const CASES: &[(&str, i32, &str)] = &[
     ("run pipe-ingest.toml",                                                    3, "pipe-ingest.toml: ingest: give the description as `preset` (mhs or mhs-collapsed) or as `config` (a TOML file), one of them"),
     ("run pipe-ingest-both.toml",                                               3, "pipe-ingest-both.toml: ingest: give the description as `preset` (mhs or mhs-collapsed) or as `config` (a TOML file), not both"),
     ("run pipe-predict.toml",                                                   3, "pipe-predict.toml: predict: needs a `train` step"),
+    ("run pipe-plan.toml",                                                      3, "pipe-plan.toml: plan.target_reliability: "),
+    ("run pipe-compare.toml",                                                   3, "pipe-compare.toml: compare.runs: "),
     ("run pipe-train.toml",                                                     3, "pipe-train.toml: train.epochs: 0 is less than the minimum of 1"),
 ];
 

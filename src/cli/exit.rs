@@ -141,6 +141,8 @@ fn pipeline_code(e: &PipelineError) -> u8 {
         PipelineError::Measure(_) => FAILURE,
         PipelineError::Store(e) => store_code(e),
         PipelineError::Export(e) => export_code(e),
+        PipelineError::Plan(scalewright::quality::plan::PlanError::Refit(_)) => FAILURE,
+        PipelineError::Plan(_) => BAD_INPUT,
     }
 }
 

@@ -11,8 +11,8 @@ mod wait;
 
 use clap::{Parser, Subcommand};
 use commands::{
-    bias, clean, decide, decisions, export, fit, flag, import_run, info, ingest, init_config,
-    models, open, predict, quality, report, run, runs, simulate, train,
+    bias, clean, compare, decide, decisions, export, fit, flag, import_run, info, ingest,
+    init_config, models, open, plan, predict, quality, report, run, runs, simulate, train,
 };
 use exit::Failure;
 use output::Output;
@@ -91,6 +91,12 @@ enum Command {
     Models(models::ModelsArgs),
     /// Store a finished run or trained model kept in a side file because the project was busy.
     ImportRun(import_run::ImportRunArgs),
+    /// Compare runs as models: log-likelihood, free parameters, AIC, BIC and the
+    /// likelihood-ratio test of nested MML runs on the same observations.
+    Compare(compare::CompareArgs),
+    /// Plan a rating design from a run (D-study): object RMSE, separation and reliability with R
+    /// raters per object, and the R that reaches a target reliability.
+    Plan(plan::PlanArgs),
 }
 
 /// Parses the command line, runs the command and returns its exit code; errors go to stderr
@@ -159,5 +165,7 @@ fn dispatch(command: Option<Command>, out: Output) -> Result<(), Failure> {
         Command::Predict(args) => predict::run(args, out),
         Command::Models(args) => models::run(args, out),
         Command::ImportRun(args) => import_run::run(args, out),
+        Command::Compare(args) => compare::run(args, out),
+        Command::Plan(args) => plan::run(args, out),
     }
 }

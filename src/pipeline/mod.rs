@@ -16,6 +16,7 @@ mod anchors;
 mod bias;
 mod clean;
 mod compare;
+mod plan;
 mod quality;
 mod settings;
 
@@ -23,7 +24,12 @@ use crate::store::{now_rfc3339, Project, StoreError};
 pub use anchors::{anchors_from_run, read_anchor_file};
 pub use bias::bias_table;
 pub use clean::{clean, CleaningRound};
-pub use compare::{compare_runs, RunComparison};
+pub use compare::{
+    aic, bic, compare_fits, compare_models, compare_runs, free_parameters, likelihood_ratio,
+    summarise_model, LikelihoodKind, LikelihoodRatioTest, ModelComparison, ModelSummary,
+    ParameterCount, RunComparison, RunModel,
+};
+pub use plan::{plan_run, PlanSettings, RunPlan, DEFAULT_PLAN_SEED};
 pub use quality::{quality_report, MeanSquareBands, QualityReport};
 use serde::Serialize;
 pub use settings::{ExportSettings, FitSettings, RecodeSetting};
@@ -76,6 +82,9 @@ pub enum PipelineError {
     /// An export failed.
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
+    /// A design cannot be planned from the run.
+    #[error(transparent)]
+    Plan(#[from] crate::quality::plan::PlanError),
     /// A run recode is unreadable or does not fit the project's items.
     #[error(transparent)]
     Recode(#[from] crate::data::RecodeError),

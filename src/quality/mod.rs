@@ -5,6 +5,7 @@
 pub mod agreement;
 pub mod detail;
 pub mod flags;
+pub mod plan;
 pub mod queues;
 
 pub use flags::{flag_elements, Flag, FlagLevel, FlagRules, FlagRulesError, MeanSquareBand, Rule};

@@ -80,6 +80,8 @@ pub enum Action {
     Cancel,
     /// Runs: mark or unmark the selected run for comparison.
     Mark,
+    /// Runs: open (computing it) or close the design plan of the selected run.
+    Plan,
     /// Annotate: answer the current item with this raw code.
     Answer(i64),
     /// Annotate: the next queue kind.

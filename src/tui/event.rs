@@ -267,6 +267,13 @@ pub const KEYMAP: &[Binding] = &[
         "mark the run (two marked: compare)",
         || Action::Mark,
     ),
+    bind(
+        &[Char('p')],
+        "p",
+        Screen(Tab::Runs),
+        "design plan of the selected run: raters for reliability .9",
+        || Action::Plan,
+    ),
     // Train
     bind(
         &[Char('+')],

@@ -2,6 +2,7 @@
 
 pub mod bias;
 pub mod clean;
+pub mod compare;
 pub mod decide;
 pub mod decisions;
 pub mod export;
@@ -13,6 +14,7 @@ pub mod ingest;
 pub mod init_config;
 pub mod models;
 pub mod open;
+pub mod plan;
 pub mod predict;
 pub mod quality;
 pub mod report;
