@@ -48,6 +48,18 @@ pub struct PipelineSpec {
     /// Predict files with the model just trained.
     #[serde(default)]
     pub predict: Vec<PredictStep>,
+    /// Write the run's dimensionality analysis (Table 23 and Yen's Q3) as JSON.
+    #[serde(default)]
+    pub dimensionality: Option<DimensionalityStep>,
+}
+
+/// Writes Table 23 and Yen's Q3 of the pipeline's run as JSON (the answer of
+/// `report --table 23 --json`, `schemas/table23.schema.json`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DimensionalityStep {
+    /// The JSON file to write.
+    pub out: PathBuf,
 }
 
 /// Predict a file of texts with the model the train step stored.
@@ -157,6 +169,8 @@ pub struct BatchReport {
     pub model_id: Option<i64>,
     /// The prediction files written.
     pub predictions: Vec<crate::predict::PredictFileSummary>,
+    /// The dimensionality file written.
+    pub dimensionality: Option<PathBuf>,
 }
 
 impl PipelineSpec {
@@ -245,6 +259,9 @@ impl PipelineSpec {
         for p in &mut spec.predict {
             resolve(&mut p.input);
             resolve(&mut p.out);
+        }
+        if let Some(step) = &mut spec.dimensionality {
+            resolve(&mut step.out);
         }
         if !spec.predict.is_empty() && spec.train.is_none() {
             return Err(invalid(vec![KeyProblem {
@@ -396,6 +413,17 @@ pub fn run(
                 summary.rows
             ));
             report.exports.push(summary);
+        }
+        if let Some(step) = &spec.dimensionality {
+            let table = pipeline::dimensionality_report(&project, run_id)?;
+            pipeline::write_dimensionality_json(&table, &step.out)?;
+            log(format!(
+                "dimensionality: {} (1st contrast {:.2} eigenvalue units, {} locally dependent pair(s))",
+                step.out.display(),
+                table.table.first_contrast().map_or(0.0, |c| c.eigenvalue),
+                table.table.marked_pairs().count()
+            ));
+            report.dimensionality = Some(step.out.clone());
         }
         if let Some(options) = &spec.train {
             let options = crate::predict::TrainOptions {

@@ -16,6 +16,7 @@ mod anchors;
 mod bias;
 mod clean;
 mod compare;
+mod dimensionality;
 mod quality;
 mod settings;
 
@@ -24,6 +25,7 @@ pub use anchors::{anchors_from_run, read_anchor_file};
 pub use bias::bias_table;
 pub use clean::{clean, CleaningRound};
 pub use compare::{compare_runs, RunComparison};
+pub use dimensionality::{dimensionality_report, write_dimensionality_json, DimensionalityReport};
 pub use quality::{quality_report, MeanSquareBands, QualityReport};
 use serde::Serialize;
 pub use settings::{ExportSettings, FitSettings};
@@ -76,6 +78,9 @@ pub enum PipelineError {
     /// An export failed.
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
+    /// The run cannot be analysed for dimensionality (Table 23).
+    #[error(transparent)]
+    Dimensionality(#[from] crate::measure::DimensionalityError),
 }
 
 fn describe_disconnection(c: &Connectedness) -> String {
