@@ -722,14 +722,15 @@ struct Prepared<'a> {
 fn prepare<'a>(fit: &'a Fit, data: &RatingData) -> Result<Prepared<'a>, DimensionalityError> {
     let lookup = Lookup::new(fit);
     let object = data.object_facet;
-    let located: Vec<Option<Located>> = (0..data.scores.len())
+    // Per observation: `None` the fit does not know it, else whether it was used.
+    let located: Vec<Option<bool>> = (0..data.scores.len())
         .into_par_iter()
-        .map(|n| lookup.locate(data, n, object))
+        .map(|n| lookup.locate(data, n, object).map(|l| l.used))
         .collect();
     if let Some(observation) = located.iter().position(Option::is_none) {
         return Err(DimensionalityError::Mismatch { observation });
     }
-    let used: Vec<bool> = located.iter().map(|l| l.is_some_and(|l| l.used)).collect();
+    let used: Vec<bool> = located.iter().map(|l| *l == Some(true)).collect();
     drop(located);
     let item_facet = data.item_facet;
     let n_items = data.facets[item_facet].len();
@@ -932,22 +933,25 @@ fn object_measure(
             (e + m.expected, w + m.variance)
         })
     };
+    // Newton-Raphson; the information of the last step (taken at most 1e-6 logits away) is
+    // that of the estimate for the S.E.
     let mut theta = start;
+    let mut information = 0.0;
     for _ in 0..100 {
         let (e, w) = moments(theta, scratch);
         if w <= 0.0 {
             return None;
         }
+        information = w;
         let step = ((target - e) / w).clamp(-1.0, 1.0);
         theta += step;
-        if step.abs() < 1e-8 {
+        if step.abs() < 1e-6 {
             break;
         }
     }
-    let (_, w) = moments(theta, scratch);
-    (w > 0.0 && theta.is_finite()).then(|| ClusterMeasure {
+    (information > 0.0 && theta.is_finite()).then(|| ClusterMeasure {
         measure: theta,
-        se: 1.0 / w.sqrt(),
+        se: 1.0 / information.sqrt(),
         extreme,
     })
 }
@@ -1098,53 +1102,47 @@ pub fn dimensionality(fit: &Fit, data: &RatingData) -> Result<Dimensionality, Di
 
 /// Per facet `f`, `Σ (E_f - Ē_f)²` over the responses used, `E_f` the expected score with facet
 /// `f` at the response's element and every other facet at its mean term `means[g]`: the
-/// variance of the expected scores that facet `f` alone produces.
+/// variance of the expected scores that facet `f` alone produces. `E_f` depends only on the
+/// element of `f` and the response's scale, so the responses are counted per (element, scale)
+/// and each expectation is computed once.
 fn facet_variances(data: &RatingData, prepared: &Prepared, means: &[f64]) -> Vec<f64> {
-    let n_facets = means.len();
     let all: f64 = means.iter().sum();
-    let width = prepared.lookup.max_categories + 1;
-    let order = &prepared.records.order;
-    let (count, sum, sum2) = ordered_sum(
-        order.len(),
-        || (0.0, vec![0.0; n_facets], vec![0.0; n_facets]),
-        |range| {
-            let mut count = 0.0;
-            let mut sum = vec![0.0; n_facets];
-            let mut sum2 = vec![0.0; n_facets];
-            let mut scratch = vec![0.0; width];
-            for &n in &order[range] {
+    let n_scales = prepared.lookup.thresholds.len().max(1);
+    let mut scratch = vec![0.0; prepared.lookup.max_categories + 1];
+    let scale_of = |n: usize| match prepared.lookup.fit.scale_facet {
+        Some(f) => data.elements[f][n] as usize,
+        None => 0,
+    };
+    means
+        .iter()
+        .enumerate()
+        .map(|(f, mean_f)| {
+            let elements = prepared.lookup.signed[f].len();
+            let mut counts = vec![0u32; elements * n_scales];
+            for &n in &prepared.records.order {
                 let n = n as usize;
-                let Some(loc) = prepared.lookup.locate(data, n, data.object_facet) else {
-                    continue;
-                };
-                let thresholds = &prepared.lookup.thresholds[loc.scale];
-                let base = f64::from(prepared.lookup.bases[loc.scale]);
-                count += 1.0;
-                for f in 0..n_facets {
-                    let t = prepared.lookup.signed[f][data.elements[f][n] as usize];
-                    let eta = all - means[f] + t;
-                    let e = base
-                        + score_moments(eta, thresholds, &mut scratch[..thresholds.len() + 1])
-                            .expected;
-                    sum[f] += e;
-                    sum2[f] += e * e;
+                let at = data.elements[f][n] as usize * n_scales + scale_of(n);
+                if let Some(c) = counts.get_mut(at) {
+                    *c += 1;
                 }
             }
-            (count, sum, sum2)
-        },
-        |(c, mut s, mut s2), (c2, t, t2)| {
-            super::ordered::add_into(&mut s, &t);
-            super::ordered::add_into(&mut s2, &t2);
-            (c + c2, s, s2)
-        },
-    );
-    (0..n_facets)
-        .map(|f| {
+            let (mut count, mut sum, mut sum2) = (0.0, 0.0, 0.0);
+            for (at, &c) in counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+                let (element, scale) = (at / n_scales, at % n_scales);
+                let thresholds = &prepared.lookup.thresholds[scale];
+                let eta = all - mean_f + prepared.lookup.signed[f][element];
+                let e = f64::from(prepared.lookup.bases[scale])
+                    + score_moments(eta, thresholds, &mut scratch[..thresholds.len() + 1]).expected;
+                let c = f64::from(c);
+                count += c;
+                sum += c * e;
+                sum2 += c * e * e;
+            }
             if count == 0.0 {
                 return 0.0;
             }
-            let m = sum[f] / count;
-            (sum2[f] / count - m * m).max(0.0)
+            let m = sum / count;
+            (sum2 / count - m * m).max(0.0)
         })
         .collect()
 }
