@@ -233,6 +233,9 @@ impl PipelineSpec {
         if let Some(anchors) = &mut spec.fit.anchor_file {
             resolve(anchors);
         }
+        if let Some(crate::pipeline::RecodeSetting::File(recode)) = &mut spec.fit.recode {
+            resolve(recode);
+        }
         for e in &mut spec.export {
             resolve(&mut e.out);
             if let Some(j) = &mut e.join {

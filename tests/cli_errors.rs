@@ -63,6 +63,23 @@ fn input_files() -> Vec<(&'static str, String)> {
             "project = \"x.db\"\n[train]\nepochs = 0\n".into(),
         ),
         ("draft.toml", "# an existing draft\n".into()),
+        (
+            "recode-item.toml",
+            "[recode]\nviolense = { \"0\" = 0, \"1\" = 1 }\n".into(),
+        ),
+        (
+            "recode-code.toml",
+            "[recode]\nviolence = { \"0\" = 0, \"1\" = 0, \"2\" = 0, \"3\" = 1, \"4\" = 1, \"5\" = 2 }\n"
+                .into(),
+        ),
+        (
+            "recode-missing.toml",
+            "[recode]\nviolence = { \"0\" = 0, \"1\" = 0, \"2\" = 1, \"3\" = 1 }\n".into(),
+        ),
+        (
+            "pipe-recode.toml",
+            "project = \"x.db\"\n[fit.recode]\nviolence = { \"low\" = 0 }\n".into(),
+        ),
     ]
 }
 
@@ -104,6 +121,12 @@ const CASES: &[(&str, i32, &str)] = &[
     ("fit --project fresh.db --allow-disconnected --anchor anchors-facet.csv",  3, "row 2, column `facet`: no facet `annotator`"),
     ("fit --project fresh.db --allow-disconnected --anchor anchors-value.csv",  3, "row 1, column `value`: \"high\" is not a number"),
     ("fit --project fresh.db --allow-disconnected --non-centred nope",          3, "non-centred: no facet `nope`; facets: comment_id, annotator_id, item"),
+    // Recodes per run: the file, the item and the code named; no run stored.
+    ("fit --project fitted.db --recode recode-item.toml",                       3, "recode file recode-item.toml: recode: `violense` is not an item of the project (items: sentiment, respect"),
+    ("fit --project fitted.db --recode recode-code.toml",                       3, "recode file recode-code.toml: recode of item `violence`: code 5 is not a category of the item (its categories are 0-4)"),
+    ("fit --project fitted.db --recode recode-missing.toml",                    3, "recode of item `violence`: category 4 has no recoded value (map every category 0-4)"),
+    ("fit --project fitted.db --recode nofile.toml",                            3, "recode file nofile.toml: No such file"),
+    ("run pipe-recode.toml",                                                    3, "pipe-recode.toml: fit: recode of item `violence`: code `low` is not an integer category"),
     // Reports.
     ("report --project fitted.db --facet nope",                                 3, "no facet `nope` in run 1; facets: comment_id, annotator_id, item"),
     ("report --project fitted.db --table 9",                                    2, "--table takes 3, 4, 5, 6, 7 or 8"),

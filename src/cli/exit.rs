@@ -119,7 +119,8 @@ fn store_code(e: &StoreError) -> u8 {
         e if e.is_not_found() => BAD_INPUT,
         StoreError::NotAProject { .. }
         | StoreError::PendingFile { .. }
-        | StoreError::InvalidRating { .. } => BAD_INPUT,
+        | StoreError::InvalidRating { .. }
+        | StoreError::RunRecode { .. } => BAD_INPUT,
         _ => FAILURE,
     }
 }
@@ -134,7 +135,8 @@ fn pipeline_code(e: &PipelineError) -> u8 {
         | PipelineError::NoRaterFacet
         | PipelineError::UnknownTerm(_)
         | PipelineError::NoRuns { .. }
-        | PipelineError::InvalidSetting(_) => BAD_INPUT,
+        | PipelineError::InvalidSetting(_)
+        | PipelineError::Recode(_) => BAD_INPUT,
         PipelineError::Measure(MeasureError::InvalidOption { .. }) => BAD_INPUT,
         PipelineError::Measure(_) => FAILURE,
         PipelineError::Dimensionality(DimensionalityError::TooFewItems { .. }) => BAD_INPUT,

@@ -161,10 +161,15 @@ pub fn table7_csv(
     write_csv(&mut scalewright::export::table7_frame(facet)?)
 }
 
-/// Table 8 of every scale as CSV (written by polars).
-pub fn table8_csv(fit: &scalewright::measure::Fit) -> polars::prelude::PolarsResult<String> {
+/// Table 8 of every scale as CSV (written by polars); the `recode` column gives the run's recode
+/// of the scale's items (empty without one).
+pub fn table8_csv(
+    fit: &scalewright::measure::Fit,
+    recode: Option<&scalewright::data::Recode>,
+) -> polars::prelude::PolarsResult<String> {
     use polars::prelude::*;
     let mut scale = Vec::new();
+    let mut recoded = Vec::new();
     let mut score = Vec::new();
     let mut count = Vec::new();
     let mut percent = Vec::new();
@@ -175,8 +180,11 @@ pub fn table8_csv(fit: &scalewright::measure::Fit) -> polars::prelude::PolarsRes
     let mut threshold_se = Vec::new();
     let mut disordered = Vec::new();
     for s in &fit.scales {
+        let lines = crate::cli::tables::scale_recode(s, recode);
+        let line = (!lines.is_empty()).then(|| lines.join("; "));
         for c in &s.categories {
             scale.push(s.label.clone());
+            recoded.push(line.clone());
             score.push(c.score);
             count.push(c.count as u64);
             percent.push(c.percent);
@@ -199,6 +207,7 @@ pub fn table8_csv(fit: &scalewright::measure::Fit) -> polars::prelude::PolarsRes
         Column::new("threshold".into(), threshold),
         Column::new("threshold_se".into(), threshold_se),
         Column::new("disordered".into(), disordered),
+        Column::new("recode".into(), recoded),
     ])?;
     write_csv(&mut df)
 }

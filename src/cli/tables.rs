@@ -2,6 +2,7 @@
 //! Table 7 measurement reports, Table 8 category statistics). Presentation only: every number
 //! comes from the library's `Fit`.
 
+use scalewright::data::Recode;
 use scalewright::measure::bias::{InteractionTable, PairwiseContrast};
 use scalewright::measure::statistics::Separation;
 use scalewright::measure::wright::WrightMap;
@@ -108,13 +109,13 @@ pub fn table7(index: usize, facet: &FacetMeasures) -> String {
     );
     let _ = writeln!(
         out,
-        "  {:>8} {:>6} {:>7} {:>7} {:>8} {:>6} {:>6} | {:>5} {:>5} {:>6} {:>5} | {:>5} {:>5} {:>6} | {:<8} Element",
-        "Total", "Count", "Obsvd", "Fair(M)", "Measure", "Model", "Real", "Infit", "ZStd", "Outfit", "ZStd", "PtMea", "PtExp", "Displ", "Status"
+        "  {:>8} {:>6} {:>7} {:>7} {:>8} {:>6} {:>6} | {:>5} {:>5} {:>6} {:>5} | {:>6} | {:>5} {:>5} {:>6} | {:<8} Element",
+        "Total", "Count", "Obsvd", "Fair(M)", "Measure", "Model", "Real", "Infit", "ZStd", "Outfit", "ZStd", "Estim.", "PtMea", "PtExp", "Displ", "Status"
     );
     let _ = writeln!(
         out,
-        "  {:>8} {:>6} {:>7} {:>7} {:>8} {:>6} {:>6} | {:>5} {:>5} {:>6} {:>5} | {:>5} {:>5} {:>6} |",
-        "Score", "", "Average", "Average", "", "S.E.", "S.E.", "MnSq", "", "MnSq", "", "", "", ""
+        "  {:>8} {:>6} {:>7} {:>7} {:>8} {:>6} {:>6} | {:>5} {:>5} {:>6} {:>5} | {:>6} | {:>5} {:>5} {:>6} |",
+        "Score", "", "Average", "Average", "", "S.E.", "S.E.", "MnSq", "", "MnSq", "", "Discrm", "", "", ""
     );
     let mut order: Vec<usize> = (0..facet.elements.len()).collect();
     order.sort_by(|&a, &b| {
@@ -126,7 +127,7 @@ pub fn table7(index: usize, facet: &FacetMeasures) -> String {
         let el = &facet.elements[e];
         let _ = writeln!(
             out,
-            "  {:>8.1} {:>6} {} {} {:>8.2} {} {} | {} {} {} {} | {} {} {} | {:<8} {}",
+            "  {:>8.1} {:>6} {} {} {:>8.2} {} {} | {} {} {} {} | {} | {} {} {} | {:<8} {}",
             el.total_score,
             el.count,
             opt(el.observed_average, 7, 2),
@@ -138,6 +139,7 @@ pub fn table7(index: usize, facet: &FacetMeasures) -> String {
             opt(el.infit_zstd, 5, 1),
             opt(el.outfit, 6, 2),
             opt(el.outfit_zstd, 5, 1),
+            opt(el.discrimination, 6, 2),
             opt(el.point_measure, 5, 2),
             opt(el.point_measure_expected, 5, 2),
             opt(el.displacement, 6, 2),
@@ -183,8 +185,19 @@ pub fn table7(index: usize, facet: &FacetMeasures) -> String {
     out
 }
 
-/// Table 8 for one scale.
-pub fn table8(scale: &ScaleStatistics) -> String {
+/// The recode lines that concern `scale`: its item's (per-item scales) or every item's (a
+/// shared rating scale).
+pub fn scale_recode(scale: &ScaleStatistics, recode: Option<&Recode>) -> Vec<String> {
+    match (recode, scale.element) {
+        (None, _) => Vec::new(),
+        (Some(r), Some(_)) => r.describe_item(&scale.label).into_iter().collect(),
+        (Some(r), None) => r.describe(),
+    }
+}
+
+/// Table 8 for one scale; `recode` is the run's recode (its lines for this scale's items are
+/// printed under the heading).
+pub fn table8(scale: &ScaleStatistics, recode: Option<&Recode>) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -197,6 +210,9 @@ pub fn table8(scale: &ScaleStatistics) -> String {
             ""
         }
     );
+    for line in scale_recode(scale, recode) {
+        let _ = writeln!(out, "  Recoded for this run: {line}");
+    }
     let _ = writeln!(
         out,
         "  {:>5} {:>7} {:>6} {:>9} {:>9} {:>7} {:>10} {:>6}",

@@ -189,6 +189,10 @@ pub struct Provenance {
     pub created_at: String,
     /// The change of units applied, if any.
     pub rescale: Option<Rescale>,
+    /// The recode the run applied to the stored categories (per item: stored -> scored), if
+    /// any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recode: Option<crate::data::Recode>,
 }
 
 /// A written export.
@@ -240,7 +244,8 @@ pub enum ExportError {
 
 /// Facets Table 7 of one facet as a table, one row per element in element order, in Facets'
 /// column order: `element, status, total_score, count, observed_average, fair_average, measure,
-/// model_se, real_se, infit, infit_zstd, outfit, outfit_zstd, ptmea, ptexp, displacement`. The
+/// model_se, real_se, infit, infit_zstd, outfit, outfit_zstd, discrimination, ptmea, ptexp,
+/// displacement` (`discrimination` is Facets' "Estim. Discrm"). The
 /// one builder of Table 7 rows (`report --table 7 --format csv` and every export use it): a
 /// dropped element (no usable response, e.g. an excluded rater) has no measure (null); an
 /// extreme element has its Xtreme-adjusted measure and no fit statistics.
@@ -280,6 +285,7 @@ pub fn table7_frame(facet: &FacetMeasures) -> PolarsResult<DataFrame> {
         Column::new("infit_zstd".into(), opt(|x| x.infit_zstd)),
         Column::new("outfit".into(), opt(|x| x.outfit)),
         Column::new("outfit_zstd".into(), opt(|x| x.outfit_zstd)),
+        Column::new("discrimination".into(), opt(|x| x.discrimination)),
         Column::new("ptmea".into(), opt(|x| x.point_measure)),
         Column::new("ptexp".into(), opt(|x| x.point_measure_expected)),
         Column::new("displacement".into(), opt(|x| x.displacement)),
@@ -287,7 +293,7 @@ pub fn table7_frame(facet: &FacetMeasures) -> PolarsResult<DataFrame> {
 }
 
 /// The columns of an export of one facet, from [`table7_frame`].
-const EXPORT_COLUMNS: [&str; 12] = [
+const EXPORT_COLUMNS: [&str; 13] = [
     "element",
     "measure",
     "model_se",
@@ -300,6 +306,7 @@ const EXPORT_COLUMNS: [&str; 12] = [
     "status",
     "observed_average",
     "fair_average",
+    "discrimination",
 ];
 
 /// One facet's export table: Table 7's values ([`table7_frame`]) with the element column named
@@ -656,6 +663,7 @@ pub fn export(
         scalewright_version: crate::VERSION.to_string(),
         created_at: now_rfc3339(),
         rescale: request.rescale,
+        recode: project.run_recode(request.run_id)?,
     };
     let mut df = build(project, &fit, request)?;
     write_atomically(&mut df, &request.path, format, &provenance)?;

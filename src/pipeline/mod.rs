@@ -28,7 +28,7 @@ pub use compare::{compare_runs, RunComparison};
 pub use dimensionality::{dimensionality_report, write_dimensionality_json, DimensionalityReport};
 pub use quality::{quality_report, MeanSquareBands, QualityReport};
 use serde::Serialize;
-pub use settings::{ExportSettings, FitSettings};
+pub use settings::{ExportSettings, FitSettings, RecodeSetting};
 use std::path::PathBuf;
 
 /// Why a pipeline step failed.
@@ -81,6 +81,9 @@ pub enum PipelineError {
     /// The run cannot be analysed for dimensionality (Table 23).
     #[error(transparent)]
     Dimensionality(#[from] crate::measure::DimensionalityError),
+    /// A run recode is unreadable or does not fit the project's items.
+    #[error(transparent)]
+    Recode(#[from] crate::data::RecodeError),
 }
 
 fn describe_disconnection(c: &Connectedness) -> String {
@@ -106,6 +109,9 @@ pub struct FitRequest {
     pub allow_disconnected: bool,
     /// A note stored with the run.
     pub note: String,
+    /// Recode the stored categories for this run (stored with the run; see
+    /// [`crate::data::Recode`]).
+    pub recode: Option<crate::data::Recode>,
 }
 
 /// A stored fit.
@@ -134,16 +140,27 @@ pub fn fit_project(
     if data.is_empty() {
         return Err(PipelineError::NoData);
     }
+    let recode = request.recode.as_ref().filter(|r| !r.is_empty());
+    let data = match recode {
+        Some(recode) => recode.apply(&data)?,
+        None => data,
+    };
     let network = connectedness(&data);
     if !network.connected && !request.allow_disconnected {
         return Err(PipelineError::Disconnected(Box::new(network)));
     }
     let started_at = now_rfc3339();
     let fit = measure::fit(&data, &request.options, observer)?;
-    let tables = [(
+    let mut tables = vec![(
         "connectedness",
         serde_json::to_value(&network).unwrap_or(serde_json::Value::Null),
     )];
+    if let Some(recode) = recode {
+        tables.push((
+            crate::store::RECODE_TABLE,
+            serde_json::to_value(recode).unwrap_or(serde_json::Value::Null),
+        ));
+    }
     let run_id = project.save_fit(&fit, &data, &started_at, &request.note, &tables)?;
     Ok(FitOutcome {
         run_id,
@@ -154,9 +171,10 @@ pub fn fit_project(
     })
 }
 
-/// The observations run `run_id` was fitted on (those in force now, which must be the same).
+/// The observations run `run_id` was fitted on (those in force now, with the run's recode;
+/// they must be the same).
 pub fn run_data(project: &Project, run_id: i64) -> Result<RatingData, PipelineError> {
-    let (data, _) = project.ratings_for_fit()?;
+    let data = project.ratings_for_run(run_id)?;
     if crate::store::data_fingerprint(&data) != project.run_fingerprint(run_id)? {
         return Err(PipelineError::StaleRun { run_id });
     }

@@ -5,6 +5,7 @@
 //! defaults of the update path into numbers and anchors into values, once for every front end.
 
 use super::{anchors_from_run, read_anchor_file, FitRequest, PipelineError};
+use crate::data::{Recode, RecodeError};
 use crate::export::{ExportKind, Rescale};
 use crate::measure::options::DEFAULT_QUADRATURE_POINTS;
 use crate::measure::{
@@ -14,6 +15,7 @@ use crate::measure::{
 use crate::options::deserialize_from_str;
 use crate::store::Project;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// The choices of a fit (`scalewright fit`, a pipeline's `[fit]`, the workbench's fit form).
@@ -57,6 +59,77 @@ pub struct FitSettings {
     pub anchor_run: Option<i64>,
     /// A note stored with the run.
     pub note: String,
+    /// Recode the stored categories for this run: a recode file, or (pipeline files, the
+    /// workbench) the per-item maps themselves.
+    pub recode: Option<RecodeSetting>,
+}
+
+/// Where a fit's recode comes from: a file (`fit --recode FILE`, `[fit] recode = "FILE"`) or the
+/// maps themselves (`[fit.recode] item = { "0" = 0, ... }`, the workbench's proposals).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecodeSetting {
+    /// A recode file (a `[recode]` table; see [`Recode::read`]).
+    File(PathBuf),
+    /// The recode itself.
+    Table(Recode),
+}
+
+impl RecodeSetting {
+    /// The recode (a file is read now).
+    pub fn resolve(&self) -> Result<Recode, RecodeError> {
+        match self {
+            RecodeSetting::File(path) => Recode::read(path),
+            RecodeSetting::Table(recode) => Ok(recode.clone()),
+        }
+    }
+
+    /// The recode, checked against the project's items and their stored scales; a problem
+    /// with a file's recode names the file.
+    pub fn resolve_for(&self, project: &Project) -> Result<Recode, PipelineError> {
+        let recode = self.resolve()?;
+        let items = project
+            .facets()?
+            .into_iter()
+            .find(|f| f.role == crate::data::FacetRole::Item)
+            .map(|f| f.labels)
+            .unwrap_or_default();
+        let checked = recode.check_scales(&items, &project.item_scales()?);
+        match (checked, self) {
+            (Ok(_), _) => Ok(recode),
+            (Err(e), RecodeSetting::File(path)) => Err(RecodeError::File {
+                path: path.clone(),
+                message: e.to_string(),
+            }
+            .into()),
+            (Err(e), RecodeSetting::Table(_)) => Err(e.into()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RecodeSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RecodeSetting;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a recode file name, or a table of per-item maps such as `{ violence = { \"0\" = 0, \"1\" = 0, \"2\" = 1 } }`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RecodeSetting, E> {
+                Ok(RecodeSetting::File(PathBuf::from(v)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RecodeSetting, A::Error> {
+                let items: BTreeMap<String, BTreeMap<String, i64>> =
+                    Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Recode::from_text_keys(&items)
+                    .map(RecodeSetting::Table)
+                    .map_err(serde::de::Error::custom)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl Default for FitSettings {
@@ -77,6 +150,7 @@ impl Default for FitSettings {
             anchor_file: None,
             anchor_run: None,
             note: String::new(),
+            recode: None,
         }
     }
 }
@@ -136,8 +210,17 @@ impl FitSettings {
             }
             options.non_centred = Some(indices);
         }
+        let recode = self
+            .recode
+            .as_ref()
+            .map(|r| r.resolve_for(project))
+            .transpose()?;
         if self.anchor_file.is_some() || self.anchor_run.is_some() {
             let (data, _) = project.ratings_for_fit()?;
+            let data = match &recode {
+                Some(recode) => recode.apply(&data)?,
+                None => data,
+            };
             options.anchors = match (&self.anchor_file, self.anchor_run) {
                 (Some(file), _) => read_anchor_file(file, &data)?,
                 (None, Some(run)) => anchors_from_run(project, run, &data)?,
@@ -148,6 +231,7 @@ impl FitSettings {
             options,
             allow_disconnected: self.allow_disconnected,
             note: self.note.clone(),
+            recode,
         })
     }
 }

@@ -360,7 +360,7 @@ struct RunTargets {
 /// The targets of run `run_id`: every object with a text and a measure, its ratings in force.
 fn run_targets(project: &Project, run_id: i64) -> Result<RunTargets, PredictError> {
     let fit = project.load_fit(run_id)?;
-    let (data, _) = project.ratings_for_fit()?;
+    let data = project.ratings_for_run(run_id)?;
     let texts = project.texts()?;
     let object_facet = data.object_facet;
     let objects = fit

@@ -30,7 +30,7 @@ pub use pending::{
 };
 use records::StoredText;
 pub use records::{DatasetKind, RunKind, RunStatus};
-pub use runs::{data_fingerprint, RunRecord};
+pub use runs::{data_fingerprint, RunRecord, RECODE_TABLE};
 pub use summary::{
     summarize, CategoryCount, Distribution, FacetSummary, ItemSummary, ProjectSummary,
 };
@@ -46,6 +46,14 @@ const PAGE_CACHE_KIB: i64 = 256 * 1024;
 /// A problem with the project file.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A run's stored recode no longer fits the project's items (their scales changed).
+    #[error("run {run_id}: its recode no longer fits the project's observations: {source}")]
+    RunRecode {
+        /// The run.
+        run_id: i64,
+        /// Why the recode does not apply.
+        source: crate::data::RecodeError,
+    },
     /// SQLite refused a statement on the project file (including a project that stayed busy).
     #[error("project {}: {}", path.display(), describe_sqlite(source))]
     Sqlite {

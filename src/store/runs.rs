@@ -8,6 +8,9 @@ use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+/// The run table holding a run's recode (see [`crate::data::Recode`]).
+pub const RECODE_TABLE: &str = "recode";
+
 /// A stored run, without its tables.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunRecord {
@@ -29,6 +32,9 @@ pub struct RunRecord {
     pub data_fingerprint: String,
     /// The note stored with the run.
     pub note: String,
+    /// The recode the run applied to the stored categories, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recode: Option<crate::data::Recode>,
 }
 
 /// SHA-256 over the observations a run used (element indices and scores, in order): two runs
@@ -169,19 +175,23 @@ impl Project {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT id, kind, method, status, started_at, finished_at, history, data_fingerprint, note
-                 FROM runs ORDER BY id DESC",
+                "SELECT runs.id, kind, method, status, started_at, finished_at, history, data_fingerprint,
+                        note, recode.content
+                 FROM runs LEFT JOIN run_tables AS recode
+                   ON recode.run_id = runs.id AND recode.name = ?1
+                 ORDER BY runs.id DESC",
             )
             .map_err(self.sql_err())?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map([RECODE_TABLE], |r| {
                 let history: String = r.get(6)?;
                 let iterations = serde_json::from_str::<Vec<serde_json::Value>>(&history)
                     .map(|h| h.len())
                     .unwrap_or(0);
                 let texts: [String; 3] = [r.get(1)?, r.get(2)?, r.get(3)?];
+                let recode: Option<String> = r.get(9)?;
                 Ok((
-                    texts,
+                    (texts, recode),
                     RunRecord {
                         id: r.get(0)?,
                         kind: RunKind::Fit,
@@ -192,14 +202,23 @@ impl Project {
                         iterations,
                         data_fingerprint: r.get(7)?,
                         note: r.get(8)?,
+                        recode: None,
                     },
                 ))
             })
             .map_err(self.sql_err())?;
         let mut records = Vec::new();
         for row in rows {
-            let ([kind, method, status], mut record) = row.map_err(self.sql_err())?;
+            let (([kind, method, status], recode), mut record) = row.map_err(self.sql_err())?;
             let name = || format!("run {}", record.id);
+            record.recode = recode
+                .map(|text| {
+                    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
+                        path: self.path.clone(),
+                        message: format!("{} table {RECODE_TABLE}: {e}", name()),
+                    })
+                })
+                .transpose()?;
             record.kind = self.stored(&kind, name())?;
             record.method = self.stored(&method, name())?;
             record.status = self.stored(&status, name())?;
@@ -373,6 +392,31 @@ impl Project {
             )
             .map_err(self.sql_err())?;
         Ok(())
+    }
+
+    /// The recode run `run_id` applied to the stored observations (`None`: none).
+    pub fn run_recode(&self, run_id: i64) -> Result<Option<crate::data::Recode>, StoreError> {
+        self.run_table(run_id, RECODE_TABLE)?
+            .map(|value| {
+                serde_json::from_value(value).map_err(|e| StoreError::Corrupt {
+                    path: self.path.clone(),
+                    message: format!("run {run_id} table {RECODE_TABLE}: {e}"),
+                })
+            })
+            .transpose()
+    }
+
+    /// The observations in force as run `run_id` sees them: exclusions masked, then the run's
+    /// recode applied. (Whether they are still the observations the run was fitted on is
+    /// [`data_fingerprint`] against [`Project::run_fingerprint`].)
+    pub fn ratings_for_run(&self, run_id: i64) -> Result<RatingData, StoreError> {
+        let (data, _) = self.ratings_for_fit()?;
+        match self.run_recode(run_id)? {
+            None => Ok(data),
+            Some(recode) => recode
+                .apply(&data)
+                .map_err(|source| StoreError::RunRecode { run_id, source }),
+        }
     }
 
     /// The data fingerprint recorded with run `run_id`.

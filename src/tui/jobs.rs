@@ -298,7 +298,7 @@ pub fn load_snapshot(path: &Path) -> Result<Snapshot, PipelineError> {
         Some(record) => {
             let fit = project.load_fit(record.id)?;
             let flags = project.flags(record.id)?;
-            let (in_force, _) = project.ratings_for_fit()?;
+            let in_force = project.ratings_for_run(record.id)?;
             let stale = crate::store::data_fingerprint(&in_force) != record.data_fingerprint;
             let dimensionality = (!stale).then(|| {
                 crate::measure::dimensionality(&fit, &in_force).map_err(|e| e.to_string())

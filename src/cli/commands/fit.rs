@@ -4,7 +4,7 @@ use crate::cli::exit::{self, Failure};
 use crate::cli::output::{finish, progress_spinner, show_iterations, Output};
 use clap::Args;
 use scalewright::measure::{JmleUpdate, Method, ObjectEstimator, ScaleModel};
-use scalewright::pipeline::{self, FitSettings};
+use scalewright::pipeline::{self, FitSettings, RecodeSetting};
 use scalewright::store::Project;
 use std::path::PathBuf;
 
@@ -65,6 +65,10 @@ pub struct FitArgs {
     /// A note stored with the run.
     #[arg(long, default_value = "")]
     note: String,
+    /// Recode the stored categories for this run only (a TOML file with a `[recode]` table:
+    /// `item = { "0" = 0, "1" = 0, "2" = 1 }`); the run stores it.
+    #[arg(long, value_name = "FILE.toml")]
+    recode: Option<PathBuf>,
 }
 
 impl FitArgs {
@@ -86,6 +90,7 @@ impl FitArgs {
             anchor_file: self.anchor.clone(),
             anchor_run: self.anchor_run,
             note: self.note.clone(),
+            recode: self.recode.clone().map(RecodeSetting::File),
         }
     }
 }
@@ -110,6 +115,7 @@ pub fn run(args: FitArgs, out: Output) -> Result<(), Failure> {
                 "observations": outcome.observations,
                 "masked_observations": outcome.masked_observations,
                 "connected": outcome.connectedness.connected,
+                "recode": request.recode,
                 "global": fit.global,
                 "facets": fit.facets.iter().map(|f| serde_json::json!({"name": f.name, "summary": f.summary})).collect::<Vec<_>>(),
             })
@@ -137,6 +143,9 @@ pub fn run(args: FitArgs, out: Output) -> Result<(), Failure> {
                 "  {:<16} mean {:>6.2}  S.D. {:>5.2}  separation {:>5.2}  reliability {:>4.2}  (model, populn)",
                 f.name, s.mean_measure, s.sd_population, s.model_population.separation, s.model_population.reliability
             );
+        }
+        if let Some(recode) = &request.recode {
+            println!("  recode (this run only): {}", recode.describe().join("; "));
         }
         if !outcome.connectedness.connected {
             println!("  warning: the rating network is disconnected; see `scalewright info` for the subsets");

@@ -49,6 +49,7 @@ pub fn run(mut args: ReportArgs, out: Output) -> Result<(), Failure> {
     let project = Project::open(&args.project)?;
     let run = newest_run(&project, args.run)?;
     let fit = project.load_fit(run)?;
+    let recode = project.run_recode(run)?;
     let facets: Vec<(usize, &FacetMeasures)> = fit
         .facets
         .iter()
@@ -83,13 +84,27 @@ pub fn run(mut args: ReportArgs, out: Output) -> Result<(), Failure> {
                 Some(3) => serde_json::to_value(&fit.history),
                 Some(5) => serde_json::to_value(&fit.global),
                 Some(7) => serde_json::to_value(facets.iter().map(|(_, f)| f).collect::<Vec<_>>()),
-                Some(8) => serde_json::to_value(&fit.scales),
-                _ => serde_json::to_value(&fit),
+                Some(8) => serde_json::to_value(&fit.scales).map(|mut scales| {
+                    if let Some(list) = scales.as_array_mut() {
+                        for (value, scale) in list.iter_mut().zip(&fit.scales) {
+                            let lines = tables::scale_recode(scale, recode.as_ref());
+                            value["recode"] = serde_json::json!(lines);
+                        }
+                    }
+                    scales
+                }),
+                _ => serde_json::to_value(&fit).map(|mut value| {
+                    value["recode"] = serde_json::json!(recode);
+                    value
+                }),
             }
             .context("serialising the report")?;
             println!("{value}");
         }
-        (FormatArg::Csv, Some(8)) => print!("{}", render::table8_csv(&fit).context("writing CSV")?),
+        (FormatArg::Csv, Some(8)) => print!(
+            "{}",
+            render::table8_csv(&fit, recode.as_ref()).context("writing CSV")?
+        ),
         (FormatArg::Csv, Some(7) | None) => {
             if facets.len() != 1 {
                 return Err(usage(
@@ -121,7 +136,7 @@ pub fn run(mut args: ReportArgs, out: Output) -> Result<(), Failure> {
             }
             if table.is_none() || table == Some(8) {
                 for scale in &fit.scales {
-                    println!("{}", tables::table8(scale));
+                    println!("{}", tables::table8(scale, recode.as_ref()));
                 }
             }
         }

@@ -27,8 +27,13 @@ pub fn run(args: RunsArgs, out: Output) -> Result<(), Failure> {
         "run", "method", "status", "iter", "finished"
     );
     for r in runs {
+        let recode = r
+            .recode
+            .as_ref()
+            .map(|recode| format!(" [recode {}]", recode.describe().join("; ")))
+            .unwrap_or_default();
         println!(
-            "  {:>4}  {:<6} {:<14} {:>5}  {:<30}  {}",
+            "  {:>4}  {:<6} {:<14} {:>5}  {:<30}  {}{recode}",
             r.id,
             r.method,
             r.status,

@@ -255,7 +255,10 @@ fn draw_screen(state: &RunsState, frame: &mut Frame, area: Rect, view: &View, th
                 r.method.to_string(),
                 r.status.to_string(),
                 r.iterations.to_string(),
-                r.note.clone(),
+                match &r.recode {
+                    Some(recode) => format!("{} [recode {}]", r.note, recode.describe().join("; ")),
+                    None => r.note.clone(),
+                },
             ])
         },
     );

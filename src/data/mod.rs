@@ -10,6 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod recode;
+pub use recode::{Recode, RecodeError};
+
 /// What a facet is in the measurement model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
