@@ -171,6 +171,29 @@ fn table_23_finds_the_planted_dimension_in_text_csv_and_json() {
     assert_matches_schema("table23.schema.json", &file);
     assert_eq!(file["run_id"], 2, "the pipeline's own fit");
     assert!(file["contrasts"][0]["eigenvalue"].as_f64().unwrap() >= 2.0);
+
+    // A run with a recode is analysed on its recoded observations: collapsing violence's top
+    // categories keeps the planted contrast.
+    let recode = dir.path().join("recode.toml");
+    std::fs::write(
+        &recode,
+        "[recode]\nviolence = { \"0\" = 0, \"1\" = 1, \"2\" = 2, \"3\" = 3, \"4\" = 3 }\n",
+    )
+    .unwrap();
+    scalewright()
+        .args(["fit", "--quiet", "--recode"])
+        .arg(&recode)
+        .arg("--project")
+        .arg(&db)
+        .assert()
+        .success();
+    let recoded = json_out(
+        scalewright()
+            .args(["report", "--table", "23", "--json", "--project"])
+            .arg(&db),
+    );
+    assert_eq!(recoded["run_id"], 3);
+    assert!(recoded["contrasts"][0]["eigenvalue"].as_f64().unwrap() >= 2.0);
 }
 
 #[test]
