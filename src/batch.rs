@@ -55,6 +55,9 @@ pub struct PipelineSpec {
     /// Compare earlier runs with the pipeline's run as models.
     #[serde(default)]
     pub compare: Option<CompareStep>,
+    /// Write the run's dimensionality analysis (Table 23 and Yen's Q3) as JSON.
+    #[serde(default)]
+    pub dimensionality: Option<DimensionalityStep>,
 }
 
 /// Compare earlier runs with the pipeline's run (`[compare] runs = [3]`): a baseline fitted
@@ -65,6 +68,15 @@ pub struct PipelineSpec {
 pub struct CompareStep {
     /// The earlier runs, compared in this order with the pipeline's run last.
     pub runs: Vec<i64>,
+}
+
+/// Writes Table 23 and Yen's Q3 of the pipeline's run as JSON (the answer of
+/// `report --table 23 --json`, `schemas/table23.schema.json`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DimensionalityStep {
+    /// The JSON file to write.
+    pub out: PathBuf,
 }
 
 /// Predict a file of texts with the model the train step stored.
@@ -178,6 +190,8 @@ pub struct BatchReport {
     pub plan: Option<crate::pipeline::RunPlan>,
     /// The comparison of the earlier runs with the run (a `[compare]` step).
     pub comparison: Option<crate::pipeline::ModelComparison>,
+    /// The dimensionality file written.
+    pub dimensionality: Option<PathBuf>,
 }
 
 impl PipelineSpec {
@@ -283,6 +297,9 @@ impl PipelineSpec {
                         message: e.to_string(),
                     }])
                 })?;
+        }
+        if let Some(step) = &mut spec.dimensionality {
+            resolve(&mut step.out);
         }
         if !spec.predict.is_empty() && spec.train.is_none() {
             return Err(invalid(vec![KeyProblem {
@@ -434,6 +451,17 @@ pub fn run(
                 summary.rows
             ));
             report.exports.push(summary);
+        }
+        if let Some(step) = &spec.dimensionality {
+            let table = pipeline::dimensionality_report(&project, run_id)?;
+            pipeline::write_dimensionality_json(&table, &step.out)?;
+            log(format!(
+                "dimensionality: {} (1st contrast {:.2} eigenvalue units, {} locally dependent pair(s))",
+                step.out.display(),
+                table.table.first_contrast().map_or(0.0, |c| c.eigenvalue),
+                table.table.marked_pairs().count()
+            ));
+            report.dimensionality = Some(step.out.clone());
         }
         if let Some(options) = &spec.train {
             let options = crate::predict::TrainOptions {

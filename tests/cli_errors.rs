@@ -115,6 +115,9 @@ const CASES: &[(&str, i32, &str)] = &[
     // Simulation settings.
     ("simulate --out sim --raters-per-comment x",                               2, "--raters-per-comment takes N or MIN-MAX"),
     ("simulate --out sim --comments 40",                                        2, "must exceed reference_comments"),
+    ("simulate --out sim --second-dimension 1.5",                               2, "`second_dimension.correlation` must be a correlation in [-1, 1], got 1.5"),
+    ("simulate --out sim --second-dimension 0.3 --second-dimension-items violence,nope", 2, "names `nope`, not an item"),
+    ("simulate --out sim --second-dimension-items violence",                    2, "--second-dimension <R>"),
     // A project without runs.
     ("report --project fresh.db",                                               3, "has no runs yet"),
     ("flag --project fresh.db",                                                 3, "has no runs yet"),
@@ -137,7 +140,7 @@ const CASES: &[(&str, i32, &str)] = &[
     ("run pipe-recode.toml",                                                    3, "pipe-recode.toml: fit: recode of item `violence`: code `low` is not an integer category"),
     // Reports.
     ("report --project fitted.db --facet nope",                                 3, "no facet `nope` in run 1; facets: comment_id, annotator_id, item"),
-    ("report --project fitted.db --table 9",                                    2, "--table takes 3, 4, 5, 6, 7 or 8"),
+    ("report --project fitted.db --table 9",                                    2, "--table takes 3, 4, 5, 6, 7, 8 or 23"),
     ("report --project fitted.db --format csv",                                 2, "CSV holds one table"),
     ("report --project fitted.db --format csv --table 5",                       2, "CSV output is for --table 7 (with --facet) or --table 8"),
     ("report --project fitted.db --xfile --table 3",                            2, "cannot be used with"),

@@ -4,7 +4,7 @@ use scalewright::batch::BatchError;
 use scalewright::config::ConfigError;
 use scalewright::export::ExportError;
 use scalewright::ingest::IngestError;
-use scalewright::measure::MeasureError;
+use scalewright::measure::{DimensionalityError, MeasureError};
 use scalewright::options::OptionError;
 use scalewright::pipeline::PipelineError;
 use scalewright::predict::PredictError;
@@ -139,6 +139,8 @@ fn pipeline_code(e: &PipelineError) -> u8 {
         | PipelineError::Recode(_) => BAD_INPUT,
         PipelineError::Measure(MeasureError::InvalidOption { .. }) => BAD_INPUT,
         PipelineError::Measure(_) => FAILURE,
+        PipelineError::Dimensionality(DimensionalityError::TooFewItems { .. }) => BAD_INPUT,
+        PipelineError::Dimensionality(_) => FAILURE,
         PipelineError::Store(e) => store_code(e),
         PipelineError::Export(e) => export_code(e),
         PipelineError::Plan(scalewright::quality::plan::PlanError::Refit(_)) => FAILURE,

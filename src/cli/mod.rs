@@ -6,6 +6,7 @@ mod commands;
 mod exit;
 mod output;
 mod render;
+mod table23;
 mod tables;
 mod wait;
 

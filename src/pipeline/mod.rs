@@ -16,6 +16,7 @@ mod anchors;
 mod bias;
 mod clean;
 mod compare;
+mod dimensionality;
 mod plan;
 mod quality;
 mod settings;
@@ -29,6 +30,7 @@ pub use compare::{
     summarise_model, LikelihoodKind, LikelihoodRatioTest, ModelComparison, ModelSummary,
     ParameterCount, RunComparison, RunModel,
 };
+pub use dimensionality::{dimensionality_report, write_dimensionality_json, DimensionalityReport};
 pub use plan::{plan_run, PlanSettings, RunPlan, DEFAULT_PLAN_SEED};
 pub use quality::{quality_report, MeanSquareBands, QualityReport};
 use serde::Serialize;
@@ -85,6 +87,9 @@ pub enum PipelineError {
     /// A design cannot be planned from the run.
     #[error(transparent)]
     Plan(#[from] crate::quality::plan::PlanError),
+    /// The run cannot be analysed for dimensionality (Table 23).
+    #[error(transparent)]
+    Dimensionality(#[from] crate::measure::DimensionalityError),
     /// A run recode is unreadable or does not fit the project's items.
     #[error(transparent)]
     Recode(#[from] crate::data::RecodeError),

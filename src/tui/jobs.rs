@@ -205,6 +205,10 @@ pub struct RunView {
     pub stale: bool,
     /// Unexpected ratings per comment (for the Annotate queue), computed with the load.
     pub unexpected: crate::quality::queues::UnexpectedCounts,
+    /// Table 23 and Yen's Q3 of the run (for the Overview), computed with the load; `None` when
+    /// the run is stale (its observations are no longer those in force), the error's message
+    /// when the run cannot be analysed (fewer than two items).
+    pub dimensionality: Option<Result<crate::measure::Dimensionality, String>>,
 }
 
 /// Everything the screens read, loaded off the UI thread.
@@ -312,6 +316,9 @@ pub fn load_snapshot(path: &Path) -> Result<Snapshot, PipelineError> {
             let flags = project.flags(record.id)?;
             let in_force = project.ratings_for_run(record.id)?;
             let stale = crate::store::data_fingerprint(&in_force) != record.data_fingerprint;
+            let dimensionality = (!stale).then(|| {
+                crate::measure::dimensionality(&fit, &in_force).map_err(|e| e.to_string())
+            });
             drop(in_force);
             let unexpected = crate::quality::queues::unexpected_counts(&data, &fit);
             Some(RunView {
@@ -320,6 +327,7 @@ pub fn load_snapshot(path: &Path) -> Result<Snapshot, PipelineError> {
                 flags,
                 stale,
                 unexpected,
+                dimensionality,
             })
         }
     };
