@@ -2,7 +2,8 @@
 //!
 //! The file (TOML, validated against `schemas/pipeline.schema.json`) names a project and the
 //! steps: ingest a file, fit (or clean iteratively), flag, export, and optionally train the text
-//! predictor on the run and predict files with it. Each step is the same
+//! predictor on the run and predict files with it, plan a rating design from the run (`[plan]`)
+//! and compare earlier runs with it as models (`[compare]`). Each step is the same
 //! library call the command line and the workbench make; each stores its result before the next
 //! starts, so a failure leaves every earlier step's result in the project.
 
@@ -51,6 +52,15 @@ pub struct PipelineSpec {
     /// The category advisor on the pipeline's run.
     #[serde(default)]
     pub categories: Option<CategoriesStep>,
+    /// A design plan (D-study) from the pipeline's run.
+    #[serde(default)]
+    pub plan: Option<crate::pipeline::PlanSettings>,
+    /// Compare earlier runs with the pipeline's run as models.
+    #[serde(default)]
+    pub compare: Option<CompareStep>,
+    /// Write the run's dimensionality analysis (Table 23 and Yen's Q3) as JSON.
+    #[serde(default)]
+    pub dimensionality: Option<DimensionalityStep>,
 }
 
 /// The category advisor on the pipeline's run (`scalewright categories`).
@@ -76,6 +86,25 @@ pub struct CategoriesSummary {
     pub refits: Vec<pipeline::CategoryRefit>,
     /// The description written.
     pub config_written: Option<PathBuf>,
+}
+
+/// Compare earlier runs with the pipeline's run (`[compare] runs = [3]`): a baseline fitted
+/// before (e.g. partial credit by MML) against the model the pipeline fits (e.g. a rating
+/// scale), with the likelihood-ratio test when they are nested.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareStep {
+    /// The earlier runs, compared in this order with the pipeline's run last.
+    pub runs: Vec<i64>,
+}
+
+/// Writes Table 23 and Yen's Q3 of the pipeline's run as JSON (the answer of
+/// `report --table 23 --json`, `schemas/table23.schema.json`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DimensionalityStep {
+    /// The JSON file to write.
+    pub out: PathBuf,
 }
 
 /// Predict a file of texts with the model the train step stored.
@@ -187,6 +216,12 @@ pub struct BatchReport {
     pub predictions: Vec<crate::predict::PredictFileSummary>,
     /// The categories step's result.
     pub categories: Option<CategoriesSummary>,
+    /// The design plan from the run (a `[plan]` step).
+    pub plan: Option<crate::pipeline::RunPlan>,
+    /// The comparison of the earlier runs with the run (a `[compare]` step).
+    pub comparison: Option<crate::pipeline::ModelComparison>,
+    /// The dimensionality file written.
+    pub dimensionality: Option<PathBuf>,
 }
 
 impl PipelineSpec {
@@ -285,6 +320,23 @@ impl PipelineSpec {
         for p in &mut spec.predict {
             resolve(&mut p.input);
             resolve(&mut p.out);
+        }
+        if let Some(plan) = &spec.plan {
+            crate::quality::plan::check_settings(&plan.raters_per_object, plan.target_reliability)
+                .map_err(|e| {
+                    invalid(vec![KeyProblem {
+                        key: match e {
+                            crate::quality::plan::PlanError::Target(_) => {
+                                "plan.target_reliability".into()
+                            }
+                            _ => "plan.raters_per_object".into(),
+                        },
+                        message: e.to_string(),
+                    }])
+                })?;
+        }
+        if let Some(step) = &mut spec.dimensionality {
+            resolve(&mut step.out);
         }
         if !spec.predict.is_empty() && spec.train.is_none() {
             return Err(invalid(vec![KeyProblem {
@@ -440,6 +492,17 @@ pub fn run(
         if let Some(step) = &spec.categories {
             report.categories = Some(categories_step(&mut project, run_id, step, observer, log)?);
         }
+        if let Some(step) = &spec.dimensionality {
+            let table = pipeline::dimensionality_report(&project, run_id)?;
+            pipeline::write_dimensionality_json(&table, &step.out)?;
+            log(format!(
+                "dimensionality: {} (1st contrast {:.2} eigenvalue units, {} locally dependent pair(s))",
+                step.out.display(),
+                table.table.first_contrast().map_or(0.0, |c| c.eigenvalue),
+                table.table.marked_pairs().count()
+            ));
+            report.dimensionality = Some(step.out.clone());
+        }
         if let Some(options) = &spec.train {
             let options = crate::predict::TrainOptions {
                 run_id: Some(run_id),
@@ -475,6 +538,55 @@ pub fn run(
                 ));
                 report.predictions.push(summary);
             }
+        }
+        if let Some(settings) = &spec.plan {
+            let planned = pipeline::plan_run(&project, Some(run_id), settings)?;
+            let p = &planned.plan;
+            log(format!(
+                "plan: run {run_id}, {}{}",
+                p.designs
+                    .iter()
+                    .map(|d| format!(
+                        "{} raters: reliability {:.3}",
+                        d.raters_per_object, d.reliability
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                match (p.target_reliability, p.needed_for_target) {
+                    (Some(t), Some(r)) => format!("; {r} raters per object reach {t}"),
+                    (Some(t), None) => format!("; {t} is not reached"),
+                    _ => String::new(),
+                }
+            ));
+            report.plan = Some(planned);
+        }
+        if let Some(step) = &spec.compare {
+            let runs: Vec<i64> = step
+                .runs
+                .iter()
+                .copied()
+                .filter(|r| *r != run_id)
+                .chain([run_id])
+                .collect();
+            let comparison = pipeline::compare_models(&project, &runs)?;
+            log(format!(
+                "compare: runs {} (AIC {}){}",
+                runs.iter()
+                    .map(|r| r.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                comparison
+                    .runs
+                    .iter()
+                    .map(|r| format!("{:.1}", r.aic))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                comparison.lr_test.map_or(String::new(), |t| format!(
+                    "; likelihood ratio {:.2} on {} d.f., p = {:.4}",
+                    t.chi_square, t.df, t.p
+                ))
+            ));
+            report.comparison = Some(comparison);
         }
     }
     Ok(report)

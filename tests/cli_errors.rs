@@ -68,6 +68,14 @@ fn input_files() -> Vec<(&'static str, String)> {
             "project = \"x.db\"\n[categories]\nrefit = \"yes\"\n".into(),
         ),
         (
+            "pipe-plan.toml",
+            "project = \"x.db\"\n[plan]\ntarget_reliability = 1.5\n".into(),
+        ),
+        (
+            "pipe-compare.toml",
+            "project = \"x.db\"\n[compare]\nruns = []\n".into(),
+        ),
+        (
             "recode-item.toml",
             "[recode]\nviolense = { \"0\" = 0, \"1\" = 1 }\n".into(),
         ),
@@ -114,6 +122,9 @@ const CASES: &[(&str, i32, &str)] = &[
     ("simulate --out sim --unused-category sentiment",                          2, "takes ITEM:K, e.g. insult:2; got `sentiment`"),
     ("simulate --out sim --unused-category sentiment:4",                        2, "category 4 of sentiment is not interior: K must be 1..=3"),
     ("simulate --out sim --unused-category nope:2",                             2, "names no item: `nope`"),
+    ("simulate --out sim --second-dimension 1.5",                               2, "`second_dimension.correlation` must be a correlation in [-1, 1], got 1.5"),
+    ("simulate --out sim --second-dimension 0.3 --second-dimension-items violence,nope", 2, "names `nope`, not an item"),
+    ("simulate --out sim --second-dimension-items violence",                    2, "--second-dimension <R>"),
     // A project without runs.
     ("report --project fresh.db",                                               3, "has no runs yet"),
     ("flag --project fresh.db",                                                 3, "has no runs yet"),
@@ -137,7 +148,7 @@ const CASES: &[(&str, i32, &str)] = &[
     ("run pipe-recode.toml",                                                    3, "pipe-recode.toml: fit: recode of item `violence`: code `low` is not an integer category"),
     // Reports.
     ("report --project fitted.db --facet nope",                                 3, "no facet `nope` in run 1; facets: comment_id, annotator_id, item"),
-    ("report --project fitted.db --table 9",                                    2, "--table takes 3, 4, 5, 6, 7 or 8"),
+    ("report --project fitted.db --table 9",                                    2, "--table takes 3, 4, 5, 6, 7, 8 or 23"),
     ("report --project fitted.db --format csv",                                 2, "CSV holds one table"),
     ("report --project fitted.db --format csv --table 5",                       2, "CSV output is for --table 7 (with --facet) or --table 8"),
     ("report --project fitted.db --xfile --table 3",                            2, "cannot be used with"),
@@ -151,6 +162,10 @@ const CASES: &[(&str, i32, &str)] = &[
     ("export --project fitted.db --out no/such/dir/objects.csv",                1, "writing"),
     ("export --project fitted.db --out objects.xlsx",                           3, "unknown export format"),
     ("export --project fitted.db --what joined --out joined.csv",               3, "--join FILE"),
+    ("export --project fitted.db --plausible-values 5 --out pv.csv",            3, "plausible values: run 1 was fitted by jmle; plausible values are draws from an MML posterior (fit with --method mml)"),
+    ("export --project fitted.db --what raters --plausible-values 5 --out pv.csv", 3, "plausible values: they are columns of the objects export, not of `raters`"),
+    ("export --project fitted.db --plausible-values 0 --out pv.csv",            2, "0 is not in 1..=65535"),
+    ("export --project fitted.db --seed 3 --out pv.csv",                        2, "--plausible-values <N>"),
     // Bias.
     ("bias --project fitted.db --between rater",                                2, "--between takes two terms"),
     ("bias --project fitted.db --between rater,item --pairwise 3",              2, "--pairwise takes 1 or 2"),
@@ -161,6 +176,15 @@ const CASES: &[(&str, i32, &str)] = &[
     ("categories --project fitted.db --run 99",                                 3, "run 99"),
     ("categories --project fitted.db --write-config no/such/dir/proposed.toml", 1, "cannot write no/such/dir/proposed.toml"),
     ("run pipe-categories.toml",                                                3, "pipe-categories.toml: categories.refit"),
+    // Model comparison and design planning.
+    ("compare --project fitted.db --runs 1,99",                                 3, "run 99"),
+    ("compare --project fitted.db --runs 1",                                    3, "compare needs two or more runs, got 1"),
+    ("compare --project fitted.db --runs 1,1",                                  3, "run 1 is named twice"),
+    ("compare --project fitted.db",                                             2, "--runs <RUNS>"),
+    ("plan --project fresh.db --raters-per-object 2",                           3, "has no runs yet"),
+    ("plan --project fitted.db --raters-per-object 0",                          3, "raters per object must be at least 1"),
+    ("plan --project fitted.db --raters-per-object 2 --target-reliability 1.5", 3, "strictly between 0 and 1, got 1.5"),
+    ("plan --project fitted.db --raters-per-object 2 --run 99",                 3, "run 99"),
     // The text predictor.
     ("predict --project fitted.db --out p.csv",                                 3, "has no trained model (run `scalewright train`)"),
     // Pipelines.
@@ -170,6 +194,8 @@ const CASES: &[(&str, i32, &str)] = &[
     ("run pipe-ingest.toml",                                                    3, "pipe-ingest.toml: ingest: give the description as `preset` (mhs or mhs-collapsed) or as `config` (a TOML file), one of them"),
     ("run pipe-ingest-both.toml",                                               3, "pipe-ingest-both.toml: ingest: give the description as `preset` (mhs or mhs-collapsed) or as `config` (a TOML file), not both"),
     ("run pipe-predict.toml",                                                   3, "pipe-predict.toml: predict: needs a `train` step"),
+    ("run pipe-plan.toml",                                                      3, "pipe-plan.toml: plan.target_reliability: "),
+    ("run pipe-compare.toml",                                                   3, "pipe-compare.toml: compare.runs: "),
     ("run pipe-train.toml",                                                     3, "pipe-train.toml: train.epochs: 0 is less than the minimum of 1"),
 ];
 

@@ -171,3 +171,77 @@ fn exports_carry_the_documented_columns_and_provenance() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `export --plausible-values N` on an MML run: N draws per object (and rescaled), the same
+/// seed the same draws, another seed other draws, the draws recorded in the provenance; their
+/// spread over objects is the fitted population's, wider than the shrunken EAPs'.
+#[test]
+fn plausible_values_of_an_mml_run() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::sample_project(dir.path());
+    scalewright()
+        .args(["fit", "--quiet", "--method", "mml", "--project"])
+        .arg(&db)
+        .assert()
+        .success();
+    let read = |name: &str| {
+        CsvReadOptions::default()
+            .with_has_header(true)
+            .try_into_reader_with_file_path(Some(dir.path().join(name)))
+            .unwrap()
+            .finish()
+            .unwrap()
+    };
+    let column = |df: &DataFrame, name: &str| -> Vec<f64> {
+        df.column(name)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect()
+    };
+    for (name, seed) in [("a.csv", "7"), ("b.csv", "7"), ("c.csv", "8")] {
+        export(
+            &db,
+            &[
+                "--plausible-values",
+                "5",
+                "--seed",
+                seed,
+                "--rescale",
+                "50,10",
+            ],
+            &dir.path().join(name),
+        );
+    }
+    let (a, b, c) = (read("a.csv"), read("b.csv"), read("c.csv"));
+    for k in 1..=5 {
+        let pv = column(&a, &format!("pv{k}"));
+        assert_eq!(pv, column(&b, &format!("pv{k}")), "same seed, same draws");
+        assert_ne!(
+            pv,
+            column(&c, &format!("pv{k}")),
+            "another seed, other draws"
+        );
+        let rescaled = column(&a, &format!("pv{k}_rescaled"));
+        assert!((rescaled[0] - (50.0 + 10.0 * pv[0])).abs() < 1e-9);
+    }
+    let variance = |v: &[f64]| {
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64
+    };
+    let eap = variance(&column(&a, "measure"));
+    let pv = (1..=5)
+        .map(|k| variance(&column(&a, &format!("pv{k}"))))
+        .sum::<f64>()
+        / 5.0;
+    assert!(pv > eap, "PV variance {pv:.3} vs EAP variance {eap:.3}");
+    let sidecar: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("a.csv.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        sidecar["provenance"]["plausible_values"],
+        serde_json::json!({"draws": 5, "seed": 7})
+    );
+}

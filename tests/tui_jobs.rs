@@ -140,3 +140,37 @@ fn finish_training(runner: &JobRunner) -> (JobMessage, usize) {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn a_design_plan_is_computed_in_the_background() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = common::fitted_sample(dir.path());
+    let mut runner = JobRunner::new(&db);
+    let settings = scalewright::pipeline::PlanSettings {
+        raters_per_object: vec![2, 4],
+        target_reliability: Some(0.9),
+        ..Default::default()
+    };
+    runner.start(JobRequest::Plan {
+        run: 1,
+        settings: settings.clone(),
+    });
+    match finish(&runner).0 {
+        JobMessage::Planned(plan) => {
+            let project = Project::open(&db).unwrap();
+            let direct = scalewright::pipeline::plan_run(&project, Some(1), &settings).unwrap();
+            assert_eq!(*plan, direct);
+            assert_eq!(plan.plan.designs.len(), 2);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A run that does not exist fails the job with the store's message.
+    runner.start(JobRequest::Plan { run: 99, settings });
+    match finish(&runner).0 {
+        JobMessage::Failed { kind, message } => {
+            assert_eq!(kind, JobKind::Plan);
+            assert!(message.contains("99"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

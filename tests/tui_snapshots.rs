@@ -248,3 +248,44 @@ fn the_items_screen_fits_the_proposed_collapse() {
     let status = app.status.as_ref().expect("a status line");
     assert!(status.1.contains("no proposed collapse"), "{}", status.1);
 }
+
+/// The Runs screen with two runs compared as models (JMLE partial credit against rating scale:
+/// no likelihood-ratio test, and the note why) and the design plan of the selected run open.
+#[test]
+fn runs_comparison_and_design_plan() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = common::fitted_sample(dir.path());
+    common::scalewright()
+        .args(["fit", "--scale", "rsm", "--quiet", "--project"])
+        .arg(&db)
+        .assert()
+        .success();
+    let mut app = App::open(&db, "lead").expect("open");
+    let snapshot = load_snapshot(&db).expect("load");
+    update(
+        &mut app,
+        Action::Job(JobMessage::Loaded(Box::new(snapshot))),
+    );
+    update(&mut app, Action::GoTo(Tab::Runs));
+    let project = scalewright::store::Project::open(&db).expect("project");
+    let comparison = scalewright::pipeline::compare_runs(&project, 1, 2).expect("compare");
+    assert!(comparison.models.lr_test.is_none());
+    update(&mut app, Action::Job(JobMessage::Compared(comparison)));
+    // p on the selected (newest) run asks for its plan off the UI thread...
+    let commands = update(&mut app, Action::Plan);
+    assert!(app.runs.plan_open);
+    assert_eq!(commands.len(), 1, "the plan job is started");
+    // ...and the job's answer fills the panel.
+    let settings = scalewright::pipeline::PlanSettings {
+        raters_per_object: scalewright::tui::screens::runs::PLAN_RATERS.to_vec(),
+        target_reliability: Some(scalewright::tui::screens::runs::PLAN_TARGET),
+        ..Default::default()
+    };
+    let plan = scalewright::pipeline::plan_run(&project, Some(2), &settings).expect("plan");
+    assert!(plan.plan.needed_for_target.is_some());
+    update(&mut app, Action::Job(JobMessage::Planned(Box::new(plan))));
+    snapshot_all_sizes(&app, "runs_compared_planned");
+    // p again closes the panel (the chart is back).
+    update(&mut app, Action::Plan);
+    assert!(!app.runs.plan_open);
+}

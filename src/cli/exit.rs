@@ -4,7 +4,7 @@ use scalewright::batch::BatchError;
 use scalewright::config::ConfigError;
 use scalewright::export::ExportError;
 use scalewright::ingest::IngestError;
-use scalewright::measure::MeasureError;
+use scalewright::measure::{DimensionalityError, MeasureError};
 use scalewright::options::OptionError;
 use scalewright::pipeline::PipelineError;
 use scalewright::predict::PredictError;
@@ -139,16 +139,23 @@ fn pipeline_code(e: &PipelineError) -> u8 {
         | PipelineError::Recode(_) => BAD_INPUT,
         PipelineError::Measure(MeasureError::InvalidOption { .. }) => BAD_INPUT,
         PipelineError::Measure(_) => FAILURE,
+        PipelineError::Dimensionality(DimensionalityError::TooFewItems { .. }) => BAD_INPUT,
+        PipelineError::Dimensionality(_) => FAILURE,
         PipelineError::Store(e) => store_code(e),
         PipelineError::Export(e) => export_code(e),
         PipelineError::WriteFile { .. } => FAILURE,
+        PipelineError::Plan(scalewright::quality::plan::PlanError::Refit(_)) => FAILURE,
+        PipelineError::Plan(_) => BAD_INPUT,
     }
 }
 
 /// Writing an export.
 fn export_code(e: &ExportError) -> u8 {
     match e {
-        ExportError::Format(_) | ExportError::NoJoinSource | ExportError::Join { .. } => BAD_INPUT,
+        ExportError::Format(_)
+        | ExportError::NoJoinSource
+        | ExportError::Join { .. }
+        | ExportError::PlausibleValues(_) => BAD_INPUT,
         ExportError::Store(e) => store_code(e),
         ExportError::Write { .. } => FAILURE,
     }

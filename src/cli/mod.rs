@@ -6,14 +6,15 @@ mod commands;
 mod exit;
 mod output;
 mod render;
+mod table23;
 mod tables;
 mod wait;
 
 use clap::{Parser, Subcommand};
 use commands::categories;
 use commands::{
-    bias, clean, decide, decisions, export, fit, flag, import_run, info, ingest, init_config,
-    models, open, predict, quality, report, run, runs, simulate, train,
+    bias, clean, compare, decide, decisions, export, fit, flag, import_run, info, ingest,
+    init_config, models, open, plan, predict, quality, report, run, runs, simulate, train,
 };
 use exit::Failure;
 use output::Output;
@@ -96,6 +97,12 @@ enum Command {
     /// collapse of adjacent categories where an essential guideline fails; --refit fits the
     /// proposals, --write-config writes them into the dataset description.
     Categories(categories::CategoriesArgs),
+    /// Compare runs as models: log-likelihood, free parameters, AIC, BIC and the
+    /// likelihood-ratio test of nested MML runs on the same observations.
+    Compare(compare::CompareArgs),
+    /// Plan a rating design from a run (D-study): object RMSE, separation and reliability with R
+    /// raters per object, and the R that reaches a target reliability.
+    Plan(plan::PlanArgs),
 }
 
 /// Parses the command line, runs the command and returns its exit code; errors go to stderr
@@ -165,5 +172,7 @@ fn dispatch(command: Option<Command>, out: Output) -> Result<(), Failure> {
         Command::Models(args) => models::run(args, out),
         Command::ImportRun(args) => import_run::run(args, out),
         Command::Categories(args) => categories::run(args, out),
+        Command::Compare(args) => compare::run(args, out),
+        Command::Plan(args) => plan::run(args, out),
     }
 }

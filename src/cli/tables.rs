@@ -109,13 +109,13 @@ pub fn table7(index: usize, facet: &FacetMeasures) -> String {
     );
     let _ = writeln!(
         out,
-        "  {:>8} {:>6} {:>7} {:>7} {:>8} {:>6} {:>6} | {:>5} {:>5} {:>6} {:>5} | {:>5} {:>5} {:>6} | {:<8} Element",
-        "Total", "Count", "Obsvd", "Fair(M)", "Measure", "Model", "Real", "Infit", "ZStd", "Outfit", "ZStd", "PtMea", "PtExp", "Displ", "Status"
+        "  {:>8} {:>6} {:>7} {:>7} {:>8} {:>6} {:>6} | {:>5} {:>5} {:>6} {:>5} | {:>6} | {:>5} {:>5} {:>6} | {:<8} Element",
+        "Total", "Count", "Obsvd", "Fair(M)", "Measure", "Model", "Real", "Infit", "ZStd", "Outfit", "ZStd", "Estim.", "PtMea", "PtExp", "Displ", "Status"
     );
     let _ = writeln!(
         out,
-        "  {:>8} {:>6} {:>7} {:>7} {:>8} {:>6} {:>6} | {:>5} {:>5} {:>6} {:>5} | {:>5} {:>5} {:>6} |",
-        "Score", "", "Average", "Average", "", "S.E.", "S.E.", "MnSq", "", "MnSq", "", "", "", ""
+        "  {:>8} {:>6} {:>7} {:>7} {:>8} {:>6} {:>6} | {:>5} {:>5} {:>6} {:>5} | {:>6} | {:>5} {:>5} {:>6} |",
+        "Score", "", "Average", "Average", "", "S.E.", "S.E.", "MnSq", "", "MnSq", "", "Discrm", "", "", ""
     );
     let mut order: Vec<usize> = (0..facet.elements.len()).collect();
     order.sort_by(|&a, &b| {
@@ -127,7 +127,7 @@ pub fn table7(index: usize, facet: &FacetMeasures) -> String {
         let el = &facet.elements[e];
         let _ = writeln!(
             out,
-            "  {:>8.1} {:>6} {} {} {:>8.2} {} {} | {} {} {} {} | {} {} {} | {:<8} {}",
+            "  {:>8.1} {:>6} {} {} {:>8.2} {} {} | {} {} {} {} | {} | {} {} {} | {:<8} {}",
             el.total_score,
             el.count,
             opt(el.observed_average, 7, 2),
@@ -139,6 +139,7 @@ pub fn table7(index: usize, facet: &FacetMeasures) -> String {
             opt(el.infit_zstd, 5, 1),
             opt(el.outfit, 6, 2),
             opt(el.outfit_zstd, 5, 1),
+            opt(el.discrimination, 6, 2),
             opt(el.point_measure, 5, 2),
             opt(el.point_measure_expected, 5, 2),
             opt(el.displacement, 6, 2),

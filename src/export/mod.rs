@@ -168,7 +168,22 @@ pub struct ExportRequest {
     pub mhs_columns: bool,
     /// For [`ExportKind::Joined`]: the original data file.
     pub join_source: Option<PathBuf>,
+    /// For [`ExportKind::Objects`] of an MML run: plausible values per object (columns
+    /// `pv1..pvN`, rescaled too when `rescale` is given).
+    pub plausible_values: Option<PlausibleValues>,
 }
+
+/// Plausible values asked of an export: how many draws per object, and the seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PlausibleValues {
+    /// Draws per object.
+    pub draws: usize,
+    /// The random seed (the same seed gives the same draws).
+    pub seed: u64,
+}
+
+/// The default seed of plausible values.
+pub const DEFAULT_PLAUSIBLE_SEED: u64 = 1;
 
 /// Where an export came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -193,6 +208,9 @@ pub struct Provenance {
     /// any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recode: Option<crate::data::Recode>,
+    /// The plausible values drawn, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plausible_values: Option<PlausibleValues>,
 }
 
 /// A written export.
@@ -229,6 +247,9 @@ pub enum ExportError {
         /// What went wrong.
         message: String,
     },
+    /// Plausible values were asked of an export that cannot have them.
+    #[error("plausible values: {0}")]
+    PlausibleValues(String),
     /// A joined export was asked for without the original data file.
     #[error("a joined export needs the original data file (--join FILE)")]
     NoJoinSource,
@@ -244,7 +265,8 @@ pub enum ExportError {
 
 /// Facets Table 7 of one facet as a table, one row per element in element order, in Facets'
 /// column order: `element, status, total_score, count, observed_average, fair_average, measure,
-/// model_se, real_se, infit, infit_zstd, outfit, outfit_zstd, ptmea, ptexp, displacement`. The
+/// model_se, real_se, infit, infit_zstd, outfit, outfit_zstd, discrimination, ptmea, ptexp,
+/// displacement` (`discrimination` is Facets' "Estim. Discrm"). The
 /// one builder of Table 7 rows (`report --table 7 --format csv` and every export use it): a
 /// dropped element (no usable response, e.g. an excluded rater) has no measure (null); an
 /// extreme element has its Xtreme-adjusted measure and no fit statistics.
@@ -284,6 +306,7 @@ pub fn table7_frame(facet: &FacetMeasures) -> PolarsResult<DataFrame> {
         Column::new("infit_zstd".into(), opt(|x| x.infit_zstd)),
         Column::new("outfit".into(), opt(|x| x.outfit)),
         Column::new("outfit_zstd".into(), opt(|x| x.outfit_zstd)),
+        Column::new("discrimination".into(), opt(|x| x.discrimination)),
         Column::new("ptmea".into(), opt(|x| x.point_measure)),
         Column::new("ptexp".into(), opt(|x| x.point_measure_expected)),
         Column::new("displacement".into(), opt(|x| x.displacement)),
@@ -291,7 +314,7 @@ pub fn table7_frame(facet: &FacetMeasures) -> PolarsResult<DataFrame> {
 }
 
 /// The columns of an export of one facet, from [`table7_frame`].
-const EXPORT_COLUMNS: [&str; 12] = [
+const EXPORT_COLUMNS: [&str; 13] = [
     "element",
     "measure",
     "model_se",
@@ -304,6 +327,7 @@ const EXPORT_COLUMNS: [&str; 12] = [
     "status",
     "observed_average",
     "fair_average",
+    "discrimination",
 ];
 
 /// One facet's export table: Table 7's values ([`table7_frame`]) with the element column named
@@ -334,6 +358,45 @@ fn rename_all(df: &mut DataFrame, pairs: &[(&str, &str)]) -> PolarsResult<()> {
     Ok(())
 }
 
+/// The plausible-value columns of an objects export (`pv1..pvN`, and `pvK_rescaled`).
+fn plausible_columns(
+    project: &Project,
+    fit: &Fit,
+    request: &ExportRequest,
+    pv: PlausibleValues,
+) -> Result<Vec<Column>, ExportError> {
+    if fit.mml.is_none() {
+        return Err(ExportError::PlausibleValues(format!(
+            "run {} was fitted by {}; plausible values are draws from an MML posterior (fit with --method mml)",
+            request.run_id, fit.options.method
+        )));
+    }
+    let data = project.ratings_for_run(request.run_id)?;
+    if crate::store::data_fingerprint(&data) != project.run_fingerprint(request.run_id)? {
+        return Err(ExportError::PlausibleValues(format!(
+            "run {} was fitted on other observations than those in force now; fit again first",
+            request.run_id
+        )));
+    }
+    let draws = crate::measure::plausible::plausible_values(fit, &data, pv.draws, pv.seed)
+        .map_err(|e| ExportError::PlausibleValues(e.to_string()))?;
+    let mut columns = Vec::new();
+    for d in 0..pv.draws {
+        let values: Vec<f64> = draws.iter().map(|v| v[d]).collect();
+        if let Some(r) = request.rescale {
+            let rescaled: Vec<f64> = values.iter().map(|m| r.intercept + r.slope * m).collect();
+            columns.push(Column::new(format!("pv{}", d + 1).into(), values));
+            columns.push(Column::new(
+                format!("pv{}_rescaled", d + 1).into(),
+                rescaled,
+            ));
+        } else {
+            columns.push(Column::new(format!("pv{}", d + 1).into(), values));
+        }
+    }
+    Ok(columns)
+}
+
 /// Builds the export's table.
 fn build(project: &Project, fit: &Fit, request: &ExportRequest) -> Result<DataFrame, ExportError> {
     let write_err = |e: PolarsError| ExportError::Write {
@@ -348,6 +411,11 @@ fn build(project: &Project, fit: &Fit, request: &ExportRequest) -> Result<DataFr
             let mut df = facet_frame(fit, object, request.rescale).map_err(write_err)?;
             if request.mhs_columns {
                 rename_all(&mut df, &MHS_OBJECT_COLUMNS).map_err(write_err)?;
+            }
+            if let Some(pv) = request.plausible_values {
+                for column in plausible_columns(project, fit, request, pv)? {
+                    df.with_column(column).map_err(write_err)?;
+                }
             }
             Ok(df)
         }
@@ -641,6 +709,12 @@ pub fn export(
 ) -> Result<ExportSummary, ExportError> {
     let format = ExportFormat::from_path(&request.path)
         .ok_or_else(|| ExportError::Format(request.path.clone()))?;
+    if request.plausible_values.is_some() && request.kind != ExportKind::Objects {
+        return Err(ExportError::PlausibleValues(format!(
+            "they are columns of the objects export, not of `{}`",
+            request.kind
+        )));
+    }
     let fit = project.load_fit(request.run_id)?;
     let datasets = project.datasets()?;
     let config_sha256 = crate::store::sha256_hex(
@@ -661,6 +735,7 @@ pub fn export(
         created_at: now_rfc3339(),
         rescale: request.rescale,
         recode: project.run_recode(request.run_id)?,
+        plausible_values: request.plausible_values,
     };
     let mut df = build(project, &fit, request)?;
     write_atomically(&mut df, &request.path, format, &provenance)?;

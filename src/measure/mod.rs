@@ -8,6 +8,7 @@
 
 pub mod bias;
 mod design;
+pub mod dimensionality;
 mod error;
 mod extreme;
 mod jmle;
@@ -16,6 +17,7 @@ pub mod model;
 mod observer;
 pub mod options;
 mod ordered;
+pub mod plausible;
 pub mod prox;
 mod results;
 pub mod statistics;
@@ -27,6 +29,7 @@ pub use bias::{
     interactions, pairwise, pairwise_target, BiasDirection, InteractionCell, InteractionSpec,
     InteractionSummary, InteractionTable, InteractionTerm, PairwiseContrast, TermLevels,
 };
+pub use dimensionality::{dimensionality, Dimensionality, DimensionalityError};
 pub use error::MeasureError;
 pub use extreme::{ElementStatus, Extreme};
 pub use observer::{ElementRef, IterationReport, NoObserver, Observer, ParameterRef};

@@ -74,9 +74,55 @@ pub fn score_moments(eta: f64, thresholds: &[f64], scratch: &mut [f64]) -> Score
     }
 }
 
+/// One response's terms of the estimated discrimination (Facets' and Winsteps' "Estim.
+/// Discrm"): the score and the information of a common slope `a` on the cumulative logits,
+/// `P_k ∝ exp(a·ψ_k)` with `ψ_k = Σ_{h<=k}(η - F_h)`, at `a = 1`:
+///
+/// ```text
+/// ∂ ln P_x / ∂a = ψ_x - Σ_k P_k ψ_k          (the score term)
+/// -∂² ln P_x / ∂a² = Σ_k P_k (ψ_k - Σ_j P_j ψ_j)²   (the information term)
+/// ```
+///
+/// Summed over an element's responses they give one Newton-Raphson step for its slope from the
+/// Rasch value 1 (see [`super::statistics::estimated_discrimination`]). `probabilities` are the
+/// category probabilities at `eta` (as [`category_probabilities`] leaves them) and `observed` the
+/// observed category index. Categories with probability 0 (an infinite threshold) add nothing.
+pub fn slope_terms(
+    eta: f64,
+    thresholds: &[f64],
+    probabilities: &[f64],
+    observed: usize,
+) -> (f64, f64) {
+    let psi = |k: usize| -> f64 { thresholds[..k].iter().map(|f| eta - f).sum() };
+    let mut mean = 0.0;
+    for (k, &p) in probabilities.iter().enumerate() {
+        if p > 0.0 {
+            mean += p * psi(k);
+        }
+    }
+    let mut information = 0.0;
+    for (k, &p) in probabilities.iter().enumerate() {
+        if p > 0.0 {
+            information += p * (psi(k) - mean).powi(2);
+        }
+    }
+    (psi(observed) - mean, information)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slope_terms_of_a_dichotomy_are_the_residual_times_the_predictor() {
+        // ψ_1 = η: score (x - P)·η, information P(1-P)·η².
+        let (eta, f) = (1.3, 0.4);
+        let mut p = [0.0; 2];
+        category_probabilities(eta, &[f], &mut p);
+        let (score, information) = slope_terms(eta, &[f], &p, 1);
+        assert!((score - (1.0 - p[1]) * (eta - f)).abs() < 1e-12);
+        assert!((information - p[0] * p[1] * (eta - f).powi(2)).abs() < 1e-12);
+    }
 
     #[test]
     fn dichotomous_case_is_the_logistic() {

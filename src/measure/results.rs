@@ -51,6 +51,11 @@ pub struct ElementStatistics {
     /// How far the data would move the measure: `sign · (S - Σ E) / Σ W` at convergence (near 0
     /// for freely estimated elements; the anchoring displacement otherwise).
     pub displacement: Option<f64>,
+    /// Estimated discrimination ("Estim. Discrm"): the slope the element's responses suggest,
+    /// 1 as the model expects ([`super::statistics::estimated_discrimination`]). `None` for
+    /// extreme or dropped elements and runs stored before it was computed.
+    #[serde(default)]
+    pub discrimination: Option<f64>,
 }
 
 /// The summary lines under a facet's Table 7 (non-extreme elements).

@@ -224,6 +224,16 @@ pub fn random_chi_square(
     )
 }
 
+/// Estimated discrimination of an element ("Estim. Discrm", Facets Table 7; Winsteps
+/// `DISCRIM=`): one Newton-Raphson step from the Rasch slope 1 for a slope on the element's
+/// responses, `1 + Σ score / Σ information` with the terms of
+/// [`super::model::slope_terms`] summed over the element's responses used in estimation
+/// (Linacre, Winsteps manual, "Item discrimination or slope estimation"). 1 is as the model
+/// expects; below 0.5 or above 1.5 is worth a look. `None` without information.
+pub fn estimated_discrimination(score: f64, information: f64) -> Option<f64> {
+    (information > 0.0).then(|| 1.0 + score / information)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use super::design::{Design, MAX_CATEGORIES};
 use super::extreme::ElementStatus;
 use super::jmle::{threshold_offsets, Estimates};
-use super::model::score_moments;
+use super::model::{score_moments, slope_terms};
 use super::options::FitOptions;
 use super::ordered::{add_into, ordered_sum};
 use super::results::{
@@ -13,8 +13,9 @@ use super::results::{
     ScaleStatistics,
 };
 use super::statistics::{
-    correlation, expected_correlation, fixed_chi_square, infit_mean_square, infit_variance,
-    outfit_mean_square, outfit_variance, outfit_variance_term, random_chi_square, zstd, Separation,
+    correlation, estimated_discrimination, expected_correlation, fixed_chi_square,
+    infit_mean_square, infit_variance, outfit_mean_square, outfit_variance, outfit_variance_term,
+    random_chi_square, zstd, Separation,
 };
 
 /// Per-element sums over the responses used in estimation.
@@ -40,6 +41,9 @@ struct ElementSums {
     /// Σ z², Σ (x-E)².
     zz: f64,
     rr: f64,
+    /// Σ slope score, Σ slope information ([`super::model::slope_terms`]).
+    slope_score: f64,
+    slope_information: f64,
 }
 
 impl ElementSums {
@@ -59,6 +63,8 @@ impl ElementSums {
         self.c_ww += o.c_ww;
         self.zz += o.zz;
         self.rr += o.rr;
+        self.slope_score += o.slope_score;
+        self.slope_information += o.slope_information;
     }
 }
 
@@ -167,6 +173,7 @@ pub(crate) fn tabulate(
                 let w = mom.variance;
                 let z2 = if w > 0.0 { r * r / w } else { 0.0 };
                 let c_ww = outfit_variance_term(mom.kurtosis, w);
+                let (slope_score, slope_information) = slope_terms(eta, thr, p, k);
                 for (f, col) in data.elements.iter().enumerate() {
                     let el = design.offsets[f] + col[n] as usize;
                     let y = eta - design.signs[f] * measures[el];
@@ -186,6 +193,8 @@ pub(crate) fn tabulate(
                     a.c_ww += c_ww;
                     a.zz += z2;
                     a.rr += r * r;
+                    a.slope_score += slope_score;
+                    a.slope_information += slope_information;
                 }
                 let co = cat_off[s];
                 sums.cat_count[co + k] += 1.0;
@@ -335,6 +344,7 @@ pub(crate) fn tabulate(
                 point_measure: None,
                 point_measure_expected: None,
                 displacement: None,
+                discrimination: None,
             };
             match status {
                 ElementStatus::Measured | ElementStatus::Anchored if a.w > 0.0 => {
@@ -351,6 +361,8 @@ pub(crate) fn tabulate(
                     stats.point_measure_expected =
                         expected_correlation(a.n, a.e, a.y, a.ee, a.yy, a.ey, a.w);
                     stats.displacement = Some(design.signs[f] * (a.x - a.e) / a.w);
+                    stats.discrimination =
+                        estimated_discrimination(a.slope_score, a.slope_information);
                 }
                 ElementStatus::Extreme(_) if est.extreme_information[el] > 0.0 => {
                     let se = 1.0 / est.extreme_information[el].sqrt();

@@ -17,6 +17,8 @@ mod bias;
 mod categories;
 mod clean;
 mod compare;
+mod dimensionality;
+mod plan;
 mod quality;
 mod settings;
 
@@ -28,7 +30,13 @@ pub use categories::{
     CategoryRefit, MeanSquareSummary,
 };
 pub use clean::{clean, CleaningRound};
-pub use compare::{compare_runs, RunComparison};
+pub use compare::{
+    aic, bic, compare_fits, compare_models, compare_runs, free_parameters, likelihood_ratio,
+    summarise_model, LikelihoodKind, LikelihoodRatioTest, ModelComparison, ModelSummary,
+    ParameterCount, RunComparison, RunModel,
+};
+pub use dimensionality::{dimensionality_report, write_dimensionality_json, DimensionalityReport};
+pub use plan::{plan_run, PlanSettings, RunPlan, DEFAULT_PLAN_SEED};
 pub use quality::{quality_report, MeanSquareBands, QualityReport};
 use serde::Serialize;
 pub use settings::{ExportSettings, FitSettings, RecodeSetting};
@@ -90,6 +98,12 @@ pub enum PipelineError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A design cannot be planned from the run.
+    #[error(transparent)]
+    Plan(#[from] crate::quality::plan::PlanError),
+    /// The run cannot be analysed for dimensionality (Table 23).
+    #[error(transparent)]
+    Dimensionality(#[from] crate::measure::DimensionalityError),
     /// A run recode is unreadable or does not fit the project's items.
     #[error(transparent)]
     Recode(#[from] crate::data::RecodeError),
@@ -261,6 +275,14 @@ pub fn export_run(
         rescale: settings.rescale,
         mhs_columns: settings.mhs_columns,
         join_source: settings.join.clone(),
+        plausible_values: settings
+            .plausible_values
+            .map(|draws| crate::export::PlausibleValues {
+                draws,
+                seed: settings
+                    .plausible_seed
+                    .unwrap_or(crate::export::DEFAULT_PLAUSIBLE_SEED),
+            }),
     };
     Ok(crate::export::export(project, &request)?)
 }

@@ -258,6 +258,12 @@ pub struct ExportSettings {
     /// With `joined`: the original data file.
     #[serde(default)]
     pub join: Option<PathBuf>,
+    /// Objects of an MML run: this many plausible values per object (`pv1..pvN`).
+    #[serde(default)]
+    pub plausible_values: Option<usize>,
+    /// The seed of the plausible values (default [`crate::export::DEFAULT_PLAUSIBLE_SEED`]).
+    #[serde(default)]
+    pub plausible_seed: Option<u64>,
 }
 
 impl ExportSettings {
@@ -270,6 +276,8 @@ impl ExportSettings {
             mhs_columns: false,
             rescale: None,
             join: None,
+            plausible_values: None,
+            plausible_seed: None,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod agreement;
 pub mod categories;
 pub mod detail;
 pub mod flags;
+pub mod plan;
 pub mod queues;
 
 pub use flags::{flag_elements, Flag, FlagLevel, FlagRules, FlagRulesError, MeanSquareBand, Rule};

@@ -123,6 +123,10 @@ pub struct SimulationConfig {
     /// A planted category that is rarely chosen (see [`UnusedCategory`]). Default none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_category: Option<UnusedCategory>,
+    /// Some items measure a second trait correlated with the first (default: none, the data
+    /// are unidimensional). See [`SecondDimension`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_dimension: Option<SecondDimension>,
 }
 
 /// A category of one item made rarely chosen, for testing the category advisor
@@ -179,6 +183,42 @@ impl SimulationConfig {
     }
 }
 
+/// A second trait measured by some items: each comment has a second true measure
+/// `B2 = mean + sd · (ρ z1 + √(1 - ρ²) z2)` (`z1` the standardised first measure, `z2` an
+/// independent standard normal draw from its own stream), so `corr(B, B2) = ρ` with the same
+/// mean and SD as `B`; normal raters answer the listed items from `B2` and the others from `B`.
+/// Random responders and straight-liners are unaffected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecondDimension {
+    /// `ρ`, the correlation of the two traits, in [-1, 1].
+    pub correlation: f64,
+    /// The items (MHS names, [`ITEMS`]) that measure the second trait; default
+    /// [`SecondDimension::DEFAULT_ITEMS`].
+    pub items: Vec<String>,
+}
+
+impl SecondDimension {
+    /// The items measuring the second trait when none are named: the three most severe
+    /// (`dehumanize`, `violence`, `genocide`).
+    pub const DEFAULT_ITEMS: [&'static str; 3] = ["dehumanize", "violence", "genocide"];
+
+    /// A second trait correlated `correlation` with the first, on the default items.
+    pub fn new(correlation: f64) -> Self {
+        SecondDimension {
+            correlation,
+            items: Self::DEFAULT_ITEMS.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// Whether item `index` of [`ITEMS`] measures the second trait.
+    pub fn measures(&self, index: usize) -> bool {
+        ITEMS
+            .get(index)
+            .is_some_and(|item| self.items.iter().any(|name| name == item.name))
+    }
+}
+
 impl Default for SimulationConfig {
     fn default() -> Self {
         SimulationConfig {
@@ -194,6 +234,7 @@ impl Default for SimulationConfig {
             severity_sd: 0.7,
             seed: 20200101,
             unused_category: None,
+            second_dimension: None,
         }
     }
 }
@@ -311,6 +352,41 @@ impl SimulationConfig {
                 );
             }
         }
+        if let Some(second) = &self.second_dimension {
+            if !(-1.0..=1.0).contains(&second.correlation) {
+                return bad(
+                    "second_dimension.correlation",
+                    format!(
+                        "must be a correlation in [-1, 1], got {}",
+                        second.correlation
+                    ),
+                );
+            }
+            if second.items.is_empty() || second.items.len() >= N_ITEMS {
+                return bad(
+                    "second_dimension.items",
+                    format!(
+                        "must name between 1 and {} items, got {}",
+                        N_ITEMS - 1,
+                        second.items.len()
+                    ),
+                );
+            }
+            if let Some(unknown) = second
+                .items
+                .iter()
+                .find(|name| !ITEMS.iter().any(|i| i.name == name.as_str()))
+            {
+                let names: Vec<&str> = ITEMS.iter().map(|i| i.name).collect();
+                return bad(
+                    "second_dimension.items",
+                    format!(
+                        "names `{unknown}`, not an item; items: {}",
+                        names.join(", ")
+                    ),
+                );
+            }
+        }
         Ok(())
     }
 }
@@ -375,6 +451,9 @@ pub struct CommentTruth {
     pub id: i64,
     /// `B_n`, the true measure in logits.
     pub measure: f64,
+    /// The true measure on the second trait when the simulation has one
+    /// ([`SimulationConfig::second_dimension`]).
+    pub second_measure: Option<f64>,
     /// Whether the comment is in the reference (linking) set every rater samples from.
     pub is_reference: bool,
     /// MHS-style platform code 0..=3.
@@ -540,6 +619,7 @@ enum Stream {
     Texts = 4,
     Responses = 5,
     Order = 6,
+    SecondDimension = 7,
 }
 
 fn stream(seed: u64, which: Stream) -> ChaCha8Rng {
@@ -587,6 +667,7 @@ pub fn simulate(cfg: &SimulationConfig) -> Result<Simulation, SimulateError> {
             CommentTruth {
                 id: c as i64 + 1,
                 measure,
+                second_measure: None,
                 is_reference: false,
                 platform,
                 target_race_black: rng.random_bool(TARGET_RACE_BLACK_SHARE),
@@ -604,6 +685,28 @@ pub fn simulate(cfg: &SimulationConfig) -> Result<Simulation, SimulateError> {
     for &c in &reference {
         comments[c as usize].is_reference = true;
     }
+
+    if let Some(second) = &cfg.second_dimension {
+        // Its own stream: the first trait and everything else stay as without it.
+        let mut rng = stream(cfg.seed, Stream::SecondDimension);
+        let rho = second.correlation;
+        for comment in &mut comments {
+            let z1 = if cfg.measure_sd > 0.0 {
+                (comment.measure - cfg.measure_mean) / cfg.measure_sd
+            } else {
+                0.0
+            };
+            let z2: f64 = rng.sample(StandardNormal);
+            comment.second_measure = Some(
+                cfg.measure_mean + cfg.measure_sd * (rho * z1 + (1.0 - rho * rho).sqrt() * z2),
+            );
+        }
+    }
+    let second_items: [bool; N_ITEMS] = std::array::from_fn(|i| {
+        cfg.second_dimension
+            .as_ref()
+            .is_some_and(|second| second.measures(i))
+    });
 
     let design = design::build(
         cfg,
@@ -634,10 +737,16 @@ pub fn simulate(cfg: &SimulationConfig) -> Result<Simulation, SimulateError> {
             let comment = &comments[pair.comment as usize];
             let rater = &raters[pair.rater as usize];
             let mut scores = [0u8; N_ITEMS];
-            for ((score, item), thresholds) in scores.iter_mut().zip(&ITEMS).zip(&thresholds) {
+            for (i, ((score, item), thresholds)) in
+                scores.iter_mut().zip(&ITEMS).zip(&thresholds).enumerate()
+            {
                 *score = match rater.kind {
                     RaterKind::Normal => {
-                        let eta = comment.measure - rater.severity - item.difficulty;
+                        let measure = match comment.second_measure {
+                            Some(second) if second_items[i] => second,
+                            _ => comment.measure,
+                        };
+                        let eta = measure - rater.severity - item.difficulty;
                         let p = &mut probabilities[..item.n_categories()];
                         category_probabilities(eta, thresholds, p);
                         draw_category(p, rng.random())

@@ -726,3 +726,53 @@ fn an_unused_category_must_be_an_interior_category_of_a_known_item() {
     assert!("sentiment".parse::<UnusedCategory>().is_err());
     assert!("sentiment:x".parse::<UnusedCategory>().is_err());
 }
+
+#[test]
+fn a_second_dimension_is_checked_and_leaves_the_first_trait_alone() {
+    let bad = |second: SecondDimension| {
+        SimulationConfig {
+            second_dimension: Some(second),
+            ..SimulationConfig::default()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string()
+    };
+    assert!(bad(SecondDimension::new(1.5))
+        .contains("`second_dimension.correlation` must be a correlation in [-1, 1], got 1.5"));
+    let mut unknown = SecondDimension::new(0.3);
+    unknown.items = vec!["violence".into(), "nonsense".into()];
+    assert!(bad(unknown).contains("names `nonsense`, not an item"));
+    let mut all = SecondDimension::new(0.3);
+    all.items = ITEMS.iter().map(|i| i.name.to_string()).collect();
+    assert!(bad(all).contains("must name between 1 and 9 items, got 10"));
+
+    // The same seed with and without a second trait: the first trait's measures are the same,
+    // the unaffected items' responses too; the second measures exist only with it.
+    let base = SimulationConfig {
+        comments: 300,
+        ..SimulationConfig::default()
+    };
+    let plain = simulate(&base).unwrap();
+    let planted = simulate(&SimulationConfig {
+        second_dimension: Some(SecondDimension::new(0.3)),
+        ..base
+    })
+    .unwrap();
+    assert!(plain.comments.iter().all(|c| c.second_measure.is_none()));
+    for (a, b) in plain.comments.iter().zip(&planted.comments) {
+        assert_eq!(a.measure, b.measure);
+        assert!(b.second_measure.is_some());
+    }
+    let sentiment = ITEMS.iter().position(|i| i.name == "sentiment").unwrap();
+    let violence = ITEMS.iter().position(|i| i.name == "violence").unwrap();
+    let same = |i: usize| {
+        plain
+            .ratings
+            .iter()
+            .zip(&planted.ratings)
+            .all(|(a, b)| a.scores[i] == b.scores[i])
+    };
+    assert!(same(sentiment));
+    assert!(!same(violence));
+}

@@ -15,7 +15,8 @@ use super::{
 pub struct SimulationFiles {
     /// `ratings.csv`: one row per (comment, rater), MHS column names.
     pub ratings: PathBuf,
-    /// `truth_comments.csv`: `comment_id, measure, is_reference, platform, n_raters`.
+    /// `truth_comments.csv`: `comment_id, measure, is_reference, platform, n_raters` (and
+    /// `second_measure` when the simulation has a second trait).
     pub truth_comments: PathBuf,
     /// `truth_raters.csv`: `annotator_id, severity, kind, straight_line, n_ratings`.
     pub truth_raters: PathBuf,
@@ -195,6 +196,16 @@ impl Simulation {
                 ),
             ],
         )
+        .and_then(|mut frame| {
+            // The second trait's truth, only when the simulation has one.
+            if self.config.second_dimension.is_some() {
+                frame.with_column(Column::new(
+                    "second_measure".into(),
+                    c.iter().map(|c| c.second_measure).collect::<Vec<_>>(),
+                ))?;
+            }
+            Ok(frame)
+        })
     }
 
     fn raters_frame(&self) -> Result<DataFrame, PolarsError> {

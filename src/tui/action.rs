@@ -82,6 +82,8 @@ pub enum Action {
     Mark,
     /// Items & scale: fit a run with the selected item's proposed collapse of categories.
     FitCollapse,
+    /// Runs: open (computing it) or close the design plan of the selected run.
+    Plan,
     /// Annotate: answer the current item with this raw code.
     Answer(i64),
     /// Annotate: the next queue kind.

@@ -275,6 +275,13 @@ pub const KEYMAP: &[Binding] = &[
         "fit a run with the proposed collapse of the item's categories",
         || Action::FitCollapse,
     ),
+    bind(
+        &[Char('p')],
+        "p",
+        Screen(Tab::Runs),
+        "design plan of the selected run: raters for reliability .9",
+        || Action::Plan,
+    ),
     // Train
     bind(
         &[Char('+')],

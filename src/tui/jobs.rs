@@ -10,7 +10,9 @@ use crate::export::ExportSummary;
 use crate::ingest::preview::ImportPreview;
 use crate::ingest::{IngestOptions, Staged};
 use crate::measure::{Fit, IterationReport, MeasureError};
-use crate::pipeline::{self, ExportSettings, FitSettings, PipelineError, RunComparison};
+use crate::pipeline::{
+    self, ExportSettings, FitSettings, PipelineError, PlanSettings, RunComparison, RunPlan,
+};
 use crate::predict::{EpochReport, PredictError, PredictOptions, TrainOptions, TrainOutcome};
 use crate::quality::{Flag, FlagRules};
 use crate::store::{
@@ -44,6 +46,8 @@ pub enum JobKind {
     Train,
     /// A model's predictions.
     Predict,
+    /// A design plan of a run.
+    Plan,
 }
 
 impl JobKind {
@@ -58,6 +62,7 @@ impl JobKind {
             JobKind::Compare => "comparison",
             JobKind::Train => "training",
             JobKind::Predict => "predictions",
+            JobKind::Plan => "design plan",
         }
     }
 }
@@ -111,6 +116,7 @@ impl JobMessage {
             JobMessage::Compared(_) => Some(JobKind::Compare),
             JobMessage::Trained(_) => Some(JobKind::Train),
             JobMessage::Predicted { .. } => Some(JobKind::Predict),
+            JobMessage::Planned(_) => Some(JobKind::Plan),
             JobMessage::Cancelled(kind) | JobMessage::Failed { kind, .. } => Some(*kind),
         }
     }
@@ -148,6 +154,13 @@ pub enum JobRequest {
         /// The stored model.
         model_id: i64,
     },
+    /// A design plan (D-study) of a run.
+    Plan {
+        /// The run.
+        run: i64,
+        /// What to plan.
+        settings: PlanSettings,
+    },
 }
 
 impl JobRequest {
@@ -162,6 +175,7 @@ impl JobRequest {
             JobRequest::Compare { .. } => JobKind::Compare,
             JobRequest::Train(_) => JobKind::Train,
             JobRequest::Predict { .. } => JobKind::Predict,
+            JobRequest::Plan { .. } => JobKind::Plan,
         }
     }
 }
@@ -195,6 +209,10 @@ pub struct RunView {
     /// scale screen), computed with the load; `None` when the run is stale (or the advice
     /// cannot be computed).
     pub categories: Option<crate::pipeline::CategoryAdvice>,
+    /// Table 23 and Yen's Q3 of the run (for the Overview), computed with the load; `None` when
+    /// the run is stale (its observations are no longer those in force), the error's message
+    /// when the run cannot be analysed (fewer than two items).
+    pub dimensionality: Option<Result<crate::measure::Dimensionality, String>>,
 }
 
 /// Everything the screens read, loaded off the UI thread.
@@ -262,6 +280,8 @@ pub enum JobMessage {
         /// (object index, predicted measure) per comment.
         measures: Vec<(u32, f64)>,
     },
+    /// A design plan computed.
+    Planned(Box<RunPlan>),
     /// A job stopped on request (nothing stored).
     Cancelled(JobKind),
     /// The job waits for the project: another process (a script, another workbench) is writing.
@@ -300,6 +320,9 @@ pub fn load_snapshot(path: &Path) -> Result<Snapshot, PipelineError> {
             let flags = project.flags(record.id)?;
             let in_force = project.ratings_for_run(record.id)?;
             let stale = crate::store::data_fingerprint(&in_force) != record.data_fingerprint;
+            let dimensionality = (!stale).then(|| {
+                crate::measure::dimensionality(&fit, &in_force).map_err(|e| e.to_string())
+            });
             drop(in_force);
             let unexpected = crate::quality::queues::unexpected_counts(&data, &fit);
             // An auxiliary view: a run it cannot be computed for still loads.
@@ -315,6 +338,7 @@ pub fn load_snapshot(path: &Path) -> Result<Snapshot, PipelineError> {
                 stale,
                 unexpected,
                 categories,
+                dimensionality,
             })
         }
     };
@@ -532,6 +556,12 @@ fn run_job(
                 Err(PredictError::Cancelled) => Ok(JobMessage::Cancelled(JobKind::Train)),
                 Err(e) => Err(text(&e)),
             }
+        }
+        JobRequest::Plan { run, settings } => {
+            let project = Project::open(path).map_err(|e| text(&e))?;
+            pipeline::plan_run(&project, Some(run), &settings)
+                .map(|p| JobMessage::Planned(Box::new(p)))
+                .map_err(|e| text(&e))
         }
         JobRequest::Predict { model_id } => {
             let project = Project::open(path).map_err(|e| text(&e))?;

@@ -26,6 +26,8 @@ pub struct RaterRow {
     pub outfit: Option<f64>,
     /// Outfit standardized.
     pub outfit_zstd: Option<f64>,
+    /// Estimated discrimination (Facets' "Estim. Discrm").
+    pub discrimination: Option<f64>,
     /// Ratings the rater gave.
     pub count: usize,
     /// The flag rules that flagged the rater.
@@ -189,6 +191,7 @@ impl Loaded {
                     infit_zstd: estimate.and_then(|s| s.infit_zstd),
                     outfit: estimate.and_then(|s| s.outfit),
                     outfit_zstd: estimate.and_then(|s| s.outfit_zstd),
+                    discrimination: estimate.and_then(|s| s.discrimination),
                     count: index.of(e as u32).len(),
                     flags: element_flags.into_iter().map(|(r, _)| r).collect(),
                     level,

@@ -36,6 +36,13 @@ pub struct ExportArgs {
     /// With --what joined: the original data file to join the estimates onto.
     #[arg(long)]
     join: Option<PathBuf>,
+    /// Objects of an MML run: N plausible values per object (draws from its posterior;
+    /// columns pv1..pvN), for secondary analyses of group means and variances.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    plausible_values: Option<u16>,
+    /// The seed of the plausible values (the same seed gives the same draws).
+    #[arg(long, requires = "plausible_values")]
+    seed: Option<u64>,
 }
 
 /// Writes the export and prints what was written.
@@ -48,6 +55,8 @@ pub fn run(args: ExportArgs, out: Output) -> Result<(), Failure> {
         mhs_columns: args.mhs_columns,
         rescale: args.rescale,
         join: args.join.clone(),
+        plausible_values: args.plausible_values.map(usize::from),
+        plausible_seed: args.seed,
     };
     let summary = pipeline::export_run(&mut project, &settings)?;
     let run_id = summary.provenance.run_id;

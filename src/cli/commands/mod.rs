@@ -3,6 +3,7 @@
 pub mod bias;
 pub mod categories;
 pub mod clean;
+pub mod compare;
 pub mod decide;
 pub mod decisions;
 pub mod export;
@@ -14,6 +15,7 @@ pub mod ingest;
 pub mod init_config;
 pub mod models;
 pub mod open;
+pub mod plan;
 pub mod predict;
 pub mod quality;
 pub mod report;

@@ -21,7 +21,9 @@ pub struct ReportArgs {
     #[arg(long)]
     run: Option<i64>,
     /// Facets table number: 3 (iterations), 4 (unexpected responses), 5 (global), 6 (Wright map),
-    /// 7 (measurement reports), 8 (category statistics). Default: 3, 5, 7 and 8.
+    /// 7 (measurement reports), 8 (category statistics); 23: Winsteps' Table 23
+    /// (dimensionality: residual contrasts, and Yen's Q3 local dependence). Default: 3, 5, 7
+    /// and 8.
     #[arg(long)]
     table: Option<u8>,
     /// Only this facet's Table 7 (by name).
@@ -33,7 +35,8 @@ pub struct ReportArgs {
     /// Every response's expectation, variance and standardized residual (Winsteps XFILE), as CSV.
     #[arg(long, conflicts_with = "table")]
     xfile: bool,
-    /// Table 4: at most this many unexpected responses (text).
+    /// Table 4: at most this many unexpected responses; Table 23: at most this many Q3 pairs
+    /// (text).
     #[arg(long, default_value_t = 50)]
     top: usize,
 }
@@ -65,13 +68,16 @@ pub fn run(mut args: ReportArgs, out: Output) -> Result<(), Failure> {
         ));
     }
     let usage = |message: &str| Failure::msg(exit::USAGE, message);
+    if args.table == Some(23) {
+        return table23(&project, run, &args);
+    }
     // Tables 4 (unexpected responses) and 6 (Wright map) and the residual file need the data.
     if args.xfile || matches!(args.table, Some(4) | Some(6)) {
         return data_tables(&project, run, &fit, &args);
     }
     match (args.format, args.table) {
         (_, Some(t)) if ![3, 5, 7, 8].contains(&t) => {
-            return Err(usage("--table takes 3, 4, 5, 6, 7 or 8"))
+            return Err(usage("--table takes 3, 4, 5, 6, 7, 8 or 23"))
         }
         (FormatArg::Json, table) => {
             let value = match table {
@@ -162,6 +168,26 @@ fn data_tables(project: &Project, run: i64, fit: &Fit, args: &ReportArgs) -> Res
         ),
         (Some(4), FormatArg::Text) => print!("{}", tables::table4(&data, fit, args.top)),
         _ => wright_map(run, fit, args.format)?,
+    }
+    Ok(())
+}
+
+/// Table 23: dimensionality (residual contrasts) and local dependence (Yen's Q3).
+fn table23(project: &Project, run: i64, args: &ReportArgs) -> Result<(), Failure> {
+    let report = scalewright::pipeline::dimensionality_report(project, run)?;
+    match args.format {
+        FormatArg::Json => println!(
+            "{}",
+            serde_json::to_string(&report).context("serialising Table 23")?
+        ),
+        FormatArg::Csv => print!(
+            "{}",
+            crate::cli::table23::table23_csv(&report.table).context("writing CSV")?
+        ),
+        FormatArg::Text => print!(
+            "{}",
+            crate::cli::table23::table23(run, &report.table, args.top)
+        ),
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 use crate::cli::exit::{self, Failure};
 use crate::cli::output::Output;
 use clap::Args;
-use scalewright::simulate::{self, SimulationConfig};
+use scalewright::simulate::{self, SecondDimension, SimulationConfig};
 use std::path::PathBuf;
 
 /// Arguments of `simulate`.
@@ -31,6 +31,20 @@ pub struct SimulateArgs {
     /// category K of ITEM (at least 2 logits apart), e.g. `insult:2`.
     #[arg(long, value_name = "ITEM:K")]
     unused_category: Option<String>,
+    /// Plant a second trait correlated R (-1 to 1) with the first: normal raters answer the
+    /// items of --second-dimension-items from each comment's second measure (recorded as
+    /// `second_measure` in truth_comments.csv).
+    #[arg(long, value_name = "R", allow_hyphen_values = true)]
+    second_dimension: Option<f64>,
+    /// The items measuring the second trait, comma-separated MHS item names (default:
+    /// dehumanize,violence,genocide).
+    #[arg(
+        long,
+        value_name = "ITEMS",
+        requires = "second_dimension",
+        value_delimiter = ','
+    )]
+    second_dimension_items: Option<Vec<String>>,
 }
 
 /// Parses `N` or `MIN-MAX`.
@@ -75,6 +89,13 @@ pub fn run(args: SimulateArgs, out: Output) -> Result<(), Failure> {
             .map(str::parse)
             .transpose()
             .map_err(|e| Failure::new(exit::USAGE, e))?,
+        second_dimension: args.second_dimension.map(|r| {
+            let mut second = SecondDimension::new(r);
+            if let Some(items) = &args.second_dimension_items {
+                second.items = items.iter().map(|i| i.trim().to_string()).collect();
+            }
+            second
+        }),
         ..defaults
     };
     config

@@ -30,23 +30,29 @@ pub enum ExportField {
     Rescale,
     /// The original data file to join onto.
     Join,
+    /// Plausible values per object (MML runs).
+    PlausibleValues,
 }
 
 impl ExportField {
     /// The fields, in the form's order.
-    pub const ALL: [ExportField; 5] = [
+    pub const ALL: [ExportField; 6] = [
         ExportField::What,
         ExportField::Out,
         ExportField::MhsColumns,
         ExportField::Rescale,
         ExportField::Join,
+        ExportField::PlausibleValues,
     ];
 
     /// Whether the field is typed (rather than chosen).
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            ExportField::Out | ExportField::Rescale | ExportField::Join
+            ExportField::Out
+                | ExportField::Rescale
+                | ExportField::Join
+                | ExportField::PlausibleValues
         )
     }
 }
@@ -64,6 +70,8 @@ pub struct ExportState {
     pub rescale: String,
     /// The original data file for a joined export, or empty.
     pub join: String,
+    /// Plausible values per object (objects of an MML run), or empty for none.
+    pub plausible_values: String,
     /// The focused field (index into `ExportField::ALL`).
     pub field: usize,
     /// Whether a text field is being typed.
@@ -80,6 +88,7 @@ impl Default for ExportState {
             mhs_columns: false,
             rescale: String::new(),
             join: String::new(),
+            plausible_values: String::new(),
             field: 0,
             editing: false,
             result: None,
@@ -103,6 +112,20 @@ pub fn parse_rescale(text: &str) -> Result<Option<Rescale>, String> {
             .parse()
             .map(Some)
             .map_err(|e: OptionError| e.to_string()),
+    }
+}
+
+/// The number of plausible values typed in the form: empty for none, else a whole number of
+/// draws, 1 or more.
+pub fn parse_plausible_values(text: &str) -> Result<Option<usize>, String> {
+    match text.trim() {
+        "" => Ok(None),
+        text => match text.parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(Some(n)),
+            _ => Err(format!(
+                "plausible values: expected a whole number of draws, 1 or more, got `{text}`"
+            )),
+        },
     }
 }
 
@@ -131,6 +154,8 @@ pub fn export_request(
         rescale,
         mhs_columns: state.mhs_columns,
         join: (!join.is_empty()).then(|| PathBuf::from(join)),
+        plausible_values: parse_plausible_values(&state.plausible_values)?,
+        plausible_seed: None,
     })
 }
 
@@ -146,6 +171,7 @@ impl ExportState {
             ExportField::Out => edit_text(&mut self.out, c),
             ExportField::Rescale => edit_text(&mut self.rescale, c),
             ExportField::Join => edit_text(&mut self.join, c),
+            ExportField::PlausibleValues => edit_text(&mut self.plausible_values, c),
             _ => {}
         }
     }
@@ -250,6 +276,7 @@ fn draw_screen(state: &ExportState, frame: &mut Frame, area: Rect, view: &View, 
             ExportField::MhsColumns => if state.mhs_columns { "yes" } else { "no" }.into(),
             ExportField::Rescale => state.rescale.clone(),
             ExportField::Join => state.join.clone(),
+            ExportField::PlausibleValues => state.plausible_values.clone(),
         }
     };
     let name = |field: ExportField| match field {
@@ -258,6 +285,7 @@ fn draw_screen(state: &ExportState, frame: &mut Frame, area: Rect, view: &View, 
         ExportField::MhsColumns => "MHS column names",
         ExportField::Rescale => "rescale A,B (A + B x)",
         ExportField::Join => "join (original data)",
+        ExportField::PlausibleValues => "plausible values (MML)",
     };
     let mut lines = vec![labelled("run", 28, run, theme)];
     for (i, field) in ExportField::ALL.iter().enumerate() {
@@ -308,6 +336,16 @@ fn draw_screen(state: &ExportState, frame: &mut Frame, area: Rect, view: &View, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plausible_values_are_a_whole_number_of_draws() {
+        assert_eq!(parse_plausible_values(" "), Ok(None));
+        assert_eq!(parse_plausible_values(" 5 "), Ok(Some(5)));
+        for bad in ["0", "-1", "2.5", "five"] {
+            let error = parse_plausible_values(bad).unwrap_err();
+            assert!(error.contains(&format!("got `{bad}`")), "{error}");
+        }
+    }
 
     #[test]
     fn rescaling_takes_two_finite_numbers() {

@@ -1,5 +1,7 @@
 //! Overview: the data set, the rating network's connectedness, the last run's convergence and
-//! facet summaries (separation, reliability), flag counts and the suggested next step.
+//! facet summaries (separation, reliability), flag counts, the suggested next step, and the
+//! run's dimensionality (Winsteps Table 23's first contrast, the largest Yen's Q3* pairs;
+//! computed with the load, off the UI thread).
 
 use crate::quality::FlagLevel;
 use crate::store::Decision;
@@ -186,6 +188,9 @@ fn draw_run(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
         "fit the model (6)".to_string()
     };
     tail.push(Line::styled(next, theme.active()));
+    if let Some(run) = &loaded.run {
+        dimensionality_lines(&mut tail, run.dimensionality.as_ref(), theme);
+    }
 
     let [head_area, facets_area, tail_area] = Layout::vertical([
         Constraint::Length(head.len() as u16),
@@ -219,4 +224,96 @@ fn draw_run(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
         frame.render_widget(table, facets_area);
     }
     frame.render_widget(Paragraph::new(tail).wrap(Wrap { trim: false }), tail_area);
+}
+
+/// Items shown on each side of the first contrast, and locally dependent pairs shown.
+const SHOWN: usize = 2;
+
+/// The first contrast (eigenvalue, share, the items loading most each way) and the largest
+/// Q3* pairs.
+fn dimensionality_lines<'a>(
+    lines: &mut Vec<Line<'a>>,
+    table: Option<&Result<crate::measure::Dimensionality, String>>,
+    theme: Theme,
+) {
+    lines.push(Line::styled("Dimensionality (Table 23)", theme.header()));
+    let d = match table {
+        None => {
+            lines.push(Line::styled("fit again to analyse", theme.dim()));
+            return;
+        }
+        Some(Err(message)) => {
+            lines.push(Line::styled(message.clone(), theme.dim()));
+            return;
+        }
+        Some(Ok(d)) => d,
+    };
+    if let Some(first) = d.first_contrast() {
+        lines.push(Line::from(vec![
+            Span::raw("1st contrast "),
+            Span::styled(
+                format!("{:.2}", first.eigenvalue),
+                if first.eigenvalue >= 2.0 {
+                    theme.warning()
+                } else {
+                    theme.good()
+                },
+            ),
+            Span::raw(format!(
+                " eigenvalue units ({:.1}% of variance)",
+                100.0 * first.variance_share
+            )),
+        ]));
+        let mut loadings: Vec<_> = first.loadings.iter().collect();
+        loadings.sort_by(|a, b| b.loading.total_cmp(&a.loading));
+        let side = |items: Vec<&crate::measure::dimensionality::Loading>| {
+            items
+                .iter()
+                .map(|l| format!("{} {:.2}", l.item, l.loading))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let positive: Vec<_> = loadings
+            .iter()
+            .copied()
+            .filter(|l| l.loading > 0.0)
+            .take(SHOWN)
+            .collect();
+        let negative: Vec<_> = loadings
+            .iter()
+            .rev()
+            .copied()
+            .filter(|l| l.loading < 0.0)
+            .take(SHOWN)
+            .collect();
+        lines.push(Line::from(format!(" + {}", side(positive))));
+        lines.push(Line::from(format!(" - {}", side(negative))));
+    }
+    let marked: Vec<_> = d.marked_pairs().take(SHOWN).collect();
+    if marked.is_empty() {
+        lines.push(Line::from(format!(
+            "Q3* > {:.1}: none (largest Q3 {})",
+            d.q3.mark,
+            d.q3.max.map_or_else(|| "-".into(), |m| format!("{m:.2}"))
+        )));
+    } else {
+        let more = d.marked_pairs().count() - marked.len();
+        lines.push(Line::styled(
+            format!(
+                "Q3* > {:.1}: {}{}",
+                d.q3.mark,
+                marked
+                    .iter()
+                    .map(|p| format!("{}/{} {:.2}", p.a, p.b, p.q3_star))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if more > 0 {
+                    format!(" (+{more})")
+                } else {
+                    String::new()
+                }
+            ),
+            theme.warning(),
+        ));
+    }
 }

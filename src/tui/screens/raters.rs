@@ -38,6 +38,8 @@ pub enum RaterSort {
     Outfit,
     /// By outfit ZStd.
     OutfitZstd,
+    /// By estimated discrimination.
+    Discrimination,
     /// By count.
     Count,
     /// By number of flags.
@@ -48,7 +50,7 @@ pub enum RaterSort {
 
 impl RaterSort {
     /// Every column, in the order `s` steps through them.
-    pub const ALL: [RaterSort; 10] = [
+    pub const ALL: [RaterSort; 11] = [
         RaterSort::Label,
         RaterSort::Severity,
         RaterSort::Se,
@@ -56,6 +58,7 @@ impl RaterSort {
         RaterSort::InfitZstd,
         RaterSort::Outfit,
         RaterSort::OutfitZstd,
+        RaterSort::Discrimination,
         RaterSort::Count,
         RaterSort::Flags,
         RaterSort::Decision,
@@ -71,6 +74,7 @@ impl RaterSort {
             RaterSort::InfitZstd => "ZStd",
             RaterSort::Outfit => "Outfit",
             RaterSort::OutfitZstd => "ZStd ",
+            RaterSort::Discrimination => "Discrm",
             RaterSort::Count => "Count",
             RaterSort::Flags => "Flags",
             RaterSort::Decision => "Decision",
@@ -149,6 +153,7 @@ impl RatersState {
                 RaterSort::InfitZstd => by(x.infit_zstd, y.infit_zstd),
                 RaterSort::Outfit => by(x.outfit, y.outfit),
                 RaterSort::OutfitZstd => by(x.outfit_zstd, y.outfit_zstd),
+                RaterSort::Discrimination => by(x.discrimination, y.discrimination),
                 RaterSort::Count => directed(x.count.cmp(&y.count)),
                 RaterSort::Flags => directed(x.flags.len().cmp(&y.flags.len())),
                 RaterSort::Decision => {
@@ -377,6 +382,7 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &RatersState, loaded: &Loade
         Constraint::Length(7),
         Constraint::Length(5),
         Constraint::Length(6),
+        Constraint::Length(6),
         Constraint::Length(14),
         Constraint::Length(9),
     ];
@@ -428,6 +434,7 @@ fn rater_row(row: &RaterRow, theme: Theme) -> Row<'static> {
         Cell::from(number(row.infit_zstd, 1)),
         Cell::from(number(row.outfit, 2)),
         Cell::from(number(row.outfit_zstd, 1)),
+        Cell::from(number(row.discrimination, 2)),
         Cell::from(row.count.to_string()),
         Cell::from(flags).style(flag_style),
         Cell::from(decision_word(row.decision)),
@@ -630,6 +637,7 @@ mod tests {
             infit_zstd: None,
             outfit: infit,
             outfit_zstd: None,
+            discrimination: infit.map(|v| 2.0 - v),
             count: 10,
             level: (!flags.is_empty()).then_some(FlagLevel::Review),
             flags,

@@ -1,8 +1,10 @@
-//! Runs: the fit form, the stored runs (mark two to compare them) and the convergence of the
-//! running fit (or of the newest run) as a live chart.
+//! Runs: the fit form, the stored runs (mark two to compare them: measures, and the models'
+//! log-likelihood, parameters, AIC, BIC and likelihood-ratio test), the convergence of the
+//! running fit (or of the newest run) as a live chart, and the design plan of the selected run
+//! (how many raters per object for reliability .9), computed off the UI thread.
 
 use crate::measure::{IterationReport, Method, ScaleModel};
-use crate::pipeline::{FitSettings, RunComparison};
+use crate::pipeline::{FitSettings, LikelihoodKind, PlanSettings, RunComparison, RunPlan};
 use crate::tui::action::{Action, Command};
 use crate::tui::jobs::{JobKind, JobMessage, JobRequest};
 use crate::tui::screen::{Ctx, Effect, Screen, View};
@@ -11,7 +13,7 @@ use crate::tui::theme::Theme;
 use crate::tui::widgets::{hints, labelled, line_chart, number, windowed_table, Series};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Row};
+use ratatui::widgets::{Block, Paragraph, Row, Wrap};
 use ratatui::Frame;
 
 /// The fit form and the runs list.
@@ -31,7 +33,16 @@ pub struct RunsState {
     pub marked: Vec<i64>,
     /// The comparison of the two marked runs.
     pub comparison: Option<RunComparison>,
+    /// The design plan panel is open.
+    pub plan_open: bool,
+    /// The design plan of the run it was opened on (once computed).
+    pub plan: Option<RunPlan>,
 }
+
+/// The reliability the planning panel answers for.
+pub const PLAN_TARGET: f64 = 0.9;
+/// The numbers of raters per object the planning panel lists.
+pub const PLAN_RATERS: [usize; 6] = [1, 2, 3, 4, 6, 8];
 
 /// Step of the iteration cap in the form.
 pub const ITERATION_STEP: usize = 50;
@@ -46,6 +57,8 @@ impl Default for RunsState {
             selection: Selection::default(),
             marked: Vec::new(),
             comparison: None,
+            plan_open: false,
+            plan: None,
         }
     }
 }
@@ -67,6 +80,37 @@ pub fn fit_settings(state: &RunsState) -> FitSettings {
 }
 
 impl RunsState {
+    /// Opens the design plan of the selected run (starting its computation) or closes it.
+    fn toggle_plan(&mut self, ctx: &mut Ctx) {
+        if self.plan_open {
+            self.plan_open = false;
+            return;
+        }
+        let Some(run) = ctx
+            .loaded()
+            .and_then(|l| l.runs.get(self.selection.index))
+            .map(|r| r.id)
+        else {
+            ctx.say(Level::Warning, "no run to plan from: fit first");
+            return;
+        };
+        self.plan_open = true;
+        if self.plan.as_ref().is_some_and(|p| p.run == run) {
+            return;
+        }
+        self.plan = None;
+        if !ctx.jobs.is_running(JobKind::Plan) {
+            ctx.start(JobRequest::Plan {
+                run,
+                settings: PlanSettings {
+                    raters_per_object: PLAN_RATERS.to_vec(),
+                    target_reliability: Some(PLAN_TARGET),
+                    ..PlanSettings::default()
+                },
+            });
+        }
+    }
+
     fn start_fit(&mut self, ctx: &mut Ctx) {
         if ctx.jobs.is_running(JobKind::Fit) {
             ctx.say(Level::Warning, "a fit is already running");
@@ -135,6 +179,7 @@ impl Screen for RunsState {
                 );
             }
             Action::Mark => self.mark(ctx),
+            Action::Plan => self.toggle_plan(ctx),
             _ => {}
         }
         None
@@ -176,6 +221,7 @@ impl Screen for RunsState {
                 ctx.start(JobRequest::Load);
             }
             JobMessage::Compared(comparison) => self.comparison = Some(comparison.clone()),
+            JobMessage::Planned(plan) => self.plan = Some((**plan).clone()),
             _ => {}
         }
     }
@@ -263,54 +309,16 @@ fn draw_screen(state: &RunsState, frame: &mut Frame, area: Rect, view: &View, th
         },
     );
 
-    let comparison_height = if state.comparison.is_some() { 8 } else { 0 };
+    let comparison_height = if state.comparison.is_some() { 13 } else { 0 };
     let [chart_area, compare_area] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(comparison_height)]).areas(right);
-    let (history, title): (&[IterationReport], String) = if !state.progress.is_empty() {
-        (&state.progress, " convergence of this fit (log10) ".into())
-    } else if let Some(run) = view.loaded.and_then(|l| l.run.as_ref()) {
-        (
-            &run.fit.history,
-            format!(" convergence of run {} (log10) ", run.record.id),
-        )
+    if state.plan_open {
+        draw_plan(frame, chart_area, state, view, theme);
     } else {
-        (&[], " convergence ".into())
-    };
-    draw_convergence(frame, chart_area, history, title, theme);
+        draw_chart(frame, chart_area, state, view, theme);
+    }
     if let Some(c) = &state.comparison {
-        let lines = vec![
-            Line::styled(
-                format!("run {} vs run {}", c.first, c.second),
-                theme.header(),
-            ),
-            Line::from(format!(
-                "objects compared {}: r = {}",
-                c.objects_compared,
-                number(c.measure_correlation, 3)
-            )),
-            Line::from(format!(
-                "largest shift {} logits",
-                number(c.largest_shift, 2)
-            )),
-            Line::from(format!(
-                "separation {} / {}",
-                number(Some(c.object_separation[0]), 2),
-                number(Some(c.object_separation[1]), 2)
-            )),
-            Line::from(format!(
-                "reliability {} / {}",
-                number(Some(c.object_reliability[0]), 2),
-                number(Some(c.object_reliability[1]), 2)
-            )),
-            Line::from(format!(
-                "iterations {} / {}, converged {} / {}",
-                c.iterations[0], c.iterations[1], c.converged[0], c.converged[1]
-            )),
-        ];
-        frame.render_widget(
-            Paragraph::new(lines).block(Block::bordered().title(" comparison ")),
-            compare_area,
-        );
+        draw_comparison(frame, compare_area, c, theme);
     }
     frame.render_widget(
         hints(
@@ -321,10 +329,151 @@ fn draw_screen(state: &RunsState, frame: &mut Frame, area: Rect, view: &View, th
                 ("+/-", "iterations"),
                 ("c", "cancel"),
                 ("Space", "mark"),
+                ("p", "plan"),
             ],
             theme,
         ),
         hint,
+    );
+}
+
+fn draw_chart(frame: &mut Frame, area: Rect, state: &RunsState, view: &View, theme: Theme) {
+    let (history, title): (&[IterationReport], String) = if !state.progress.is_empty() {
+        (&state.progress, " convergence of this fit (log10) ".into())
+    } else if let Some(run) = view.loaded.and_then(|l| l.run.as_ref()) {
+        (
+            &run.fit.history,
+            format!(" convergence of run {} (log10) ", run.record.id),
+        )
+    } else {
+        (&[], " convergence ".into())
+    };
+    draw_convergence(frame, area, history, title, theme);
+}
+
+/// The comparison of two runs: how far the measures moved, and the two models.
+fn draw_comparison(frame: &mut Frame, area: Rect, c: &RunComparison, theme: Theme) {
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    let mut lines = vec![
+        Line::styled(
+            format!("run {} vs run {}", c.first, c.second),
+            theme.header(),
+        ),
+        Line::from(format!(
+            "{} objects: r {}, max shift {}",
+            c.objects_compared,
+            number(c.measure_correlation, 3),
+            number(c.largest_shift, 2)
+        )),
+        Line::from(format!(
+            "separation {}/{}, rel. {}/{}",
+            number(Some(c.object_separation[0]), 2),
+            number(Some(c.object_separation[1]), 2),
+            number(Some(c.object_reliability[0]), 2),
+            number(Some(c.object_reliability[1]), 2)
+        )),
+        Line::from(format!(
+            "iterations {}/{}, converged {}/{}",
+            c.iterations[0],
+            c.iterations[1],
+            yes(c.converged[0]),
+            yes(c.converged[1])
+        )),
+    ];
+    for m in &c.models.runs {
+        lines.push(Line::from(format!(
+            "{} {} {}: {} lnL {:.1}, k {}",
+            m.run,
+            m.method.as_str(),
+            m.scale_model,
+            match m.likelihood {
+                LikelihoodKind::Joint => "joint",
+                LikelihoodKind::Marginal => "marginal",
+            },
+            m.log_likelihood,
+            m.parameters
+        )));
+        lines.push(Line::from(format!("  AIC {:.1}, BIC {:.1}", m.aic, m.bic)));
+    }
+    let jmle = c
+        .models
+        .runs
+        .iter()
+        .any(|m| m.method == crate::measure::Method::Jmle);
+    lines.push(match &c.models.lr_test {
+        Some(t) => Line::styled(
+            format!(
+                "LR test {} in {}: chi2 {:.2}, {} d.f., p {:.4}",
+                t.restricted, t.general, t.chi_square, t.df, t.p
+            ),
+            theme.active(),
+        ),
+        None if !c.models.same_observations => {
+            Line::from("no LR test: different observations; compare separation and fit")
+        }
+        None if jmle => Line::from("no LR test: JMLE likelihoods are not a basis for inference"),
+        None => Line::from("no LR test: the models are not nested; compare AIC/BIC"),
+    });
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(Block::bordered().title(" comparison ")),
+        area,
+    );
+}
+
+/// The design plan of a run: the number of raters per object that reaches [`PLAN_TARGET`]
+/// first, then the forecast per number of raters per object.
+fn draw_plan(frame: &mut Frame, area: Rect, state: &RunsState, view: &View, theme: Theme) {
+    let mut lines = Vec::new();
+    let title = match &state.plan {
+        None => {
+            lines.push(Line::from(if view.jobs.is_running(JobKind::Plan) {
+                "computing the design plan..."
+            } else {
+                "no plan (p on a run computes it)"
+            }));
+            " design plan ".to_string()
+        }
+        Some(planned) => {
+            let p = &planned.plan;
+            lines.push(Line::styled(
+                match (&p.target_design, p.target_reliability) {
+                    (Some(d), Some(t)) => format!(
+                        "reliability {t:.2}: {} raters per object",
+                        d.raters_per_object
+                    ),
+                    (None, Some(t)) => format!(
+                        "reliability {t:.2}: not reached with {} raters",
+                        crate::quality::plan::MAX_RATERS_SEARCHED
+                    ),
+                    _ => String::new(),
+                },
+                theme.active(),
+            ));
+            lines.push(Line::from(format!(
+                "{} objects, {} raters, {} items",
+                p.objects, p.raters, p.items
+            )));
+            lines.push(Line::styled(
+                format!(
+                    "{:>3} {:>6} {:>7} {:>6} {:>6}",
+                    "R", "RMSE", "true SD", "sep.", "rel."
+                ),
+                theme.header(),
+            ));
+            for d in &p.designs {
+                lines.push(Line::from(format!(
+                    "{:>3} {:>6.3} {:>7.3} {:>6.2} {:>6.3}",
+                    d.raters_per_object, d.rmse, d.true_sd, d.separation, d.reliability
+                )));
+            }
+            format!(" design plan of run {} ", planned.run)
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title)),
+        area,
     );
 }
 
