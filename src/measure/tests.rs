@@ -16,7 +16,7 @@ fn fixture(name: &str) -> String {
 }
 
 /// Minimal CSV reader for the fixtures: double-quoted fields may contain commas; no escaped quotes.
-fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
+pub(crate) fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let text = fixture(name);
     let mut rows = text.lines().filter(|l| !l.trim().is_empty()).map(|line| {
         let mut fields = Vec::new();

@@ -237,6 +237,22 @@ pub struct CollapseProposal {
     pub predicted: Vec<CategoryCheck>,
 }
 
+impl CollapseProposal {
+    /// The new categories in words: the old categories of each, `0+1 | 2 | 3`.
+    pub fn describe_groups(&self) -> String {
+        self.groups
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join("+")
+            })
+            .collect::<Vec<_>>()
+            .join(" | ")
+    }
+}
+
 /// The category functioning of one rating scale.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScaleCategories {

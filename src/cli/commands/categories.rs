@@ -187,20 +187,10 @@ fn print_scale(scale: &ScaleCategories) {
     }
     match &scale.proposal {
         Some(p) => {
-            let groups: Vec<String> = p
-                .groups
-                .iter()
-                .map(|g| {
-                    g.iter()
-                        .map(|s| s.to_string())
-                        .collect::<Vec<_>>()
-                        .join("+")
-                })
-                .collect();
             let recode: Vec<String> = p.recode.iter().map(|(k, v)| format!("{k}->{v}")).collect();
             println!(
                 "  proposal: categories {} (recode {})",
-                groups.join(" | "),
+                p.describe_groups(),
                 recode.join(", ")
             );
             println!("    reason: {}", p.reason);

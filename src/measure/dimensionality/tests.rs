@@ -304,29 +304,8 @@ fn a_planted_second_dimension_is_the_first_contrast() {
 /// (the manual's older Table 23.0 prints "Total raw variance in observations = 50.9").
 #[test]
 fn liking_for_science_variance_matches_winsteps() {
-    let path = format!(
-        "{}/tests/fixtures/lfs_responses.csv",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let split = |line: &str| {
-        let mut fields = Vec::new();
-        let mut field = String::new();
-        let mut quoted = false;
-        for ch in line.trim_end_matches('\r').chars() {
-            match ch {
-                '"' => quoted = !quoted,
-                ',' if !quoted => fields.push(std::mem::take(&mut field)),
-                c => field.push(c),
-            }
-        }
-        fields.push(field);
-        fields
-    };
-    let header = split(lines.next().unwrap());
+    let (header, rows) = crate::measure::tests::read_csv("lfs_responses.csv");
     let items: Vec<String> = header[2..].to_vec();
-    let rows: Vec<Vec<String>> = lines.map(split).collect();
     let mut responses = Vec::new();
     for (p, row) in rows.iter().enumerate() {
         for (i, v) in row[2..].iter().enumerate() {

@@ -294,18 +294,8 @@ fn draw_checks(
             }
             match &scale.proposal {
                 Some(p) => {
-                    let groups: Vec<String> = p
-                        .groups
-                        .iter()
-                        .map(|g| {
-                            g.iter()
-                                .map(|s| s.to_string())
-                                .collect::<Vec<_>>()
-                                .join("+")
-                        })
-                        .collect();
                     lines.push(Line::styled(
-                        format!("proposal: {} (c: fit it)", groups.join(" | ")),
+                        format!("proposal: {} (c: fit it)", p.describe_groups()),
                         theme.warning(),
                     ));
                     lines.push(Line::from(p.reason.clone()));
