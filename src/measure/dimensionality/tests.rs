@@ -2,9 +2,11 @@
 //! second dimension and Winsteps' published variance decomposition of the Liking for Science data.
 
 use super::*;
-use crate::data::{Facet, FacetRole, ItemScale};
+use crate::data::{Facet, FacetRole, ItemScale, RatingData};
+use crate::measure::statistics::pearson;
 use crate::measure::{fit, Convergence, FitOptions, NoObserver, ScaleModel};
 use crate::simulate::{self, SecondDimension, SimulationConfig};
+use nalgebra::DMatrix;
 
 fn close(what: &str, got: f64, want: f64, tolerance: f64) {
     assert!(

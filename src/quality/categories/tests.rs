@@ -1,3 +1,4 @@
+use super::proposal::*;
 use super::*;
 use crate::data::{Facet, FacetRole, ItemScale};
 use crate::measure::model::category_probabilities;
