@@ -21,20 +21,7 @@ fn planted_project(dir: &Path) -> PathBuf {
         .arg(&sim)
         .assert()
         .success();
-    let db = dir.join("planted.db");
-    scalewright()
-        .arg("ingest")
-        .arg(sim.join("ratings.csv"))
-        .args(["--preset", "mhs", "--quiet", "--project"])
-        .arg(&db)
-        .assert()
-        .success();
-    scalewright()
-        .args(["fit", "--quiet", "--project"])
-        .arg(&db)
-        .assert()
-        .success();
-    db
+    common::fitted_mhs_project(&sim.join("ratings.csv"), &dir.join("planted.db"))
 }
 
 fn entry<'a>(answer: &'a Value, item: &str) -> &'a Value {

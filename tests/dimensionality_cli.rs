@@ -51,20 +51,7 @@ fn planted_project(dir: &Path) -> PathBuf {
         .collect();
     let r = common::pearson(&first, &second);
     assert!((r - 0.3).abs() < 0.1, "true trait correlation {r}");
-    let db = dir.join("planted.db");
-    scalewright()
-        .arg("ingest")
-        .arg(sim.join("ratings.csv"))
-        .args(["--preset", "mhs", "--quiet", "--project"])
-        .arg(&db)
-        .assert()
-        .success();
-    scalewright()
-        .args(["fit", "--quiet", "--project"])
-        .arg(&db)
-        .assert()
-        .success();
-    db
+    common::fitted_mhs_project(&sim.join("ratings.csv"), &dir.join("planted.db"))
 }
 
 #[test]

@@ -90,6 +90,24 @@ pub fn sample_project(dir: &Path) -> PathBuf {
     db
 }
 
+/// A new project `db` holding `ratings` (an MHS-shaped file, preset mhs), fitted with the
+/// defaults.
+pub fn fitted_mhs_project(ratings: &Path, db: &Path) -> PathBuf {
+    scalewright()
+        .arg("ingest")
+        .arg(ratings)
+        .args(["--preset", "mhs", "--quiet", "--project"])
+        .arg(db)
+        .assert()
+        .success();
+    scalewright()
+        .args(["fit", "--quiet", "--project"])
+        .arg(db)
+        .assert()
+        .success();
+    db.to_path_buf()
+}
+
 /// `sample_project` after `fit` and `flag`.
 pub fn fitted_sample(dir: &Path) -> PathBuf {
     let db = sample_project(dir);
