@@ -61,6 +61,10 @@ pub struct PipelineSpec {
     /// Write the run's dimensionality analysis (Table 23 and Yen's Q3) as JSON.
     #[serde(default)]
     pub dimensionality: Option<DimensionalityStep>,
+    /// Write the run's self-contained HTML report (the last step, so it shows what the others
+    /// made: flags, the trained model's loss curves).
+    #[serde(default)]
+    pub report: Option<ReportStep>,
 }
 
 /// The category advisor on the pipeline's run (`scalewright categories`).
@@ -105,6 +109,14 @@ pub struct CompareStep {
 pub struct DimensionalityStep {
     /// The JSON file to write.
     pub out: PathBuf,
+}
+
+/// Writes the pipeline run's HTML report (`scalewright report --html`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportStep {
+    /// The HTML file to write.
+    pub html: PathBuf,
 }
 
 /// Predict a file of texts with the model the train step stored.
@@ -222,6 +234,8 @@ pub struct BatchReport {
     pub comparison: Option<crate::pipeline::ModelComparison>,
     /// The dimensionality file written.
     pub dimensionality: Option<PathBuf>,
+    /// The HTML report written (a `[report]` step).
+    pub report: Option<crate::pipeline::ReportSummary>,
 }
 
 impl PipelineSpec {
@@ -337,6 +351,9 @@ impl PipelineSpec {
         }
         if let Some(step) = &mut spec.dimensionality {
             resolve(&mut step.out);
+        }
+        if let Some(step) = &mut spec.report {
+            resolve(&mut step.html);
         }
         if !spec.predict.is_empty() && spec.train.is_none() {
             return Err(invalid(vec![KeyProblem {
@@ -587,6 +604,26 @@ pub fn run(
                 ))
             ));
             report.comparison = Some(comparison);
+        }
+        if let Some(step) = &spec.report {
+            let written = pipeline::write_report(
+                &project,
+                run_id,
+                &step.html,
+                &mut crate::progress::NoObserver,
+            )?;
+            log(format!(
+                "report: {} ({:.1} MB, {} figure(s){})",
+                written.path.display(),
+                written.bytes as f64 / 1e6,
+                written.figures.len(),
+                if written.figures_missing.is_empty() {
+                    String::new()
+                } else {
+                    format!("; not drawn: {}", written.figures_missing.join("; "))
+                }
+            ));
+            report.report = Some(written);
         }
     }
     Ok(report)

@@ -22,6 +22,8 @@
 //! - [`measure`]: the many-facet Rasch engine.
 //! - [`quality`]: rater-quality flags (misfit bands, straight-lining, repeated vectors...).
 //! - [`export`]: the interval-scale targets as CSV, Parquet or JSON, with provenance.
+//! - [`report`]: one self-contained HTML report of a run (provenance, Tables 3, 5, 7, 8 and 13,
+//!   flags, decisions and the figures as inline SVG).
 //! - [`batch`]: `scalewright run PIPELINE.toml`, the whole pipeline from one file.
 //! - [`predict`]: the multitask ordinal text predictor (hashed n-grams or MiniLM, CORAL heads,
 //!   a score head explaining the measure), trained on a run's measures with candle.
@@ -49,6 +51,7 @@ pub mod pipeline;
 pub mod predict;
 pub mod progress;
 pub mod quality;
+pub mod report;
 pub mod simulate;
 pub mod store;
 pub mod tui;

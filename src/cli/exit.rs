@@ -146,6 +146,7 @@ fn pipeline_code(e: &PipelineError) -> u8 {
         PipelineError::WriteFile { .. } => FAILURE,
         PipelineError::Plan(scalewright::quality::plan::PlanError::Refit(_)) => FAILURE,
         PipelineError::Plan(_) => BAD_INPUT,
+        PipelineError::Cancelled => FAILURE,
     }
 }
 

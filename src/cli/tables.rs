@@ -6,7 +6,7 @@ use scalewright::data::Recode;
 use scalewright::measure::bias::{InteractionTable, PairwiseContrast};
 use scalewright::measure::statistics::Separation;
 use scalewright::measure::wright::WrightMap;
-use scalewright::measure::{ElementStatus, Extreme, FacetMeasures, Fit, ScaleStatistics};
+use scalewright::measure::{ElementStatus, FacetMeasures, Fit, ScaleStatistics};
 use std::fmt::Write as _;
 
 fn opt(v: Option<f64>, width: usize, decimals: usize) -> String {
@@ -16,15 +16,9 @@ fn opt(v: Option<f64>, width: usize, decimals: usize) -> String {
     }
 }
 
-/// Facets' status word for Table 7.
+/// Facets' status word for Table 7 ([`ElementStatus::facets_word`]).
 pub fn status_word(status: &ElementStatus) -> &'static str {
-    match status {
-        ElementStatus::Measured => "",
-        ElementStatus::Extreme(Extreme::Minimum) => "Minimum",
-        ElementStatus::Extreme(Extreme::Maximum) => "Maximum",
-        ElementStatus::Anchored => "Anchored",
-        ElementStatus::Dropped => "Dropped",
-    }
+    status.facets_word()
 }
 
 /// Table 3: the iteration report.

@@ -55,6 +55,18 @@ impl ElementStatus {
         }
     }
 
+    /// The status word Facets prints in Table 7: empty for a measured element, `Minimum`,
+    /// `Maximum`, `Anchored` or `Dropped`.
+    pub fn facets_word(self) -> &'static str {
+        match self {
+            ElementStatus::Measured => "",
+            ElementStatus::Extreme(Extreme::Minimum) => "Minimum",
+            ElementStatus::Extreme(Extreme::Maximum) => "Maximum",
+            ElementStatus::Anchored => "Anchored",
+            ElementStatus::Dropped => "Dropped",
+        }
+    }
+
     /// Whether the element's observations take part in estimation.
     pub fn is_active(self) -> bool {
         matches!(self, ElementStatus::Measured | ElementStatus::Anchored)

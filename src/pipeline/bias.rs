@@ -49,6 +49,44 @@ fn interaction_term(
     )))
 }
 
+/// The key of a stored bias analysis that says when it was computed (RFC 3339 UTC), so the
+/// newest one can be found.
+const BIAS_COMPUTED_AT: &str = "computed_at";
+
+/// The prefix of a stored bias analysis' run table name (`bias:<a> x <b>`).
+const BIAS_TABLE_PREFIX: &str = "bias:";
+
+/// The newest bias analysis stored with run `run_id` (by `scalewright bias`, the workbench or a
+/// pipeline): its name (`a x b`) and Table 13; `None` when the run has none.
+pub fn newest_bias(
+    project: &Project,
+    run_id: i64,
+) -> Result<Option<(String, crate::measure::bias::InteractionTable)>, PipelineError> {
+    let stored = project.run_tables_named(run_id, BIAS_TABLE_PREFIX)?;
+    // Analyses stored before `computed_at` was recorded sort first (the empty string).
+    let newest = stored.into_iter().max_by(|(_, a), (_, b)| {
+        let at = |v: &serde_json::Value| {
+            v.get(BIAS_COMPUTED_AT)
+                .and_then(|t| t.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        at(a).cmp(&at(b))
+    });
+    newest
+        .map(|(name, value)| {
+            let table = serde_json::from_value(value).map_err(|e| {
+                crate::store::StoreError::Corrupt {
+                    path: project.path().to_path_buf(),
+                    message: format!("run {run_id} table {name}: {e}"),
+                }
+            })?;
+            let name = name.trim_start_matches(BIAS_TABLE_PREFIX).to_string();
+            Ok((name, table))
+        })
+        .transpose()
+}
+
 /// Facets Table 13 for two terms of run `run_id` (stored with the run as `bias:<a> x <b>`).
 pub fn bias_table(
     project: &mut Project,
@@ -69,10 +107,16 @@ pub fn bias_table(
         direction: BiasDirection::Ability,
     };
     let table = interactions(&data, &fit, &spec)?;
-    let value = serde_json::to_value(&table).unwrap_or(serde_json::Value::Null);
+    let mut value = serde_json::to_value(&table).unwrap_or(serde_json::Value::Null);
+    if let Some(object) = value.as_object_mut() {
+        object.insert(
+            BIAS_COMPUTED_AT.into(),
+            serde_json::Value::String(crate::store::now_rfc3339()),
+        );
+    }
     project.save_run_table(
         run_id,
-        &format!("bias:{} x {}", between[0], between[1]),
+        &format!("{BIAS_TABLE_PREFIX}{} x {}", between[0], between[1]),
         &value,
     )?;
     Ok(table)

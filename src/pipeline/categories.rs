@@ -293,21 +293,5 @@ pub fn proposed_description(
 /// Writes `config` to `path` whole or not at all (a temporary file next to it, renamed over
 /// `path`; removed again on failure).
 pub fn write_description(path: &Path, config: &DatasetConfig) -> Result<(), PipelineError> {
-    let write_error = |source: std::io::Error| PipelineError::WriteFile {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".partial-{}", std::process::id()));
-    let temp = path.with_file_name(name);
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        std::io::Write::write_all(&mut file, config.to_toml().as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result.map_err(write_error)
+    super::write_whole(path, config.to_toml().as_bytes())
 }

@@ -2,7 +2,6 @@
 //! [`crate::measure::dimensionality`]).
 
 use super::{run_data, PipelineError};
-use crate::export::ExportError;
 use crate::measure::dimensionality::{dimensionality, Dimensionality};
 use crate::store::Project;
 use serde::{Deserialize, Serialize};
@@ -38,19 +37,7 @@ pub fn write_dimensionality_json(
     report: &DimensionalityReport,
     path: &Path,
 ) -> Result<(), PipelineError> {
-    let write_error = |message: String| ExportError::Write {
-        path: path.to_path_buf(),
-        message,
-    };
-    let body = serde_json::to_string_pretty(report).map_err(|e| write_error(e.to_string()))?;
-    let mut temp = path.as_os_str().to_owned();
-    temp.push(".partial");
-    let temp = std::path::PathBuf::from(temp);
-    std::fs::write(&temp, body)
-        .and_then(|_| std::fs::rename(&temp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&temp);
-            write_error(e.to_string())
-        })?;
-    Ok(())
+    let body = serde_json::to_string_pretty(report)
+        .map_err(|e| PipelineError::InvalidSetting(format!("serialising Table 23: {e}")))?;
+    super::write_whole(path, body.as_bytes())
 }

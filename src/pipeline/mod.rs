@@ -20,11 +20,12 @@ mod compare;
 mod dimensionality;
 mod plan;
 mod quality;
+pub mod report;
 mod settings;
 
 use crate::store::{now_rfc3339, Project, StoreError};
 pub use anchors::{anchors_from_run, read_anchor_file};
-pub use bias::bias_table;
+pub use bias::{bias_table, newest_bias};
 pub use categories::{
     category_advice, proposed_description, refit_proposals, write_description, CategoryAdvice,
     CategoryRefit, MeanSquareSummary,
@@ -38,6 +39,7 @@ pub use compare::{
 pub use dimensionality::{dimensionality_report, write_dimensionality_json, DimensionalityReport};
 pub use plan::{plan_run, PlanSettings, RunPlan, DEFAULT_PLAN_SEED};
 pub use quality::{quality_report, MeanSquareBands, QualityReport};
+pub use report::{report_content, write_report, ReportProgress, ReportSummary};
 use serde::Serialize;
 pub use settings::{ExportSettings, FitSettings, RecodeSetting};
 use std::path::PathBuf;
@@ -107,6 +109,9 @@ pub enum PipelineError {
     /// A run recode is unreadable or does not fit the project's items.
     #[error(transparent)]
     Recode(#[from] crate::data::RecodeError),
+    /// The step's observer cancelled it; nothing was written.
+    #[error("cancelled; nothing was written")]
+    Cancelled,
 }
 
 fn describe_disconnection(c: &Connectedness) -> String {
@@ -285,6 +290,29 @@ pub fn export_run(
             }),
     };
     Ok(crate::export::export(project, &request)?)
+}
+
+/// Writes `bytes` to `path` whole or not at all: a temporary file next to it (`.NAME.partial-PID`)
+/// is synced and renamed over `path`, and removed again on failure, so an earlier file is never
+/// half overwritten and a failed write leaves nothing behind.
+pub fn write_whole(path: &std::path::Path, bytes: &[u8]) -> Result<(), PipelineError> {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(format!(".partial-{}", std::process::id()));
+    let temp = path.with_file_name(name);
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        std::io::Write::write_all(&mut file, bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result.map_err(|source| PipelineError::WriteFile {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Pearson's r of paired values ([`crate::measure::statistics::pearson`]).

@@ -461,6 +461,36 @@ impl Project {
 }
 
 impl Project {
+    /// The run's JSON tables whose names start with `prefix` (e.g. `bias:`), by name.
+    pub fn run_tables_named(
+        &self,
+        run_id: i64,
+        prefix: &str,
+    ) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT name, content FROM run_tables WHERE run_id = ?1 AND substr(name, 1, ?2) = ?3 ORDER BY name",
+            )
+            .map_err(self.sql_err())?;
+        let rows = stmt
+            .query_map(
+                params![run_id, prefix.chars().count() as i64, prefix],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .map_err(self.sql_err())?;
+        let mut tables = Vec::new();
+        for row in rows {
+            let (name, text) = row.map_err(self.sql_err())?;
+            let value = serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
+                path: self.path.clone(),
+                message: format!("run {run_id} table {name}: {e}"),
+            })?;
+            tables.push((name, value));
+        }
+        Ok(tables)
+    }
+
     /// Stores (or replaces) a named JSON table of a run.
     pub fn save_run_table(
         &mut self,

@@ -76,6 +76,8 @@ pub enum Action {
     TogglePerspective,
     /// Export: write the file. Import: import the previewed file.
     Execute,
+    /// Export: write the run's HTML report to the report field's file.
+    WriteReport,
     /// Runs: cancel the running job.
     Cancel,
     /// Runs: mark or unmark the selected run for comparison.

@@ -319,6 +319,20 @@ pub const KEYMAP: &[Binding] = &[
         "write the export",
         || Action::Execute,
     ),
+    bind(
+        &[Char('h')],
+        "h",
+        Screen(Tab::Export),
+        "write the run's HTML report (tables, flags, bias, figures) to the report file",
+        || Action::WriteReport,
+    ),
+    bind(
+        &[Char('c')],
+        "c",
+        Screen(Tab::Export),
+        "cancel the report being written",
+        || Action::Cancel,
+    ),
     // Import
     bind(
         &[Char('p')],

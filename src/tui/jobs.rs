@@ -11,7 +11,8 @@ use crate::ingest::preview::ImportPreview;
 use crate::ingest::{IngestOptions, Staged};
 use crate::measure::{Fit, IterationReport, MeasureError};
 use crate::pipeline::{
-    self, ExportSettings, FitSettings, PipelineError, PlanSettings, RunComparison, RunPlan,
+    self, ExportSettings, FitSettings, PipelineError, PlanSettings, ReportProgress, ReportSummary,
+    RunComparison, RunPlan,
 };
 use crate::predict::{EpochReport, PredictError, PredictOptions, TrainOptions, TrainOutcome};
 use crate::quality::{Flag, FlagRules};
@@ -48,6 +49,8 @@ pub enum JobKind {
     Predict,
     /// A design plan of a run.
     Plan,
+    /// The HTML report of a run.
+    Report,
 }
 
 impl JobKind {
@@ -63,6 +66,7 @@ impl JobKind {
             JobKind::Train => "training",
             JobKind::Predict => "predictions",
             JobKind::Plan => "design plan",
+            JobKind::Report => "report",
         }
     }
 }
@@ -108,7 +112,10 @@ impl JobMessage {
     pub fn finishes(&self) -> Option<JobKind> {
         match self {
             JobMessage::Loaded(_) => Some(JobKind::Load),
-            JobMessage::Progress(_) | JobMessage::Epoch(_) | JobMessage::Waiting { .. } => None,
+            JobMessage::Progress(_)
+            | JobMessage::Epoch(_)
+            | JobMessage::ReportPart(_)
+            | JobMessage::Waiting { .. } => None,
             JobMessage::FitDone { .. } => Some(JobKind::Fit),
             JobMessage::Previewed { .. } => Some(JobKind::Preview),
             JobMessage::Imported(_) => Some(JobKind::Import),
@@ -117,6 +124,7 @@ impl JobMessage {
             JobMessage::Trained(_) => Some(JobKind::Train),
             JobMessage::Predicted { .. } => Some(JobKind::Predict),
             JobMessage::Planned(_) => Some(JobKind::Plan),
+            JobMessage::Reported(_) => Some(JobKind::Report),
             JobMessage::Cancelled(kind) | JobMessage::Failed { kind, .. } => Some(*kind),
         }
     }
@@ -161,6 +169,13 @@ pub enum JobRequest {
         /// What to plan.
         settings: PlanSettings,
     },
+    /// Write the HTML report of a run (cancellable between its parts).
+    Report {
+        /// The run.
+        run: i64,
+        /// The HTML file.
+        path: PathBuf,
+    },
 }
 
 impl JobRequest {
@@ -176,6 +191,7 @@ impl JobRequest {
             JobRequest::Train(_) => JobKind::Train,
             JobRequest::Predict { .. } => JobKind::Predict,
             JobRequest::Plan { .. } => JobKind::Plan,
+            JobRequest::Report { .. } => JobKind::Report,
         }
     }
 }
@@ -282,6 +298,10 @@ pub enum JobMessage {
     },
     /// A design plan computed.
     Planned(Box<RunPlan>),
+    /// One part of a report gathered (the tables, a figure).
+    ReportPart(ReportProgress),
+    /// A report written.
+    Reported(Box<ReportSummary>),
     /// A job stopped on request (nothing stored).
     Cancelled(JobKind),
     /// The job waits for the project: another process (a script, another workbench) is writing.
@@ -390,7 +410,7 @@ impl JobRunner {
     /// Runs `request` on a new thread.
     pub fn start(&mut self, request: JobRequest) {
         let kind = request.kind();
-        if matches!(kind, JobKind::Fit | JobKind::Train) {
+        if matches!(kind, JobKind::Fit | JobKind::Train | JobKind::Report) {
             self.cancel = Arc::new(AtomicBool::new(false));
         }
         let cancel = Arc::clone(&self.cancel);
@@ -421,7 +441,8 @@ impl JobRunner {
         }
     }
 
-    /// Asks the running fit (or training) to stop after its current iteration (epoch).
+    /// Asks the running fit (training, report) to stop after its current iteration (epoch,
+    /// part).
     pub fn cancel(&self) {
         self.cancel.store(true, Ordering::Relaxed);
     }
@@ -562,6 +583,15 @@ fn run_job(
             pipeline::plan_run(&project, Some(run), &settings)
                 .map(|p| JobMessage::Planned(Box::new(p)))
                 .map_err(|e| text(&e))
+        }
+        JobRequest::Report { run, path: out } => {
+            let project = Project::open(path).map_err(|e| text(&e))?;
+            let mut observer = forward(sender, cancel, JobMessage::ReportPart);
+            match pipeline::write_report(&project, run, &out, &mut observer) {
+                Ok(summary) => Ok(JobMessage::Reported(Box::new(summary))),
+                Err(PipelineError::Cancelled) => Ok(JobMessage::Cancelled(JobKind::Report)),
+                Err(e) => Err(text(&e)),
+            }
         }
         JobRequest::Predict { model_id } => {
             let project = Project::open(path).map_err(|e| text(&e))?;

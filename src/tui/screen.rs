@@ -84,6 +84,12 @@ impl Ctx<'_> {
         self.commands.push(Command::Start(request));
     }
 
+    /// Asks the running job of `kind` to stop after its current step, and says so.
+    pub fn cancel(&mut self, kind: JobKind) {
+        self.commands.push(Command::CancelJob);
+        self.say(Level::Info, format!("cancelling the {}...", kind.name()));
+    }
+
     /// Shows `text` on the status line.
     pub fn say(&mut self, level: Level, text: impl Into<String>) {
         *self.status = Some((level, text.into()));

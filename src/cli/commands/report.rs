@@ -2,12 +2,13 @@
 
 use crate::cli::args::FormatArg;
 use crate::cli::exit::{self, Failure};
-use crate::cli::output::{newest_run, Output};
+use crate::cli::output::{finish, newest_run, print_json, progress_spinner, Output};
 use crate::cli::{render, tables};
 use anyhow::Context;
 use clap::Args;
 use scalewright::measure::wright::{Binning, WrightMap};
 use scalewright::measure::{FacetMeasures, Fit};
+use scalewright::pipeline::ReportProgress;
 use scalewright::store::Project;
 use std::path::PathBuf;
 
@@ -39,6 +40,10 @@ pub struct ReportArgs {
     /// (text).
     #[arg(long, default_value_t = 50)]
     top: usize,
+    /// Write the run's report as one self-contained HTML file (provenance, Tables 3, 5, 7, 8
+    /// and 13, flags, decisions and every figure inline; opens offline in any browser).
+    #[arg(long, value_name = "FILE.html", conflicts_with_all = ["table", "xfile", "facet", "format"])]
+    html: Option<PathBuf>,
 }
 
 /// Prints the chosen tables of the run (default: the newest) as text, JSON or CSV.
@@ -48,6 +53,9 @@ pub fn run(mut args: ReportArgs, out: Output) -> Result<(), Failure> {
     }
     let project = Project::open(&args.project)?;
     let run = newest_run(&project, args.run)?;
+    if let Some(path) = &args.html {
+        return html_report(&project, run, path, out);
+    }
     let fit = project.load_fit(run)?;
     let recode = project.run_recode(run)?;
     let facets: Vec<(usize, &FacetMeasures)> = fit
@@ -139,6 +147,42 @@ pub fn run(mut args: ReportArgs, out: Output) -> Result<(), Failure> {
                     println!("{}", tables::table8(scale, recode.as_ref()));
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// `report --html`: writes the run's HTML report, with the part being drawn on the spinner.
+fn html_report(
+    project: &Project,
+    run: i64,
+    path: &std::path::Path,
+    out: Output,
+) -> Result<(), Failure> {
+    let bar = progress_spinner(out);
+    let mut observer = |p: &ReportProgress| {
+        if let Some(bar) = &bar {
+            bar.set_message(format!("{} ({}/{})", p.part, p.done, p.total));
+        }
+        std::ops::ControlFlow::Continue(())
+    };
+    let summary = scalewright::pipeline::write_report(project, run, path, &mut observer);
+    finish(&bar);
+    let summary = summary?;
+    if out.json {
+        print_json(&summary, "the report summary")?;
+    } else {
+        out.log(format!(
+            "Wrote the report of run {} to {} ({:.1} MB; {} Table 7 rows; figures: {}{})",
+            summary.run_id,
+            summary.path.display(),
+            summary.bytes as f64 / 1e6,
+            summary.table7_rows,
+            summary.figures.join(", "),
+            if summary.bias { "; Table 13" } else { "" }
+        ));
+        for missing in &summary.figures_missing {
+            out.log(format!("  not drawn: {missing}"));
         }
     }
     Ok(())

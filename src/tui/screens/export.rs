@@ -32,17 +32,20 @@ pub enum ExportField {
     Join,
     /// Plausible values per object (MML runs).
     PlausibleValues,
+    /// The HTML report's file (written with `h`).
+    Report,
 }
 
 impl ExportField {
     /// The fields, in the form's order.
-    pub const ALL: [ExportField; 6] = [
+    pub const ALL: [ExportField; 7] = [
         ExportField::What,
         ExportField::Out,
         ExportField::MhsColumns,
         ExportField::Rescale,
         ExportField::Join,
         ExportField::PlausibleValues,
+        ExportField::Report,
     ];
 
     /// Whether the field is typed (rather than chosen).
@@ -53,6 +56,7 @@ impl ExportField {
                 | ExportField::Rescale
                 | ExportField::Join
                 | ExportField::PlausibleValues
+                | ExportField::Report
         )
     }
 }
@@ -72,12 +76,16 @@ pub struct ExportState {
     pub join: String,
     /// Plausible values per object (objects of an MML run), or empty for none.
     pub plausible_values: String,
+    /// The HTML report's file.
+    pub report: String,
     /// The focused field (index into `ExportField::ALL`).
     pub field: usize,
     /// Whether a text field is being typed.
     pub editing: bool,
     /// The last export's outcome, in words.
     pub result: Option<(Level, String)>,
+    /// The report part being gathered, while a report is written.
+    pub report_part: Option<String>,
 }
 
 impl Default for ExportState {
@@ -89,9 +97,11 @@ impl Default for ExportState {
             rescale: String::new(),
             join: String::new(),
             plausible_values: String::new(),
+            report: "report.html".into(),
             field: 0,
             editing: false,
             result: None,
+            report_part: None,
         }
     }
 }
@@ -126,6 +136,21 @@ pub fn parse_plausible_values(text: &str) -> Result<Option<usize>, String> {
                 "plausible values: expected a whole number of draws, 1 or more, got `{text}`"
             )),
         },
+    }
+}
+
+/// The report the form asks for: the newest run in `loaded` to the report field's file.
+pub fn report_request(state: &ExportState, loaded: Option<&Loaded>) -> Result<JobRequest, String> {
+    let run = loaded
+        .and_then(|l| l.run.as_ref())
+        .map(|r| r.record.id)
+        .ok_or("no run to report: fit first (Runs, 6)")?;
+    match state.report.trim() {
+        "" => Err("give the report's file (report .html)".into()),
+        path => Ok(JobRequest::Report {
+            run,
+            path: PathBuf::from(path),
+        }),
     }
 }
 
@@ -172,6 +197,7 @@ impl ExportState {
             ExportField::Rescale => edit_text(&mut self.rescale, c),
             ExportField::Join => edit_text(&mut self.join, c),
             ExportField::PlausibleValues => edit_text(&mut self.plausible_values, c),
+            ExportField::Report => edit_text(&mut self.report, c),
             _ => {}
         }
     }
@@ -206,6 +232,17 @@ impl Screen for ExportState {
                 }
                 Err(message) => self.result = Some((Level::Error, message)),
             },
+            Action::WriteReport if !ctx.jobs.is_running(JobKind::Report) => {
+                match report_request(self, ctx.loaded()) {
+                    Ok(request) => {
+                        self.result = None;
+                        self.report_part = None;
+                        ctx.start(request);
+                    }
+                    Err(message) => self.result = Some((Level::Error, message)),
+                }
+            }
+            Action::Cancel if ctx.jobs.is_running(JobKind::Report) => ctx.cancel(JobKind::Report),
             _ => {}
         }
         None
@@ -233,10 +270,42 @@ impl Screen for ExportState {
                 ));
                 *ctx.status = self.result.clone();
             }
+            JobMessage::ReportPart(part) => {
+                self.report_part = Some(format!("{} ({}/{})", part.part, part.done, part.total));
+            }
+            JobMessage::Reported(summary) => {
+                self.report_part = None;
+                self.result = Some((
+                    Level::Info,
+                    format!(
+                        "wrote the report of run {} to {} ({:.1} MB, {} figure(s){})",
+                        summary.run_id,
+                        summary.path.display(),
+                        summary.bytes as f64 / 1e6,
+                        summary.figures.len(),
+                        if summary.figures_missing.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; not drawn: {}", summary.figures_missing.join("; "))
+                        }
+                    ),
+                ));
+                *ctx.status = self.result.clone();
+            }
+            JobMessage::Cancelled(JobKind::Report) => {
+                self.report_part = None;
+                self.result = Some((
+                    Level::Warning,
+                    "report cancelled; nothing written".into(),
+                ));
+            }
             JobMessage::Failed {
-                kind: JobKind::Export,
+                kind: JobKind::Export | JobKind::Report,
                 message,
-            } => self.result = Some((Level::Error, message.clone())),
+            } => {
+                self.report_part = None;
+                self.result = Some((Level::Error, message.clone()));
+            }
             _ => {}
         }
     }
@@ -244,7 +313,7 @@ impl Screen for ExportState {
 
 fn draw_screen(state: &ExportState, frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
     let [form_area, result_area, hint] = Layout::vertical([
-        Constraint::Length(9),
+        Constraint::Length(10),
         Constraint::Min(0),
         Constraint::Length(1),
     ])
@@ -277,6 +346,7 @@ fn draw_screen(state: &ExportState, frame: &mut Frame, area: Rect, view: &View, 
             ExportField::Rescale => state.rescale.clone(),
             ExportField::Join => state.join.clone(),
             ExportField::PlausibleValues => state.plausible_values.clone(),
+            ExportField::Report => state.report.clone(),
         }
     };
     let name = |field: ExportField| match field {
@@ -286,6 +356,7 @@ fn draw_screen(state: &ExportState, frame: &mut Frame, area: Rect, view: &View, 
         ExportField::Rescale => "rescale A,B (A + B x)",
         ExportField::Join => "join (original data)",
         ExportField::PlausibleValues => "plausible values (MML)",
+        ExportField::Report => "report (.html, key h)",
     };
     let mut lines = vec![labelled("run", 28, run, theme)];
     for (i, field) in ExportField::ALL.iter().enumerate() {
@@ -305,6 +376,15 @@ fn draw_screen(state: &ExportState, frame: &mut Frame, area: Rect, view: &View, 
     let mut result = Vec::new();
     if view.jobs.is_running(JobKind::Export) {
         result.push(Line::styled("writing...", theme.warning()));
+    }
+    if view.jobs.is_running(JobKind::Report) {
+        result.push(Line::styled(
+            format!(
+                "writing the report: {} (c: cancel)",
+                state.report_part.as_deref().unwrap_or("starting")
+            ),
+            theme.warning(),
+        ));
     }
     if let Some((level, text)) = &state.result {
         result.push(Line::styled(text.clone(), level_style(*level, theme)));
@@ -326,6 +406,7 @@ fn draw_screen(state: &ExportState, frame: &mut Frame, area: Rect, view: &View, 
                 ("Enter", "edit/change"),
                 ("Left/Right", "change"),
                 ("w", "write"),
+                ("h", "HTML report"),
             ],
             theme,
         ),

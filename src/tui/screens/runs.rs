@@ -5,7 +5,7 @@
 
 use crate::measure::{IterationReport, Method, ScaleModel};
 use crate::pipeline::{FitSettings, LikelihoodKind, PlanSettings, RunComparison, RunPlan};
-use crate::tui::action::{Action, Command};
+use crate::tui::action::Action;
 use crate::tui::jobs::{JobKind, JobMessage, JobRequest};
 use crate::tui::screen::{Ctx, Effect, Screen, View};
 use crate::tui::state::{Level, Selection};
@@ -171,13 +171,7 @@ impl Screen for RunsState {
                 let value = (self.max_iterations as i64 + step).max(ITERATION_STEP as i64);
                 self.max_iterations = value as usize;
             }
-            Action::Cancel if ctx.jobs.is_running(JobKind::Fit) => {
-                ctx.commands.push(Command::CancelJob);
-                ctx.say(
-                    Level::Info,
-                    format!("cancelling the {}...", JobKind::Fit.name()),
-                );
-            }
+            Action::Cancel if ctx.jobs.is_running(JobKind::Fit) => ctx.cancel(JobKind::Fit),
             Action::Mark => self.mark(ctx),
             Action::Plan => self.toggle_plan(ctx),
             _ => {}

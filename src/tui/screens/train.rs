@@ -2,7 +2,7 @@
 //! evaluation of the last model trained here against the ridge and mean baselines.
 
 use crate::predict::{EpochReport, Evaluation};
-use crate::tui::action::{Action, Command};
+use crate::tui::action::Action;
 use crate::tui::jobs::{JobKind, JobMessage, JobRequest};
 use crate::tui::screen::{Ctx, Effect, Screen, View};
 use crate::tui::state::Level;
@@ -56,13 +56,7 @@ impl Screen for TrainState {
                 self.options.epochs = value as usize;
             }
             Action::TogglePerspective => self.options.perspective = !self.options.perspective,
-            Action::Cancel if ctx.jobs.is_running(JobKind::Train) => {
-                ctx.commands.push(Command::CancelJob);
-                ctx.say(
-                    Level::Info,
-                    format!("cancelling the {}...", JobKind::Train.name()),
-                );
-            }
+            Action::Cancel if ctx.jobs.is_running(JobKind::Train) => ctx.cancel(JobKind::Train),
             _ => {}
         }
         None
