@@ -174,3 +174,62 @@ fn a_design_plan_is_computed_in_the_background() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Collects a report job's messages until its last one; returns it and the parts reported.
+fn finish_report(runner: &JobRunner) -> (JobMessage, Vec<scalewright::pipeline::ReportProgress>) {
+    let start = Instant::now();
+    let mut parts = Vec::new();
+    loop {
+        for message in runner.drain() {
+            match message {
+                JobMessage::ReportPart(part) => parts.push(part),
+                other => return (other, parts),
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(300), "no answer");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_html_report_is_written_in_the_background_and_can_be_cancelled() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = common::fitted_sample(dir.path());
+    let mut runner = JobRunner::new(&db);
+    let path = dir.path().join("run1.html");
+
+    // Cancelled at its first part: nothing written.
+    runner.start(JobRequest::Report {
+        run: 1,
+        path: path.clone(),
+    });
+    runner.cancel();
+    let (message, parts) = finish_report(&runner);
+    assert!(
+        matches!(message, JobMessage::Cancelled(JobKind::Report)),
+        "{message:?}"
+    );
+    assert_eq!(parts.len(), 1);
+    assert!(!path.exists());
+
+    // To the end: every part reported in order, the page written.
+    runner.start(JobRequest::Report {
+        run: 1,
+        path: path.clone(),
+    });
+    let (message, parts) = finish_report(&runner);
+    match message {
+        JobMessage::Reported(summary) => {
+            assert_eq!(summary.path, path);
+            assert_eq!(
+                summary.bytes as u64,
+                std::fs::metadata(&path).unwrap().len()
+            );
+            let total = parts[0].total;
+            assert_eq!(parts.len(), total);
+            assert!(parts.iter().enumerate().all(|(i, p)| p.done == i + 1));
+            assert_eq!(parts[0].part, "tables");
+        }
+        other => panic!("{other:?}"),
+    }
+}
