@@ -49,7 +49,17 @@ fn interaction_term(
     )))
 }
 
-/// Facets Table 13 for two terms of run `run_id` (stored with the run as `bias:<a> x <b>`).
+/// The run table naming a run's newest bias analysis (its table name, `bias:<a> x <b>`), so
+/// front ends (figures, the report) can show the newest one.
+pub const LATEST_BIAS_TABLE: &str = "latest-bias";
+
+/// The table name of a bias analysis between two terms.
+pub fn bias_table_name(between: [&str; 2]) -> String {
+    format!("bias:{} x {}", between[0], between[1])
+}
+
+/// Facets Table 13 for two terms of run `run_id` (stored with the run as `bias:<a> x <b>`, and
+/// named the run's newest in [`LATEST_BIAS_TABLE`]).
 pub fn bias_table(
     project: &mut Project,
     run_id: i64,
@@ -70,10 +80,8 @@ pub fn bias_table(
     };
     let table = interactions(&data, &fit, &spec)?;
     let value = serde_json::to_value(&table).unwrap_or(serde_json::Value::Null);
-    project.save_run_table(
-        run_id,
-        &format!("bias:{} x {}", between[0], between[1]),
-        &value,
-    )?;
+    let name = bias_table_name(between);
+    project.save_run_table(run_id, &name, &value)?;
+    project.save_run_table(run_id, LATEST_BIAS_TABLE, &serde_json::Value::String(name))?;
     Ok(table)
 }

@@ -19,12 +19,13 @@ mod clean;
 mod compare;
 mod dimensionality;
 mod plan;
+mod plot;
 mod quality;
 mod settings;
 
 use crate::store::{now_rfc3339, Project, StoreError};
 pub use anchors::{anchors_from_run, read_anchor_file};
-pub use bias::bias_table;
+pub use bias::{bias_table, bias_table_name, LATEST_BIAS_TABLE};
 pub use categories::{
     category_advice, proposed_description, refit_proposals, write_description, CategoryAdvice,
     CategoryRefit, MeanSquareSummary,
@@ -37,6 +38,9 @@ pub use compare::{
 };
 pub use dimensionality::{dimensionality_report, write_dimensionality_json, DimensionalityReport};
 pub use plan::{plan_run, PlanSettings, RunPlan, DEFAULT_PLAN_SEED};
+pub use plot::{
+    build_figure, plot, plot_run, write_figure, FigureFormat, PlotError, PlotOutcome, PlotRequest,
+};
 pub use quality::{quality_report, MeanSquareBands, QualityReport};
 use serde::Serialize;
 pub use settings::{ExportSettings, FitSettings, RecodeSetting};
@@ -107,6 +111,9 @@ pub enum PipelineError {
     /// A run recode is unreadable or does not fit the project's items.
     #[error(transparent)]
     Recode(#[from] crate::data::RecodeError),
+    /// A figure cannot be made or written (see [`PipelineError::is_missing_prerequisite`]).
+    #[error(transparent)]
+    Plot(#[from] PlotError),
 }
 
 fn describe_disconnection(c: &Connectedness) -> String {

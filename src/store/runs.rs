@@ -478,3 +478,17 @@ impl Project {
         Ok(())
     }
 }
+
+impl Project {
+    /// The names of run `run_id`'s stored JSON tables, in name order.
+    pub fn run_table_names(&self, run_id: i64) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name FROM run_tables WHERE run_id = ?1 ORDER BY name")
+            .map_err(self.sql_err())?;
+        let rows = stmt
+            .query_map([run_id], |r| r.get::<_, String>(0))
+            .map_err(self.sql_err())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql_err())
+    }
+}
