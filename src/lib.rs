@@ -30,6 +30,8 @@
 //! - [`pipeline`]: the steps over a project that front ends call: [`pipeline::FitSettings`] and
 //!   [`pipeline::ExportSettings`] (what a user chooses, parsed once), fit and flag, the run to
 //!   use, export, cleaning, bias, run comparison.
+//! - [`figures`]: figures of a run (Wright map, category curves, rater fit map, bias, ...): one
+//!   figure model, one renderer to SVG and PNG with an embedded font, one builder per kind.
 //! - [`options`]: option values parsed once by `FromStr` (the same message in every front end).
 //! - [`progress`]: progress, history and cancellation of long work (observers).
 //! - [`tui`]: the terminal workbench (a front end like the command line; nothing else in the
@@ -43,6 +45,7 @@ pub mod batch;
 pub mod config;
 pub mod data;
 pub mod export;
+pub mod figures;
 pub mod ingest;
 pub mod measure;
 pub mod network;

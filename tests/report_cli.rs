@@ -134,27 +134,22 @@ fn the_report_holds_every_table_of_the_run_and_nothing_external() {
     );
     assert_eq!(cells[1], first["count"].to_string());
     // Long tables are collapsible and sortable; short ones are shown open.
-    assert_eq!(count(&html, "details#table-7-1-details > table.sortable"), 1);
+    assert_eq!(
+        count(&html, "details#table-7-1-details > table.sortable"),
+        1
+    );
     assert_eq!(count(&html, "details#table-7-3-details"), 0);
     assert!(count(&html, "script") == 1 && text.contains("aria-sort"));
 
     // Flags, decisions, bias and provenance.
-    let flags = json_out(
-        scalewright()
-            .args(["flag", "--json", "--project"])
-            .arg(&db),
-    );
+    let flags = json_out(scalewright().args(["flag", "--json", "--project"]).arg(&db));
     let flagged = flags["flags"].as_array().map_or(0, Vec::len);
     assert!(flagged > 0);
     assert_eq!(count(&html, "#flags tbody tr"), flagged);
     assert_eq!(count(&html, "#table-13 tbody tr"), 25);
     let provenance = select(&html, "#provenance dd").join("\n");
     assert!(provenance.contains(env!("CARGO_PKG_VERSION")));
-    let data_sha = json_out(
-        scalewright()
-            .args(["runs", "--json", "--project"])
-            .arg(&db),
-    );
+    let data_sha = json_out(scalewright().args(["runs", "--json", "--project"]).arg(&db));
     let fingerprint = data_sha[0]["data_fingerprint"].as_str().unwrap();
     assert!(provenance.contains(fingerprint), "{provenance}");
 }

@@ -3,10 +3,11 @@
 use scalewright::batch::BatchError;
 use scalewright::config::ConfigError;
 use scalewright::export::ExportError;
+use scalewright::figures::FigureError;
 use scalewright::ingest::IngestError;
 use scalewright::measure::{DimensionalityError, MeasureError};
 use scalewright::options::OptionError;
-use scalewright::pipeline::PipelineError;
+use scalewright::pipeline::{PipelineError, PlotError};
 use scalewright::predict::PredictError;
 use scalewright::store::StoreError;
 
@@ -92,6 +93,8 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
             predict_code(e)
         } else if let Some(e) = cause.downcast_ref::<StoreError>() {
             store_code(e)
+        } else if let Some(e) = cause.downcast_ref::<FigureError>() {
+            figure_code(e)
         } else {
             continue;
         };
@@ -147,6 +150,30 @@ fn pipeline_code(e: &PipelineError) -> u8 {
         PipelineError::Plan(scalewright::quality::plan::PlanError::Refit(_)) => FAILURE,
         PipelineError::Plan(_) => BAD_INPUT,
         PipelineError::Cancelled => FAILURE,
+        PipelineError::Plot(e) => plot_code(e),
+    }
+}
+
+/// A figure: a missing prerequisite (no bias analysis, no trained model...) or an unknown item,
+/// facet or model is bad input (3); a wrong extension, size or kind is a usage error (2); an
+/// unwritable path or a drawing failure is a failure (1).
+fn plot_code(e: &PlotError) -> u8 {
+    match e {
+        PlotError::MissingPrerequisite { .. }
+        | PlotError::UnknownItem { .. }
+        | PlotError::UnknownFacet { .. }
+        | PlotError::UnknownModel { .. } => BAD_INPUT,
+        PlotError::UnsupportedExtension { .. } => USAGE,
+        PlotError::Figure(e) => figure_code(e),
+        PlotError::Write { .. } => FAILURE,
+    }
+}
+
+/// Drawing a figure: a size or kind out of range is a usage error (2).
+fn figure_code(e: &FigureError) -> u8 {
+    match e {
+        FigureError::Size { .. } | FigureError::UnknownKind { .. } => USAGE,
+        FigureError::Empty(_) | FigureError::Drawing(_) => FAILURE,
     }
 }
 

@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 use commands::categories;
 use commands::{
     bias, clean, compare, decide, decisions, export, fit, flag, import_run, info, ingest,
-    init_config, models, open, plan, predict, quality, report, run, runs, simulate, train,
+    init_config, models, open, plan, plot, predict, quality, report, run, runs, simulate, train,
 };
 use exit::Failure;
 use output::Output;
@@ -103,6 +103,10 @@ enum Command {
     /// Plan a rating design from a run (D-study): object RMSE, separation and reliability with R
     /// raters per object, and the R that reaches a target reliability.
     Plan(plan::PlanArgs),
+    /// Draw a figure of a run as SVG or PNG: wright (variable map), curves (category
+    /// probabilities), raters (fit map), bias (Table 13 terms), distribution (measures, S.E.s,
+    /// information), training (a text model's losses), contrast (Table 23), plan (D-study).
+    Plot(plot::PlotArgs),
 }
 
 /// Parses the command line, runs the command and returns its exit code; errors go to stderr
@@ -174,5 +178,6 @@ fn dispatch(command: Option<Command>, out: Output) -> Result<(), Failure> {
         Command::Categories(args) => categories::run(args, out),
         Command::Compare(args) => compare::run(args, out),
         Command::Plan(args) => plan::run(args, out),
+        Command::Plot(args) => plot::run(args, out),
     }
 }

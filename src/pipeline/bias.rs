@@ -75,12 +75,11 @@ pub fn newest_bias(
     });
     newest
         .map(|(name, value)| {
-            let table = serde_json::from_value(value).map_err(|e| {
-                crate::store::StoreError::Corrupt {
+            let table =
+                serde_json::from_value(value).map_err(|e| crate::store::StoreError::Corrupt {
                     path: project.path().to_path_buf(),
                     message: format!("run {run_id} table {name}: {e}"),
-                }
-            })?;
+                })?;
             let name = name.trim_start_matches(BIAS_TABLE_PREFIX).to_string();
             Ok((name, table))
         })

@@ -19,6 +19,7 @@ mod clean;
 mod compare;
 mod dimensionality;
 mod plan;
+mod plot;
 mod quality;
 pub mod report;
 mod settings;
@@ -38,6 +39,9 @@ pub use compare::{
 };
 pub use dimensionality::{dimensionality_report, write_dimensionality_json, DimensionalityReport};
 pub use plan::{plan_run, PlanSettings, RunPlan, DEFAULT_PLAN_SEED};
+pub use plot::{
+    build_figure, plot, plot_run, write_figure, FigureFormat, PlotError, PlotOutcome, PlotRequest,
+};
 pub use quality::{quality_report, MeanSquareBands, QualityReport};
 pub use report::{report_content, write_report, ReportProgress, ReportSummary};
 use serde::Serialize;
@@ -112,6 +116,9 @@ pub enum PipelineError {
     /// The step's observer cancelled it; nothing was written.
     #[error("cancelled; nothing was written")]
     Cancelled,
+    /// A figure cannot be made or written (see [`PipelineError::is_missing_prerequisite`]).
+    #[error(transparent)]
+    Plot(#[from] PlotError),
 }
 
 fn describe_disconnection(c: &Connectedness) -> String {

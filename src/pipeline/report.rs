@@ -3,9 +3,11 @@
 //! analysis and figures, renders them with [`crate::report::render_html`] and writes the page
 //! whole or not at all.
 
+use super::plot::{PlotError, PlotRequest, RunSource};
 use super::{write_whole, PipelineError};
+use crate::figures::FigureKind;
 use crate::progress::Observer;
-use crate::report::{ReportContent, ReportProvenance};
+use crate::report::{FigureContent, ReportContent, ReportFigure, ReportProvenance};
 use crate::store::{now_rfc3339, Project};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -53,7 +55,7 @@ pub fn report_content(
         .into_iter()
         .find(|r| r.id == run_id)
         .ok_or_else(|| PipelineError::InvalidSetting(format!("no run {run_id} in the project")))?;
-    let fit = project.load_fit(run_id)?;
+    let source = RunSource::load(project, run_id)?;
     let datasets = project.datasets()?;
     let config_sha256 = crate::store::sha256_hex(
         datasets
@@ -77,10 +79,10 @@ pub fn report_content(
     };
     let flags = project.flags(run_id)?;
     let decisions = project.decisions()?;
-    let bias = super::newest_bias(project, run_id)?.map(|(name, table)| {
-        crate::report::BiasSection { name, table }
-    });
-    let figures = report_figures(project, run_id, observer)?;
+    let bias = super::newest_bias(project, run_id)?
+        .map(|(name, table)| crate::report::BiasSection { name, table });
+    let figures = report_figures(&source, observer)?;
+    let fit = source.into_fit();
     Ok(ReportContent {
         provenance,
         run,
@@ -144,12 +146,95 @@ fn part_done(
     }
 }
 
-/// The run's figures as SVG (interim: figures land with `pipeline::plot`).
+/// The figures of the report, in the order shown: the Wright map, the object distribution,
+/// the rater fit map, the category curves of every rating scale, then those that need more than
+/// the fit (the newest bias analysis, the residual contrast, the design plan, the newest trained
+/// model's loss curves). Each with its name (the `plot --what` kind, `curves:<scale>` for
+/// curves) and caption.
+fn report_figure_requests(fit: &crate::measure::Fit) -> Vec<(String, String, PlotRequest)> {
+    let mut requests = vec![
+        (
+            FigureKind::Wright.to_string(),
+            "Wright map: every facet on one logit ruler (Facets Table 6)".to_string(),
+            PlotRequest::new(FigureKind::Wright),
+        ),
+        (
+            FigureKind::Distribution.to_string(),
+            "Object measures with their standard errors, and the test information".to_string(),
+            PlotRequest::new(FigureKind::Distribution),
+        ),
+        (
+            FigureKind::Raters.to_string(),
+            "Rater fit map: severity against infit mean-square, Linacre's bands shaded".to_string(),
+            PlotRequest::new(FigureKind::Raters),
+        ),
+    ];
+    for scale in &fit.scales {
+        let item = scale.element.map(|_| scale.label.clone());
+        requests.push((
+            format!("{}:{}", FigureKind::Curves, scale.label),
+            format!(
+                "Category probability curves, expected score and observed averages: {}",
+                scale.label
+            ),
+            PlotRequest {
+                item,
+                ..PlotRequest::new(FigureKind::Curves)
+            },
+        ));
+    }
+    for (kind, caption) in [
+        (
+            FigureKind::Bias,
+            "Bias/interaction terms of the newest bias analysis with 95% intervals (Table 13)",
+        ),
+        (
+            FigureKind::Contrast,
+            "Item loadings on the first contrast of the residuals (Winsteps Table 23)",
+        ),
+        (
+            FigureKind::Plan,
+            "Design plan: forecast object reliability against raters per object",
+        ),
+        (
+            FigureKind::Training,
+            "The newest text model's training and validation loss by epoch",
+        ),
+    ] {
+        requests.push((
+            kind.to_string(),
+            caption.to_string(),
+            PlotRequest::new(kind),
+        ));
+    }
+    requests
+}
+
+/// The run's figures as inline SVG; a figure whose prerequisite the run lacks (no bias analysis,
+/// no trained model...) is kept as a note saying what is missing and how to make it. Reports
+/// one part per figure after the tables.
 fn report_figures(
-    _project: &Project,
-    _run_id: i64,
+    source: &RunSource,
     observer: &mut dyn Observer<ReportProgress>,
-) -> Result<Vec<crate::report::ReportFigure>, PipelineError> {
-    part_done(observer, "tables", 1, 1)?;
-    Ok(Vec::new())
+) -> Result<Vec<ReportFigure>, PipelineError> {
+    let requests = report_figure_requests(source.fit());
+    let total = requests.len() + 1;
+    part_done(observer, "tables", 1, total)?;
+    let mut figures = Vec::with_capacity(requests.len());
+    for (done, (name, title, request)) in requests.into_iter().enumerate() {
+        let content = match source.figure(&request) {
+            Ok(figure) => FigureContent::Svg(
+                crate::figures::render_svg(&figure, request.size).map_err(PlotError::from)?,
+            ),
+            Err(e) if e.is_missing_prerequisite() => FigureContent::Missing(e.to_string()),
+            Err(e) => return Err(e),
+        };
+        part_done(observer, &name, done + 2, total)?;
+        figures.push(ReportFigure {
+            name,
+            title,
+            content,
+        });
+    }
+    Ok(figures)
 }

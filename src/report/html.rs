@@ -218,12 +218,7 @@ fn provenance(content: &ReportContent, out: &mut String) {
     item("Project", &p.project);
     item(
         "Run",
-        &format!(
-            "{} ({}, {})",
-            run.id,
-            run.method,
-            run.status.as_str()
-        ),
+        &format!("{} ({}, {})", run.id, run.method, run.status.as_str()),
     );
     item("Run started", &run.started_at);
     if let Some(finished) = &run.finished_at {

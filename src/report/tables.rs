@@ -166,7 +166,10 @@ pub(super) fn table5(fit: &Fit, out: &mut String) {
             "Residual variance".into(),
             format!("{:.4}", g.residual_variance),
         ),
-        ("Explained (%)".into(), format!("{:.2}", g.explained_percent)),
+        (
+            "Explained (%)".into(),
+            format!("{:.2}", g.explained_percent),
+        ),
         (
             format!(
                 "Unexpected responses (|StRes| >= {})",

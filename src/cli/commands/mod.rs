@@ -16,6 +16,7 @@ pub mod init_config;
 pub mod models;
 pub mod open;
 pub mod plan;
+pub mod plot;
 pub mod predict;
 pub mod quality;
 pub mod report;

@@ -294,10 +294,7 @@ impl Screen for ExportState {
             }
             JobMessage::Cancelled(JobKind::Report) => {
                 self.report_part = None;
-                self.result = Some((
-                    Level::Warning,
-                    "report cancelled; nothing written".into(),
-                ));
+                self.result = Some((Level::Warning, "report cancelled; nothing written".into()));
             }
             JobMessage::Failed {
                 kind: JobKind::Export | JobKind::Report,
