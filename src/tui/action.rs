@@ -76,6 +76,8 @@ pub enum Action {
     TogglePerspective,
     /// Export: write the file. Import: import the previewed file.
     Execute,
+    /// Wright map, Items & scale, Raters: save the view's figure (asks for the file, SVG or PNG).
+    SaveFigure,
     /// Export: write the run's HTML report to the report field's file.
     WriteReport,
     /// Runs: cancel the running job.

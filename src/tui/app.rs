@@ -244,7 +244,10 @@ impl App {
 
     /// Whether a key goes into a text field rather than the keymap.
     pub fn editing_text(&self) -> bool {
-        matches!(self.prompt, Some(Prompt::Reason { .. })) || self.screen(self.tab).editing_text()
+        matches!(
+            self.prompt,
+            Some(Prompt::Reason { .. } | Prompt::SaveFigure { .. })
+        ) || self.screen(self.tab).editing_text()
     }
 
     /// The project's file name, as the screens show it.

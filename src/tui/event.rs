@@ -311,6 +311,28 @@ pub const KEYMAP: &[Binding] = &[
         "cancel the running training",
         || Action::Cancel,
     ),
+    // Figures of the Wright map, Items & scale and Raters screens
+    bind(
+        &[Char('p')],
+        "p",
+        Screen(Tab::Wright),
+        "save the Wright map as a figure (.svg or .png; asks for the file)",
+        || Action::SaveFigure,
+    ),
+    bind(
+        &[Char('p')],
+        "p",
+        Screen(Tab::Items),
+        "save the item's category curves as a figure (.svg or .png; asks for the file)",
+        || Action::SaveFigure,
+    ),
+    bind(
+        &[Char('p')],
+        "p",
+        Screen(Tab::Raters),
+        "save the rater fit map as a figure (.svg or .png; asks for the file)",
+        || Action::SaveFigure,
+    ),
     // Export
     bind(
         &[Char('w')],

@@ -51,6 +51,8 @@ pub enum JobKind {
     Plan,
     /// The HTML report of a run.
     Report,
+    /// A figure of a run.
+    Plot,
 }
 
 impl JobKind {
@@ -67,6 +69,7 @@ impl JobKind {
             JobKind::Predict => "predictions",
             JobKind::Plan => "design plan",
             JobKind::Report => "report",
+            JobKind::Plot => "figure",
         }
     }
 }
@@ -125,6 +128,7 @@ impl JobMessage {
             JobMessage::Predicted { .. } => Some(JobKind::Predict),
             JobMessage::Planned(_) => Some(JobKind::Plan),
             JobMessage::Reported(_) => Some(JobKind::Report),
+            JobMessage::Plotted(_) => Some(JobKind::Plot),
             JobMessage::Cancelled(kind) | JobMessage::Failed { kind, .. } => Some(*kind),
         }
     }
@@ -169,6 +173,15 @@ pub enum JobRequest {
         /// What to plan.
         settings: PlanSettings,
     },
+    /// Draw a figure of a run and write it (SVG or PNG by the file's extension).
+    Plot {
+        /// The run.
+        run: i64,
+        /// What to draw.
+        request: Box<crate::pipeline::plot::PlotRequest>,
+        /// The file.
+        path: PathBuf,
+    },
     /// Write the HTML report of a run (cancellable between its parts).
     Report {
         /// The run.
@@ -192,6 +205,7 @@ impl JobRequest {
             JobRequest::Predict { .. } => JobKind::Predict,
             JobRequest::Plan { .. } => JobKind::Plan,
             JobRequest::Report { .. } => JobKind::Report,
+            JobRequest::Plot { .. } => JobKind::Plot,
         }
     }
 }
@@ -302,6 +316,8 @@ pub enum JobMessage {
     ReportPart(ReportProgress),
     /// A report written.
     Reported(Box<ReportSummary>),
+    /// A figure written.
+    Plotted(Box<crate::pipeline::plot::PlotOutcome>),
     /// A job stopped on request (nothing stored).
     Cancelled(JobKind),
     /// The job waits for the project: another process (a script, another workbench) is writing.
@@ -582,6 +598,16 @@ fn run_job(
             let project = Project::open(path).map_err(|e| text(&e))?;
             pipeline::plan_run(&project, Some(run), &settings)
                 .map(|p| JobMessage::Planned(Box::new(p)))
+                .map_err(|e| text(&e))
+        }
+        JobRequest::Plot {
+            run,
+            request,
+            path: out,
+        } => {
+            let project = Project::open(path).map_err(|e| text(&e))?;
+            pipeline::plot::plot_run(&project, run, &request, &out)
+                .map(|outcome| JobMessage::Plotted(Box::new(outcome)))
                 .map_err(|e| text(&e))
         }
         JobRequest::Report { run, path: out } => {

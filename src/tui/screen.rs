@@ -90,6 +90,17 @@ impl Ctx<'_> {
         self.say(Level::Info, format!("cancelling the {}...", kind.name()));
     }
 
+    /// Asks for the file to save the newest run's figure `request` to, offering
+    /// `run<ID>-<kind>[-<item>].svg` in the working folder; says what is missing without a run.
+    pub fn ask_figure_path(&mut self, request: crate::pipeline::plot::PlotRequest) {
+        let Some(run) = self.loaded().and_then(|l| l.run.as_ref()).map(|r| r.record.id) else {
+            self.say(Level::Warning, "no run to draw: fit first (Runs, 6)");
+            return;
+        };
+        let path = default_figure_path(run, &request);
+        *self.prompt = Some(Prompt::SaveFigure { run, request, path });
+    }
+
     /// Shows `text` on the status line.
     pub fn say(&mut self, level: Level, text: impl Into<String>) {
         *self.status = Some((level, text.into()));
@@ -99,6 +110,25 @@ impl Ctx<'_> {
     pub fn loaded(&self) -> Option<&Loaded> {
         self.loaded.as_ref()
     }
+}
+
+/// The file a figure is offered to be saved to: `run<ID>-<kind>[-<item>].svg`, the item's name
+/// reduced to letters, digits, `-` and `_`.
+pub fn default_figure_path(run: i64, request: &crate::pipeline::plot::PlotRequest) -> String {
+    let item = request.item.as_deref().map_or(String::new(), |item| {
+        let safe: String = item
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!("-{safe}")
+    });
+    format!("run{run}-{}{item}.svg", request.kind)
 }
 
 /// The shared state a screen draws from.

@@ -104,6 +104,15 @@ pub enum Prompt {
         /// The reason typed so far.
         text: String,
     },
+    /// The file to save a screen's figure to (`.svg` or `.png`), with a default offered.
+    SaveFigure {
+        /// The run drawn.
+        run: i64,
+        /// What to draw.
+        request: crate::pipeline::plot::PlotRequest,
+        /// The path typed so far.
+        path: String,
+    },
     /// Which flag rule to apply in bulk: (rule, raters it flags).
     Rules {
         /// Each rule with the raters it would exclude.

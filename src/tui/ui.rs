@@ -127,6 +127,28 @@ fn draw_prompt(frame: &mut Frame, prompt: &Prompt, theme: Theme) {
                 area,
             );
         }
+        Prompt::SaveFigure { run, request, path } => {
+            let area = widgets::centered(frame.area(), 64, 7);
+            frame.render_widget(Clear, area);
+            let lines = vec![
+                Line::from(format!("the {} figure of run {run}", request.kind)),
+                Line::from(vec![
+                    Span::styled("file: ", theme.header()),
+                    Span::raw(format!("{path}_")),
+                ]),
+                Line::from(""),
+                Line::styled(
+                    "Enter saves (.svg or .png by the name); Esc cancels",
+                    theme.dim(),
+                ),
+            ];
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(Block::bordered().title(" save figure ")),
+                area,
+            );
+        }
         Prompt::Rules { rules, selection } => {
             let height = (rules.len() as u16 + 4).min(frame.area().height);
             let area = widgets::centered(frame.area(), 64, height);

@@ -127,6 +127,37 @@ fn prompt(app: &mut App, action: Action, commands: &mut Vec<Command>) {
             }
         },
         (
+            Prompt::SaveFigure {
+                run,
+                request,
+                mut path,
+            },
+            action,
+        ) => match action {
+            Action::Input(c) => {
+                path.push(c);
+                app.prompt = Some(Prompt::SaveFigure { run, request, path });
+            }
+            Action::DeleteChar => {
+                path.pop();
+                app.prompt = Some(Prompt::SaveFigure { run, request, path });
+            }
+            Action::Confirm => match crate::pipeline::plot::FigureFormat::from_path(
+                std::path::Path::new(path.trim()),
+            ) {
+                Ok(_) => app.context(commands).start(JobRequest::Plot {
+                    run,
+                    request: Box::new(request),
+                    path: std::path::PathBuf::from(path.trim()),
+                }),
+                Err(e) => {
+                    app.status = Some((Level::Warning, e.to_string()));
+                    app.prompt = Some(Prompt::SaveFigure { run, request, path });
+                }
+            },
+            _ => app.prompt = Some(Prompt::SaveFigure { run, request, path }),
+        },
+        (
             Prompt::Rules {
                 rules,
                 mut selection,
@@ -198,6 +229,20 @@ fn job_message(app: &mut App, message: JobMessage, commands: &mut Vec<Command>) 
                         loaded.latest_model = Some(outcome.model_id);
                     }
                     request_predictions(app, commands);
+                }
+                JobMessage::Plotted(outcome) => {
+                    app.status = Some((
+                        Level::Info,
+                        format!(
+                            "saved the {} figure of run {} to {} ({} x {} px, {:.0} kB)",
+                            outcome.kind,
+                            outcome.run_id,
+                            outcome.path.display(),
+                            outcome.width,
+                            outcome.height,
+                            outcome.bytes as f64 / 1e3
+                        ),
+                    ));
                 }
                 JobMessage::Cancelled(kind) => {
                     app.status = Some((Level::Warning, format!("{} cancelled", kind.name())));

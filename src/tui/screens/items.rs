@@ -4,6 +4,8 @@
 //! fits a run with that collapse.
 
 use crate::quality::categories::ScaleCategories;
+use crate::figures::FigureKind;
+use crate::pipeline::plot::PlotRequest;
 use crate::tui::action::Action;
 use crate::tui::jobs::{JobKind, JobRequest};
 use crate::tui::loaded::Loaded;
@@ -111,6 +113,16 @@ impl Screen for ItemsState {
                 self.refresh(ctx.loaded());
             }
             Action::FitCollapse => self.fit_collapse(ctx),
+            Action::SaveFigure => {
+                let item = ctx.loaded().and_then(|l| {
+                    let scale = l.run.as_ref()?.fit.scales.get(self.scale?)?;
+                    scale.element.map(|_| scale.label.clone())
+                });
+                ctx.ask_figure_path(PlotRequest {
+                    item,
+                    ..PlotRequest::new(FigureKind::Curves)
+                });
+            }
             _ => {}
         }
         None

@@ -3,6 +3,8 @@
 //! over their ratings and the comments they rated with observed vs expected scores. Decisions
 //! ask for a reason in a prompt; `R` applies a flag rule's decision to every rater it flags.
 
+use crate::figures::FigureKind;
+use crate::pipeline::plot::PlotRequest;
 use crate::quality::detail::{element_detail, ElementDetail};
 use crate::quality::{FlagLevel, Rule};
 use crate::store::Decision;
@@ -266,6 +268,15 @@ impl Screen for RatersState {
                 self.refresh_detail(ctx.loaded());
             }
             Action::Search => self.filter.editing = true,
+            Action::SaveFigure => {
+                let facet = ctx
+                    .loaded()
+                    .and_then(|l| l.rater_facet.map(|f| l.data.facets[f].name.clone()));
+                ctx.ask_figure_path(PlotRequest {
+                    facet,
+                    ..PlotRequest::new(FigureKind::Raters)
+                });
+            }
             Action::NextSort => {
                 self.sort = self.sort.next();
                 self.rebuild_loaded(ctx.loaded());

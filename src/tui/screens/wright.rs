@@ -3,6 +3,8 @@
 //! elements show counts as `#` marks; a facet with few elements shows their labels.
 
 use crate::measure::wright::{Binning, WrightMap};
+use crate::figures::FigureKind;
+use crate::pipeline::plot::PlotRequest;
 use crate::tui::action::Action;
 use crate::tui::screen::{Ctx, Effect, Screen, View};
 use crate::tui::theme::Theme;
@@ -19,7 +21,10 @@ const LABELLED_FACET: usize = 12;
 pub struct WrightState;
 
 impl Screen for WrightState {
-    fn handle(&mut self, _action: &Action, _ctx: &mut Ctx) -> Option<Effect> {
+    fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Option<Effect> {
+        if *action == Action::SaveFigure {
+            ctx.ask_figure_path(PlotRequest::new(FigureKind::Wright));
+        }
         None
     }
 
