@@ -289,3 +289,107 @@ fn runs_comparison_and_design_plan() {
     update(&mut app, Action::Plan);
     assert!(!app.runs.plan_open);
 }
+
+/// `p` on the Wright map, Items and Raters screens asks where to save the view's figure (a
+/// default offered), refuses a name that is neither .svg nor .png, then starts the job; the job
+/// writes the figure the command line would.
+#[test]
+fn the_figure_screens_save_their_figure() {
+    use scalewright::figures::FigureKind;
+    use scalewright::tui::action::Command;
+    use scalewright::tui::jobs::{JobRequest, JobRunner};
+    use scalewright::tui::state::Prompt;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut app = loaded_app(dir.path());
+    update(&mut app, Action::GoTo(Tab::Wright));
+    assert!(update(&mut app, Action::SaveFigure).is_empty());
+    match &app.prompt {
+        Some(Prompt::SaveFigure { run, request, path }) => {
+            assert_eq!((*run, request.kind), (1, FigureKind::Wright));
+            assert_eq!(path, "run1-wright.svg");
+        }
+        other => panic!("{other:?}"),
+    }
+    snapshot_all_sizes(&app, "save_figure");
+    // The file name is typed over the default: a wrong extension is refused, the prompt stays.
+    for _ in 0.."svg".len() {
+        update(&mut app, Action::DeleteChar);
+    }
+    for c in "txt".chars() {
+        update(&mut app, Action::Input(c));
+    }
+    assert!(update(&mut app, Action::Confirm).is_empty());
+    assert!(app.status.as_ref().unwrap().1.contains(".svg or .png"));
+    assert!(app.prompt.is_some());
+    for _ in 0.."txt".len() {
+        update(&mut app, Action::DeleteChar);
+    }
+    let out = dir.path().join("wright.png");
+    let typed: String = app.prompt.as_ref().map_or(String::new(), |p| match p {
+        Prompt::SaveFigure { path, .. } => path.clone(),
+        _ => String::new(),
+    });
+    for _ in 0..typed.len() {
+        update(&mut app, Action::DeleteChar);
+    }
+    for c in out.display().to_string().chars() {
+        update(&mut app, Action::Input(c));
+    }
+    let commands = update(&mut app, Action::Confirm);
+    let request = match &commands[..] {
+        [Command::Start(JobRequest::Plot {
+            run: 1,
+            request,
+            path,
+        })] => {
+            assert_eq!(path, &out);
+            JobRequest::Plot {
+                run: 1,
+                request: request.clone(),
+                path: path.clone(),
+            }
+        }
+        other => panic!("{other:?}"),
+    };
+    assert!(app.prompt.is_none());
+    assert!(app.running(JobKind::Plot));
+
+    // The job writes the PNG; its message ends the job and says where the figure went.
+    let mut runner = JobRunner::new(&dir.path().join("sample.db"));
+    runner.start(request);
+    let message = loop {
+        if let Some(message) = runner.drain().into_iter().next() {
+            break message;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(matches!(message, JobMessage::Plotted(_)), "{message:?}");
+    update(&mut app, Action::Job(message));
+    assert!(!app.running(JobKind::Plot));
+    assert!(app.status.as_ref().unwrap().1.contains("wright.png"));
+    let png = std::fs::read(&out).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+
+    // Items: the selected item's curves; Raters: the rater facet's fit map.
+    update(&mut app, Action::GoTo(Tab::Items));
+    update(&mut app, Action::SaveFigure);
+    match &app.prompt {
+        Some(Prompt::SaveFigure { request, path, .. }) => {
+            assert_eq!(request.kind, FigureKind::Curves);
+            assert_eq!(request.item.as_deref(), Some("sentiment"));
+            assert_eq!(path, "run1-curves-sentiment.svg");
+        }
+        other => panic!("{other:?}"),
+    }
+    update(&mut app, Action::Back);
+    update(&mut app, Action::GoTo(Tab::Raters));
+    update(&mut app, Action::SaveFigure);
+    match &app.prompt {
+        Some(Prompt::SaveFigure { request, .. }) => {
+            assert_eq!(request.kind, FigureKind::Raters);
+            assert_eq!(request.facet.as_deref(), Some("annotator_id"));
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -178,7 +178,7 @@ pub enum JobRequest {
         /// The run.
         run: i64,
         /// What to draw.
-        request: Box<crate::pipeline::plot::PlotRequest>,
+        request: Box<crate::pipeline::PlotRequest>,
         /// The file.
         path: PathBuf,
     },
@@ -317,7 +317,7 @@ pub enum JobMessage {
     /// A report written.
     Reported(Box<ReportSummary>),
     /// A figure written.
-    Plotted(Box<crate::pipeline::plot::PlotOutcome>),
+    Plotted(Box<crate::pipeline::PlotOutcome>),
     /// A job stopped on request (nothing stored).
     Cancelled(JobKind),
     /// The job waits for the project: another process (a script, another workbench) is writing.
@@ -606,7 +606,7 @@ fn run_job(
             path: out,
         } => {
             let project = Project::open(path).map_err(|e| text(&e))?;
-            pipeline::plot::plot_run(&project, run, &request, &out)
+            pipeline::plot_run(&project, run, &request, &out)
                 .map(|outcome| JobMessage::Plotted(Box::new(outcome)))
                 .map_err(|e| text(&e))
         }

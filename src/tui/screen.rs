@@ -92,8 +92,12 @@ impl Ctx<'_> {
 
     /// Asks for the file to save the newest run's figure `request` to, offering
     /// `run<ID>-<kind>[-<item>].svg` in the working folder; says what is missing without a run.
-    pub fn ask_figure_path(&mut self, request: crate::pipeline::plot::PlotRequest) {
-        let Some(run) = self.loaded().and_then(|l| l.run.as_ref()).map(|r| r.record.id) else {
+    pub fn ask_figure_path(&mut self, request: crate::pipeline::PlotRequest) {
+        let Some(run) = self
+            .loaded()
+            .and_then(|l| l.run.as_ref())
+            .map(|r| r.record.id)
+        else {
             self.say(Level::Warning, "no run to draw: fit first (Runs, 6)");
             return;
         };
@@ -114,7 +118,7 @@ impl Ctx<'_> {
 
 /// The file a figure is offered to be saved to: `run<ID>-<kind>[-<item>].svg`, the item's name
 /// reduced to letters, digits, `-` and `_`.
-pub fn default_figure_path(run: i64, request: &crate::pipeline::plot::PlotRequest) -> String {
+pub fn default_figure_path(run: i64, request: &crate::pipeline::PlotRequest) -> String {
     let item = request.item.as_deref().map_or(String::new(), |item| {
         let safe: String = item
             .chars()

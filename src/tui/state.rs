@@ -109,7 +109,7 @@ pub enum Prompt {
         /// The run drawn.
         run: i64,
         /// What to draw.
-        request: crate::pipeline::plot::PlotRequest,
+        request: crate::pipeline::PlotRequest,
         /// The path typed so far.
         path: String,
     },

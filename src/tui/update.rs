@@ -142,19 +142,19 @@ fn prompt(app: &mut App, action: Action, commands: &mut Vec<Command>) {
                 path.pop();
                 app.prompt = Some(Prompt::SaveFigure { run, request, path });
             }
-            Action::Confirm => match crate::pipeline::plot::FigureFormat::from_path(
-                std::path::Path::new(path.trim()),
-            ) {
-                Ok(_) => app.context(commands).start(JobRequest::Plot {
-                    run,
-                    request: Box::new(request),
-                    path: std::path::PathBuf::from(path.trim()),
-                }),
-                Err(e) => {
-                    app.status = Some((Level::Warning, e.to_string()));
-                    app.prompt = Some(Prompt::SaveFigure { run, request, path });
+            Action::Confirm => {
+                match crate::pipeline::FigureFormat::from_path(std::path::Path::new(path.trim())) {
+                    Ok(_) => app.context(commands).start(JobRequest::Plot {
+                        run,
+                        request: Box::new(request),
+                        path: std::path::PathBuf::from(path.trim()),
+                    }),
+                    Err(e) => {
+                        app.status = Some((Level::Warning, e.to_string()));
+                        app.prompt = Some(Prompt::SaveFigure { run, request, path });
+                    }
                 }
-            },
+            }
             _ => app.prompt = Some(Prompt::SaveFigure { run, request, path }),
         },
         (

@@ -3,9 +3,9 @@
 //! proposed collapse ([`crate::quality::categories`], computed by the load job), and a key that
 //! fits a run with that collapse.
 
-use crate::quality::categories::ScaleCategories;
 use crate::figures::FigureKind;
-use crate::pipeline::plot::PlotRequest;
+use crate::pipeline::PlotRequest;
+use crate::quality::categories::ScaleCategories;
 use crate::tui::action::Action;
 use crate::tui::jobs::{JobKind, JobRequest};
 use crate::tui::loaded::Loaded;

@@ -4,7 +4,7 @@
 //! ask for a reason in a prompt; `R` applies a flag rule's decision to every rater it flags.
 
 use crate::figures::FigureKind;
-use crate::pipeline::plot::PlotRequest;
+use crate::pipeline::PlotRequest;
 use crate::quality::detail::{element_detail, ElementDetail};
 use crate::quality::{FlagLevel, Rule};
 use crate::store::Decision;

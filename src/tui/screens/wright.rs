@@ -2,9 +2,9 @@
 //! the construct; raters: more severe higher; items: more difficult higher). Facets with many
 //! elements show counts as `#` marks; a facet with few elements shows their labels.
 
-use crate::measure::wright::{Binning, WrightMap};
 use crate::figures::FigureKind;
-use crate::pipeline::plot::PlotRequest;
+use crate::measure::wright::{Binning, WrightMap};
+use crate::pipeline::PlotRequest;
 use crate::tui::action::Action;
 use crate::tui::screen::{Ctx, Effect, Screen, View};
 use crate::tui::theme::Theme;
@@ -22,7 +22,7 @@ pub struct WrightState;
 
 impl Screen for WrightState {
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Option<Effect> {
-        if *action == Action::SaveFigure {
+        if matches!(action, Action::SaveFigure) {
             ctx.ask_figure_path(PlotRequest::new(FigureKind::Wright));
         }
         None
