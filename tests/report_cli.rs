@@ -55,7 +55,9 @@ fn assert_no_external_reference(text: &str, html: &Html) {
             "the style sheet loads something"
         );
     }
-    assert!(!text.contains("http://") && !text.contains("https://"));
+    // The SVG namespace names a namespace; it is never fetched.
+    let without_namespaces = text.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    assert!(!without_namespaces.contains("http://") && !without_namespaces.contains("https://"));
 }
 
 #[test]
@@ -147,6 +149,31 @@ fn the_report_holds_every_table_of_the_run_and_nothing_external() {
     assert!(flagged > 0);
     assert_eq!(count(&html, "#flags tbody tr"), flagged);
     assert_eq!(count(&html, "#table-13 tbody tr"), 25);
+
+    // Every figure the run has what it needs for is inline SVG with its caption; the one it
+    // lacks (no trained model) says how to make it.
+    let drawn: Vec<&str> = summary["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let scales = fit["scales"].as_array().unwrap().len();
+    for kind in ["wright", "distribution", "raters", "bias", "contrast", "plan"] {
+        assert!(drawn.contains(&kind), "{kind} in {drawn:?}");
+    }
+    assert_eq!(
+        drawn.iter().filter(|d| d.starts_with("curves:")).count(),
+        scales
+    );
+    assert_eq!(count(&html, "figure > svg"), drawn.len());
+    assert_eq!(count(&html, "figure > figcaption"), drawn.len() + 1);
+    assert_eq!(count(&html, "svg.sw-figure-wright"), 1);
+    let missing = summary["figures_missing"].as_array().unwrap();
+    assert_eq!(missing.len(), 1);
+    assert!(missing[0].as_str().unwrap().starts_with("training: no trained model"));
+    let note = select(&html, "figure#figure-training p.missing").join("");
+    assert!(note.contains("scalewright train"), "{note}");
     let provenance = select(&html, "#provenance dd").join("\n");
     assert!(provenance.contains(env!("CARGO_PKG_VERSION")));
     let data_sha = json_out(scalewright().args(["runs", "--json", "--project"]).arg(&db));

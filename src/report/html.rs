@@ -111,11 +111,18 @@ pub fn render_html(content: &ReportContent) -> String {
 
     out.push_str("<section id=\"figures\"><h2>Figures</h2>\n");
     for figure in &content.figures {
-        let _ = write!(
-            out,
-            "<figure id=\"figure-{}\">",
-            escape(&figure.name.replace(' ', "-"))
-        );
+        let id: String = figure
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let _ = write!(out, "<figure id=\"figure-{id}\">");
         match &figure.content {
             FigureContent::Svg(svg) => out.push_str(inline_svg(svg)),
             FigureContent::Missing(why) => {
