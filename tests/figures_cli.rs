@@ -430,6 +430,39 @@ fn a_missing_prerequisite_is_told_apart_and_nothing_is_written() {
     let outcome = scalewright::pipeline::plot_run(&project, 1, &wright, &out).unwrap();
     assert_eq!(std::fs::read(&out).unwrap().len(), outcome.bytes);
     assert!(!dir.path().join("bias.svg.partial").exists());
+
+    // After an exclusion the run's observations are no longer in force: the contrast (which
+    // needs them) is a missing prerequisite, the curves are drawn without observed averages.
+    drop(project);
+    scalewright()
+        .args([
+            "exclude",
+            "--quiet",
+            "--rule",
+            "distorting",
+            "--reason",
+            "test",
+            "--project",
+        ])
+        .arg(&db)
+        .assert()
+        .success();
+    let project = Project::open(&db).unwrap();
+    let contrast = scalewright::pipeline::PlotRequest::new(FigureKind::Contrast);
+    let e = scalewright::pipeline::build_figure(&project, 1, &contrast).unwrap_err();
+    assert!(e.is_missing_prerequisite(), "{e}");
+    assert!(
+        e.to_string()
+            .ends_with("fit again to draw its residual contrast"),
+        "{e}"
+    );
+    let curves = scalewright::pipeline::PlotRequest::new(FigureKind::Curves);
+    let figure = scalewright::pipeline::build_figure(&project, 1, &curves).unwrap();
+    assert_eq!(figure.marks("observed averages"), 0);
+    assert!(figure
+        .notes
+        .iter()
+        .any(|n| n.contains("observed averages left out")));
 }
 
 #[test]
