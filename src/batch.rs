@@ -3,7 +3,8 @@
 //! The file (TOML, validated against `schemas/pipeline.schema.json`) names a project and the
 //! steps: ingest a file, fit (or clean iteratively), flag, export, and optionally train the text
 //! predictor on the run and predict files with it, plan a rating design from the run (`[plan]`)
-//! and compare earlier runs with it as models (`[compare]`). Each step is the same
+//! and compare earlier runs with it as models (`[compare]`), and draw figures of the run
+//! (`[[plot]]`). Each step is the same
 //! library call the command line and the workbench make; each stores its result before the next
 //! starts, so a failure leaves every earlier step's result in the project.
 
@@ -65,6 +66,59 @@ pub struct PipelineSpec {
     /// made: flags, the trained model's loss curves).
     #[serde(default)]
     pub report: Option<ReportStep>,
+    /// Figures of the run (`[[plot]]`), written after every other step.
+    #[serde(default)]
+    pub plot: Vec<PlotStep>,
+}
+
+/// A figure of the pipeline's run (`scalewright plot`): `what` and `out` (.svg or .png), and the
+/// options of the kind.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlotStep {
+    /// The kind of figure.
+    pub what: crate::figures::FigureKind,
+    /// The file to write (.svg or .png).
+    pub out: PathBuf,
+    /// `curves`: the item (or scale) drawn.
+    #[serde(default)]
+    pub item: Option<String>,
+    /// `raters`: the facet drawn.
+    #[serde(default)]
+    pub facet: Option<String>,
+    /// `training`: the model drawn.
+    #[serde(default)]
+    pub model: Option<i64>,
+    /// Width in pixels.
+    #[serde(default = "default_plot_width")]
+    pub width: u32,
+    /// Height in pixels.
+    #[serde(default = "default_plot_height")]
+    pub height: u32,
+}
+
+fn default_plot_width() -> u32 {
+    crate::figures::FigureSize::DEFAULT.width
+}
+
+fn default_plot_height() -> u32 {
+    crate::figures::FigureSize::DEFAULT.height
+}
+
+impl PlotStep {
+    /// The request of the step.
+    pub fn request(&self) -> pipeline::PlotRequest {
+        pipeline::PlotRequest {
+            kind: self.what,
+            item: self.item.clone(),
+            facet: self.facet.clone(),
+            size: crate::figures::FigureSize {
+                width: self.width,
+                height: self.height,
+            },
+            model: self.model,
+        }
+    }
 }
 
 /// The category advisor on the pipeline's run (`scalewright categories`).
@@ -236,6 +290,8 @@ pub struct BatchReport {
     pub dimensionality: Option<PathBuf>,
     /// The HTML report written (a `[report]` step).
     pub report: Option<crate::pipeline::ReportSummary>,
+    /// The figures written (`[[plot]]` steps).
+    pub plots: Vec<pipeline::PlotOutcome>,
 }
 
 impl PipelineSpec {
@@ -351,6 +407,15 @@ impl PipelineSpec {
         }
         if let Some(step) = &mut spec.dimensionality {
             resolve(&mut step.out);
+        }
+        for (i, step) in spec.plot.iter_mut().enumerate() {
+            resolve(&mut step.out);
+            step.request().size.validate().map_err(|e| {
+                invalid(vec![KeyProblem {
+                    key: format!("plot[{i}].width/height"),
+                    message: e.to_string(),
+                }])
+            })?;
         }
         if let Some(step) = &mut spec.report {
             resolve(&mut step.html);
@@ -604,6 +669,16 @@ pub fn run(
                 ))
             ));
             report.comparison = Some(comparison);
+        }
+        for step in &spec.plot {
+            let outcome = pipeline::plot_run(&project, run_id, &step.request(), &step.out)?;
+            log(format!(
+                "plot: {} ({} of run {run_id}, {} bytes)",
+                outcome.path.display(),
+                outcome.kind,
+                outcome.bytes
+            ));
+            report.plots.push(outcome);
         }
         if let Some(step) = &spec.report {
             let written = pipeline::write_report(

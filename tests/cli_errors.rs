@@ -72,6 +72,14 @@ fn input_files() -> Vec<(&'static str, String)> {
             "project = \"x.db\"\n[plan]\ntarget_reliability = 1.5\n".into(),
         ),
         (
+            "pipe-plot.toml",
+            "project = \"x.db\"\n[[plot]]\nwhat = \"wright\"\nout = \"w.svg\"\nwidth = 100\n".into(),
+        ),
+        (
+            "pipe-plot-kind.toml",
+            "project = \"x.db\"\n[[plot]]\nwhat = \"map\"\nout = \"w.svg\"\n".into(),
+        ),
+        (
             "pipe-compare.toml",
             "project = \"x.db\"\n[compare]\nruns = []\n".into(),
         ),
@@ -167,6 +175,21 @@ const CASES: &[(&str, i32, &str)] = &[
     ("export --project fitted.db --plausible-values 0 --out pv.csv",            2, "0 is not in 1..=65535"),
     ("export --project fitted.db --seed 3 --out pv.csv",                        2, "--plausible-values <N>"),
     // Bias.
+    // Figures (before the bias cases: a bias analysis stored by them would satisfy `plot --what bias`).
+    ("plot --project fresh.db --what wright --out w.svg",                       3, "has no runs yet"),
+    ("plot --project fitted.db --what map --out w.svg",                         2, "unknown figure kind `map` (expected one of: wright, curves, raters, bias, distribution, training, contrast, plan)"),
+    ("plot --project fitted.db --what wright --out w.pdf",                      2, "cannot write a figure to w.pdf: the file name must end in .svg or .png"),
+    ("plot --project fitted.db --what wright --out no/such/dir/w.svg",          1, "cannot write the figure to no/such/dir/w.svg"),
+    ("plot --project fitted.db --what bias --out b.svg",                        3, "no bias analysis in run 1: run `scalewright bias --project fitted.db --run 1 --between rater,item` first"),
+    ("plot --project fitted.db --what training --out t.svg",                    3, "no trained model for run 1: run `scalewright train --project fitted.db --run 1` first"),
+    ("plot --project fitted.db --what training --model 7 --out t.svg",          3, "the project has no trained model 7"),
+    ("plot --project fitted.db --what curves --item nope --out c.svg",          3, "run 1 has no item or scale `nope` (its items are: sentiment, respect, insult"),
+    ("plot --project fitted.db --what raters --facet nope --out r.svg",         3, "run 1 has no facet `nope` (its facets are: comment_id, annotator_id, item)"),
+    ("plot --project fitted.db --what wright --width 100 --out w.svg",          2, "figure size 100x600 is out of range: width and height must lie between 400 and 8000 pixels"),
+    ("plot --project fitted.db --what wright --run 99 --out w.svg",             3, "run 99"),
+    ("plot --project fitted.db --what wright",                                  2, "--out <OUT>"),
+    ("run pipe-plot.toml",                                                      3, "pipe-plot.toml: plot[0].width: 100 is less than the minimum of 400"),
+    ("run pipe-plot-kind.toml",                                                 3, "pipe-plot-kind.toml: plot[0].what: "),
     ("bias --project fitted.db --between rater",                                2, "--between takes two terms"),
     ("bias --project fitted.db --between rater,item --pairwise 3",              2, "--pairwise takes 1 or 2"),
     ("bias --project fitted.db --between item,rater --pairwise 1 --level nope", 3, "term 1 has no level `nope`"),

@@ -21,6 +21,16 @@ const CURVE_POINTS: usize = 161;
 pub const OBSERVED_BIN: f64 = 0.5;
 /// Logits drawn beyond the outermost thresholds.
 const REACH: f64 = 3.0;
+/// The categories' colours (vermillion is kept for disordered thresholds and observations).
+const CATEGORY_COLOURS: [Colour; 7] = [
+    Colour::Blue,
+    Colour::Orange,
+    Colour::Green,
+    Colour::Sky,
+    Colour::Purple,
+    Colour::Yellow,
+    Colour::Grey,
+];
 
 /// Which scale (and which item's responses) to draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -106,7 +116,7 @@ pub fn curves_figure(
     let mut legend = Vec::new();
     let mut peaks = Vec::new();
     for (k, (curve, category)) in curves.iter().zip(&scale.categories).enumerate() {
-        let colour = Colour::series(k);
+        let colour = CATEGORY_COLOURS[k % CATEGORY_COLOURS.len()];
         probability.push(
             "categories",
             LayerKind::Line(Line {

@@ -163,7 +163,6 @@ pub fn distribution_figure(fit: &Fit) -> Option<Figure> {
         Axis::numeric("", x_lo, x_hi),
         Axis::numeric("Count", 0.0, most * 1.08),
     );
-    histogram.title = Some(format!("{} measures", name));
     let bars = counts
         .iter()
         .enumerate()
@@ -209,9 +208,8 @@ pub fn distribution_figure(fit: &Fit) -> Option<Figure> {
         .max(0.1);
     let mut errors = Panel::new(
         Axis::numeric("", x_lo, x_hi),
-        Axis::numeric("S.E.", 0.0, se_max * 1.1),
+        Axis::numeric("Model S.E.", 0.0, se_max * 1.1),
     );
-    errors.title = Some("Model standard errors (logits)".to_string());
     errors.weight = 1.2;
     if measured.len() <= MAX_OBJECT_POINTS {
         let points = measured
@@ -276,9 +274,8 @@ pub fn distribution_figure(fit: &Fit) -> Option<Figure> {
     let info_max = curve.iter().map(|c| c.1).fold(0.0f64, f64::max).max(1e-3);
     let mut information = Panel::new(
         Axis::numeric("Measure (logits)", x_lo, x_hi),
-        Axis::numeric("Info.", 0.0, info_max * 1.1),
+        Axis::numeric("Information", 0.0, info_max * 1.1),
     );
-    information.title = Some("Test information (mean design)".to_string());
     information.weight = 0.9;
     information.push(
         "information",
@@ -297,7 +294,7 @@ pub fn distribution_figure(fit: &Fit) -> Option<Figure> {
     );
     figure.legend = vec![
         LegendEntry {
-            label: name.to_string(),
+            label: format!("{name} (count; S.E. in logits)"),
             colour: Colour::Blue,
             symbol: LegendSymbol::Box,
         },
@@ -307,7 +304,7 @@ pub fn distribution_figure(fit: &Fit) -> Option<Figure> {
             symbol: LegendSymbol::Line,
         },
         LegendEntry {
-            label: "test information".to_string(),
+            label: "test information (mean design)".to_string(),
             colour: Colour::Green,
             symbol: LegendSymbol::Line,
         },

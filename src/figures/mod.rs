@@ -181,7 +181,7 @@ pub struct FigureSize {
 
 impl FigureSize {
     /// The smallest width or height drawn.
-    pub const MIN: u32 = 200;
+    pub const MIN: u32 = 400;
     /// The largest width or height drawn.
     pub const MAX: u32 = 8000;
     /// The default size (a page-wide figure).
@@ -214,5 +214,58 @@ impl FigureSize {
 impl Default for FigureSize {
     fn default() -> Self {
         FigureSize::DEFAULT
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_parse_by_name_and_an_unknown_kind_lists_the_valid_ones() {
+        for kind in FigureKind::ALL {
+            assert_eq!(kind.name().parse::<FigureKind>().unwrap(), kind);
+            assert_eq!(kind.to_string(), kind.name());
+        }
+        assert_eq!(
+            " Wright ".parse::<FigureKind>().unwrap(),
+            FigureKind::Wright
+        );
+        let e = "map".parse::<FigureKind>().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown figure kind `map` (expected one of: wright, curves, raters, bias, \
+             distribution, training, contrast, plan)"
+        );
+    }
+
+    #[test]
+    fn sizes_are_bounded() {
+        assert!(FigureSize::new(400, 8000).is_ok());
+        assert!(FigureSize::new(399, 600).is_err());
+        assert_eq!(
+            FigureSize::new(900, 9000).unwrap_err().to_string(),
+            "figure size 900x9000 is out of range: width and height must lie between 400 and 8000 pixels"
+        );
+        assert_eq!(FigureSize::default(), FigureSize::new(900, 600).unwrap());
+    }
+
+    #[test]
+    fn an_empty_figure_or_range_is_refused() {
+        let figure = Figure::new(FigureKind::Plan, "nothing");
+        assert!(matches!(
+            render_svg(&figure, FigureSize::DEFAULT),
+            Err(FigureError::Empty(_))
+        ));
+        let mut figure = Figure::new(FigureKind::Plan, "flat");
+        figure.panels.push(Panel::new(
+            Axis::numeric("x", 1.0, 1.0),
+            Axis::numeric("y", 0.0, 1.0),
+        ));
+        let e = render_png(&figure, FigureSize::DEFAULT).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the figure cannot be drawn: panel 1 has an empty x range (1 to 1)"
+        );
     }
 }

@@ -303,7 +303,13 @@ fn draw_panel<DB: DrawingBackend>(
         x0: left + AXIS_TITLE_SIZE as i32 + 8 + tick_width + 8,
         x1: right - 16,
         y0: plot_top,
-        y1: bottom - (TICK_SIZE as i32 + 8) - (AXIS_TITLE_SIZE as i32 + 8),
+        y1: bottom
+            - (TICK_SIZE as i32 + 8)
+            - if panel.x.label.is_empty() {
+                0
+            } else {
+                AXIS_TITLE_SIZE as i32 + 8
+            },
         x: (panel.x.min, panel.x.max),
         y: (panel.y.min, panel.y.max),
     };

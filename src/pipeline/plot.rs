@@ -536,6 +536,15 @@ fn contrast(project: &Project, run_id: i64, fit: &Fit) -> Result<Figure, Pipelin
                 "a contrast needs a design with at least two items",
             ))
         }
+        Err(PipelineError::StaleRun { .. }) => {
+            return Err(missing_for(
+                run_id,
+                format!(
+                    "run {run_id} was fitted on other observations than those in force now (decisions changed since)"
+                ),
+                "fit again to draw its residual contrast",
+            ))
+        }
         Err(e) => return Err(e),
     };
     figures::contrast::contrast_figure(fit, &report.table).ok_or_else(|| {

@@ -34,10 +34,10 @@ pub struct PlotArgs {
     /// training: the model (default: the newest trained model of the run).
     #[arg(long)]
     model: Option<i64>,
-    /// Width in pixels (200 to 8000).
+    /// Width in pixels (400 to 8000).
     #[arg(long, default_value_t = FigureSize::DEFAULT.width)]
     width: u32,
-    /// Height in pixels (200 to 8000).
+    /// Height in pixels (400 to 8000).
     #[arg(long, default_value_t = FigureSize::DEFAULT.height)]
     height: u32,
 }
