@@ -5,7 +5,7 @@
 use super::model::{
     Axis, Colour, Figure, LayerKind, LegendEntry, LegendSymbol, Line, Marker, Panel, Point,
 };
-use super::scale::{format_value, nice_ticks};
+use super::scale::{format_value, integer_ticks};
 use super::FigureKind;
 use crate::quality::plan::DesignPlan;
 
@@ -21,10 +21,7 @@ pub fn plan_figure(plan: &DesignPlan) -> Figure {
         .unwrap_or(1)
         .max(2) as f64;
     let mut x = Axis::numeric("Raters per object", 0.5, most + 0.5);
-    x.ticks = nice_ticks(1.0, most, 12)
-        .into_iter()
-        .filter(|t| t.value.fract() == 0.0)
-        .collect();
+    x.ticks = integer_ticks(1, most as i64, 12);
     let mut panel = Panel::new(x, Axis::numeric("Object reliability", 0.0, 1.0));
     let mut legend = vec![LegendEntry {
         label: "forecast (information)".to_string(),

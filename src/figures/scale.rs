@@ -25,6 +25,34 @@ pub fn nice_ticks(min: f64, max: f64, target: usize) -> Vec<Tick> {
         .collect()
 }
 
+/// Ticks at whole numbers from `first` to `last` (epochs, raters), about `target` of them, at a
+/// whole nice step, labelled without decimals.
+pub fn integer_ticks(first: i64, last: i64, target: usize) -> Vec<Tick> {
+    if last < first {
+        return Vec::new();
+    }
+    let step =
+        (nice_step((last - first).max(1) as f64 / target.max(1) as f64).ceil() as i64).max(1);
+    let start = (first + step - 1) / step * step;
+    let mut ticks: Vec<Tick> = std::iter::successors(Some(start.max(first)), |v| Some(v + step))
+        .take_while(|v| *v <= last)
+        .map(|v| Tick {
+            value: v as f64,
+            label: v.to_string(),
+        })
+        .collect();
+    if ticks.first().is_none_or(|t| t.value as i64 != first) && step > 1 && first == 1 {
+        ticks.insert(
+            0,
+            Tick {
+                value: 1.0,
+                label: "1".to_string(),
+            },
+        );
+    }
+    ticks
+}
+
 /// The nice step (1, 2, 2.5 or 5 × 10^k) nearest above `raw`.
 pub(crate) fn nice_step(raw: f64) -> f64 {
     if !(raw.is_finite() && raw > 0.0) {
@@ -112,6 +140,21 @@ mod tests {
         assert_eq!(format_value(-0.0051, 2), "-0.01");
         assert!(nice_ticks(1.0, 1.0, 5).is_empty());
         assert!(nice_ticks(f64::NAN, 1.0, 5).is_empty());
+    }
+
+    #[test]
+    fn integer_ticks_are_whole_numbers() {
+        let labels = |t: Vec<Tick>| t.into_iter().map(|t| t.label).collect::<Vec<_>>();
+        assert_eq!(labels(integer_ticks(1, 3, 10)), ["1", "2", "3"]);
+        assert_eq!(
+            labels(integer_ticks(1, 60, 6)),
+            ["1", "10", "20", "30", "40", "50", "60"]
+        );
+        assert_eq!(
+            labels(integer_ticks(1, 12, 12)),
+            (1..=12).map(|i| i.to_string()).collect::<Vec<_>>()
+        );
+        assert!(integer_ticks(3, 2, 5).is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::model::{
     Axis, Colour, Figure, Interval, LayerKind, LegendEntry, LegendSymbol, Line, Marker, Panel,
     Point,
 };
-use super::scale::{nice_ticks, padded_range};
+use super::scale::{integer_ticks, padded_range};
 use super::FigureKind;
 use crate::predict::EpochReport;
 
@@ -20,10 +20,7 @@ pub fn training_figure(model_id: i64, encoder: &str, history: &[EpochReport]) ->
         (0.0, 1.0),
     );
     let mut x = Axis::numeric("Epoch", 0.5, epochs + 0.5);
-    x.ticks = nice_ticks(1.0, epochs.max(2.0), 10)
-        .into_iter()
-        .filter(|t| t.value.fract() == 0.0)
-        .collect();
+    x.ticks = integer_ticks(1, history.len() as i64, 10);
     let mut panel = Panel::new(x, Axis::numeric("Loss", y_min, y_max));
     let series = [
         ("training loss", Colour::Blue, Marker::Circle),
