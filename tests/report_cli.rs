@@ -20,6 +20,17 @@ fn count(html: &Html, css: &str) -> usize {
     html.select(&Selector::parse(css).unwrap()).count()
 }
 
+/// `report --html PATH --json` of the project's newest run: the summary.
+fn write_report(db: &Path, path: &Path) -> serde_json::Value {
+    json_out(
+        scalewright()
+            .args(["report", "--json", "--project"])
+            .arg(db)
+            .arg("--html")
+            .arg(path),
+    )
+}
+
 /// `report --table 7 --json` of the project's newest run.
 fn table7_json(db: &Path) -> serde_json::Value {
     json_out(
@@ -70,13 +81,7 @@ fn the_report_holds_every_table_of_the_run_and_nothing_external() {
         .assert()
         .success();
     let path = dir.path().join("report.html");
-    let summary = json_out(
-        scalewright()
-            .args(["report", "--json", "--project"])
-            .arg(&db)
-            .arg("--html")
-            .arg(&path),
-    );
+    let summary = write_report(&db, &path);
     assert_matches_schema("report.schema.json", &summary);
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(summary["bytes"].as_u64().unwrap() as usize, text.len());
@@ -159,7 +164,14 @@ fn the_report_holds_every_table_of_the_run_and_nothing_external() {
         .map(|v| v.as_str().unwrap())
         .collect();
     let scales = fit["scales"].as_array().unwrap().len();
-    for kind in ["wright", "distribution", "raters", "bias", "contrast", "plan"] {
+    for kind in [
+        "wright",
+        "distribution",
+        "raters",
+        "bias",
+        "contrast",
+        "plan",
+    ] {
         assert!(drawn.contains(&kind), "{kind} in {drawn:?}");
     }
     assert_eq!(
@@ -171,7 +183,10 @@ fn the_report_holds_every_table_of_the_run_and_nothing_external() {
     assert_eq!(count(&html, "svg.sw-figure-wright"), 1);
     let missing = summary["figures_missing"].as_array().unwrap();
     assert_eq!(missing.len(), 1);
-    assert!(missing[0].as_str().unwrap().starts_with("training: no trained model"));
+    assert!(missing[0]
+        .as_str()
+        .unwrap()
+        .starts_with("training: no trained model"));
     let note = select(&html, "figure#figure-training p.missing").join("");
     assert!(note.contains("scalewright train"), "{note}");
     let provenance = select(&html, "#provenance dd").join("\n");
@@ -186,13 +201,7 @@ fn a_run_without_bias_analysis_says_how_to_make_one() {
     let dir = tempfile::tempdir().unwrap();
     let db = fitted_sample(dir.path());
     let path = dir.path().join("plain.html");
-    let summary = json_out(
-        scalewright()
-            .args(["report", "--json", "--project"])
-            .arg(&db)
-            .arg("--html")
-            .arg(&path),
-    );
+    let summary = write_report(&db, &path);
     assert_eq!(summary["bias"], false);
     let html = Html::parse_document(&std::fs::read_to_string(&path).unwrap());
     let missing = select(&html, "#table-13").join("");

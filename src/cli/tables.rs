@@ -182,11 +182,9 @@ pub fn table7(index: usize, facet: &FacetMeasures) -> String {
 /// The recode lines that concern `scale`: its item's (per-item scales) or every item's (a
 /// shared rating scale).
 pub fn scale_recode(scale: &ScaleStatistics, recode: Option<&Recode>) -> Vec<String> {
-    match (recode, scale.element) {
-        (None, _) => Vec::new(),
-        (Some(r), Some(_)) => r.describe_item(&scale.label).into_iter().collect(),
-        (Some(r), None) => r.describe(),
-    }
+    recode.map_or_else(Vec::new, |r| {
+        r.describe_scale(scale.element.map(|_| scale.label.as_str()))
+    })
 }
 
 /// Table 8 for one scale; `recode` is the run's recode (its lines for this scale's items are

@@ -217,6 +217,15 @@ impl Recode {
         self.items.get(item).map(describe_map)
     }
 
+    /// The recode lines that concern one rating scale: its item's (a per-item scale, `item` is
+    /// the item's name) or every item's (a shared rating scale, `item` is `None`).
+    pub fn describe_scale(&self, item: Option<&str>) -> Vec<String> {
+        match item {
+            Some(item) => self.describe_item(item).into_iter().collect(),
+            None => self.describe(),
+        }
+    }
+
     /// This recode followed by `next`: a category goes through `self` (unchanged where `self`
     /// does not name its item) and then through `next`. A value `next` does not map is left
     /// unmapped, so [`Recode::apply`] names it.

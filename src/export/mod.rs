@@ -702,6 +702,19 @@ fn frame_to_json_rows(df: &DataFrame) -> PolarsResult<Vec<serde_json::Value>> {
     Ok(rows.into_iter().map(serde_json::Value::Object).collect())
 }
 
+/// SHA-256 over the dataset descriptions of the project's data sets (each description's own
+/// SHA-256, one per line, in import order): the provenance's `config_sha256`.
+pub fn descriptions_sha256(datasets: &[crate::store::DatasetRecord]) -> String {
+    crate::store::sha256_hex(
+        datasets
+            .iter()
+            .map(|d| d.config_sha256.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_bytes(),
+    )
+}
+
 /// Writes an export of run `request.run_id` and records it in the project.
 pub fn export(
     project: &mut Project,
@@ -717,14 +730,7 @@ pub fn export(
     }
     let fit = project.load_fit(request.run_id)?;
     let datasets = project.datasets()?;
-    let config_sha256 = crate::store::sha256_hex(
-        datasets
-            .iter()
-            .map(|d| d.config_sha256.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-            .as_bytes(),
-    );
+    let config_sha256 = descriptions_sha256(&datasets);
     let provenance = Provenance {
         run_id: request.run_id,
         what: request.kind,

@@ -57,14 +57,7 @@ pub fn report_content(
         .ok_or_else(|| PipelineError::InvalidSetting(format!("no run {run_id} in the project")))?;
     let source = RunSource::load(project, run_id)?;
     let datasets = project.datasets()?;
-    let config_sha256 = crate::store::sha256_hex(
-        datasets
-            .iter()
-            .map(|d| d.config_sha256.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-            .as_bytes(),
-    );
+    let config_sha256 = crate::export::descriptions_sha256(&datasets);
     let provenance = ReportProvenance {
         project: project
             .path()

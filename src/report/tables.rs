@@ -315,11 +315,9 @@ pub(super) fn table8(
     recode: Option<&Recode>,
     out: &mut String,
 ) {
-    let recode_lines: Vec<String> = match (recode, scale.element) {
-        (None, _) => Vec::new(),
-        (Some(r), Some(_)) => r.describe_item(&scale.label).into_iter().collect(),
-        (Some(r), None) => r.describe(),
-    };
+    let recode_lines = recode.map_or_else(Vec::new, |r| {
+        r.describe_scale(scale.element.map(|_| scale.label.as_str()))
+    });
     for line in recode_lines {
         let _ = writeln!(
             out,
