@@ -105,6 +105,7 @@ fn ingest_code(e: &IngestError) -> u8 {
     match e {
         IngestError::Invalid(_) | IngestError::Config(_) | IngestError::Read { .. } => BAD_INPUT,
         IngestError::Io { .. } => FAILURE,
+        IngestError::Facets(_) => BAD_INPUT,
     }
 }
 

@@ -5,6 +5,7 @@
 //! defaults of the update path into numbers and anchors into values, once for every front end.
 
 use super::{anchors_from_run, read_anchor_file, FitRequest, PipelineError};
+use crate::config::Chosen;
 use crate::data::{Recode, RecodeError};
 use crate::export::{ExportKind, Rescale};
 use crate::measure::options::DEFAULT_QUADRATURE_POINTS;
@@ -62,6 +63,10 @@ pub struct FitSettings {
     /// Recode the stored categories for this run: a recode file, or (pipeline files, the
     /// workbench) the per-item maps themselves.
     pub recode: Option<RecodeSetting>,
+    /// Fit with scalewright's own defaults even when the project stores a model (a Facets
+    /// import): by default the stored model fills every option these settings leave at its
+    /// default ([`crate::config::ProjectModel::apply`]).
+    pub ignore_model: bool,
 }
 
 /// Where a fit's recode comes from: a file (`fit --recode FILE`, `[fit] recode = "FILE"`) or the
@@ -151,6 +156,7 @@ impl Default for FitSettings {
             anchor_run: None,
             note: String::new(),
             recode: None,
+            ignore_model: false,
         }
     }
 }
@@ -192,6 +198,21 @@ impl FitSettings {
             ));
         }
         let mut options = self.options();
+        if !self.ignore_model {
+            if let Some(model) = project.measurement_model()? {
+                let defaults = FitSettings::default();
+                let chosen = Chosen {
+                    scale: self.scale != defaults.scale,
+                    update: self.update != defaults.update,
+                    max_residual: self.max_residual.is_some(),
+                    max_change: self.max_change.is_some(),
+                    max_iterations: self.max_iterations != defaults.max_iterations,
+                    non_centred: !self.non_centred.is_empty(),
+                    anchors: self.anchor_file.is_some() || self.anchor_run.is_some(),
+                };
+                model.apply(&mut options, &project.facets()?, chosen);
+            }
+        }
         if !self.non_centred.is_empty() {
             let facets = project.facets()?;
             let mut indices = Vec::new();

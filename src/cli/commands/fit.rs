@@ -69,6 +69,10 @@ pub struct FitArgs {
     /// `item = { "0" = 0, "1" = 0, "2" = 1 }`); the run stores it.
     #[arg(long, value_name = "FILE.toml")]
     recode: Option<PathBuf>,
+    /// Ignore the model the project stores (from a Facets specification): fit with
+    /// scalewright's own defaults. Without it, options given here still override the model.
+    #[arg(long)]
+    ignore_model: bool,
 }
 
 impl FitArgs {
@@ -91,6 +95,7 @@ impl FitArgs {
             anchor_run: self.anchor_run,
             note: self.note.clone(),
             recode: self.recode.clone().map(RecodeSetting::File),
+            ignore_model: self.ignore_model,
         }
     }
 }
