@@ -157,6 +157,7 @@ fn export_code(e: &ExportError) -> u8 {
         | ExportError::NoJoinSource
         | ExportError::Join { .. }
         | ExportError::PlausibleValues(_) => BAD_INPUT,
+        ExportError::NotATable(_) => USAGE,
         ExportError::Store(e) => store_code(e),
         ExportError::Write { .. } => FAILURE,
     }

@@ -86,6 +86,7 @@ impl CategoryAdvice {
             ),
             recode: Some(RecodeSetting::Table(recode)),
             ignore_model: false,
+            given: crate::config::Chosen::default(),
         })
     }
 

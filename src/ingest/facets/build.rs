@@ -840,17 +840,41 @@ pub(super) fn build(
     }
 
     // Items: their scales.
+    // The lowest category of a line's scale: 0 (Facets' R), or the lowest category its
+    // Rating scale= lists when that is higher and no observation lies below it.
+    let mut observed_low: Vec<i64> = vec![i64::MAX; spec.models.len()];
+    for o in &observations {
+        if let Some(m) = line_of_item(blocks[item].elements[o.elements[item]].number) {
+            observed_low[m] = observed_low[m].min(o.score);
+        }
+    }
+    let line_low: Vec<i64> = scales
+        .iter()
+        .enumerate()
+        .map(|(m, s)| {
+            let listed = s
+                .named
+                .and_then(|b| spec.scales[b].categories.iter().map(|c| c.number).min())
+                .unwrap_or(0);
+            listed.min(observed_low[m]).max(0)
+        })
+        .collect();
     let item_max: Vec<i64> = blocks[item]
         .elements
         .iter()
         .map(|e| line_of_item(e.number).map_or(0, |m| scales[m].max))
+        .collect();
+    let item_low: Vec<i64> = blocks[item]
+        .elements
+        .iter()
+        .map(|e| line_of_item(e.number).map_or(0, |m| line_low[m]))
         .collect();
     let items: Vec<ItemConfig> = (0..blocks[item].elements.len())
         .filter(|&e| used[item][e])
         .map(|e| ItemConfig {
             name: project_labels[item][e].clone(),
             column: None,
-            categories: (0..=item_max[e]).collect(),
+            categories: (item_low[e]..=item_max[e]).collect(),
             recode: None,
             reversed: false,
         })

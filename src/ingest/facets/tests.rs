@@ -43,9 +43,10 @@ fn the_guilford_specification_stages_as_facets_reads_it() {
     );
     assert_eq!(staged.config.items.len(), 5);
     assert_eq!(staged.config.items[0].name, "Attack");
+    // R9, with 1 the lowest category the scale lists (and observed).
     assert_eq!(
         staged.config.items[0].categories,
-        (0..=9).collect::<Vec<_>>()
+        (1..=9).collect::<Vec<_>>()
     );
     // Raw totals of the published run: judges 171/156/181.
     let mut judge_totals = [0i64; 3];
