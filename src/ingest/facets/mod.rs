@@ -9,6 +9,7 @@
 //! does not use are listed in one warning. docs/facets.md maps every keyword.
 
 mod build;
+mod data;
 pub use build::NO_CRITERION;
 mod parse;
 
