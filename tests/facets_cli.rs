@@ -127,6 +127,40 @@ fn guilford_reproduces_the_published_table_7() {
     assert!(examinees.positive && examinees.centred);
     assert!(!judges.positive && !judges.centred);
     assert_eq!(fit.options.unexpected_z, 2.0);
+    // Table 13 of the same run (the spec's `?B,?B` terms): Brahe x David +.71 (S.E. .29,
+    // expected 17.3), Brahe x Edward -1.27 (S.E. .36, expected 27.0).
+    let bias = json_out(
+        scalewright()
+            .args([
+                "bias",
+                "--json",
+                "--between",
+                "Senior scientists,Junior Scientists",
+                "--project",
+            ])
+            .arg(&db),
+    );
+    let cell = |judge: &str, examinee: &str| {
+        bias["table13"]["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["labels"][0] == judge && c["labels"][1] == examinee)
+            .unwrap()
+            .clone()
+    };
+    for (examinee, value, se, expected) in
+        [("David", 0.71, 0.29, 17.3), ("Edward", -1.27, 0.36, 27.0)]
+    {
+        let c = cell("Brahe", examinee);
+        let got = |k: &str| c[k].as_f64().unwrap();
+        assert!((got("bias") - value).abs() <= 0.015, "{examinee}: {c}");
+        assert!((got("model_se") - se).abs() <= 0.01, "{examinee}: {c}");
+        assert!(
+            (got("expected_score") - expected).abs() <= 0.05,
+            "{examinee}: {c}"
+        );
+    }
     // The fit's own options still override the model: the accelerated path to tight criteria
     // reaches the fully converged solution (Brahe .245), which Facets' early stop does not.
     let converged = self::fit(
