@@ -384,3 +384,37 @@ fn a_winsteps_export_folds_the_raters_as_asked() {
     // Anne: Avogadro's five ratings, then Brahe's, then Cavendish's.
     assert_eq!(records[0], "Anne   553536546355573");
 }
+
+/// `Positive=` per facet: the judges positively oriented (leniency instead of severity) give
+/// the same fit with the judges' measures negated and every other measure unchanged.
+#[test]
+fn positive_orientation_per_facet_flips_only_that_facet() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = ingest_and_fit(&spec("guilford.txt"), &dir.path().join("a.db"), &[]);
+    let text = std::fs::read_to_string(spec("guilford.txt"))
+        .unwrap()
+        .replace("Positive = 2 ", "Positive = 1,2 ");
+    let lenient_spec = dir.path().join("lenient.txt");
+    std::fs::write(&lenient_spec, text).unwrap();
+    let lenient = ingest_and_fit(&lenient_spec, &dir.path().join("b.db"), &[]);
+    let judges = lenient
+        .facets
+        .iter()
+        .find(|f| f.name == "Senior scientists")
+        .unwrap();
+    assert!(judges.positive);
+    for label in ["Avogadro", "Brahe", "Cavendish"] {
+        let (a, b) = (
+            measure(&original, "Senior scientists", label),
+            measure(&lenient, "Senior scientists", label),
+        );
+        assert!((a + b).abs() < 1e-9, "{label}: {a} vs {b}");
+    }
+    for label in ["Anne", "David", "George"] {
+        let (a, b) = (
+            measure(&original, "Junior Scientists", label),
+            measure(&lenient, "Junior Scientists", label),
+        );
+        assert!((a - b).abs() < 1e-9, "{label}: {a} vs {b}");
+    }
+}
