@@ -418,3 +418,59 @@ fn positive_orientation_per_facet_flips_only_that_facet() {
         assert!((a - b).abs() < 1e-9, "{label}: {a} vs {b}");
     }
 }
+
+/// A dummy facet (`4,Session,D`) is anchored at 0 and changes no measure: Guilford with every
+/// rating given a session fits exactly as without; the traits stay the item facet.
+#[test]
+fn a_dummy_facet_is_anchored_at_zero_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = ingest_and_fit(&spec("guilford.txt"), &dir.path().join("a.db"), &[]);
+    let text = std::fs::read_to_string(spec("guilford.txt"))
+        .unwrap()
+        .replace("Facets = 3", "Facets = 4")
+        .replace(
+            "Model = ?B,?B,?,Creativity",
+            "Model = ?B,?B,?,?B,Creativity",
+        )
+        .replace(
+            "*\nData =",
+            "*\n4,Session,D\n1 = morning\n2 = afternoon\n*\nData =",
+        );
+    let (head, data) = text.split_once("ratings\n").unwrap();
+    let data: Vec<String> = data
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let fields: Vec<&str> = line.split(',').collect();
+            format!(
+                "{},{},{},{},{}",
+                fields[0],
+                fields[1],
+                fields[2],
+                1 + i % 2,
+                fields[3..].join(",")
+            )
+        })
+        .collect();
+    let with_session = dir.path().join("session.txt");
+    std::fs::write(
+        &with_session,
+        format!("{head}ratings\n{}\n", data.join("\n")),
+    )
+    .unwrap();
+    let fit = ingest_and_fit(&with_session, &dir.path().join("b.db"), &[]);
+    let names: Vec<&str> = fit.facets.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Junior Scientists", "Senior scientists", "Session", "item"]
+    );
+    for label in ["morning", "afternoon"] {
+        assert_eq!(measure(&fit, "Session", label), 0.0);
+    }
+    let largest = largest_difference(&original, &{
+        let mut without = fit.clone();
+        without.facets.retain(|f| f.name != "Session");
+        without
+    });
+    assert!(largest < 1e-9, "largest |difference| {largest:e}");
+}

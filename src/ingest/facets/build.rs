@@ -434,7 +434,12 @@ pub(super) fn build(
     }
     let item = match restricted.first() {
         Some(&r) => r,
-        None => (0..n).rev().find(|&f| f != object).unwrap_or(0),
+        // The last facet other than the objects, a dummy facet only if nothing else is left.
+        None => (0..n)
+            .rev()
+            .find(|&f| f != object && !blocks[f].dummy)
+            .or_else(|| (0..n).rev().find(|&f| f != object))
+            .unwrap_or(0),
     };
     if item == object {
         let m = &spec.models[0];
