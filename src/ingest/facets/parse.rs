@@ -717,7 +717,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Spec, SpecError> {
                 let elements = reader.element_lines(line, text)?;
                 reader.spec.facet_blocks[f].elements.extend(elements);
             }
-            Block::Data => unreachable!("data lines are taken above"),
+            Block::Data => reader.spec.data_lines.push((line, text.to_string())),
         }
     }
     Ok(reader.spec)
