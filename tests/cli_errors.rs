@@ -348,3 +348,130 @@ fn every_error_has_its_exit_code_and_message() {
         "# an existing draft\n"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Facets specification files (`ingest SPEC --facets`): every malformed specification is refused
+// with its line, keyword and value named, exit code 3, and no project is created.
+
+/// A small valid specification; each case below breaks one line of it.
+const FACETS_SPEC: &str = "Title = small\nFacets = 3\nPositive = 1\nNon-centered = 1\nModels = ?,?,?,R4\nLabels =\n1,Persons\n1 = Ann\n2 = Bo\n*\n2,Raters\n1 = R1\n2 = R2\n*\n3,Items\n1-3\n*\nData =\n1,1,1-3,1,2,3\n1,2,1-3,2,1,3\n2,1,1-3,0,1,2\n2,2,1-3,1,1,2\n";
+
+/// (file name, the specification, a fragment of stderr).
+fn facets_cases() -> Vec<(&'static str, String, &'static str)> {
+    let labels_start = FACETS_SPEC.find("Labels =").unwrap();
+    let data_start = FACETS_SPEC.find("Data =").unwrap();
+    let (head, _) = FACETS_SPEC.split_once("Data =\n").unwrap();
+    vec![
+        (
+            "no-labels.txt",
+            format!("{}{}", &FACETS_SPEC[..labels_start], &FACETS_SPEC[data_start..]),
+            "no-labels.txt, line 6: Labels: Labels= is missing",
+        ),
+        (
+            "undeclared.txt",
+            FACETS_SPEC.replace("2,2,1-3,1,1,2", "2,3,1-3,1,1,2"),
+            "undeclared.txt, line 22: Data `3`: element 3 of facet 2 (Raters) is not declared in Labels=",
+        ),
+        (
+            "above-max.txt",
+            FACETS_SPEC.replace("2,2,1-3,1,1,2", "2,2,1-3,1,5,2"),
+            "above-max.txt, line 22: Data `5`: score 5 is outside the model's categories 0-4",
+        ),
+        (
+            "backwards.txt",
+            FACETS_SPEC.replace("1-3\n*", "3-1\n*"),
+            "backwards.txt, line 16: Labels `3-1`: the element range `3-1` runs backwards",
+        ),
+        (
+            "backwards-data.txt",
+            FACETS_SPEC.replace("2,1,1-3,0,1,2", "2,1,3-1,0,1,2"),
+            "backwards-data.txt, line 21: Data `3-1`: the element range 3-1 runs backwards",
+        ),
+        (
+            "no-data-file.txt",
+            format!("{head}Data file = missing.dat\n"),
+            "no-data-file.txt, line 18: Data file",
+        ),
+        (
+            "weight.txt",
+            FACETS_SPEC.replace("?,?,?,R4", "?,?,?,R4,2"),
+            "weight.txt, line 5: Models `?,?,?,R4,2`: model weight `2` is not supported",
+        ),
+    ]
+}
+
+#[test]
+fn malformed_facets_specifications_name_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    for (name, text, fragment) in facets_cases() {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        for json in [false, true] {
+            let mut cmd = scalewright();
+            cmd.current_dir(dir.path())
+                .args(["ingest", name, "--facets", "--project", "new.db"]);
+            if json {
+                cmd.arg("--json");
+            }
+            let out = cmd.output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if out.status.code() != Some(3) || !(json || stderr.contains(fragment)) {
+                failures.push(format!(
+                    "{name} (json {json}): exit {:?}, stderr {stderr:?} (want {fragment:?})",
+                    out.status.code()
+                ));
+            }
+            if json {
+                let answer: serde_json::Value =
+                    serde_json::from_slice(&out.stdout).unwrap_or_default();
+                if answer["exit_code"] != 3
+                    || !answer["error"].as_str().unwrap_or("").contains(fragment)
+                {
+                    failures.push(format!("{name}: --json answer {answer}"));
+                }
+            }
+        }
+        assert!(
+            !dir.path().join("new.db").exists(),
+            "{name}: no project is created"
+        );
+    }
+    // A valid specification into a project that already holds data: refused (4), unchanged.
+    std::fs::write(dir.path().join("ok.txt"), FACETS_SPEC).unwrap();
+    scalewright()
+        .current_dir(dir.path())
+        .args([
+            "ingest",
+            "ok.txt",
+            "--facets",
+            "--quiet",
+            "--project",
+            "full.db",
+        ])
+        .assert()
+        .success();
+    let before = stored(&dir.path().join("full.db"));
+    std::fs::write(
+        dir.path().join("ok2.txt"),
+        FACETS_SPEC.replace("small", "again"),
+    )
+    .unwrap();
+    let out = scalewright()
+        .current_dir(dir.path())
+        .args(["ingest", "ok2.txt", "--facets", "--project", "full.db"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(4) || !stderr.contains("imported into a new project") {
+        failures.push(format!(
+            "second spec: exit {:?}, {stderr}",
+            out.status.code()
+        ));
+    }
+    assert_eq!(
+        stored(&dir.path().join("full.db")),
+        before,
+        "the project is unchanged"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -108,6 +108,7 @@ fn ingest_code(e: &IngestError) -> u8 {
     match e {
         IngestError::Invalid(_) | IngestError::Config(_) | IngestError::Read { .. } => BAD_INPUT,
         IngestError::Io { .. } => FAILURE,
+        IngestError::Facets(_) => BAD_INPUT,
     }
 }
 
@@ -184,6 +185,7 @@ fn export_code(e: &ExportError) -> u8 {
         | ExportError::NoJoinSource
         | ExportError::Join { .. }
         | ExportError::PlausibleValues(_) => BAD_INPUT,
+        ExportError::NotATable(_) => USAGE,
         ExportError::Store(e) => store_code(e),
         ExportError::Write { .. } => FAILURE,
     }

@@ -8,6 +8,9 @@
 //! Built-in presets: [`Preset::Mhs`] (the released Measuring Hate Speech columns and codes) and
 //! [`Preset::MhsCollapsed`] (the recode used for the published Facets scaling).
 
+mod model;
+pub use model::{Chosen, ModelFacet, ModelScale, ProjectModel, MODEL_META_KEY};
+
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

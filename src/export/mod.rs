@@ -7,6 +7,9 @@
 //! `<file>.json` sidecar for CSV; the project's `exports` table records the same. Files are
 //! written to a temporary name and renamed, so a killed export never leaves a partial file.
 
+pub mod facets;
+pub mod winsteps;
+
 use crate::measure::{ElementStatistics, ElementStatus, FacetMeasures, Fit};
 use crate::options::OptionError;
 use crate::quality::Flag;
@@ -28,6 +31,18 @@ pub enum ExportKind {
     Items,
     /// The original rows with the object and rater estimates joined on.
     Joined,
+    /// The project as a Facets specification with its data inline ([`facets`]).
+    Facets,
+    /// The project as a Winsteps control and data file ([`winsteps`]).
+    Winsteps,
+}
+
+impl ExportKind {
+    /// Whether this is a file for another program (a Facets specification, a Winsteps
+    /// control file) rather than a table of a run's measures.
+    pub fn is_interchange(self) -> bool {
+        matches!(self, ExportKind::Facets | ExportKind::Winsteps)
+    }
 }
 
 /// The file format, from the extension (`.csv`, `.parquet`, `.json`).
@@ -40,6 +55,9 @@ pub enum ExportFormat {
     Parquet,
     /// JSON (`.json`): one object with the provenance and the rows.
     Json,
+    /// A text file for another program: a Facets specification or a Winsteps control file
+    /// ([`ExportKind::Facets`], [`ExportKind::Winsteps`]; any extension).
+    Text,
 }
 
 impl ExportFormat {
@@ -55,11 +73,13 @@ impl ExportFormat {
 }
 
 /// The names front ends use for [`ExportKind`].
-pub const EXPORT_KIND_NAMES: [(&str, ExportKind); 4] = [
+pub const EXPORT_KIND_NAMES: [(&str, ExportKind); 6] = [
     ("objects", ExportKind::Objects),
     ("raters", ExportKind::Raters),
     ("items", ExportKind::Items),
     ("joined", ExportKind::Joined),
+    ("facets", ExportKind::Facets),
+    ("winsteps", ExportKind::Winsteps),
 ];
 
 impl std::str::FromStr for ExportKind {
@@ -211,6 +231,13 @@ pub struct Provenance {
     /// The plausible values drawn, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plausible_values: Option<PlausibleValues>,
+    /// Facets export with `--anchors`: the anchored values written (elements, thresholds).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub anchors: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A written export.
@@ -253,6 +280,10 @@ pub enum ExportError {
     /// A joined export was asked for without the original data file.
     #[error("a joined export needs the original data file (--join FILE)")]
     NoJoinSource,
+    /// A Facets or Winsteps file was asked of the table export (they are written by
+    /// [`crate::pipeline::export_interchange`]).
+    #[error("`{0}` is a file for another program, not a table of a run's measures")]
+    NotATable(ExportKind),
     /// Reading the original data file or joining the estimates onto it failed.
     #[error("joining onto {}: {message}", path.display())]
     Join {
@@ -500,6 +531,7 @@ fn build(project: &Project, fit: &Fit, request: &ExportRequest) -> Result<DataFr
             }
             Ok(df)
         }
+        ExportKind::Facets | ExportKind::Winsteps => Err(ExportError::NotATable(request.kind)),
         ExportKind::Joined => {
             let source = request
                 .join_source
@@ -662,6 +694,9 @@ fn write_atomically(
                 let body = serde_json::json!({ "provenance": provenance, "rows": rows });
                 serde_json::to_writer(&mut file, &body).map_err(|e| fail(e.to_string()))?;
             }
+            ExportFormat::Text => {
+                return Err(fail("a table is written as .csv, .parquet or .json".into()))
+            }
         }
         file.sync_all().map_err(|e| fail(e.to_string()))?;
         std::fs::rename(&temp, path).map_err(|e| fail(e.to_string()))
@@ -742,6 +777,7 @@ pub fn export(
         rescale: request.rescale,
         recode: project.run_recode(request.run_id)?,
         plausible_values: request.plausible_values,
+        anchors: 0,
     };
     let mut df = build(project, &fit, request)?;
     write_atomically(&mut df, &request.path, format, &provenance)?;
@@ -766,6 +802,7 @@ pub fn export(
             ExportFormat::Csv => "csv",
             ExportFormat::Parquet => "parquet",
             ExportFormat::Json => "json",
+            ExportFormat::Text => "txt",
         },
         &request.path,
         df.height(),

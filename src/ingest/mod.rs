@@ -9,6 +9,7 @@
 mod attributes;
 mod bytes;
 pub mod draft;
+pub mod facets;
 pub mod preview;
 mod problems;
 pub mod reader;
@@ -49,6 +50,9 @@ pub enum IngestError {
     /// The dataset description is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A Facets specification (or its data file) is wrong at a line.
+    #[error(transparent)]
+    Facets(#[from] Box<facets::SpecError>),
 }
 
 /// Options of [`stage`].
@@ -153,6 +157,9 @@ pub struct Staged {
     pub duplicates_dropped: usize,
     /// The warnings found (the import goes ahead with them).
     pub report: ValidationReport,
+    /// The measurement model the source brought (a Facets specification), stored with the
+    /// project; `None` for a rating file with a dataset description.
+    pub model: Option<crate::config::ProjectModel>,
 }
 
 /// Text values read as "no response" in score columns (case-insensitive), besides empty cells.
@@ -657,6 +664,7 @@ fn stage_file(
         missing_responses,
         duplicates_dropped,
         report,
+        model: None,
     })
 }
 

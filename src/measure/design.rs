@@ -3,7 +3,7 @@
 
 use super::error::MeasureError;
 use super::options::{FitOptions, UnobservedCategories};
-use crate::data::{FacetRole, RatingData};
+use crate::data::RatingData;
 
 /// Largest number of categories in one scale (stack scratch space in the hot loop).
 pub const MAX_CATEGORIES: usize = 64;
@@ -49,7 +49,8 @@ pub(crate) struct Design<'a> {
     pub data: &'a RatingData,
     /// `offsets[f]`: flat index of the first element of facet `f`; `offsets[F]` = total.
     pub offsets: Vec<usize>,
-    /// Orientation of each facet: +1 for the object facet (positive), -1 otherwise.
+    /// Orientation of each facet: +1 for a positive facet (by default the object facet), -1
+    /// otherwise.
     pub signs: Vec<f64>,
     pub scale_facet: Option<usize>,
     pub scales: Vec<ScaleDef>,
@@ -100,16 +101,9 @@ impl<'a> Design<'a> {
             total += facet.len();
         }
         offsets.push(total);
-        let signs = data
-            .facets
-            .iter()
-            .map(|f| {
-                if f.role == FacetRole::Object {
-                    1.0
-                } else {
-                    -1.0
-                }
-            })
+        let positive = options.positive_facets(data);
+        let signs = (0..data.facets.len())
+            .map(|f| if positive.contains(&f) { 1.0 } else { -1.0 })
             .collect();
         let scale_facet = options.scale_facet(data);
         let n_scales = scale_facet.map_or(1, |f| data.facets[f].len());

@@ -286,6 +286,11 @@ pub struct FitOptions {
     pub non_centred: Option<Vec<usize>>,
     /// Measures and thresholds fixed at given values (Facets `,A`).
     pub anchors: Anchors,
+    /// Positively oriented facets (Facets `Positive=`: a higher score means a higher measure);
+    /// every other facet is negatively oriented (severity, difficulty). `None` = the object
+    /// facet only.
+    #[serde(default)]
+    pub positive: Option<Vec<usize>>,
     /// Multiply the measures of the non-object facets and the thresholds by `(L-1)/L`, `L` the
     /// mean number of responses per object (Wright & Douglas 1977 JMLE bias correction; Winsteps
     /// `STBIAS=Yes`). Facets applies none; off by default.
@@ -315,6 +320,7 @@ impl Default for FitOptions {
             keep_pseudo_count: FACETS_EXTREME_ADJUSTMENT,
             non_centred: None,
             anchors: Anchors::default(),
+            positive: None,
             bias_correction: false,
             max_step: DEFAULT_MAX_STEP,
             unexpected_z: DEFAULT_UNEXPECTED_Z,
@@ -336,6 +342,13 @@ impl FitOptions {
     /// The facets that float (are not centred): [`FitOptions::non_centred`] or the object facet.
     pub fn non_centred_facets(&self, data: &RatingData) -> Vec<usize> {
         self.non_centred
+            .clone()
+            .unwrap_or_else(|| vec![data.object_facet])
+    }
+
+    /// The positively oriented facets: [`FitOptions::positive`] or the object facet.
+    pub fn positive_facets(&self, data: &RatingData) -> Vec<usize> {
+        self.positive
             .clone()
             .unwrap_or_else(|| vec![data.object_facet])
     }
@@ -401,6 +414,12 @@ impl FitOptions {
         if let Some(&f) = non_centred.iter().find(|&&f| f >= n_facets) {
             return Err(invalid(
                 "non_centred",
+                format!("facet {f} does not exist ({n_facets} facets)"),
+            ));
+        }
+        if let Some(&f) = self.positive_facets(data).iter().find(|&&f| f >= n_facets) {
+            return Err(invalid(
+                "positive",
                 format!("facet {f} does not exist ({n_facets} facets)"),
             ));
         }

@@ -85,6 +85,8 @@ impl CategoryAdvice {
                 scale.scale, self.run_id
             ),
             recode: Some(RecodeSetting::Table(recode)),
+            ignore_model: false,
+            given: crate::config::Chosen::default(),
         })
     }
 

@@ -18,6 +18,7 @@ mod categories;
 mod clean;
 mod compare;
 mod dimensionality;
+mod interchange;
 mod plan;
 mod plot;
 mod quality;
@@ -38,6 +39,7 @@ pub use compare::{
     ParameterCount, RunComparison, RunModel,
 };
 pub use dimensionality::{dimensionality_report, write_dimensionality_json, DimensionalityReport};
+pub use interchange::export_interchange;
 pub use plan::{plan_run, PlanSettings, RunPlan, DEFAULT_PLAN_SEED};
 pub use plot::{
     build_figure, plot, plot_run, write_figure, FigureFormat, PlotError, PlotOutcome, PlotRequest,
@@ -279,6 +281,9 @@ pub fn export_run(
     project: &mut Project,
     settings: &ExportSettings,
 ) -> Result<crate::export::ExportSummary, PipelineError> {
+    if settings.what.is_interchange() {
+        return export_interchange(project, settings);
+    }
     let run_id = resolve_run(project, settings.run)?;
     let request = crate::export::ExportRequest {
         run_id,

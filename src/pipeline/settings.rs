@@ -5,7 +5,9 @@
 //! defaults of the update path into numbers and anchors into values, once for every front end.
 
 use super::{anchors_from_run, read_anchor_file, FitRequest, PipelineError};
+use crate::config::Chosen;
 use crate::data::{Recode, RecodeError};
+use crate::export::winsteps::WinstepsFold;
 use crate::export::{ExportKind, Rescale};
 use crate::measure::options::DEFAULT_QUADRATURE_POINTS;
 use crate::measure::{
@@ -62,6 +64,14 @@ pub struct FitSettings {
     /// Recode the stored categories for this run: a recode file, or (pipeline files, the
     /// workbench) the per-item maps themselves.
     pub recode: Option<RecodeSetting>,
+    /// Fit with scalewright's own defaults even when the project stores a model (a Facets
+    /// import): by default the stored model fills every option these settings leave at its
+    /// default ([`crate::config::ProjectModel::apply`]).
+    pub ignore_model: bool,
+    /// Options the front end knows were given explicitly, even at their default value (the
+    /// command line's `--scale pcm`); they are not taken from the project's model.
+    #[serde(skip)]
+    pub given: Chosen,
 }
 
 /// Where a fit's recode comes from: a file (`fit --recode FILE`, `[fit] recode = "FILE"`) or the
@@ -151,6 +161,8 @@ impl Default for FitSettings {
             anchor_run: None,
             note: String::new(),
             recode: None,
+            ignore_model: false,
+            given: Chosen::default(),
         }
     }
 }
@@ -192,6 +204,23 @@ impl FitSettings {
             ));
         }
         let mut options = self.options();
+        if !self.ignore_model {
+            if let Some(model) = project.measurement_model()? {
+                let defaults = FitSettings::default();
+                let given = self.given;
+                let chosen = Chosen {
+                    scale: given.scale || self.scale != defaults.scale,
+                    update: given.update || self.update != defaults.update,
+                    max_residual: self.max_residual.is_some(),
+                    max_change: self.max_change.is_some(),
+                    max_iterations: given.max_iterations
+                        || self.max_iterations != defaults.max_iterations,
+                    non_centred: !self.non_centred.is_empty(),
+                    anchors: self.anchor_file.is_some() || self.anchor_run.is_some(),
+                };
+                model.apply(&mut options, &project.facets()?, chosen);
+            }
+        }
         if !self.non_centred.is_empty() {
             let facets = project.facets()?;
             let mut indices = Vec::new();
@@ -264,6 +293,21 @@ pub struct ExportSettings {
     /// The seed of the plausible values (default [`crate::export::DEFAULT_PLAUSIBLE_SEED`]).
     #[serde(default)]
     pub plausible_seed: Option<u64>,
+    /// `facets`: write the run's measures (non-object facets) and rating-scale thresholds as
+    /// anchors.
+    #[serde(default)]
+    pub anchors: bool,
+    /// `winsteps`: fold the rater facets into the persons (default) or the items.
+    #[serde(default, deserialize_with = "deserialize_optional_from_str")]
+    pub fold: Option<WinstepsFold>,
+}
+
+fn deserialize_optional_from_str<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr<Err = crate::options::OptionError>,
+{
+    deserialize_from_str(d).map(Some)
 }
 
 impl ExportSettings {
@@ -278,6 +322,8 @@ impl ExportSettings {
             join: None,
             plausible_values: None,
             plausible_seed: None,
+            anchors: false,
+            fold: None,
         }
     }
 }

@@ -64,6 +64,27 @@ impl Project {
             });
         }
 
+        if let Some(model) = &staged.model {
+            let earlier: i64 = tx
+                .query_row("SELECT COUNT(*) FROM datasets", [], |r| r.get(0))
+                .map_err(sql)?;
+            if earlier > 0 {
+                return Err(StoreError::Incompatible {
+                    path: path.clone(),
+                    source_path: staged.source.clone(),
+                    message: "a Facets specification brings its own model and is imported into a new project (this one already holds data)".into(),
+                });
+            }
+            let json = serde_json::to_string(model).map_err(|e| StoreError::Corrupt {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                params![crate::config::MODEL_META_KEY, json],
+            )
+            .map_err(sql)?;
+        }
         tx.execute(
             "INSERT INTO datasets (kind, source_path, sha256, config_toml, config_sha256, imported_at,
                                    rows, observations, scalewright_version)

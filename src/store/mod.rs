@@ -23,7 +23,7 @@ pub mod wait;
 
 pub use annotations::{ItemDefinition, RecordedRating, WORKBENCH_ATTRIBUTES};
 pub use decisions::{Decision, DecisionRecord};
-pub use import::ImportSummary;
+pub use import::{ImportSummary, ITEM_FACET};
 pub use models::{ModelRecord, NewModel};
 pub use pending::{
     PendingModel, PendingRun, PendingWork, PENDING_MODEL_FORMAT, PENDING_RUN_FORMAT,
@@ -504,6 +504,27 @@ impl Project {
             )
             .optional()
             .map_err(self.sql_err())
+    }
+
+    /// The project's own measurement model (stored by a Facets import); `None` for a project
+    /// ingested from CSV + TOML, whose fits use their own defaults.
+    pub fn measurement_model(&self) -> Result<Option<crate::config::ProjectModel>, StoreError> {
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [crate::config::MODEL_META_KEY],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sql_err())?;
+        text.map(|t| {
+            serde_json::from_str(&t).map_err(|e| StoreError::Corrupt {
+                path: self.path.clone(),
+                message: format!("the stored model: {e}"),
+            })
+        })
+        .transpose()
     }
 
     /// The typed value of a stored text of `record` (e.g. `run 3`), or an error naming both.

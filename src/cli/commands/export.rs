@@ -5,7 +5,8 @@ use crate::cli::exit::Failure;
 use crate::cli::output::Output;
 use anyhow::Context;
 use clap::Args;
-use scalewright::export::{ExportKind, Rescale};
+use scalewright::export::winsteps::WinstepsFold;
+use scalewright::export::{ExportFormat, ExportKind, Rescale};
 use scalewright::pipeline::{self, ExportSettings};
 use scalewright::store::Project;
 use std::path::PathBuf;
@@ -19,7 +20,9 @@ pub struct ExportArgs {
     /// The run (default: the newest).
     #[arg(long)]
     run: Option<i64>,
-    /// What to export: objects, raters, items or joined (onto the original rows).
+    /// What to export: objects, raters, items, joined (onto the original rows), facets (a
+    /// Facets specification with the data inline) or winsteps (a Winsteps control and data
+    /// file; see docs/facets.md).
     #[arg(long, default_value = "objects")]
     what: ExportKind,
     /// The output file: .csv (with a .json provenance sidecar), .parquet or .json.
@@ -43,6 +46,14 @@ pub struct ExportArgs {
     /// The seed of the plausible values (the same seed gives the same draws).
     #[arg(long, requires = "plausible_values")]
     seed: Option<u64>,
+    /// With --what facets: write the run's measures (non-object facets) and rating-scale
+    /// thresholds as anchors (`,A`).
+    #[arg(long)]
+    anchors: bool,
+    /// With --what winsteps: fold the rater facets into the persons (one record per object x
+    /// raters, default) or the items (one item per raters x item).
+    #[arg(long, value_name = "persons|items")]
+    fold: Option<WinstepsFold>,
 }
 
 /// Writes the export and prints what was written.
@@ -57,6 +68,8 @@ pub fn run(args: ExportArgs, out: Output) -> Result<(), Failure> {
         join: args.join.clone(),
         plausible_values: args.plausible_values.map(usize::from),
         plausible_seed: args.seed,
+        anchors: args.anchors,
+        fold: args.fold,
     };
     let summary = pipeline::export_run(&mut project, &settings)?;
     let run_id = summary.provenance.run_id;
@@ -64,6 +77,21 @@ pub fn run(args: ExportArgs, out: Output) -> Result<(), Failure> {
         println!(
             "{}",
             serde_json::to_string(&summary).context("serialising the export summary")?
+        );
+    } else if !out.quiet && summary.format == ExportFormat::Text {
+        println!(
+            "wrote {} ({}: {} observations{})",
+            summary.path.display(),
+            summary.provenance.what,
+            summary.rows,
+            if summary.provenance.anchors > 0 {
+                format!(
+                    ", {} anchored values from run {run_id}",
+                    summary.provenance.anchors
+                )
+            } else {
+                String::new()
+            }
         );
     } else if !out.quiet {
         println!(

@@ -3,6 +3,7 @@
 use crate::cli::exit::{self, Failure};
 use crate::cli::output::{finish, progress_spinner, show_iterations, Output};
 use clap::Args;
+use scalewright::config::Chosen;
 use scalewright::measure::{JmleUpdate, Method, ObjectEstimator, ScaleModel};
 use scalewright::pipeline::{self, FitSettings, RecodeSetting};
 use scalewright::store::Project;
@@ -20,8 +21,9 @@ pub struct FitArgs {
     #[arg(long, default_value = "jmle")]
     method: Method,
     /// Threshold structure: pcm (one scale per item, Facets `#`) or rsm (one shared scale).
-    #[arg(long, default_value = "pcm")]
-    scale: ScaleModel,
+    /// Default: pcm, or the project's model (a Facets import).
+    #[arg(long)]
+    scale: Option<ScaleModel>,
     /// MML: object measures by eap (with posterior SD) or wle.
     #[arg(long, default_value = "eap")]
     object_estimator: ObjectEstimator,
@@ -42,9 +44,9 @@ pub struct FitArgs {
     /// --update winsteps).
     #[arg(long)]
     max_change: Option<f64>,
-    /// Iteration cap.
-    #[arg(long, default_value_t = FitSettings::default().max_iterations)]
-    max_iterations: usize,
+    /// Iteration cap. Default: 500, or the project's model's `Iterations=`.
+    #[arg(long)]
+    max_iterations: Option<usize>,
     /// Keep unobserved intermediate categories (Facets `Keep`) instead of renumbering them.
     #[arg(long)]
     keep_unobserved: bool,
@@ -54,8 +56,9 @@ pub struct FitArgs {
     /// JMLE iteration path: accelerated (few iterations at crowd scale), facets (Facets' own
     /// Jacobi steps: under the same loose criteria it stops where Facets stops) or winsteps
     /// (PROX start, Jacobi steps, Winsteps' stopping rule: it stops where Winsteps stops).
-    #[arg(long, default_value = "accelerated")]
-    update: JmleUpdate,
+    /// Default: accelerated, or facets for a project ingested from a Facets specification.
+    #[arg(long)]
+    update: Option<JmleUpdate>,
     /// Fit even if the rating network is disconnected (subsets are stored with the run).
     #[arg(long)]
     allow_disconnected: bool,
@@ -69,6 +72,10 @@ pub struct FitArgs {
     /// `item = { "0" = 0, "1" = 0, "2" = 1 }`); the run stores it.
     #[arg(long, value_name = "FILE.toml")]
     recode: Option<PathBuf>,
+    /// Ignore the model the project stores (from a Facets specification): fit with
+    /// scalewright's own defaults. Without it, options given here still override the model.
+    #[arg(long)]
+    ignore_model: bool,
 }
 
 impl FitArgs {
@@ -76,13 +83,15 @@ impl FitArgs {
     pub fn settings(&self) -> FitSettings {
         FitSettings {
             method: self.method,
-            scale: self.scale,
-            update: self.update,
+            scale: self.scale.unwrap_or_default(),
+            update: self.update.unwrap_or_default(),
             object_estimator: self.object_estimator,
             quadrature_points: self.quadrature_points,
             max_residual: self.max_residual,
             max_change: self.max_change,
-            max_iterations: self.max_iterations,
+            max_iterations: self
+                .max_iterations
+                .unwrap_or(FitSettings::default().max_iterations),
             keep_unobserved: self.keep_unobserved,
             bias_correction: self.bias_correction,
             allow_disconnected: self.allow_disconnected,
@@ -91,6 +100,13 @@ impl FitArgs {
             anchor_run: self.anchor_run,
             note: self.note.clone(),
             recode: self.recode.clone().map(RecodeSetting::File),
+            ignore_model: self.ignore_model,
+            given: Chosen {
+                scale: self.scale.is_some(),
+                update: self.update.is_some(),
+                max_iterations: self.max_iterations.is_some(),
+                ..Chosen::default()
+            },
         }
     }
 }

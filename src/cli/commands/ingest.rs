@@ -12,19 +12,28 @@ use std::path::{Path, PathBuf};
 /// Arguments of `ingest`.
 #[derive(Args, Debug)]
 pub struct IngestArgs {
-    /// The rating file (CSV, TSV or Parquet).
+    /// The rating file (CSV, TSV or Parquet), or with --facets a Facets specification file.
     data: PathBuf,
     /// A dataset description (TOML).
     #[arg(
         long,
         short,
-        conflicts_with = "preset",
-        required_unless_present = "preset"
+        conflicts_with_all = ["preset", "facets"],
+        required_unless_present_any = ["preset", "facets"]
     )]
     config: Option<PathBuf>,
     /// A built-in description: mhs or mhs-collapsed.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "facets")]
     preset: Option<String>,
+    /// The file is a Facets (or Minifac) specification with its data inline or in a
+    /// `Data file=`; its model (orientation, centring, anchors, scales, stopping rules) becomes
+    /// the project's (docs/facets.md). The project must be new.
+    #[arg(long)]
+    facets: bool,
+    /// With --facets: the object facet, by number or label (default: the first positively
+    /// oriented non-centred facet, else the first positive one).
+    #[arg(long, requires = "facets", value_name = "FACET")]
+    object: Option<String>,
     /// The project file (created if missing).
     #[arg(long, short)]
     project: PathBuf,
@@ -47,7 +56,11 @@ fn load_config(config: Option<&Path>, preset: Option<&str>) -> Result<DatasetCon
 
 /// Validates the file (nothing is written when it is invalid) and imports it.
 pub fn run(args: IngestArgs, out: Output) -> Result<(), Failure> {
-    let config = load_config(args.config.as_deref(), args.preset.as_deref())?;
+    let config = if args.facets {
+        None
+    } else {
+        Some(load_config(args.config.as_deref(), args.preset.as_deref())?)
+    };
     let options = IngestOptions {
         max_problems: args.max_problems,
     };
@@ -55,7 +68,15 @@ pub fn run(args: IngestArgs, out: Output) -> Result<(), Failure> {
     if let Some(bar) = &bar {
         bar.set_message(format!("reading and validating {}", args.data.display()));
     }
-    let staged = ingest::stage(&args.data, &config, &options);
+    let staged = match &config {
+        Some(config) => ingest::stage(&args.data, config, &options),
+        None => ingest::facets::stage_spec(
+            &args.data,
+            &ingest::facets::FacetsOptions {
+                object: args.object.clone(),
+            },
+        ),
+    };
     finish(&bar);
     let staged = match staged {
         Ok(staged) => staged,
@@ -86,10 +107,13 @@ pub fn run(args: IngestArgs, out: Output) -> Result<(), Failure> {
     finish(&bar);
     let summary = summary?;
     if out.json {
-        println!(
-            "{}",
-            serde_json::json!({ "imported": true, "summary": summary, "warnings": staged.report.warnings, "warnings_total": staged.report.warnings_total })
-        );
+        println!("{}", {
+            let mut answer = serde_json::json!({ "imported": true, "summary": summary, "warnings": staged.report.warnings, "warnings_total": staged.report.warnings_total });
+            if let Some(model) = &staged.model {
+                answer["model"] = serde_json::json!(model);
+            }
+            answer
+        });
     } else if !out.quiet {
         println!("{}", render::import_summary(&summary, project.path()));
     }

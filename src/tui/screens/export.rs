@@ -181,6 +181,8 @@ pub fn export_request(
         join: (!join.is_empty()).then(|| PathBuf::from(join)),
         plausible_values: parse_plausible_values(&state.plausible_values)?,
         plausible_seed: None,
+        anchors: false,
+        fold: None,
     })
 }
 
@@ -336,6 +338,8 @@ fn draw_screen(state: &ExportState, frame: &mut Frame, area: Rect, view: &View, 
                 ExportKind::Raters => "raters (severity, fit, flags, decision)",
                 ExportKind::Items => "items (difficulty, thresholds)",
                 ExportKind::Joined => "joined onto the original rows",
+                ExportKind::Facets => "Facets specification with the data inline",
+                ExportKind::Winsteps => "Winsteps control and data file",
             }
             .into(),
             ExportField::Out => state.out.clone(),

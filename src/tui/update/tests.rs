@@ -213,8 +213,11 @@ fn export_form_validates_before_starting() {
     update(&mut app, Action::Back);
     assert_eq!(app.export.out, "out.parquet");
     update(&mut app, Action::Select(Move::First));
+    // Backwards from objects wraps to the last kind, the Winsteps file.
     update(&mut app, Action::Cycle(-1));
-    assert_eq!(app.export.what, ExportKind::Joined);
+    assert_eq!(app.export.what, ExportKind::Winsteps);
+    update(&mut app, Action::Cycle(-1));
+    assert_eq!(app.export.what, ExportKind::Facets);
 }
 
 #[test]
