@@ -197,12 +197,18 @@ fn default_text_column() -> String {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IngestStep {
-    /// The rating file (CSV, TSV or Parquet).
+    /// The rating file (CSV, TSV or Parquet), or with `facets` a Facets specification file.
     pub data: PathBuf,
     /// A built-in description (`mhs`, `mhs-collapsed`).
     pub preset: Option<String>,
     /// A dataset description (TOML).
     pub config: Option<PathBuf>,
+    /// `data` is a Facets specification (`ingest --facets`): its model becomes the project's.
+    #[serde(default)]
+    pub facets: bool,
+    /// With `facets`: the object facet, by number or label (`ingest --object`).
+    #[serde(default)]
+    pub object: Option<String>,
 }
 
 /// Iterative cleaning: fit -> flag -> exclude -> refit.
@@ -430,16 +436,29 @@ impl PipelineSpec {
     }
 }
 
-/// An `[ingest]` step names its description one way: `preset` or `config`, not both and not
-/// neither (said plainly, before the schema's `oneOf` would say it obscurely).
+/// An `[ingest]` step names its description one way: `preset`, `config` or `facets = true` (a
+/// Facets specification carries its own), exactly one, and `object` only with `facets` (said
+/// plainly, before the schema's `oneOf` would say it obscurely).
 fn ingest_description_problem(json: &serde_json::Value) -> Option<KeyProblem> {
     let ingest = json.get("ingest")?.as_object()?;
-    let (preset, config) = (ingest.contains_key("preset"), ingest.contains_key("config"));
-    (preset == config).then(|| KeyProblem {
+    let facets = ingest.get("facets").and_then(|v| v.as_bool()) == Some(true);
+    let given = ["preset", "config"]
+        .iter()
+        .filter(|k| ingest.contains_key(**k))
+        .count()
+        + usize::from(facets);
+    if ingest.contains_key("object") && !facets {
+        return Some(KeyProblem {
+            key: "ingest.object".into(),
+            message: "names the object facet of a Facets specification: only with `facets = true`"
+                .into(),
+        });
+    }
+    (given != 1).then(|| KeyProblem {
         key: "ingest".into(),
         message: format!(
-            "give the description as `preset` (mhs or mhs-collapsed) or as `config` (a TOML file), {}",
-            if preset { "not both" } else { "one of them" }
+            "give the description as `preset` (mhs or mhs-collapsed), as `config` (a TOML file) or say `facets = true` (the file is a Facets specification), {}",
+            if given > 1 { "only one of them" } else { "one of them" }
         ),
     })
 }
@@ -472,20 +491,29 @@ pub fn run(
         ..Default::default()
     };
     if let Some(step) = &spec.ingest {
-        let config = match (&step.preset, &step.config) {
-            (Some(name), _) => Preset::from_name(name)?.config(),
-            (None, Some(path)) => DatasetConfig::from_file(path)?,
-            (None, None) => {
-                return Err(BatchError::Invalid {
-                    path: spec.project.clone(),
-                    problems: vec![KeyProblem {
-                        key: "ingest".into(),
-                        message: "give `preset` or `config`".into(),
-                    }],
-                })
-            }
+        let staged = if step.facets {
+            ingest::facets::stage_spec(
+                &step.data,
+                &ingest::facets::FacetsOptions {
+                    object: step.object.clone(),
+                },
+            )?
+        } else {
+            let config = match (&step.preset, &step.config) {
+                (Some(name), _) => Preset::from_name(name)?.config(),
+                (None, Some(path)) => DatasetConfig::from_file(path)?,
+                (None, None) => {
+                    return Err(BatchError::Invalid {
+                        path: spec.project.clone(),
+                        problems: vec![KeyProblem {
+                            key: "ingest".into(),
+                            message: "give `preset`, `config` or `facets = true`".into(),
+                        }],
+                    })
+                }
+            };
+            ingest::stage(&step.data, &config, &IngestOptions::default())?
         };
-        let staged = ingest::stage(&step.data, &config, &IngestOptions::default())?;
         let mut project = Project::create_or_open(&spec.project)?;
         match project.import(&staged) {
             Ok(summary) => {

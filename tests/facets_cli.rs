@@ -490,3 +490,44 @@ fn a_dummy_facet_is_anchored_at_zero_and_changes_nothing() {
     let scale = &fit.scales[0];
     assert_eq!(scale.categories.first().map(|c| c.score), Some(1));
 }
+
+/// A pipeline file takes a Facets specification as its `[ingest]` (`facets = true`): Guilford's
+/// model becomes the project's, the fit reproduces the published measures, and a second run
+/// skips the import.
+#[test]
+fn a_pipeline_ingests_a_facets_specification() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = dir.path().join("guilford.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "project = \"g.db\"\n\n[ingest]\ndata = {:?}\nfacets = true\n\n[report]\nhtml = \"g.html\"\n",
+            spec("guilford.txt")
+        ),
+    )
+    .unwrap();
+    let report = json_out(scalewright().arg("run").arg(&pipeline).arg("--json"));
+    assert_matches_schema("run.schema.json", &report);
+    assert_eq!(report["ingest_skipped"], false);
+    let project = scalewright::store::Project::open(&dir.path().join("g.db")).unwrap();
+    let run = report["run_id"].as_i64().unwrap();
+    let fit = project.load_fit(run).unwrap();
+    assert!((measure(&fit, "Senior scientists", "Brahe") - 0.24).abs() <= 0.01);
+    assert!(dir.path().join("g.html").exists());
+    let again = json_out(scalewright().arg("run").arg(&pipeline).arg("--json"));
+    assert_eq!(again["ingest_skipped"], true);
+    // `object` without `facets` is refused by the schema, naming the key.
+    std::fs::write(
+        &pipeline,
+        "project = \"g.db\"\n\n[ingest]\ndata = \"x.csv\"\npreset = \"mhs\"\nobject = \"2\"\n",
+    )
+    .unwrap();
+    scalewright()
+        .arg("run")
+        .arg(&pipeline)
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains(
+            "ingest.object: names the object facet of a Facets specification",
+        ));
+}
