@@ -60,6 +60,20 @@ impl HtmlTable<'_> {
                 n = self.rows.len()
             );
         }
+        // Text columns are aligned by one rule per table rather than a class on every cell
+        // (the rows of Table 7 are most of a report's size).
+        if !self.text_columns.is_empty() {
+            let selectors: Vec<String> = self
+                .text_columns
+                .iter()
+                .map(|c| format!("#{} td:nth-child({})", self.id, c + 1))
+                .collect();
+            let _ = write!(
+                out,
+                "<style>{}{{text-align:left;white-space:normal}}</style>",
+                selectors.join(",")
+            );
+        }
         let _ = write!(
             out,
             "<table id=\"{}\"{}><caption>{}</caption><thead><tr>",
@@ -82,12 +96,8 @@ impl HtmlTable<'_> {
         out.push_str("</tr></thead><tbody>\n");
         for row in &self.rows {
             out.push_str("<tr>");
-            for (c, cell) in row.iter().enumerate() {
-                if self.text_columns.contains(&c) {
-                    out.push_str("<td class=\"text\">");
-                } else {
-                    out.push_str("<td>");
-                }
+            for cell in row {
+                out.push_str("<td>");
                 out.push_str(cell);
             }
             out.push('\n');
