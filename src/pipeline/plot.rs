@@ -262,7 +262,7 @@ fn build_figure_of(source: &RunSource, request: &PlotRequest) -> Result<Figure, 
         FigureKind::Curves => curves(run_id, fit, source.data()?, request)?,
         FigureKind::Bias => bias(project, run_id, request.size)?,
         FigureKind::Training => training(project, run_id, request)?,
-        FigureKind::Contrast => contrast(project, run_id, fit)?,
+        FigureKind::Contrast => contrast(run_id, fit, source.data()?)?,
         FigureKind::Plan => plan(project, run_id)?,
     };
     let subtitle = format!("run {run_id}");
@@ -526,28 +526,34 @@ fn training(
     })
 }
 
-fn contrast(project: &Project, run_id: i64, fit: &Fit) -> Result<Figure, PipelineError> {
-    let report = match super::dimensionality_report(project, run_id) {
-        Ok(report) => report,
-        Err(PipelineError::Dimensionality(DimensionalityError::TooFewItems { items })) => {
+/// The first residual contrast, from the run's fit and observations as already loaded (`None`:
+/// the observations in force are no longer the run's).
+fn contrast(
+    run_id: i64,
+    fit: &Fit,
+    data: Option<&RatingData>,
+) -> Result<Figure, PipelineError> {
+    let Some(data) = data else {
+        return Err(missing_for(
+            run_id,
+            format!(
+                "run {run_id} was fitted on other observations than those in force now (decisions changed since)"
+            ),
+            "fit again to draw its residual contrast",
+        ));
+    };
+    let table = match crate::measure::dimensionality(fit, data) {
+        Ok(table) => table,
+        Err(DimensionalityError::TooFewItems { items }) => {
             return Err(missing(
                 run_id,
                 format!("no residual contrast ({items} item(s) with responses used)"),
                 "a contrast needs a design with at least two items",
             ))
         }
-        Err(PipelineError::StaleRun { .. }) => {
-            return Err(missing_for(
-                run_id,
-                format!(
-                    "run {run_id} was fitted on other observations than those in force now (decisions changed since)"
-                ),
-                "fit again to draw its residual contrast",
-            ))
-        }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
-    figures::contrast::contrast_figure(fit, &report.table).ok_or_else(|| {
+    figures::contrast::contrast_figure(fit, &table).ok_or_else(|| {
         missing(
             run_id,
             "no residual contrast",
