@@ -528,11 +528,7 @@ fn training(
 
 /// The first residual contrast, from the run's fit and observations as already loaded (`None`:
 /// the observations in force are no longer the run's).
-fn contrast(
-    run_id: i64,
-    fit: &Fit,
-    data: Option<&RatingData>,
-) -> Result<Figure, PipelineError> {
+fn contrast(run_id: i64, fit: &Fit, data: Option<&RatingData>) -> Result<Figure, PipelineError> {
     let Some(data) = data else {
         return Err(missing_for(
             run_id,
