@@ -84,6 +84,18 @@ fn element_numbers(data: &RatingData, model: Option<&ProjectModel>, f: usize) ->
     (1..=facet.len() as i64).collect()
 }
 
+/// The largest score of any item after [`score_shift`] (at least 1): the scale's maximum in
+/// the written files.
+pub(crate) fn largest_shifted_score(data: &RatingData) -> i32 {
+    let shift = score_shift(data);
+    data.item_scales
+        .iter()
+        .map(|s| s.max_score - shift)
+        .max()
+        .unwrap_or(1)
+        .max(1)
+}
+
 /// The lowest score of any item when below 0 (scores are shifted up by it), else 0.
 pub(crate) fn score_shift(data: &RatingData) -> i32 {
     data.item_scales
@@ -115,13 +127,7 @@ pub fn facets_spec(
             .map_or_else(|| data.facets[f].name.clone(), |m| m.label.clone())
     };
     let shift = score_shift(data);
-    let max_score = data
-        .item_scales
-        .iter()
-        .map(|s| s.max_score - shift)
-        .max()
-        .unwrap_or(1)
-        .max(1);
+    let max_score = largest_shifted_score(data);
     let mut text = String::new();
     let mut line = |s: String| {
         text.push_str(&s);
@@ -399,16 +405,10 @@ pub fn anchored_values(anchors: Option<&RunAnchors>) -> usize {
     })
 }
 
-/// Writes `text` to `path` through a temporary file (a killed export leaves no partial file).
+/// Writes `text` to `path` whole or not at all ([`super::write_whole`]).
 pub(crate) fn write_text(path: &Path, text: &str) -> Result<(), ExportError> {
-    let temp = super::temporary_path(path);
-    std::fs::write(&temp, text)
-        .and_then(|_| std::fs::rename(&temp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&temp);
-            ExportError::Write {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            }
-        })
+    super::write_whole(path, text.as_bytes()).map_err(|e| ExportError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
 }

@@ -611,6 +611,25 @@ fn build(project: &Project, fit: &Fit, request: &ExportRequest) -> Result<DataFr
     }
 }
 
+/// Writes `bytes` to `path` whole or not at all: a temporary file next to it
+/// (`.NAME.partial-PID`) is synced and renamed over `path`, and removed again on failure, so an
+/// earlier file is never half overwritten and a failed write leaves nothing behind. Every file
+/// the library writes in one piece (exports' sidecars, Facets and Winsteps files, figures,
+/// reports, descriptions) goes through here.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let temp = temporary_path(path);
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        std::io::Write::write_all(&mut file, bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
 fn temporary_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
@@ -784,13 +803,10 @@ pub fn export(
     let sidecar = if format == ExportFormat::Csv {
         let sidecar = PathBuf::from(format!("{}.json", request.path.display()));
         let body = serde_json::json!({ "provenance": provenance, "columns": df.get_column_names().iter().map(|c| c.to_string()).collect::<Vec<_>>(), "rows": df.height() });
-        let temp = temporary_path(&sidecar);
-        std::fs::write(&temp, body.to_string())
-            .and_then(|_| std::fs::rename(&temp, &sidecar))
-            .map_err(|e| ExportError::Write {
-                path: sidecar.clone(),
-                message: e.to_string(),
-            })?;
+        write_whole(&sidecar, body.to_string().as_bytes()).map_err(|e| ExportError::Write {
+            path: sidecar.clone(),
+            message: e.to_string(),
+        })?;
         Some(sidecar)
     } else {
         None

@@ -10,7 +10,7 @@
 //! Partial credit by item becomes `ISGROUPS=0`, a shared rating scale the default single group;
 //! Facets' `Keep` becomes `STKEEP=YES`.
 
-use super::facets::score_shift;
+use super::facets::{largest_shifted_score, score_shift};
 use crate::config::{ModelScale, ProjectModel};
 use crate::data::RatingData;
 use std::collections::BTreeMap;
@@ -89,13 +89,7 @@ pub fn winsteps_control(
         *v = i;
     }
     let shift = score_shift(data);
-    let max = data
-        .item_scales
-        .iter()
-        .map(|s| s.max_score - shift)
-        .max()
-        .unwrap_or(1)
-        .max(1);
+    let max = largest_shifted_score(data);
     let width = max.to_string().len();
     let mut grid = vec![vec![None; items.len()]; persons.len()];
     for n in 0..data.len() {

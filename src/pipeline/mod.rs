@@ -304,24 +304,10 @@ pub fn export_run(
     Ok(crate::export::export(project, &request)?)
 }
 
-/// Writes `bytes` to `path` whole or not at all: a temporary file next to it (`.NAME.partial-PID`)
-/// is synced and renamed over `path`, and removed again on failure, so an earlier file is never
-/// half overwritten and a failed write leaves nothing behind.
+/// Writes `bytes` to `path` whole or not at all ([`crate::export::write_whole`]), a failure
+/// named as the step's.
 pub fn write_whole(path: &std::path::Path, bytes: &[u8]) -> Result<(), PipelineError> {
-    let mut name = std::ffi::OsString::from(".");
-    name.push(path.file_name().unwrap_or_default());
-    name.push(format!(".partial-{}", std::process::id()));
-    let temp = path.with_file_name(name);
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        std::io::Write::write_all(&mut file, bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result.map_err(|source| PipelineError::WriteFile {
+    crate::export::write_whole(path, bytes).map_err(|source| PipelineError::WriteFile {
         path: path.to_path_buf(),
         source,
     })

@@ -322,18 +322,10 @@ pub fn write_figure(
             .into_bytes(),
         FigureFormat::Png => figures::render_png(figure, size).map_err(PlotError::from)?,
     };
-    let mut temp = path.as_os_str().to_owned();
-    temp.push(".partial");
-    let temp = PathBuf::from(temp);
-    std::fs::write(&temp, &body)
-        .and_then(|_| std::fs::rename(&temp, path))
-        .map_err(|source| {
-            let _ = std::fs::remove_file(&temp);
-            PlotError::Write {
-                path: path.to_path_buf(),
-                source,
-            }
-        })?;
+    crate::export::write_whole(path, &body).map_err(|source| PlotError::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok(body.len())
 }
 
