@@ -25,8 +25,12 @@ fn ingest(data: &Path, project: &Path) -> Command {
 
 fn observations(project: &Path) -> i64 {
     let conn = rusqlite::Connection::open(project).unwrap();
-    conn.query_row("SELECT count(*) FROM observations", [], |r| r.get(0))
-        .unwrap()
+    conn.query_row(
+        "SELECT coalesce(sum(responses), 0) FROM observation_chunks",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
 }
 
 #[test]

@@ -9,6 +9,10 @@ use super::{now_rfc3339, Project, StoreError};
 use crate::config::ItemConfig;
 use rusqlite::{params, OptionalExtension};
 
+/// A workbench rating is appended to the newest chunk while it holds fewer responses than this
+/// (so recording rewrites at most this many), else it starts a new chunk.
+const ANNOTATION_CHUNK_RESPONSES: usize = 4096;
+
 /// The attributes of a reviewer's element in the rater facet.
 pub const WORKBENCH_ATTRIBUTES: &str = r#"{"source":"workbench"}"#;
 
@@ -213,23 +217,23 @@ impl Project {
             }
         };
 
-        let no_other_raters: &[u8] = &[];
-        let existing: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM observations
-                 WHERE object = ?1 AND rater = ?2 AND other_raters = ?3 AND item = ?4",
-                params![object_idx, rater_idx, no_other_raters, definition.idx],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(sql)?;
+        // The design has one rater facet (checked above): no further raters.
+        let existing = super::chunks::find_cell(
+            &tx,
+            &path,
+            object_idx,
+            rater_idx,
+            &[],
+            definition.idx as i64,
+        )?;
+        let replaced = existing.is_some();
         match existing {
-            Some(id) => {
-                tx.execute(
-                    "UPDATE observations SET raw = ?1, score = ?2, dataset_id = ?3 WHERE id = ?4",
-                    params![raw, score, dataset_id, id],
-                )
-                .map_err(sql)?;
+            Some((chunk_id, n, mut chunk)) => {
+                // Only the chunk holding the response is rewritten.
+                chunk.raw[n] = raw;
+                chunk.score[n] = score;
+                chunk.dataset_id[n] = dataset_id;
+                super::chunks::rewrite_chunk(&tx, &path, chunk_id, &chunk)?;
             }
             None => {
                 let source_row: i64 = tx
@@ -239,21 +243,30 @@ impl Project {
                         |r| r.get(0),
                     )
                     .map_err(sql)?;
-                tx.execute(
-                    "INSERT INTO observations (dataset_id, source_row, object, rater, other_raters, item, raw, score)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    params![
-                        dataset_id,
-                        source_row,
-                        object_idx,
-                        rater_idx,
-                        no_other_raters,
-                        definition.idx,
-                        raw,
-                        score
-                    ],
-                )
-                .map_err(sql)?;
+                let response = super::chunks::Response {
+                    object: object_idx,
+                    rater: rater_idx,
+                    other_raters: &[],
+                    item: definition.idx as i64,
+                    score,
+                    raw,
+                    dataset_id,
+                    source_row,
+                };
+                // Appended after every stored response: to the newest chunk while it is small
+                // (one small chunk is rewritten, never the rest), else as a new chunk.
+                match super::chunks::last_chunk(&tx, &path)? {
+                    Some((last, responses)) if responses < ANNOTATION_CHUNK_RESPONSES => {
+                        let mut chunk = super::chunks::read_chunk(&tx, &path, last)?;
+                        chunk.push(&response);
+                        super::chunks::rewrite_chunk(&tx, &path, last, &chunk)?;
+                    }
+                    _ => {
+                        let mut chunk = super::chunks::ChunkColumns::with_capacity(0, 1);
+                        chunk.push(&response);
+                        super::chunks::insert_chunk(&tx, &path, &chunk)?;
+                    }
+                }
                 tx.execute(
                     "UPDATE datasets SET rows = rows + 1, observations = observations + 1 WHERE id = ?1",
                     [dataset_id],
@@ -268,7 +281,7 @@ impl Project {
             item: definition.idx,
             raw,
             score,
-            replaced: existing.is_some(),
+            replaced,
         })
     }
 }

@@ -129,34 +129,37 @@ impl Project {
         }
 
         let obs = &staged.observations;
-        // Insert in (object, raters, item) order so the unique index grows at its end.
+        // Stored in (object, raters, item) order: an object's responses are adjacent, so chunks
+        // hold narrow object ranges and the columns compress well.
         let rater_of = |n: usize| {
             rater_maps
                 .first()
                 .map(|m| m[obs.raters[0][n] as usize])
                 .unwrap_or(-1)
         };
-        // Elements of the further rater facets, little-endian u32 each (empty for most designs).
-        let write_others = |n: usize, bytes: &mut Vec<u8>| {
-            bytes.clear();
-            for (f, map) in rater_maps.iter().enumerate().skip(1) {
-                bytes.extend_from_slice(&(map[obs.raters[f][n] as usize] as u32).to_le_bytes());
-            }
+        let n_others = rater_maps.len().saturating_sub(1);
+        let others_of = |n: usize| -> Vec<i64> {
+            rater_maps
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(f, map)| map[obs.raters[f][n] as usize])
+                .collect()
         };
-        let mut order: Vec<usize> = (0..obs.len()).collect();
-        if rater_maps.len() > 1 {
+        let mut order: Vec<u32> = (0..obs.len() as u32).collect();
+        if n_others > 0 {
             order.sort_by_cached_key(|&n| {
-                let mut others = Vec::new();
-                write_others(n, &mut others);
+                let n = n as usize;
                 (
                     object_map[obs.object[n] as usize],
                     rater_of(n),
-                    others,
+                    others_of(n),
                     item_map[obs.item[n] as usize],
                 )
             });
         } else {
             order.sort_unstable_by_key(|&n| {
+                let n = n as usize;
                 (
                     object_map[obs.object[n] as usize],
                     rater_of(n),
@@ -164,84 +167,62 @@ impl Project {
                 )
             });
         }
-        let table_was_empty: bool = tx
-            .query_row("SELECT NOT EXISTS (SELECT 1 FROM observations)", [], |r| {
-                r.get(0)
-            })
-            .map_err(sql)?;
-        if table_was_empty {
-            // A bulk load into an empty table cannot conflict (the staged file has no duplicate
-            // cells): load without indexes and build them once, sorted, at the end.
-            tx.execute_batch("DROP INDEX observations_cell; DROP INDEX observations_rater;")
-                .map_err(sql)?;
-        }
+        // Responses already stored for the objects of this file (none when the project holds no
+        // observations yet, or when every object of the file is new).
+        let mut touched: Vec<i64> = obs.object.iter().map(|&o| object_map[o as usize]).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        let earlier = earlier_cells(&tx, &path, &touched)?;
+
         let mut added = 0usize;
         let mut already_present = 0usize;
         let mut conflicts = Vec::new();
-        {
-            let insert_sql = if table_was_empty {
-                "INSERT INTO observations (dataset_id, source_row, object, rater, other_raters, item, raw, score)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-            } else {
-                "INSERT INTO observations (dataset_id, source_row, object, rater, other_raters, item, raw, score)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (object, rater, other_raters, item) DO NOTHING"
-            };
-            let mut insert = tx.prepare(insert_sql).map_err(sql)?;
-            let mut existing = tx
-                .prepare(
-                    "SELECT o.raw, o.source_row, d.source_path FROM observations o JOIN datasets d ON d.id = o.dataset_id
-                     WHERE o.object = ?1 AND o.rater = ?2 AND o.other_raters = ?3 AND o.item = ?4",
-                )
-                .map_err(sql)?;
-            let mut others: Vec<u8> = Vec::with_capacity(4 * rater_maps.len());
-            for &n in &order {
-                let object = object_map[obs.object[n] as usize];
-                let rater = rater_of(n);
-                write_others(n, &mut others);
-                let item = item_map[obs.item[n] as usize];
-                let changed = insert
-                    .execute(params![
-                        dataset_id,
-                        obs.source_row[n],
-                        object,
-                        rater,
-                        others,
-                        item,
-                        obs.raw[n],
-                        obs.score[n]
-                    ])
-                    .map_err(sql)?;
-                if changed == 1 {
-                    added += 1;
-                    continue;
-                }
-                let (raw, row, source): (i64, i64, String) = existing
-                    .query_row(params![object, rater, others, item], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                    })
-                    .map_err(sql)?;
-                if raw == obs.raw[n] {
+        let mut writer = super::chunks::ChunkWriter::new(&tx, &path, n_others);
+        let mut others = vec![0i64; n_others];
+        for &n in &order {
+            let n = n as usize;
+            let object = object_map[obs.object[n] as usize];
+            let rater = rater_of(n);
+            for (k, slot) in others.iter_mut().enumerate() {
+                *slot = rater_maps[k + 1][obs.raters[k + 1][n] as usize];
+            }
+            let item = item_map[obs.item[n] as usize];
+            if let Some(stored) = earlier.get(&(object, rater, others.clone(), item)) {
+                if stored.raw == obs.raw[n] {
                     already_present += 1;
                 } else if conflicts.len() < MAX_CONFLICTS_LISTED {
+                    let source = dataset_paths(&tx, &path, stored.dataset_id)?;
                     conflicts.push(format!(
                         "  row {}: item `{}` scored {} here but {} in {} (row {})",
                         obs.source_row[n],
                         staged.config.items[obs.item[n] as usize].name,
                         obs.raw[n],
-                        raw,
+                        stored.raw,
                         source,
-                        row
+                        stored.source_row
                     ));
                 } else {
                     conflicts.push(String::new());
                 }
+                continue;
             }
+            if !conflicts.is_empty() {
+                // Nothing will be stored: only look for further conflicts.
+                continue;
+            }
+            writer.push(&super::chunks::Response {
+                object,
+                rater,
+                other_raters: &others,
+                item,
+                score: obs.score[n],
+                raw: obs.raw[n],
+                dataset_id,
+                source_row: obs.source_row[n] as i64,
+            })?;
+            added += 1;
         }
-        if table_was_empty {
-            tx.execute_batch(super::schema::OBSERVATION_INDEXES)
-                .map_err(sql)?;
-        }
+        writer.finish()?;
         if !conflicts.is_empty() {
             let total = conflicts.len();
             conflicts.retain(|c| !c.is_empty());
@@ -272,6 +253,90 @@ impl Project {
             warnings: staged.report.warnings_total,
         })
     }
+}
+
+/// A response already stored, as an import compares it with a new one.
+struct StoredResponse {
+    raw: i64,
+    dataset_id: i64,
+    source_row: i64,
+}
+
+/// A response's cell: object, first rater (-1: none), further raters, item.
+type CellKey = (i64, i64, Vec<i64>, i64);
+
+/// The stored responses of the objects in `objects` (sorted), by cell. Only chunks whose object
+/// range meets one of them are decoded.
+fn earlier_cells(
+    tx: &Transaction,
+    path: &std::path::Path,
+    objects: &[i64],
+) -> Result<HashMap<CellKey, StoredResponse>, StoreError> {
+    let mut cells = HashMap::new();
+    let (Some(&lowest), Some(&highest)) = (objects.first(), objects.last()) else {
+        return Ok(cells);
+    };
+    let ranges: Vec<(i64, i64, i64)> = {
+        let mut stmt = tx
+            .prepare(
+                "SELECT id, object_min, object_max FROM observation_chunks
+                 WHERE object_max >= ?1 AND object_min <= ?2 ORDER BY id",
+            )
+            .map_err(|source| StoreError::Sqlite {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let rows = stmt
+            .query_map(params![lowest, highest], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|source| StoreError::Sqlite {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        rows
+    };
+    let wanted = |o: i64| objects.binary_search(&o).is_ok();
+    for (id, lo, hi) in ranges {
+        // Does any object of the file fall in [lo, hi]?
+        let first = objects.partition_point(|&o| o < lo);
+        if objects.get(first).is_none_or(|&o| o > hi) {
+            continue;
+        }
+        let chunk = super::chunks::read_chunk(tx, path, id)?;
+        for n in 0..chunk.len() {
+            if wanted(chunk.object[n]) {
+                cells.insert(
+                    (
+                        chunk.object[n],
+                        chunk.rater[n],
+                        chunk.others_of(n),
+                        chunk.item[n],
+                    ),
+                    StoredResponse {
+                        raw: chunk.raw[n],
+                        dataset_id: chunk.dataset_id[n],
+                        source_row: chunk.source_row[n],
+                    },
+                );
+            }
+        }
+    }
+    Ok(cells)
+}
+
+/// The source path of data set `id` (for conflict messages).
+fn dataset_paths(tx: &Transaction, path: &std::path::Path, id: i64) -> Result<String, StoreError> {
+    tx.query_row(
+        "SELECT source_path FROM datasets WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )
+    .map_err(|source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Facet row ids of the project, in model order.

@@ -11,6 +11,8 @@
 //! be stored when the wait ends is kept in a side file ([`PendingRun`]) to import later.
 
 mod annotations;
+pub mod chunks;
+pub mod columns;
 mod decisions;
 mod import;
 mod models;
@@ -442,8 +444,8 @@ impl Project {
         if found == schema::SCHEMA_VERSION {
             return tx.commit().map_err(sql);
         }
-        for migration in &schema::MIGRATIONS[found as usize..] {
-            tx.execute_batch(migration).map_err(sql)?;
+        for from in found..schema::SCHEMA_VERSION {
+            schema::migrate_step(&tx, &path, from)?;
         }
         if found == 0 {
             tx.execute(
@@ -607,43 +609,69 @@ impl Project {
             .filter(|(_, f)| f.role == FacetRole::Rater)
             .map(|(i, _)| i)
             .collect();
-        let count: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM observations", [], |r| r.get(0))
-            .map_err(self.sql_err())?;
-        let mut elements: Vec<Vec<u32>> = (0..n_facets)
-            .map(|_| Vec::with_capacity(count as usize))
-            .collect();
-        let mut scores = Vec::with_capacity(count as usize);
+        let count = chunks::count(&self.conn, &self.path)?;
+        let mut elements: Vec<Vec<u32>> =
+            (0..n_facets).map(|_| Vec::with_capacity(count)).collect();
+        let mut scores = Vec::with_capacity(count);
+        let corrupt = |id: i64, column: &str, e: columns::ColumnError| StoreError::Corrupt {
+            path: self.path.clone(),
+            message: format!("observation chunk {id}, column `{column}`: {e}"),
+        };
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT object, rater, other_raters, item, score FROM observations ORDER BY id",
-            )
+            .prepare("SELECT id, responses, object, rater, other_raters, item, score FROM observation_chunks ORDER BY id")
             .map_err(self.sql_err())?;
         let mut rows = stmt.query([]).map_err(self.sql_err())?;
+        let blob = |row: &rusqlite::Row, k: usize| -> Result<Vec<u8>, StoreError> {
+            row.get::<_, Vec<u8>>(k).map_err(self.sql_err())
+        };
         while let Some(row) = rows.next().map_err(self.sql_err())? {
-            let object: i64 = row.get(0).map_err(self.sql_err())?;
-            let rater: i64 = row.get(1).map_err(self.sql_err())?;
-            let others = row.get_ref(2).map_err(self.sql_err())?;
-            let others = others.as_blob().map_err(|e| self.sql_err()(e.into()))?;
-            let item: i64 = row.get(3).map_err(self.sql_err())?;
-            let score: i32 = row.get(4).map_err(self.sql_err())?;
-            elements[object_facet].push(object as u32);
-            elements[item_facet].push(item as u32);
-            if let Some(&first) = rater_positions.first() {
-                elements[first].push(rater as u32);
-            }
-            for (k, &f) in rater_positions.iter().skip(1).enumerate() {
-                let bytes = others
-                    .get(4 * k..4 * k + 4)
-                    .ok_or_else(|| StoreError::Corrupt {
+            let id: i64 = row.get(0).map_err(self.sql_err())?;
+            let responses = row.get::<_, i64>(1).map_err(self.sql_err())? as usize;
+            // Every column must hold the chunk's responses (a damaged chunk is an error, never a
+            // misaligned response).
+            let check = |column: &str, n: usize| {
+                if n == responses {
+                    Ok(())
+                } else {
+                    Err(StoreError::Corrupt {
                         path: self.path.clone(),
-                        message: "an observation lacks an element of a rater facet".into(),
-                    })?;
-                elements[f].push(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]));
+                        message: format!("observation chunk {id}, column `{column}`: {n} values for {responses} responses"),
+                    })
+                }
+            };
+            let n = columns::decode_u32_into(&blob(row, 2)?, &mut elements[object_facet])
+                .map_err(|e| corrupt(id, "object", e))?;
+            check("object", n)?;
+            if let Some(&first) = rater_positions.first() {
+                let n = columns::decode_u32_into(&blob(row, 3)?, &mut elements[first])
+                    .map_err(|e| corrupt(id, "rater", e))?;
+                check("rater", n)?;
             }
-            scores.push(score);
+            let others = blob(row, 4)?;
+            let parts =
+                columns::split_group(&others).map_err(|e| corrupt(id, "other_raters", e))?;
+            if parts.len() != rater_positions.len().saturating_sub(1) {
+                return Err(StoreError::Corrupt {
+                    path: self.path.clone(),
+                    message: format!(
+                        "observation chunk {id}, column `other_raters`: {} further rater facet(s) stored, the design has {}",
+                        parts.len(),
+                        rater_positions.len().saturating_sub(1)
+                    ),
+                });
+            }
+            for (part, &f) in parts.iter().zip(rater_positions.iter().skip(1)) {
+                let n = columns::decode_u32_into(part, &mut elements[f])
+                    .map_err(|e| corrupt(id, "other_raters", e))?;
+                check("other_raters", n)?;
+            }
+            let n = columns::decode_u32_into(&blob(row, 5)?, &mut elements[item_facet])
+                .map_err(|e| corrupt(id, "item", e))?;
+            check("item", n)?;
+            let n = columns::decode_i32_into(&blob(row, 6)?, &mut scores)
+                .map_err(|e| corrupt(id, "score", e))?;
+            check("score", n)?;
         }
         let data = RatingData {
             facets,

@@ -1,18 +1,103 @@
 //! The project file's schema and its migrations.
 //!
 //! The schema version is SQLite's `PRAGMA user_version`. [`MIGRATIONS`] lists the SQL that brings
-//! a project from version `i` to `i + 1`; opening a project applies the missing ones in one
-//! transaction. A project written by a newer scalewright is refused, never modified.
+//! a project from version `i` to `i + 1`, and [`migrate_step`] applies one, with the data moves
+//! SQL cannot do alone; opening a project applies the missing ones in one transaction (a process
+//! killed during a migration leaves the project at its old version). A project written by a newer
+//! scalewright is refused, never modified.
+//!
+//! - Version 1: one SQLite row per response (`observations`, with two indexes).
+//! - Version 2: responses stored by column in chunks (`observation_chunks`, see
+//!   [`super::chunks`]); `observations` moved there in row-id order and dropped.
 
-/// The indexes of the observations table, as created by version 1 (dropped and rebuilt around a
-/// bulk import into an empty table).
-pub const OBSERVATION_INDEXES: &str = "CREATE UNIQUE INDEX observations_cell ON observations(object, rater, other_raters, item);\nCREATE INDEX observations_rater ON observations(rater);";
+use super::chunks::{ChunkWriter, Response};
+use super::StoreError;
+use rusqlite::Connection;
+use std::path::Path;
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// Migration `i` upgrades a project from version `i` to `i + 1`.
-pub const MIGRATIONS: [&str; 1] = [V1];
+/// Migration `i` upgrades a project from version `i` to `i + 1` (its SQL part; see
+/// [`migrate_step`]).
+pub const MIGRATIONS: [&str; 2] = [V1, V2];
+
+/// Applies migration `from` (version `from` to `from + 1`) inside the caller's transaction.
+pub fn migrate_step(conn: &Connection, path: &Path, from: i64) -> Result<(), StoreError> {
+    let sql = |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let Some(migration) = MIGRATIONS.get(from as usize) else {
+        return Ok(());
+    };
+    conn.execute_batch(migration).map_err(sql)?;
+    if from == 1 {
+        move_rows_to_chunks(conn, path)?;
+        conn.execute_batch("DROP TABLE observations;")
+            .map_err(sql)?;
+    }
+    Ok(())
+}
+
+/// Version 1 -> 2: every row of `observations`, in id order, into chunks of
+/// [`super::chunks::CHUNK_RESPONSES`] (so the observations keep their order and every stored
+/// run's data fingerprint still matches).
+fn move_rows_to_chunks(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let sql = |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let rater_facets: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM facets WHERE role = 'rater'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    let others = (rater_facets.max(1) - 1) as usize;
+    let mut writer = ChunkWriter::new(conn, path, others);
+    let mut stmt = conn
+        .prepare(
+            "SELECT id, dataset_id, source_row, object, rater, other_raters, item, raw, score
+             FROM observations ORDER BY id",
+        )
+        .map_err(sql)?;
+    let mut rows = stmt.query([]).map_err(sql)?;
+    let mut other_raters = vec![0i64; others];
+    while let Some(row) = rows.next().map_err(sql)? {
+        let id: i64 = row.get(0).map_err(sql)?;
+        let blob = row
+            .get_ref(5)
+            .and_then(|v| v.as_blob().map_err(Into::into))
+            .map_err(sql)?;
+        if blob.len() != 4 * others {
+            return Err(StoreError::Corrupt {
+                path: path.to_path_buf(),
+                message: format!(
+                    "observation {id}: other_raters holds {} bytes, not {} ({others} further rater facet(s))",
+                    blob.len(),
+                    4 * others
+                ),
+            });
+        }
+        for (k, bytes) in blob.chunks_exact(4).enumerate() {
+            other_raters[k] = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as i64;
+        }
+        writer.push(&Response {
+            dataset_id: row.get(1).map_err(sql)?,
+            source_row: row.get(2).map_err(sql)?,
+            object: row.get(3).map_err(sql)?,
+            rater: row.get(4).map_err(sql)?,
+            other_raters: &other_raters,
+            item: row.get(6).map_err(sql)?,
+            raw: row.get(7).map_err(sql)?,
+            score: row.get(8).map_err(sql)?,
+        })?;
+    }
+    writer.finish()?;
+    Ok(())
+}
 
 /// Version 1: data, runs, review, exports and models.
 const V1: &str = r#"
@@ -198,4 +283,28 @@ CREATE TABLE embeddings (
     vector  BLOB NOT NULL,                   -- little-endian f32
     PRIMARY KEY (encoder, object)
 ) WITHOUT ROWID;
+"#;
+
+/// Version 2: observations stored by column in chunks (see [`super::chunks`]); the rows of
+/// `observations` move here in [`migrate_step`], which then drops that table.
+const V2: &str = r#"
+-- Up to 65,536 responses per row, one encoded column per field (see src/store/columns.rs):
+-- frame of reference, the smallest byte width, zstd. The observations are the chunks in id
+-- order, and the responses in chunk order. object_min/object_max bound the chunk's objects (its
+-- zone map), so a lookup of one response decodes only the chunks that can hold it.
+CREATE TABLE observation_chunks (
+    id           INTEGER PRIMARY KEY,
+    responses    INTEGER NOT NULL CHECK (responses > 0),
+    object_min   INTEGER NOT NULL,
+    object_max   INTEGER NOT NULL,
+    object       BLOB NOT NULL,   -- element idx in the object facet
+    rater        BLOB NOT NULL,   -- element idx in the first rater facet (-1: no rater facet)
+    other_raters BLOB NOT NULL,   -- one column per further rater facet, each after its length (u32 LE)
+    item         BLOB NOT NULL,   -- element idx in the item facet
+    score        BLOB NOT NULL,   -- the scored category
+    raw          BLOB NOT NULL,   -- the code as written in the file
+    dataset_id   BLOB NOT NULL,   -- datasets.id of the response
+    source_row   BLOB NOT NULL    -- its 1-based row in that file
+);
+CREATE INDEX observation_chunks_objects ON observation_chunks(object_min, object_max);
 "#;

@@ -31,7 +31,7 @@ pub fn project_digest(path: &Path) -> String {
         "SELECT facet_id, idx, label, attributes FROM elements ORDER BY facet_id, idx",
         "SELECT idx, name, min_score, max_score FROM items ORDER BY idx",
         "SELECT object, text FROM texts ORDER BY object",
-        "SELECT dataset_id, source_row, object, rater, other_raters, item, raw, score FROM observations ORDER BY id",
+        "SELECT id, responses, object_min, object_max, object, rater, other_raters, item, score, raw, dataset_id, source_row FROM observation_chunks ORDER BY id",
     ] {
         let mut stmt = conn.prepare(query).expect("prepare");
         let n = stmt.column_count();
