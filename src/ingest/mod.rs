@@ -351,12 +351,12 @@ fn stage_file(
         return Err(IngestError::Invalid(Box::new(report)));
     }
     scan.report_into(&mut report);
+    let mut obs = scan.observations();
     let RoleScan {
         objects,
         raters,
         row_object,
         row_raters,
-        observations: mut obs,
         missing_responses,
         texts,
         utf8_located,

@@ -62,7 +62,9 @@ pub(super) struct RoleScan<'a> {
     pub(super) row_object: Vec<u32>,
     /// Per rater facet and file row, its rater (or [`NO_ELEMENT`]).
     pub(super) row_raters: Vec<Vec<u32>>,
-    pub(super) observations: StagedObservations,
+    /// The observations found so far, per item in the wide layout (the file's observations
+    /// list item after item), in one part in the long layout.
+    parts: Vec<StagedObservations>,
     pub(super) missing_responses: Vec<usize>,
     pub(super) texts: Texts,
     /// Per read column: cells that are not valid UTF-8.
@@ -95,10 +97,12 @@ impl<'a> RoleScan<'a> {
             raters: config.raters.iter().map(|_| Dictionary::default()).collect(),
             row_object: Vec::new(),
             row_raters: vec![Vec::new(); config.raters.len()],
-            observations: StagedObservations {
-                raters: vec![Vec::new(); config.raters.len()],
-                ..Default::default()
-            },
+            parts: (0..score_reports)
+                .map(|_| StagedObservations {
+                    raters: vec![Vec::new(); config.raters.len()],
+                    ..Default::default()
+                })
+                .collect(),
             missing_responses: vec![0; config.items.len()],
             texts: Texts::default(),
             utf8_problems: columns.iter().map(|_| report.part()).collect(),
@@ -172,9 +176,9 @@ impl<'a> RoleScan<'a> {
         self.row_object[r] != NO_ELEMENT && self.row_raters.iter().all(|c| c[r] != NO_ELEMENT)
     }
 
-    /// Adds the response of file row `r` (0-based) to item `item`.
-    fn push(&mut self, r: usize, row: u64, item: usize, raw: i64, score: i64) {
-        let obs = &mut self.observations;
+    /// Adds the response of file row `r` (0-based) to item `item`, in observations part `part`.
+    fn push(&mut self, r: usize, row: u64, item: usize, raw: i64, score: i64, part: usize) {
+        let obs = &mut self.parts[part];
         obs.source_row.push(row as u32);
         obs.object.push(self.row_object[r]);
         for (f, column) in self.row_raters.iter().enumerate() {
@@ -206,7 +210,7 @@ impl<'a> RoleScan<'a> {
                 format!("not a whole number: {}", expected_codes(item)),
             ),
             ScoreCell::Code(raw) => match item.score(raw) {
-                Some(score) if self.row_ok(r) => self.push(r, row, i, raw, score),
+                Some(score) if self.row_ok(r) => self.push(r, row, i, raw, score, problems),
                 Some(_) => {}
                 None => self.score_problems[problems].error(
                     Some(row),
@@ -305,6 +309,23 @@ impl<'a> RoleScan<'a> {
         }
     }
 
+    /// The observations of the file: item after item in the wide layout, row after row in the
+    /// long one (each part is freed as soon as it is copied).
+    pub(super) fn observations(&mut self) -> StagedObservations {
+        let parts = &mut self.parts;
+        let facets = parts.first().map_or(0, |p| p.raters.len());
+        StagedObservations {
+            source_row: gather(parts, |p| &mut p.source_row),
+            object: gather(parts, |p| &mut p.object),
+            raters: (0..facets)
+                .map(|f| gather(parts, |p| &mut p.raters[f]))
+                .collect(),
+            item: gather(parts, |p| &mut p.item),
+            raw: gather(parts, |p| &mut p.raw),
+            score: gather(parts, |p| &mut p.score),
+        }
+    }
+
     /// Lists the problems found, in the order of a whole-file reading: undecodable cells column
     /// by column, ids row by row, scores (item by item in the wide layout), unknown items.
     pub(super) fn report_into(&mut self, report: &mut ValidationReport) {
@@ -357,4 +378,17 @@ fn element(
             NO_ELEMENT
         }
     }
+}
+
+/// One field of every part, concatenated; each part's field is freed once copied.
+fn gather<T: Copy>(
+    parts: &mut [StagedObservations],
+    field: impl Fn(&mut StagedObservations) -> &mut Vec<T>,
+) -> Vec<T> {
+    let n = parts.iter_mut().map(|p| field(p).len()).sum();
+    let mut out = Vec::with_capacity(n);
+    for part in parts {
+        out.extend_from_slice(&std::mem::take(field(part)));
+    }
+    out
 }
