@@ -35,9 +35,15 @@ fn assert_same_staged(a: &Staged, b: &Staged, what: &str) {
     assert_eq!(a.rater_facets, b.rater_facets, "{what}: rater facets");
     assert_eq!(a.object_texts, b.object_texts, "{what}: texts");
     // (Not assert_eq: the observations print as thousands of numbers.)
-    assert!(a.observations == b.observations, "{what}: observations differ");
+    assert!(
+        a.observations == b.observations,
+        "{what}: observations differ"
+    );
     assert_eq!(a.missing_responses, b.missing_responses, "{what}: missing");
-    assert_eq!(a.duplicates_dropped, b.duplicates_dropped, "{what}: duplicates");
+    assert_eq!(
+        a.duplicates_dropped, b.duplicates_dropped,
+        "{what}: duplicates"
+    );
     assert_eq!(a.report, b.report, "{what}: report");
 }
 
@@ -155,7 +161,12 @@ fn a_valid_file_stages_alike_in_any_batch_size() {
     let staged = stages_alike(&file, &config());
     assert_eq!(staged.rows, 99);
     assert_eq!(staged.duplicates_dropped, 4);
-    let warnings: Vec<String> = staged.report.warnings.iter().map(|w| w.to_string()).collect();
+    let warnings: Vec<String> = staged
+        .report
+        .warnings
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
     for expected in [
         "repeat an identical earlier response",
         "this object has no valid rating",
@@ -222,8 +233,17 @@ fn errors_spread_over_batches_are_reported_alike() {
     // A conflicting repeat of row 3 and an identical one of row 4.
     let mut conflicting = row(3);
     let comma = conflicting.iter().position(|&b| b == b',').unwrap();
-    let comma = comma + 1 + conflicting[comma + 1..].iter().position(|&b| b == b',').unwrap();
-    conflicting[comma + 1] = if conflicting[comma + 1] == b'4' { b'0' } else { b'4' };
+    let comma = comma
+        + 1
+        + conflicting[comma + 1..]
+            .iter()
+            .position(|&b| b == b',')
+            .unwrap();
+    conflicting[comma + 1] = if conflicting[comma + 1] == b'4' {
+        b'0'
+    } else {
+        b'4'
+    };
     content.extend(conflicting);
     content.extend(row(4));
     let file = write(dir.path(), "errors.csv", &content);

@@ -1,8 +1,9 @@
 //! Reading and validating rating files.
 //!
-//! [`stage`] reads a file with polars (only the columns the description names), checks every
-//! value, and returns a [`Staged`] import: element dictionaries, observations with their source
-//! rows, texts and attributes. Nothing is written anywhere; the store writes a staged import in
+//! [`stage`] reads a file with polars (only the columns the description names, in row batches
+//! of [`IngestOptions::batch_rows`] from one streaming scan, so that memory depends on the batch
+//! and the compact result, not on the file), checks every value, and returns a [`Staged`]
+//! import: element dictionaries, observations with their source rows, texts and attributes. Nothing is written anywhere; the store writes a staged import in
 //! one transaction. When any error is found, [`IngestError::Invalid`] carries every problem (up to
 //! a limit), each naming the file, row, column, value and what was expected.
 

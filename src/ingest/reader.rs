@@ -383,7 +383,7 @@ pub fn read_text_columns(
 }
 
 /// Rows read per batch unless asked otherwise.
-pub const DEFAULT_BATCH_ROWS: usize = 100_000;
+pub const DEFAULT_BATCH_ROWS: usize = 50_000;
 
 /// Reads `columns` (which must exist) as text, with the 1-based row number in [`ROW_COLUMN`],
 /// in batches of `batch_rows` rows in file order (the last one may be shorter), and hands each
@@ -427,12 +427,10 @@ pub fn for_each_batch(
     let mut rows = 0usize;
     let mut outcome = Ok(());
     for batch in &batches {
-        let handled = batch
-            .map_err(read_error(path, format))
-            .and_then(|df| {
-                rows += df.height();
-                each(&df)
-            });
+        let handled = batch.map_err(read_error(path, format)).and_then(|df| {
+            rows += df.height();
+            each(&df)
+        });
         if let Err(e) = handled {
             outcome = Err(e);
             break;

@@ -30,8 +30,11 @@ impl Dictionary {
 
     /// The labels, by index.
     pub(super) fn into_labels(self) -> Vec<String> {
-        let mut entries: Vec<(u32, Box<str>)> =
-            self.index.into_iter().map(|(label, i)| (i, label)).collect();
+        let mut entries: Vec<(u32, Box<str>)> = self
+            .index
+            .into_iter()
+            .map(|(label, i)| (i, label))
+            .collect();
         entries.sort_unstable_by_key(|&(i, _)| i);
         entries
             .into_iter()
@@ -62,9 +65,9 @@ pub(super) struct RoleScan<'a> {
     pub(super) row_object: Vec<u32>,
     /// Per rater facet and file row, its rater (or [`NO_ELEMENT`]).
     pub(super) row_raters: Vec<Vec<u32>>,
-    /// The observations found so far, per item in the wide layout (the file's observations
-    /// list item after item), in one part in the long layout.
-    parts: Vec<StagedObservations>,
+    /// The observations found so far, batch after batch (the wide layout lists them item after
+    /// item at the end, as a whole-file reading does).
+    observations: StagedObservations,
     pub(super) missing_responses: Vec<usize>,
     pub(super) texts: Texts,
     /// Per read column: cells that are not valid UTF-8.
@@ -94,15 +97,17 @@ impl<'a> RoleScan<'a> {
             invalid_utf8,
             columns,
             objects: Dictionary::default(),
-            raters: config.raters.iter().map(|_| Dictionary::default()).collect(),
+            raters: config
+                .raters
+                .iter()
+                .map(|_| Dictionary::default())
+                .collect(),
             row_object: Vec::new(),
             row_raters: vec![Vec::new(); config.raters.len()],
-            parts: (0..score_reports)
-                .map(|_| StagedObservations {
-                    raters: vec![Vec::new(); config.raters.len()],
-                    ..Default::default()
-                })
-                .collect(),
+            observations: StagedObservations {
+                raters: vec![Vec::new(); config.raters.len()],
+                ..Default::default()
+            },
             missing_responses: vec![0; config.items.len()],
             texts: Texts::default(),
             utf8_problems: columns.iter().map(|_| report.part()).collect(),
@@ -120,8 +125,7 @@ impl<'a> RoleScan<'a> {
         if let Some(bad) = self.invalid_utf8 {
             for (name, problems) in self.columns.iter().zip(&mut self.utf8_problems) {
                 let column = text_column(df, name, self.path)?;
-                self.utf8_located |=
-                    report_replacement_chars(column, name, &rows, bad, problems);
+                self.utf8_located |= report_replacement_chars(column, name, &rows, bad, problems);
             }
         }
         self.ids(df, &rows)?;
@@ -176,9 +180,9 @@ impl<'a> RoleScan<'a> {
         self.row_object[r] != NO_ELEMENT && self.row_raters.iter().all(|c| c[r] != NO_ELEMENT)
     }
 
-    /// Adds the response of file row `r` (0-based) to item `item`, in observations part `part`.
-    fn push(&mut self, r: usize, row: u64, item: usize, raw: i64, score: i64, part: usize) {
-        let obs = &mut self.parts[part];
+    /// Adds the response of file row `r` (0-based) to item `item`.
+    fn push(&mut self, r: usize, row: u64, item: usize, raw: i64, score: i64) {
+        let obs = &mut self.observations;
         obs.source_row.push(row as u32);
         obs.object.push(self.row_object[r]);
         for (f, column) in self.row_raters.iter().enumerate() {
@@ -210,7 +214,7 @@ impl<'a> RoleScan<'a> {
                 format!("not a whole number: {}", expected_codes(item)),
             ),
             ScoreCell::Code(raw) => match item.score(raw) {
-                Some(score) if self.row_ok(r) => self.push(r, row, i, raw, score, problems),
+                Some(score) if self.row_ok(r) => self.push(r, row, i, raw, score),
                 Some(_) => {}
                 None => self.score_problems[problems].error(
                     Some(row),
@@ -309,21 +313,14 @@ impl<'a> RoleScan<'a> {
         }
     }
 
-    /// The observations of the file: item after item in the wide layout, row after row in the
-    /// long one (each part is freed as soon as it is copied).
+    /// The observations of the file: item after item in the wide layout (rows in file order
+    /// within an item), row after row in the long one.
     pub(super) fn observations(&mut self) -> StagedObservations {
-        let parts = &mut self.parts;
-        let facets = parts.first().map_or(0, |p| p.raters.len());
-        StagedObservations {
-            source_row: gather(parts, |p| &mut p.source_row),
-            object: gather(parts, |p| &mut p.object),
-            raters: (0..facets)
-                .map(|f| gather(parts, |p| &mut p.raters[f]))
-                .collect(),
-            item: gather(parts, |p| &mut p.item),
-            raw: gather(parts, |p| &mut p.raw),
-            score: gather(parts, |p| &mut p.score),
+        let mut obs = std::mem::take(&mut self.observations);
+        if self.config.layout == Layout::Wide || self.config.long.is_none() {
+            order_by_item(&mut obs, self.config.items.len());
         }
+        obs
     }
 
     /// Lists the problems found, in the order of a whole-file reading: undecodable cells column
@@ -380,15 +377,37 @@ fn element(
     }
 }
 
-/// One field of every part, concatenated; each part's field is freed once copied.
-fn gather<T: Copy>(
-    parts: &mut [StagedObservations],
-    field: impl Fn(&mut StagedObservations) -> &mut Vec<T>,
-) -> Vec<T> {
-    let n = parts.iter_mut().map(|p| field(p).len()).sum();
-    let mut out = Vec::with_capacity(n);
-    for part in parts {
-        out.extend_from_slice(&std::mem::take(field(part)));
+/// Puts the observations in item order, keeping the order within an item (a stable counting
+/// sort, one field at a time, so that only one field is ever held twice).
+fn order_by_item(obs: &mut StagedObservations, n_items: usize) {
+    let mut start = vec![0usize; n_items + 1];
+    for &i in &obs.item {
+        start[i as usize + 1] += 1;
+    }
+    if start.iter().filter(|&&n| n > 0).count() <= 1 {
+        return; // one item: already in order
+    }
+    for i in 0..n_items {
+        start[i + 1] += start[i];
+    }
+    let item = std::mem::take(&mut obs.item);
+    let reorder = |field: &mut Vec<u32>| *field = by_item(field, &item, &start);
+    reorder(&mut obs.source_row);
+    reorder(&mut obs.object);
+    obs.raters.iter_mut().for_each(reorder);
+    obs.raw = by_item(&obs.raw, &item, &start);
+    obs.score = by_item(&obs.score, &item, &start);
+    obs.item = by_item(&item, &item, &start);
+}
+
+/// `values` in item order; `start[i]` is where item `i` begins.
+fn by_item<T: Copy + Default>(values: &[T], item: &[u32], start: &[usize]) -> Vec<T> {
+    let mut next = start.to_vec();
+    let mut out = vec![T::default(); values.len()];
+    for (&v, &i) in values.iter().zip(item) {
+        let slot = &mut next[i as usize];
+        out[*slot] = v;
+        *slot += 1;
     }
     out
 }
