@@ -67,7 +67,8 @@ impl AttributeReader<'_> {
                 .collect();
             let mut start = 0usize;
             let (path, bad) = (self.path, self.invalid_utf8);
-            reader::for_each_batch(path, self.format, group, self.batch_rows, |df| {
+            let rows_per_batch = batch_rows_for_width(self.batch_rows, group.len());
+            reader::for_each_batch(path, self.format, group, rows_per_batch, |df| {
                 let rows = reader::row_numbers(df, path)?;
                 let elements = row_element.get(start..).unwrap_or_default();
                 start += df.height();
@@ -112,6 +113,18 @@ impl AttributeReader<'_> {
         }
         Ok(out)
     }
+}
+
+/// Columns a role batch holds about (object, rater, ten items, text): attribute batches of more
+/// columns hold proportionally fewer rows, so that a batch's cells stay about as many.
+const ROLE_BATCH_WIDTH: usize = 16;
+
+/// Rows per attribute batch of `width` columns, given the rows per role batch.
+fn batch_rows_for_width(batch_rows: usize, width: usize) -> usize {
+    if width <= ROLE_BATCH_WIDTH {
+        return batch_rows.max(1);
+    }
+    (batch_rows.saturating_mul(ROLE_BATCH_WIDTH) / width).max(1)
 }
 
 /// Reports every cell of `column` holding U+FFFD (what lossy decoding put for invalid bytes) at
