@@ -1,8 +1,9 @@
 //! Reading and validating rating files.
 //!
-//! [`stage`] reads a file with polars (only the columns the description names), checks every
-//! value, and returns a [`Staged`] import: element dictionaries, observations with their source
-//! rows, texts and attributes. Nothing is written anywhere; the store writes a staged import in
+//! [`stage`] reads a file with polars (only the columns the description names, in row batches
+//! of [`IngestOptions::batch_rows`] from one streaming scan, so that memory depends on the batch
+//! and the compact result, not on the file), checks every value, and returns a [`Staged`]
+//! import: element dictionaries, observations with their source rows, texts and attributes. Nothing is written anywhere; the store writes a staged import in
 //! one transaction. When any error is found, [`IngestError::Invalid`] carries every problem (up to
 //! a limit), each naming the file, row, column, value and what was expected.
 
@@ -13,12 +14,14 @@ pub mod facets;
 pub mod preview;
 mod problems;
 pub mod reader;
+mod roles;
 
 pub use problems::{Problem, Severity, ValidationReport};
 pub use reader::{FileFingerprint, FileFormat};
 
 use attributes::*;
 use bytes::*;
+use roles::*;
 
 use crate::config::{glob_matches, ConfigError, DatasetConfig, ItemConfig, Layout};
 use polars::prelude::{DataFrame, StringChunked};
@@ -60,6 +63,8 @@ pub enum IngestError {
 pub struct IngestOptions {
     /// How many problems of each severity are listed (all are counted).
     pub max_problems: usize,
+    /// How many rows are read and checked at a time (memory depends on this, not on the file).
+    pub batch_rows: usize,
 }
 
 /// Problems listed per severity unless asked otherwise.
@@ -69,6 +74,7 @@ impl Default for IngestOptions {
     fn default() -> Self {
         IngestOptions {
             max_problems: DEFAULT_MAX_PROBLEMS,
+            batch_rows: reader::DEFAULT_BATCH_ROWS,
         }
     }
 }
@@ -202,29 +208,6 @@ fn expected_codes(item: &ItemConfig) -> String {
     )
 }
 
-/// Dense indices for labels in order of first appearance.
-#[derive(Default)]
-struct Dictionary<'a> {
-    index: HashMap<&'a str, u32>,
-    labels: Vec<&'a str>,
-}
-
-impl<'a> Dictionary<'a> {
-    fn get_or_insert(&mut self, label: &'a str) -> u32 {
-        if let Some(&i) = self.index.get(label) {
-            return i;
-        }
-        let i = self.labels.len() as u32;
-        self.index.insert(label, i);
-        self.labels.push(label);
-        i
-    }
-
-    fn into_labels(self) -> Vec<String> {
-        self.labels.into_iter().map(str::to_string).collect()
-    }
-}
-
 fn text_column<'a>(
     df: &'a DataFrame,
     name: &str,
@@ -352,262 +335,65 @@ fn stage_file(
         )
     };
 
-    // Attribute columns are read later, in batches, to bound memory on wide files (MHS: 131).
-    let wanted = role_columns.clone();
-    let df = reader::read_text_columns(path, format, &wanted, None)?;
-    let rows = df.height();
+    // Role columns first, one row batch at a time; attribute columns later (only when the
+    // role columns are valid), also in row batches.
+    let mut scan = RoleScan::new(
+        config,
+        path,
+        &role_columns,
+        fingerprint.invalid_utf8,
+        &report,
+    );
+    let rows = reader::for_each_batch(path, format, &role_columns, options.batch_rows, |df| {
+        scan.batch(df)
+    })?;
     if rows == 0 {
         report.error(None, None, None, "the file has a header but no data rows");
         return Err(IngestError::Invalid(Box::new(report)));
     }
-    let row_numbers: Vec<u64> = {
-        let column = df
-            .column(reader::ROW_COLUMN)
-            .and_then(|c| c.cast(&polars::prelude::DataType::UInt64))
-            .map_err(|e| IngestError::Read {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })?;
-        let values = column.u64().map_err(|e| IngestError::Read {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        values.iter().map(|v| v.unwrap_or(0)).collect()
-    };
-
-    // Undecodable text: find the rows and columns holding replacement characters.
-    let mut utf8_located = false;
-    if let Some(bad) = fingerprint.invalid_utf8 {
-        utf8_located |=
-            report_replacement_chars(&df, &wanted, &row_numbers, bad, path, &mut report)?;
-    }
-
-    let object_col = text_column(&df, &config.object, path)?;
-    let rater_cols: Vec<&StringChunked> = config
-        .raters
-        .iter()
-        .map(|r| text_column(&df, r, path))
-        .collect::<Result<_, _>>()?;
-    let object_cells: Vec<Option<&str>> = object_col.iter().collect();
-    let rater_cells: Vec<Vec<Option<&str>>> =
-        rater_cols.iter().map(|c| c.iter().collect()).collect();
-
-    // Facet elements per row (u32::MAX where the row has no usable id).
-    const NO_ELEMENT: u32 = u32::MAX;
-    let mut objects = Dictionary::default();
-    let mut raters: Vec<Dictionary> = config
-        .raters
-        .iter()
-        .map(|_| Dictionary::default())
-        .collect();
-    let mut row_object = vec![NO_ELEMENT; rows];
-    let mut row_raters = vec![vec![NO_ELEMENT; rows]; config.raters.len()];
-    for r in 0..rows {
-        let row = Some(row_numbers[r]);
-        match object_cells[r].map(str::trim).filter(|v| !v.is_empty()) {
-            Some(id) if control_char(id).is_some() => {
-                report_control_char(&mut report, row, &config.object, id, "object id")
-            }
-            Some(id) => row_object[r] = objects.get_or_insert(id),
-            None => report.error(row, Some(&config.object), None, "the object id is empty"),
-        }
-        for (f, cells) in rater_cells.iter().enumerate() {
-            match cells[r].map(str::trim).filter(|v| !v.is_empty()) {
-                Some(id) if control_char(id).is_some() => {
-                    report_control_char(&mut report, row, &config.raters[f], id, "rater id")
-                }
-                Some(id) => row_raters[f][r] = raters[f].get_or_insert(id),
-                None => report.error(row, Some(&config.raters[f]), None, "the rater id is empty"),
-            }
-        }
-    }
-
-    // Observations.
-    let mut obs = StagedObservations {
-        raters: vec![Vec::new(); config.raters.len()],
-        ..Default::default()
-    };
-    let mut missing_responses = vec![0usize; config.items.len()];
-    let row_ok =
-        |r: usize| row_object[r] != NO_ELEMENT && row_raters.iter().all(|c| c[r] != NO_ELEMENT);
-    let push = |obs: &mut StagedObservations, r: usize, item: usize, raw: i64, score: i64| {
-        obs.source_row.push(row_numbers[r] as u32);
-        obs.object.push(row_object[r]);
-        for (f, column) in row_raters.iter().enumerate() {
-            obs.raters[f].push(column[r]);
-        }
-        obs.item.push(item as u32);
-        obs.raw.push(raw);
-        obs.score.push(score);
-    };
-    match (config.layout, &config.long) {
-        (Layout::Long, Some(long)) => {
-            let items = text_column(&df, &long.item, path)?;
-            let scores = text_column(&df, &long.score, path)?;
-            let mut unknown_items: BTreeMap<String, (u64, usize)> = BTreeMap::new();
-            for (r, (item_cell, score_cell)) in items.iter().zip(scores.iter()).enumerate() {
-                let row = Some(row_numbers[r]);
-                let Some(item_name) = item_cell.map(str::trim).filter(|v| !v.is_empty()) else {
-                    report.error(row, Some(&long.item), None, "the item name is empty");
-                    continue;
-                };
-                if control_char(item_name).is_some() {
-                    report_control_char(&mut report, row, &long.item, item_name, "item name");
-                    continue;
-                }
-                let Some((i, item)) = config.item_named(item_name) else {
-                    let entry = unknown_items
-                        .entry(item_name.to_string())
-                        .or_insert((row_numbers[r], 0));
-                    entry.1 += 1;
-                    continue;
-                };
-                match parse_score(score_cell) {
-                    ScoreCell::Missing => missing_responses[i] += 1,
-                    ScoreCell::NotInteger => report.error(
-                        row,
-                        Some(&long.score),
-                        score_cell,
-                        format!("not a whole number: {}", expected_codes(item)),
-                    ),
-                    ScoreCell::Code(raw) => match item.score(raw) {
-                        Some(score) if row_ok(r) => push(&mut obs, r, i, raw, score),
-                        Some(_) => {}
-                        None => report.error(
-                            row,
-                            Some(&long.score),
-                            score_cell,
-                            format!("out of range: {}", expected_codes(item)),
-                        ),
-                    },
-                }
-            }
-            let known: Vec<&str> = config.items.iter().map(|i| i.name.as_str()).collect();
-            for (name, (first_row, count)) in unknown_items {
-                report.error(
-                    Some(first_row),
-                    Some(&long.item),
-                    Some(&name),
-                    format!(
-                        "unknown item ({count} row(s)); the description's items are: {}",
-                        known.join(", ")
-                    ),
-                );
-            }
-        }
-        _ => {
-            for (i, item) in config.items.iter().enumerate() {
-                let column = text_column(&df, item.column(), path)?;
-                for (r, cell) in column.iter().enumerate() {
-                    match parse_score(cell) {
-                        ScoreCell::Missing => missing_responses[i] += 1,
-                        ScoreCell::NotInteger => report.error(
-                            Some(row_numbers[r]),
-                            Some(item.column()),
-                            cell,
-                            format!("not a whole number: {}", expected_codes(item)),
-                        ),
-                        ScoreCell::Code(raw) => match item.score(raw) {
-                            Some(score) if row_ok(r) => push(&mut obs, r, i, raw, score),
-                            Some(_) => {}
-                            None => report.error(
-                                Some(row_numbers[r]),
-                                Some(item.column()),
-                                cell,
-                                format!("out of range: {}", expected_codes(item)),
-                            ),
-                        },
-                    }
-                }
-            }
-        }
-    }
+    scan.report_into(&mut report);
+    let mut obs = scan.observations();
+    let RoleScan {
+        objects,
+        raters,
+        row_object,
+        row_raters,
+        missing_responses,
+        texts,
+        utf8_located,
+        ..
+    } = scan;
+    let mut utf8_located = utf8_located;
 
     let duplicates_dropped = drop_duplicates(&mut obs, config, &mut report);
-
-    // Elements left without any valid rating.
-    let mut object_rated = vec![false; objects.labels.len()];
-    for &o in &obs.object {
-        object_rated[o as usize] = true;
-    }
-    for (o, rated) in object_rated.iter().enumerate() {
-        if !rated {
-            report.warning(
-                None,
-                Some(&config.object),
-                Some(objects.labels[o]),
-                "this object has no valid rating",
-            );
-        }
-    }
-    for (f, dict) in raters.iter().enumerate() {
-        let mut rated = vec![false; dict.labels.len()];
-        for &e in &obs.raters[f] {
-            rated[e as usize] = true;
-        }
-        for (e, rated) in rated.iter().enumerate() {
-            if !rated {
-                report.warning(
-                    None,
-                    Some(&config.raters[f]),
-                    Some(dict.labels[e]),
-                    "this rater has no valid rating",
-                );
-            }
-        }
-    }
-
+    let object_labels = objects.into_labels();
+    let rater_labels: Vec<Vec<String>> = raters.into_iter().map(Dictionary::into_labels).collect();
+    warn_unrated(&obs, config, &object_labels, &rater_labels, &mut report);
     if report.has_errors() {
         return Err(IngestError::Invalid(Box::new(report)));
     }
 
     // Texts: the first non-empty text of each object.
-    let mut object_texts: Vec<Option<String>> = vec![None; objects.labels.len()];
+    let mut object_texts = texts.of_object;
+    object_texts.resize(object_labels.len(), None);
     if let Some(text_name) = &config.text {
-        let column = text_column(&df, text_name, path)?;
-        let mut differing = 0usize;
-        let mut example = None;
-        let mut cleaned = ControlChars::default();
-        for (r, cell) in column.iter().enumerate() {
-            let o = row_object[r];
-            let Some(text) = cell.filter(|t| !t.trim().is_empty()) else {
-                continue;
-            };
-            if o == NO_ELEMENT {
-                continue;
-            }
-            let text = cleaned.clean(text, row_numbers[r]);
-            match &object_texts[o as usize] {
-                None => object_texts[o as usize] = Some(text.into_owned()),
-                Some(existing) if *existing != text => {
-                    differing += 1;
-                    example.get_or_insert(row_numbers[r]);
-                }
-                _ => {}
-            }
-        }
-        cleaned.warn(&mut report, Some(text_name), "text");
-        if differing > 0 {
+        texts.cleaned.warn(&mut report, Some(text_name), "text");
+        if texts.differing > 0 {
             report.warning(
-                example,
+                texts.example,
                 Some(text_name),
                 None,
-                format!("{differing} row(s) give an object a different text than its first row; the first text is kept"),
+                format!("{} row(s) give an object a different text than its first row; the first text is kept", texts.differing),
             );
         }
     }
 
-    let object_labels = objects.into_labels();
-    let rater_labels: Vec<Vec<String>> = raters.into_iter().map(Dictionary::into_labels).collect();
     let n_objects = object_labels.len();
     let n_raters = rater_labels.first().map_or(0, Vec::len);
-    drop(object_cells);
-    drop(rater_cells);
-    drop(df);
     let mut reader = AttributeReader {
         path,
         format,
-        row_numbers: &row_numbers,
+        batch_rows: options.batch_rows,
         invalid_utf8: fingerprint.invalid_utf8,
         utf8_located: &mut utf8_located,
         report: &mut report,
@@ -620,6 +406,8 @@ fn stage_file(
         }
         None => Vec::new(),
     };
+    drop(row_object);
+    drop(row_raters);
     let mut rater_facets: Vec<StagedFacet> = Vec::new();
     let mut rater_attributes = Some(rater_attributes);
     for (f, labels) in rater_labels.into_iter().enumerate() {
@@ -666,6 +454,46 @@ fn stage_file(
         report,
         model: None,
     })
+}
+
+/// Warns about every object and rater left without any valid rating.
+fn warn_unrated(
+    obs: &StagedObservations,
+    config: &DatasetConfig,
+    object_labels: &[String],
+    rater_labels: &[Vec<String>],
+    report: &mut ValidationReport,
+) {
+    let mut object_rated = vec![false; object_labels.len()];
+    for &o in &obs.object {
+        object_rated[o as usize] = true;
+    }
+    for (o, rated) in object_rated.iter().enumerate() {
+        if !rated {
+            report.warning(
+                None,
+                Some(&config.object),
+                Some(&object_labels[o]),
+                "this object has no valid rating",
+            );
+        }
+    }
+    for (f, labels) in rater_labels.iter().enumerate() {
+        let mut rated = vec![false; labels.len()];
+        for &e in &obs.raters[f] {
+            rated[e as usize] = true;
+        }
+        for (e, rated) in rated.iter().enumerate() {
+            if !rated {
+                report.warning(
+                    None,
+                    Some(&config.raters[f]),
+                    Some(&labels[e]),
+                    "this rater has no valid rating",
+                );
+            }
+        }
+    }
 }
 
 /// Finds responses given twice (same object, raters and item). Different scores are errors;

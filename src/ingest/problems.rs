@@ -148,6 +148,23 @@ impl ValidationReport {
         self.push(Severity::Warning, row, column, value, message);
     }
 
+    /// Appends the problems of `other` (found in a part of the file and kept in its own report
+    /// so that they are listed in the order a whole-file reading gives), as if each had been
+    /// recorded here: listed while under the limit, always counted.
+    pub(crate) fn append(&mut self, other: ValidationReport) {
+        self.errors_total += other.errors_total;
+        self.warnings_total += other.warnings_total;
+        let room = self.limit.saturating_sub(self.errors.len());
+        self.errors.extend(other.errors.into_iter().take(room));
+        let room = self.limit.saturating_sub(self.warnings.len());
+        self.warnings.extend(other.warnings.into_iter().take(room));
+    }
+
+    /// An empty report on the same file with the same limit (for one part of the problems).
+    pub(crate) fn part(&self) -> ValidationReport {
+        ValidationReport::new(self.file.clone(), self.limit)
+    }
+
     /// Records an error ahead of the others (it explains them), even when the list is full.
     pub fn error_first(&mut self, row: Option<u64>, message: impl Into<String>) {
         self.errors_total += 1;

@@ -382,6 +382,80 @@ pub fn read_text_columns(
         .map_err(read_error(path, format))
 }
 
+/// Rows read per batch unless asked otherwise.
+pub const DEFAULT_BATCH_ROWS: usize = 50_000;
+
+/// Reads `columns` (which must exist) as text, with the 1-based row number in [`ROW_COLUMN`],
+/// in batches of `batch_rows` rows in file order (the last one may be shorter), and hands each
+/// batch to `each`. The file is scanned once by polars' streaming engine; a batch is read while
+/// the previous one is handled, so memory depends on the batch, not on the file. Returns how many
+/// rows were read.
+pub fn for_each_batch(
+    path: &Path,
+    format: FileFormat,
+    columns: &[String],
+    batch_rows: usize,
+    mut each: impl FnMut(&DataFrame) -> Result<(), IngestError>,
+) -> Result<usize, IngestError> {
+    let mut selection: Vec<Expr> = columns
+        .iter()
+        .map(|c| col(c.as_str()).cast(DataType::String))
+        .collect();
+    selection.insert(0, col(ROW_COLUMN));
+    let chunk = std::num::NonZeroUsize::new(batch_rows.max(1));
+    // One batch waits in the channel while the previous one is handled (back-pressure).
+    let (send, batches) = std::sync::mpsc::sync_channel::<PolarsResult<DataFrame>>(1);
+    let failed = send.clone();
+    let query = scan(path, format)?
+        .with_row_index(ROW_COLUMN, Some(1))
+        .select(selection)
+        .sink_batches(
+            PlanCallback::new(move |df: DataFrame| {
+                // Stop reading once the receiving side has gone (it returned early).
+                Ok(send.send(Ok(df)).is_err())
+            }),
+            true,
+            chunk,
+        )
+        .map_err(polars_err(path))?;
+    let runner = std::thread::spawn(move || {
+        if let Err(e) = query.collect_with_engine(Engine::Streaming) {
+            // The receiver may be gone already; nothing else to tell then.
+            let _ = failed.send(Err(e));
+        }
+    });
+    let mut rows = 0usize;
+    let mut outcome = Ok(());
+    for batch in &batches {
+        let handled = batch.map_err(read_error(path, format)).and_then(|df| {
+            rows += df.height();
+            each(&df)
+        });
+        if let Err(e) = handled {
+            outcome = Err(e);
+            break;
+        }
+    }
+    drop(batches);
+    if runner.join().is_err() {
+        return Err(IngestError::Read {
+            path: path.to_path_buf(),
+            message: "the reader stopped unexpectedly".into(),
+        });
+    }
+    outcome.map(|()| rows)
+}
+
+/// The row numbers ([`ROW_COLUMN`]) of a batch read by [`for_each_batch`].
+pub(crate) fn row_numbers(df: &DataFrame, path: &Path) -> Result<Vec<u64>, IngestError> {
+    let column = df
+        .column(ROW_COLUMN)
+        .and_then(|c| c.cast(&DataType::UInt64))
+        .map_err(polars_err(path))?;
+    let values = column.u64().map_err(polars_err(path))?;
+    Ok(values.iter().map(|v| v.unwrap_or(0)).collect())
+}
+
 /// A source file ready to read.
 #[derive(Debug, Clone)]
 pub struct SourceFile {

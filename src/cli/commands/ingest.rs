@@ -63,6 +63,7 @@ pub fn run(args: IngestArgs, out: Output) -> Result<(), Failure> {
     };
     let options = IngestOptions {
         max_problems: args.max_problems,
+        ..IngestOptions::default()
     };
     let bar = progress_spinner(out);
     if let Some(bar) = &bar {
