@@ -55,6 +55,18 @@ impl ElementStatus {
         }
     }
 
+    /// The status of a word written by [`ElementStatus::as_str`] (`None` for any other text).
+    pub fn from_word(word: &str) -> Option<ElementStatus> {
+        match word {
+            "measured" => Some(ElementStatus::Measured),
+            "minimum" => Some(ElementStatus::Extreme(Extreme::Minimum)),
+            "maximum" => Some(ElementStatus::Extreme(Extreme::Maximum)),
+            "anchored" => Some(ElementStatus::Anchored),
+            "dropped" => Some(ElementStatus::Dropped),
+            _ => None,
+        }
+    }
+
     /// The status word Facets prints in Table 7: empty for a measured element, `Minimum`,
     /// `Maximum`, `Anchored` or `Dropped`.
     pub fn facets_word(self) -> &'static str {

@@ -3,7 +3,7 @@
 
 use super::{now_rfc3339, Project, RunKind, RunStatus, StoreError};
 use crate::data::RatingData;
-use crate::measure::{Fit, Method};
+use crate::measure::{ElementStatistics, ElementStatus, Fit, Method};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -124,8 +124,8 @@ impl Project {
                 .prepare(
                     "INSERT INTO estimates (run_id, facet_id, element_idx, status, measure, model_se, real_se,
                         total_score, count, observed_average, fair_average, infit, infit_zstd, outfit,
-                        outfit_zstd, ptmea, ptexp, displacement)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                        outfit_zstd, ptmea, ptexp, displacement, discrimination)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
                 )
                 .map_err(sql)?;
             for (facet, &facet_id) in fit.facets.iter().zip(&facet_ids) {
@@ -149,7 +149,8 @@ impl Project {
                             e.outfit_zstd,
                             e.point_measure,
                             e.point_measure_expected,
-                            e.displacement
+                            e.displacement,
+                            e.discrimination
                         ])
                         .map_err(sql)?;
                 }
@@ -158,7 +159,7 @@ impl Project {
                 .prepare("INSERT INTO run_tables (run_id, name, content) VALUES (?1, ?2, ?3)")
                 .map_err(sql)?;
             table
-                .execute(params![run_id, "fit", json(fit)?])
+                .execute(params![run_id, FIT_TABLE, json(&StoredFit::of(fit))?])
                 .map_err(sql)?;
             for (name, value) in extra_tables {
                 table
@@ -260,18 +261,147 @@ impl Project {
         .transpose()
     }
 
-    /// The stored fit of run `run_id`.
+    /// The stored fit of run `run_id`: its `fit` table, with Table 7 read from `estimates` (a run
+    /// stored by schema version 1 holds Table 7 in the table itself).
     pub fn load_fit(&self, run_id: i64) -> Result<Fit, StoreError> {
         let value = self
-            .run_table(run_id, "fit")?
+            .run_table(run_id, FIT_TABLE)?
             .ok_or_else(|| StoreError::NoSuchRun {
                 path: self.path.clone(),
                 run_id,
             })?;
-        serde_json::from_value(value).map_err(|e| StoreError::Corrupt {
+        let mut fit: Fit = serde_json::from_value(value).map_err(|e| StoreError::Corrupt {
             path: self.path.clone(),
             message: format!("run {run_id}: {e}"),
-        })
+        })?;
+        if fit.facets.iter().all(|f| f.elements.is_empty()) {
+            self.read_estimates(run_id, &mut fit)?;
+        }
+        Ok(fit)
+    }
+
+    /// Fills every facet's Table 7 of `fit` from the `estimates` rows of run `run_id` (labels from
+    /// the facets' elements).
+    fn read_estimates(&self, run_id: i64, fit: &mut Fit) -> Result<(), StoreError> {
+        let facets = self.facets()?;
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT f.position, e.element_idx, e.status, e.measure, e.model_se, e.real_se,
+                        e.total_score, e.count, e.observed_average, e.fair_average, e.infit,
+                        e.infit_zstd, e.outfit, e.outfit_zstd, e.ptmea, e.ptexp, e.displacement,
+                        e.discrimination
+                 FROM estimates e JOIN facets f ON f.id = e.facet_id
+                 WHERE e.run_id = ?1 ORDER BY f.position, e.element_idx",
+            )
+            .map_err(self.sql_err())?;
+        let mut rows = stmt.query([run_id]).map_err(self.sql_err())?;
+        let corrupt = |message: String| StoreError::Corrupt {
+            path: self.path.clone(),
+            message: format!("run {run_id}, Table 7: {message}"),
+        };
+        while let Some(r) = rows.next().map_err(self.sql_err())? {
+            let get_f = |k: usize| r.get::<_, Option<f64>>(k).map_err(self.sql_err());
+            let position = r.get::<_, i64>(0).map_err(self.sql_err())? as usize;
+            let idx = r.get::<_, i64>(1).map_err(self.sql_err())? as usize;
+            let status_text: String = r.get(2).map_err(self.sql_err())?;
+            let status = ElementStatus::from_word(&status_text)
+                .ok_or_else(|| corrupt(format!("unknown element status `{status_text}`")))?;
+            let facet = fit
+                .facets
+                .get_mut(position)
+                .ok_or_else(|| corrupt(format!("no facet at position {position}")))?;
+            if idx != facet.elements.len() {
+                return Err(corrupt(format!(
+                    "facet `{}` lacks the row of element {}",
+                    facet.name,
+                    facet.elements.len()
+                )));
+            }
+            let label = facets
+                .get(position)
+                .and_then(|f| f.labels.get(idx))
+                .cloned()
+                .ok_or_else(|| corrupt(format!("facet `{}` has no element {idx}", facet.name)))?;
+            facet.elements.push(ElementStatistics {
+                label,
+                status,
+                measure: get_f(3)?
+                    .ok_or_else(|| corrupt(format!("element {idx} has no measure")))?,
+                model_se: get_f(4)?,
+                real_se: get_f(5)?,
+                total_score: get_f(6)?.unwrap_or(0.0),
+                count: r
+                    .get::<_, Option<i64>>(7)
+                    .map_err(self.sql_err())?
+                    .unwrap_or(0) as usize,
+                observed_average: get_f(8)?,
+                fair_average: get_f(9)?,
+                infit: get_f(10)?,
+                infit_zstd: get_f(11)?,
+                outfit: get_f(12)?,
+                outfit_zstd: get_f(13)?,
+                point_measure: get_f(14)?,
+                point_measure_expected: get_f(15)?,
+                displacement: get_f(16)?,
+                discrimination: get_f(17)?,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The name of a run's table holding its [`Fit`].
+const FIT_TABLE: &str = "fit";
+
+/// A [`Fit`] as its `fit` table stores it: everything but the facets' Table 7 rows, which are
+/// the run's `estimates` rows (stored once: at 10^7 responses Table 7 is ~300,000 rows).
+#[derive(serde::Serialize)]
+struct StoredFit<'a> {
+    facets: Vec<StoredFacet<'a>>,
+    scale_facet: Option<usize>,
+    scales: &'a [crate::measure::ScaleStatistics],
+    global: &'a crate::measure::GlobalStatistics,
+    history: &'a [crate::measure::IterationReport],
+    converged: bool,
+    options: &'a crate::measure::FitOptions,
+    mml: &'a Option<crate::measure::MmlSummary>,
+}
+
+/// A facet of [`StoredFit`]: `elements` always empty.
+#[derive(serde::Serialize)]
+struct StoredFacet<'a> {
+    name: &'a str,
+    role: crate::data::FacetRole,
+    positive: bool,
+    centred: bool,
+    elements: [ElementStatistics; 0],
+    summary: &'a crate::measure::FacetSummary,
+}
+
+impl<'a> StoredFit<'a> {
+    fn of(fit: &'a Fit) -> StoredFit<'a> {
+        StoredFit {
+            facets: fit
+                .facets
+                .iter()
+                .map(|f| StoredFacet {
+                    name: &f.name,
+                    role: f.role,
+                    positive: f.positive,
+                    centred: f.centred,
+                    elements: [],
+                    summary: &f.summary,
+                })
+                .collect(),
+            scale_facet: fit.scale_facet,
+            scales: &fit.scales,
+            global: &fit.global,
+            history: &fit.history,
+            converged: fit.converged,
+            options: &fit.options,
+            mml: &fit.mml,
+        }
     }
 }
 
@@ -506,5 +636,55 @@ impl Project {
             )
             .map_err(self.sql_err())?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Preset;
+    use crate::ingest::{stage, IngestOptions};
+    use crate::measure::{FitOptions, NoObserver};
+    use crate::simulate::{simulate, SimulationConfig};
+
+    #[test]
+    fn table_7_is_stored_once_and_a_loaded_fit_is_the_fitted_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = simulate(&SimulationConfig {
+            comments: 150,
+            seed: 4,
+            ..SimulationConfig::default()
+        })
+        .unwrap()
+        .write(dir.path())
+        .unwrap();
+        let staged = stage(
+            &files.ratings,
+            &Preset::Mhs.config(),
+            &IngestOptions::default(),
+        )
+        .unwrap();
+        let mut project = Project::create_or_open(&dir.path().join("p.db")).unwrap();
+        project.import(&staged).unwrap();
+        let data = project.ratings().unwrap();
+        let fit = crate::measure::fit(&data, &FitOptions::default(), &mut NoObserver).unwrap();
+        let run = project
+            .save_fit(&fit, &data, &now_rfc3339(), "", &[])
+            .unwrap();
+
+        // The run's `fit` table holds no Table 7 row; `estimates` holds them all.
+        let stored = project.run_table(run, FIT_TABLE).unwrap().unwrap();
+        for facet in stored["facets"].as_array().unwrap() {
+            assert_eq!(facet["elements"], serde_json::json!([]));
+        }
+        let loaded = project.load_fit(run).unwrap();
+        assert_eq!(loaded.facets.len(), fit.facets.len());
+        for (l, f) in loaded.facets.iter().zip(&fit.facets) {
+            // Every number exactly (SQLite REAL is the same IEEE double).
+            assert_eq!(l.elements, f.elements, "facet {}", f.name);
+            assert!(!l.elements.is_empty());
+        }
+        assert_eq!(loaded.history.len(), fit.history.len());
+        assert_eq!(loaded.options, fit.options);
     }
 }

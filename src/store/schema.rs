@@ -8,7 +8,9 @@
 //!
 //! - Version 1: one SQLite row per response (`observations`, with two indexes).
 //! - Version 2: responses stored by column in chunks (`observation_chunks`, see
-//!   [`super::chunks`]); `observations` moved there in row-id order and dropped.
+//!   [`super::chunks`]); `observations` moved there in row-id order and dropped. `estimates`
+//!   gains `discrimination`, so a run's Table 7 rows are stored once (the run's `fit` JSON table
+//!   leaves them out; runs stored by version 1 keep them there and read as before).
 
 use super::chunks::{ChunkWriter, Response};
 use super::StoreError;
@@ -307,4 +309,7 @@ CREATE TABLE observation_chunks (
     source_row   BLOB NOT NULL    -- its 1-based row in that file
 );
 CREATE INDEX observation_chunks_objects ON observation_chunks(object_min, object_max);
+
+-- Table 7 rows are kept once, here: a version-2 run's `fit` table holds everything but them.
+ALTER TABLE estimates ADD COLUMN discrimination REAL;
 "#;
