@@ -13,7 +13,7 @@
 
 use super::columns::{self, ColumnError};
 use super::StoreError;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;
 
 /// Responses per chunk (an import writes full chunks but for its last one).
@@ -185,27 +185,12 @@ pub fn insert_chunk(
     path: &Path,
     chunk: &ChunkColumns,
 ) -> Result<i64, StoreError> {
-    let blobs = encode_chunk(chunk).map_err(|e| corrupt(path, 0, "(new)", e))?;
-    let (lo, hi) = object_range(chunk);
-    conn.prepare_cached(&format!(
-        "INSERT INTO observation_chunks (responses, object_min, object_max, {CHUNK_COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-    ))
-    .and_then(|mut stmt| {
-        stmt.execute(params![
-            chunk.len() as i64,
-            lo,
-            hi,
-            blobs[0],
-            blobs[1],
-            blobs[2],
-            blobs[3],
-            blobs[4],
-            blobs[5],
-            blobs[6],
-            blobs[7]
-        ])
-    })
+    conn.execute(
+        "INSERT INTO observation_chunks (id, responses, object_min, object_max, object, rater,
+             other_raters, item, score, raw, dataset_id, source_row)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        rusqlite::params_from_iter(chunk_params(None, chunk, path)?),
+    )
     .map_err(sql(path))?;
     Ok(conn.last_insert_rowid())
 }
@@ -217,30 +202,35 @@ pub fn rewrite_chunk(
     id: i64,
     chunk: &ChunkColumns,
 ) -> Result<(), StoreError> {
-    let blobs = encode_chunk(chunk).map_err(|e| corrupt(path, id, "(rewritten)", e))?;
-    let (lo, hi) = object_range(chunk);
     conn.execute(
         "UPDATE observation_chunks SET responses = ?2, object_min = ?3, object_max = ?4,
              object = ?5, rater = ?6, other_raters = ?7, item = ?8, score = ?9, raw = ?10,
              dataset_id = ?11, source_row = ?12
          WHERE id = ?1",
-        params![
-            id,
-            chunk.len() as i64,
-            lo,
-            hi,
-            blobs[0],
-            blobs[1],
-            blobs[2],
-            blobs[3],
-            blobs[4],
-            blobs[5],
-            blobs[6],
-            blobs[7]
-        ],
+        rusqlite::params_from_iter(chunk_params(Some(id), chunk, path)?),
     )
     .map_err(sql(path))?;
     Ok(())
+}
+
+/// The 12 parameters of a chunk row: id, responses, object range, then the encoded columns in
+/// [`CHUNK_COLUMNS`] order.
+fn chunk_params(
+    id: Option<i64>,
+    chunk: &ChunkColumns,
+    path: &Path,
+) -> Result<Vec<rusqlite::types::Value>, StoreError> {
+    use rusqlite::types::Value;
+    let blobs = encode_chunk(chunk).map_err(|e| corrupt(path, id.unwrap_or(0), "(new)", e))?;
+    let (lo, hi) = object_range(chunk);
+    let mut values = vec![
+        id.map_or(Value::Null, Value::Integer),
+        Value::Integer(chunk.len() as i64),
+        Value::Integer(lo),
+        Value::Integer(hi),
+    ];
+    values.extend(blobs.into_iter().map(Value::Blob));
+    Ok(values)
 }
 
 /// Decodes the blobs of one chunk row (columns in [`CHUNK_COLUMNS`] order from `row` index

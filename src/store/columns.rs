@@ -168,32 +168,19 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<i64>, ColumnError> {
     Ok(out)
 }
 
-/// Decodes a column of non-negative values that fit `u32` (element indices), appending to `out`.
-pub fn decode_u32_into(bytes: &[u8], out: &mut Vec<u32>) -> Result<usize, ColumnError> {
+/// Decodes a column into a narrower integer type (`u32` element indices, `i32` scores),
+/// appending to `out`; a value the type cannot hold is an error.
+pub fn decode_into<T: TryFrom<i64> + Default>(
+    bytes: &[u8],
+    out: &mut Vec<T>,
+) -> Result<usize, ColumnError> {
     out.reserve(len(bytes)?);
     let mut bad = None;
-    let n = decode_each(bytes, |v| match u32::try_from(v) {
+    let n = decode_each(bytes, |v| match T::try_from(v) {
         Ok(v) => out.push(v),
         Err(_) => {
             bad.get_or_insert(v);
-            out.push(0)
-        }
-    })?;
-    match bad {
-        Some(v) => Err(ColumnError::OutOfRange(v)),
-        None => Ok(n),
-    }
-}
-
-/// Decodes a column of values that fit `i32` (scores), appending to `out`.
-pub fn decode_i32_into(bytes: &[u8], out: &mut Vec<i32>) -> Result<usize, ColumnError> {
-    out.reserve(len(bytes)?);
-    let mut bad = None;
-    let n = decode_each(bytes, |v| match i32::try_from(v) {
-        Ok(v) => out.push(v),
-        Err(_) => {
-            bad.get_or_insert(v);
-            out.push(0)
+            out.push(T::default())
         }
     })?;
     match bad {
@@ -292,7 +279,7 @@ mod tests {
         assert!(matches!(decode(&wrong), Err(ColumnError::Payload { .. })));
         let big = encode([0i64, 1 << 40].into_iter()).unwrap();
         assert_eq!(
-            decode_u32_into(&big, &mut Vec::new()),
+            decode_into::<u32>(&big, &mut Vec::new()),
             Err(ColumnError::OutOfRange(1 << 40))
         );
     }

@@ -640,11 +640,11 @@ impl Project {
                     })
                 }
             };
-            let n = columns::decode_u32_into(&blob(row, 2)?, &mut elements[object_facet])
+            let n = columns::decode_into(&blob(row, 2)?, &mut elements[object_facet])
                 .map_err(|e| corrupt(id, "object", e))?;
             check("object", n)?;
             if let Some(&first) = rater_positions.first() {
-                let n = columns::decode_u32_into(&blob(row, 3)?, &mut elements[first])
+                let n = columns::decode_into(&blob(row, 3)?, &mut elements[first])
                     .map_err(|e| corrupt(id, "rater", e))?;
                 check("rater", n)?;
             }
@@ -662,14 +662,14 @@ impl Project {
                 });
             }
             for (part, &f) in parts.iter().zip(rater_positions.iter().skip(1)) {
-                let n = columns::decode_u32_into(part, &mut elements[f])
+                let n = columns::decode_into(part, &mut elements[f])
                     .map_err(|e| corrupt(id, "other_raters", e))?;
                 check("other_raters", n)?;
             }
-            let n = columns::decode_u32_into(&blob(row, 5)?, &mut elements[item_facet])
+            let n = columns::decode_into(&blob(row, 5)?, &mut elements[item_facet])
                 .map_err(|e| corrupt(id, "item", e))?;
             check("item", n)?;
-            let n = columns::decode_i32_into(&blob(row, 6)?, &mut scores)
+            let n = columns::decode_into(&blob(row, 6)?, &mut scores)
                 .map_err(|e| corrupt(id, "score", e))?;
             check("score", n)?;
         }
