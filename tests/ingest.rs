@@ -352,7 +352,7 @@ fn long_layout_reads_guilford_and_rejects_unknown_items() {
     let mut totals = [0i64; 3];
     for n in 0..staged.observations.len() {
         let label = &staged.rater_facets[0].labels[staged.observations.raters[0][n] as usize];
-        totals[label.parse::<usize>().unwrap() - 1] += staged.observations.score[n];
+        totals[label.parse::<usize>().unwrap() - 1] += staged.observations.score[n] as i64;
     }
     assert_eq!(totals, [171, 156, 181]);
 }

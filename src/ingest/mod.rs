@@ -120,10 +120,10 @@ pub struct StagedObservations {
     pub raters: Vec<Vec<u32>>,
     /// Index into the description's items.
     pub item: Vec<u32>,
-    /// The raw code as in the file.
-    pub raw: Vec<i64>,
+    /// The raw code as in the file (a code beyond `i32` is refused as out of range).
+    pub raw: Vec<i32>,
     /// The scored category (recoded, reversed).
-    pub score: Vec<i64>,
+    pub score: Vec<i32>,
 }
 
 impl StagedObservations {
@@ -236,7 +236,9 @@ pub fn stage(
     config: &DatasetConfig,
     options: &IngestOptions,
 ) -> Result<Staged, IngestError> {
-    match stage_file(path, config, options) {
+    let staged = stage_file(path, config, options);
+    release_freed_memory();
+    match staged {
         Err(IngestError::Invalid(mut report)) => {
             // A quote that never closes shifts every later value: say so first.
             if let FileFormat::Delimited(separator) =
@@ -252,6 +254,17 @@ pub fn stage(
             Err(IngestError::Invalid(report))
         }
         other => other,
+    }
+}
+
+/// Hands the heap memory freed by the reading threads back to the system (glibc keeps freed
+/// blocks in per-thread arenas; after staging, polars' batches are gone but their pages would
+/// still count towards the process's peak during the import that follows).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the kernel; it is safe at any time.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
@@ -567,14 +580,14 @@ fn drop_duplicates(
         );
         let keep: Vec<usize> = (0..n).filter(|&i| !drop[i]).collect();
         let pick_u32 = |v: &Vec<u32>| keep.iter().map(|&i| v[i]).collect::<Vec<u32>>();
-        let pick_i64 = |v: &Vec<i64>| keep.iter().map(|&i| v[i]).collect::<Vec<i64>>();
+        let pick_i32 = |v: &Vec<i32>| keep.iter().map(|&i| v[i]).collect::<Vec<i32>>();
         *obs = StagedObservations {
             source_row: pick_u32(&obs.source_row),
             object: pick_u32(&obs.object),
             raters: obs.raters.iter().map(pick_u32).collect(),
             item: pick_u32(&obs.item),
-            raw: pick_i64(&obs.raw),
-            score: pick_i64(&obs.score),
+            raw: pick_i32(&obs.raw),
+            score: pick_i32(&obs.score),
         };
     }
     dropped

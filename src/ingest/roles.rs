@@ -129,6 +129,7 @@ impl<'a> RoleScan<'a> {
             }
         }
         self.ids(df, &rows)?;
+        self.reserve_batch(rows.len());
         match (self.config.layout, &self.config.long) {
             (Layout::Long, Some(long)) => self.long_scores(df, &rows, start, long)?,
             _ => self.wide_scores(df, &rows, start)?,
@@ -175,13 +176,35 @@ impl<'a> RoleScan<'a> {
         Ok(())
     }
 
+    /// Room for the responses a batch of `rows` rows can add (one per item of a wide row, one per
+    /// long row), reserved exactly: the observations grow batch by batch (glibc moves a large
+    /// block with `mremap`, without copying), never to the double capacity of `Vec`'s growth, so
+    /// the peak memory is what the responses take.
+    fn reserve_batch(&mut self, rows: usize) {
+        let per_row = match self.config.layout {
+            Layout::Long => 1,
+            Layout::Wide => self.config.items.len(),
+        };
+        let wanted = self.observations.len() + rows * per_row;
+        let obs = &mut self.observations;
+        let more = |len: usize| wanted.saturating_sub(len);
+        obs.source_row.reserve_exact(more(obs.source_row.len()));
+        obs.object.reserve_exact(more(obs.object.len()));
+        for column in &mut obs.raters {
+            column.reserve_exact(more(column.len()));
+        }
+        obs.item.reserve_exact(more(obs.item.len()));
+        obs.raw.reserve_exact(more(obs.raw.len()));
+        obs.score.reserve_exact(more(obs.score.len()));
+    }
+
     /// Whether file row `r` (0-based) has an object and every rater.
     fn row_ok(&self, r: usize) -> bool {
         self.row_object[r] != NO_ELEMENT && self.row_raters.iter().all(|c| c[r] != NO_ELEMENT)
     }
 
     /// Adds the response of file row `r` (0-based) to item `item`.
-    fn push(&mut self, r: usize, row: u64, item: usize, raw: i64, score: i64) {
+    fn push(&mut self, r: usize, row: u64, item: usize, raw: i32, score: i32) {
         let obs = &mut self.observations;
         obs.source_row.push(row as u32);
         obs.object.push(self.row_object[r]);
@@ -213,8 +236,11 @@ impl<'a> RoleScan<'a> {
                 cell,
                 format!("not a whole number: {}", expected_codes(item)),
             ),
-            ScoreCell::Code(raw) => match item.score(raw) {
-                Some(score) if self.row_ok(r) => self.push(r, row, i, raw, score),
+            ScoreCell::Code(raw) => match item.score(raw).and_then(|score| {
+                // Codes and categories are stored as i32: anything wider is out of range.
+                Some((i32::try_from(raw).ok()?, i32::try_from(score).ok()?))
+            }) {
+                Some((raw, score)) if self.row_ok(r) => self.push(r, row, i, raw, score),
                 Some(_) => {}
                 None => self.score_problems[problems].error(
                     Some(row),

@@ -188,7 +188,7 @@ impl Project {
             }
             let item = item_map[obs.item[n] as usize];
             if let Some(stored) = earlier.get(&(object, rater, others.clone(), item)) {
-                if stored.raw == obs.raw[n] {
+                if stored.raw == obs.raw[n] as i64 {
                     already_present += 1;
                 } else if conflicts.len() < MAX_CONFLICTS_LISTED {
                     let source = dataset_paths(&tx, &path, stored.dataset_id)?;
@@ -215,8 +215,8 @@ impl Project {
                 rater,
                 other_raters: &others,
                 item,
-                score: obs.score[n],
-                raw: obs.raw[n],
+                score: obs.score[n] as i64,
+                raw: obs.raw[n] as i64,
                 dataset_id,
                 source_row: obs.source_row[n] as i64,
             })?;

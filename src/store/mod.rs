@@ -42,8 +42,10 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
-/// SQLite page cache per connection, in KiB (256 MiB; only used as needed).
-const PAGE_CACHE_KIB: i64 = 256 * 1024;
+/// SQLite page cache per connection, in KiB (64 MiB; only used as needed). Observations are
+/// read chunk by chunk and written in whole chunks, so a larger cache buys little and would
+/// count towards an import's peak memory (dirty pages spill to the WAL when it is full).
+const PAGE_CACHE_KIB: i64 = 64 * 1024;
 
 /// A problem with the project file.
 #[derive(Debug, thiserror::Error)]
@@ -379,7 +381,7 @@ impl Project {
             .map_err(sql)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(sql)?;
-        // Negative means KiB: a large page cache keeps bulk imports and index builds in memory.
+        // Negative means KiB.
         conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)
             .map_err(sql)?;
         let mut project = Project {

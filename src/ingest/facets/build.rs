@@ -675,8 +675,9 @@ pub(super) fn build(
             obs.raters[r].push(index_of[f][o.elements[f]]);
         }
         obs.item.push(index_of[item][o.elements[item]]);
-        obs.raw.push(o.score);
-        obs.score.push(o.score);
+        // Scores were checked to lie in the model's categories (0 to its top) when read.
+        obs.raw.push(o.score as i32);
+        obs.score.push(o.score as i32);
     }
 
     let config = DatasetConfig {

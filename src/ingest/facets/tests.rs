@@ -51,7 +51,7 @@ fn the_guilford_specification_stages_as_facets_reads_it() {
     // Raw totals of the published run: judges 171/156/181.
     let mut judge_totals = [0i64; 3];
     for (n, &j) in staged.observations.raters[0].iter().enumerate() {
-        judge_totals[j as usize] += staged.observations.score[n];
+        judge_totals[j as usize] += staged.observations.score[n] as i64;
     }
     assert_eq!(judge_totals, [171, 156, 181]);
     let model = staged.model.unwrap();
