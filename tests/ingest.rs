@@ -502,7 +502,7 @@ fn observations_round_trip_through_the_project() {
         );
         assert_eq!(
             stored.get(&key),
-            Some(&(staged.observations.score[n] as i32)),
+            Some(&staged.observations.score[n]),
             "{key:?}"
         );
     }
