@@ -42,10 +42,10 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
-/// SQLite page cache per connection, in KiB (64 MiB; only used as needed). Observations are
+/// SQLite page cache per connection, in KiB (32 MiB; only used as needed). Observations are
 /// read chunk by chunk and written in whole chunks, so a larger cache buys little and would
 /// count towards an import's peak memory (dirty pages spill to the WAL when it is full).
-const PAGE_CACHE_KIB: i64 = 64 * 1024;
+const PAGE_CACHE_KIB: i64 = 32 * 1024;
 
 /// A problem with the project file.
 #[derive(Debug, thiserror::Error)]
