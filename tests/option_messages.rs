@@ -11,7 +11,7 @@ use scalewright::export::Rescale;
 use scalewright::measure::{Method, METHOD_NAMES};
 use scalewright::tui::action::Action;
 use scalewright::tui::app::App;
-use scalewright::tui::jobs::{load_snapshot, JobMessage};
+use scalewright::tui::jobs::{load_view, JobMessage};
 use scalewright::tui::state::Level;
 use scalewright::tui::tab::Tab;
 use scalewright::tui::update::update;
@@ -48,7 +48,7 @@ fn a_bad_rescale_gets_the_same_message_from_every_front_end() {
     let mut app = App::open(&db, "lead").unwrap();
     update(
         &mut app,
-        Action::Job(JobMessage::Loaded(Box::new(load_snapshot(&db).unwrap()))),
+        Action::Job(JobMessage::Loaded(Box::new(load_view(&db).unwrap()))),
     );
     update(&mut app, Action::GoTo(Tab::Export));
     app.export.out = "x.csv".into();

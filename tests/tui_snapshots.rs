@@ -15,7 +15,7 @@ use scalewright::predict::{
 };
 use scalewright::tui::action::{Action, Move};
 use scalewright::tui::app::App;
-use scalewright::tui::jobs::{load_snapshot, JobKind, JobMessage, PREVIEW_ROWS};
+use scalewright::tui::jobs::{load_view, JobKind, JobMessage, PREVIEW_ROWS};
 use scalewright::tui::tab::Tab;
 use scalewright::tui::theme::Theme;
 use scalewright::tui::{ui, update::update};
@@ -41,7 +41,7 @@ fn snapshot_all_sizes(app: &App, name: &str) {
 fn loaded_app(dir: &Path) -> App {
     let db = common::fitted_sample(dir);
     let mut app = App::open(&db, "lead").expect("open");
-    let snapshot = load_snapshot(&db).expect("load");
+    let snapshot = load_view(&db).expect("load");
     let commands = update(
         &mut app,
         Action::Job(JobMessage::Loaded(Box::new(snapshot))),
@@ -261,7 +261,7 @@ fn runs_comparison_and_design_plan() {
         .assert()
         .success();
     let mut app = App::open(&db, "lead").expect("open");
-    let snapshot = load_snapshot(&db).expect("load");
+    let snapshot = load_view(&db).expect("load");
     update(
         &mut app,
         Action::Job(JobMessage::Loaded(Box::new(snapshot))),

@@ -60,11 +60,13 @@ pub fn on_map(status: ElementStatus) -> bool {
 impl WrightMap {
     /// Bins every facet's mapped elements; `None` when no element has a measure or `Rows(0)`.
     pub fn new(fit: &Fit, binning: Binning) -> Option<WrightMap> {
-        let facets: Vec<(String, bool, Vec<MapElement>)> = fit
+        let facets = fit
             .facets
             .iter()
-            .map(|f| {
-                let elements = f
+            .map(|f| MapFacet {
+                name: f.name.clone(),
+                positive: f.positive,
+                elements: f
                     .elements
                     .iter()
                     .filter(|e| on_map(e.status) && e.measure.is_finite())
@@ -72,18 +74,31 @@ impl WrightMap {
                         label: e.label.clone(),
                         measure: e.measure,
                     })
-                    .collect();
-                (f.name.clone(), f.positive, elements)
+                    .collect(),
+                rows: Vec::new(),
             })
             .collect();
-        let (lo, hi) = facets
+        let mut map = WrightMap {
+            centres: Vec::new(),
+            step: 0.0,
+            facets,
+        };
+        map.rebin(binning).then_some(map)
+    }
+
+    /// Bins the same elements again on another ruler (a resized screen) without copying their
+    /// labels: one pass over the elements. `false`, and the map unchanged, when no element has
+    /// a measure or for `Rows(0)`.
+    pub fn rebin(&mut self, binning: Binning) -> bool {
+        let (lo, hi) = self
+            .facets
             .iter()
-            .flat_map(|(_, _, e)| e.iter().map(|e| e.measure))
+            .flat_map(|f| f.elements.iter().map(|e| e.measure))
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), m| {
                 (lo.min(m), hi.max(m))
             });
         if !lo.is_finite() {
-            return None;
+            return false;
         }
         // `row_of(m)`: 0 = the top row.
         let (centres, step, row_of): (Vec<f64>, f64, RowOf) = match binning {
@@ -102,7 +117,7 @@ impl WrightMap {
             }
             Binning::Rows(rows) => {
                 if rows == 0 {
-                    return None;
+                    return false;
                 }
                 let step = ((hi - lo) / rows as f64).max(MIN_ROW_WIDTH);
                 let centres = (0..rows).map(|r| hi - (r as f64 + 0.5) * step).collect();
@@ -113,26 +128,16 @@ impl WrightMap {
                 )
             }
         };
-        let facets = facets
-            .into_iter()
-            .map(|(name, positive, elements)| {
-                let mut rows = vec![Vec::new(); centres.len()];
-                for (i, e) in elements.iter().enumerate() {
-                    rows[row_of(e.measure)].push(i);
-                }
-                MapFacet {
-                    name,
-                    positive,
-                    elements,
-                    rows,
-                }
-            })
-            .collect();
-        Some(WrightMap {
-            centres,
-            step,
-            facets,
-        })
+        for facet in &mut self.facets {
+            let mut rows = vec![Vec::new(); centres.len()];
+            for (i, e) in facet.elements.iter().enumerate() {
+                rows[row_of(e.measure)].push(i);
+            }
+            facet.rows = rows;
+        }
+        self.centres = centres;
+        self.step = step;
+        true
     }
 }
 
@@ -207,5 +212,19 @@ mod tests {
         assert_eq!(screen.facets[0].rows, vec![vec![2], vec![0], vec![1]]);
         assert_eq!(screen.facets[1].rows, vec![vec![], vec![], vec![0, 1]]);
         assert!(WrightMap::new(&fit, Binning::Rows(0)).is_none());
+    }
+
+    #[test]
+    fn a_rebinned_map_is_the_map_binned_afresh() {
+        let fit = fitted();
+        let mut map = WrightMap::new(&fit, Binning::Step(0.5)).unwrap();
+        assert!(map.rebin(Binning::Rows(3)));
+        assert_eq!(map, WrightMap::new(&fit, Binning::Rows(3)).unwrap());
+        assert!(map.rebin(Binning::Rows(7)));
+        assert_eq!(map.centres.len(), 7);
+        assert_eq!(map, WrightMap::new(&fit, Binning::Rows(7)).unwrap());
+        // Rows(0) is refused and leaves the map as it was.
+        assert!(!map.rebin(Binning::Rows(0)));
+        assert_eq!(map, WrightMap::new(&fit, Binning::Rows(7)).unwrap());
     }
 }

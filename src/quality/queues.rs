@@ -25,17 +25,21 @@ pub struct QueueEntry {
     pub value: f64,
 }
 
-/// The objects rated by the element labelled `label` of rater facet `facet` (empty when there
-/// is no such element).
-pub fn objects_rated_by(data: &RatingData, facet: usize, label: &str) -> HashSet<u32> {
-    let Some(rater) = data.facets[facet].labels.iter().position(|l| l == label) else {
+/// The objects rated by the element labelled `label` of the rater facet `index` indexes
+/// (`index.facet`); empty when there is no such element. Reads only that rater's observations.
+pub fn objects_rated_by(data: &RatingData, index: &ElementIndex, label: &str) -> HashSet<u32> {
+    let Some(rater) = data
+        .facets
+        .get(index.facet)
+        .and_then(|f| f.labels.iter().position(|l| l == label))
+    else {
         return HashSet::new();
     };
-    data.elements[facet]
+    let objects = &data.elements[data.object_facet];
+    index
+        .of(rater as u32)
         .iter()
-        .zip(&data.elements[data.object_facet])
-        .filter(|(&r, _)| r as usize == rater)
-        .map(|(_, &o)| o)
+        .map(|&n| objects[n as usize])
         .collect()
 }
 
@@ -226,7 +230,9 @@ mod tests {
             ..Default::default()
         };
         let fit = fit(&data, &options, &mut NoObserver).unwrap();
-        let skip: HashSet<u32> = objects_rated_by(&data, 1, "b");
+        let raters = ElementIndex::new(&data, 1);
+        let skip: HashSet<u32> = objects_rated_by(&data, &raters, "b");
+        assert!(objects_rated_by(&data, &raters, "nobody").is_empty());
         assert_eq!(skip, (0..20).filter(|o| o % 2 == 0).collect());
 
         let certain = least_certain(&data, &fit, &skip, 5);

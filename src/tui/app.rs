@@ -195,7 +195,7 @@ impl App {
             raters: RatersState::default(),
             items: ItemsState::default(),
             comments: CommentsState::default(),
-            wright: WrightState::default(),
+            wright: WrightState,
             runs: RunsState::default(),
             train: TrainState::default(),
             export: ExportState::default(),

@@ -9,6 +9,7 @@ use crate::data::RatingData;
 use crate::export::ExportSummary;
 use crate::ingest::preview::ImportPreview;
 use crate::ingest::{IngestOptions, Staged};
+use crate::measure::wright::{Binning, WrightMap};
 use crate::measure::{Fit, IterationReport, MeasureError};
 use crate::pipeline::{
     self, ExportSettings, FitSettings, PipelineError, PlanSettings, ReportProgress, ReportSummary,
@@ -19,6 +20,8 @@ use crate::quality::{Flag, FlagRules};
 use crate::store::{
     DecisionRecord, ImportSummary, ItemDefinition, Project, ProjectSummary, RunRecord,
 };
+use crate::tui::loaded::Loaded;
+use std::cell::RefCell;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -243,6 +246,10 @@ pub struct RunView {
     /// the run is stale (its observations are no longer those in force), the error's message
     /// when the run cannot be analysed (fewer than two items).
     pub dimensionality: Option<Result<crate::measure::Dimensionality, String>>,
+    /// Table 6 of the run, built with the load (its labels copied once, off the UI thread) and
+    /// binned again in place by the Wright map screen when the screen's height changes (one
+    /// pass over the elements); `None` when no element has a measure.
+    pub wright: Option<RefCell<WrightMap>>,
 }
 
 /// Everything the screens read, loaded off the UI thread.
@@ -271,8 +278,8 @@ pub struct Snapshot {
 /// What a job reports.
 #[derive(Debug)]
 pub enum JobMessage {
-    /// The project view.
-    Loaded(Box<Snapshot>),
+    /// The project view, its rows, orders and search index built off the UI thread.
+    Loaded(Box<Loaded>),
     /// One fit iteration.
     Progress(IterationReport),
     /// A fit stored and flagged.
@@ -336,6 +343,17 @@ pub enum JobMessage {
     },
 }
 
+/// Loads the project at `path` as the screens show it: [`load_snapshot`], then the rows,
+/// indexes, sort orders and search index of [`Loaded::from_snapshot`], all off the UI thread
+/// (installing the result is a move).
+pub fn load_view(path: &Path) -> Result<Loaded, PipelineError> {
+    Ok(Loaded::from_snapshot(load_snapshot(path)?))
+}
+
+/// The rows the run's Wright map is first binned into (a 60-line terminal's map); the screen
+/// bins it again for its own height.
+const WRIGHT_ROWS_AT_LOAD: usize = 57;
+
 /// Loads a [`Snapshot`] of the project at `path`.
 pub fn load_snapshot(path: &Path) -> Result<Snapshot, PipelineError> {
     let project = Project::open(path)?;
@@ -367,7 +385,9 @@ pub fn load_snapshot(path: &Path) -> Result<Snapshot, PipelineError> {
             } else {
                 crate::pipeline::category_advice(&project, record.id).ok()
             };
+            let wright = WrightMap::new(&fit, Binning::Rows(WRIGHT_ROWS_AT_LOAD)).map(RefCell::new);
             Some(RunView {
+                wright,
                 record: record.clone(),
                 fit,
                 flags,
@@ -520,8 +540,8 @@ fn run_job(
 ) -> Result<JobMessage, String> {
     let text = |e: &dyn std::fmt::Display| e.to_string();
     match request {
-        JobRequest::Load => load_snapshot(path)
-            .map(|s| JobMessage::Loaded(Box::new(s)))
+        JobRequest::Load => load_view(path)
+            .map(|view| JobMessage::Loaded(Box::new(view)))
             .map_err(|e| text(&e)),
         JobRequest::Fit(settings) => {
             let mut project = open_for_writing(path, JobKind::Fit, sender, false)?;

@@ -2,6 +2,7 @@
 //! rater and comment rows, computed once per load, and the orderings the tables sort them by.
 
 use super::jobs::{RunView, Snapshot};
+use super::screens::comments::CommentSort;
 use crate::data::{ElementIndex, RatingData};
 use crate::quality::{FlagLevel, FlagRules, Rule};
 use crate::store::{Decision, DecisionRecord, ItemDefinition, ProjectSummary, RunRecord};
@@ -70,8 +71,8 @@ pub struct Loaded {
     pub data: RatingData,
     /// Comment texts by object index.
     pub texts: Vec<Option<String>>,
-    /// Lower-case texts, for search.
-    pub search_texts: Vec<String>,
+    /// Every comment's id and text, lower-cased, for the Comments search.
+    pub search: SearchIndex,
     /// Every run, newest first.
     pub runs: Vec<RunRecord>,
     /// The newest usable run.
@@ -92,6 +93,8 @@ pub struct Loaded {
     pub rater_rows: Vec<RaterRow>,
     /// One row per comment.
     pub comment_rows: Vec<CommentRow>,
+    /// `comment_rows` indexes in each of [`CommentSort::ALL`]'s orders, sorted with the load.
+    comment_orders: Vec<Vec<u32>>,
     /// The newest trained text model, and whether its predictions are in `comment_rows`.
     pub latest_model: Option<i64>,
     /// The model whose predictions `comment_rows` hold.
@@ -121,15 +124,12 @@ impl Loaded {
             .filter(|d| Some(&d.facet) == rater_name.as_ref())
             .map(|d| (d.label.clone(), d))
             .collect();
-        let search_texts = texts
-            .iter()
-            .map(|t| t.as_deref().unwrap_or("").to_lowercase())
-            .collect();
+        let search = SearchIndex::new(&data.objects().labels, &texts);
         let mut loaded = Loaded {
             summary,
             data,
             texts,
-            search_texts,
+            search,
             runs,
             run,
             decisions,
@@ -140,12 +140,26 @@ impl Loaded {
             object_index,
             rater_rows: Vec::new(),
             comment_rows: Vec::new(),
+            comment_orders: Vec::new(),
             latest_model,
             predictions_of: None,
         };
         loaded.rater_rows = loaded.build_rater_rows();
         loaded.comment_rows = loaded.build_comment_rows();
+        loaded.comment_orders = CommentSort::ALL
+            .iter()
+            .map(|sort| sort.sorted(&loaded.comment_rows))
+            .collect();
         loaded
+    }
+
+    /// `comment_rows` indexes in `sort`'s order.
+    pub fn comment_order(&self, sort: CommentSort) -> &[u32] {
+        CommentSort::ALL
+            .iter()
+            .position(|&s| s == sort)
+            .and_then(|i| self.comment_orders.get(i))
+            .map_or(&[], Vec::as_slice)
     }
 
     fn build_rater_rows(&self) -> Vec<RaterRow> {
@@ -296,6 +310,66 @@ impl Loaded {
     }
 }
 
+/// Every comment's id and text, lower-cased, in one buffer, for substring search by the
+/// Comments screen: one SIMD scan of the buffer per keystroke (`memchr::memmem`) instead of one
+/// search per comment.
+#[derive(Debug, Default)]
+pub struct SearchIndex {
+    /// Per comment: its lower-case label, [`SEARCH_SEPARATOR`], its lower-case text (empty
+    /// without one), [`SEARCH_SEPARATOR`].
+    buffer: Vec<u8>,
+    /// Comment `i`'s part of `buffer` is `starts[i]..starts[i + 1]`.
+    starts: Vec<usize>,
+}
+
+/// Ends a label and a text in [`SearchIndex`]'s buffer, so that no match spans two of them (a
+/// needle holding it matches nothing).
+pub const SEARCH_SEPARATOR: u8 = 0;
+
+impl SearchIndex {
+    /// The index of comments with these labels and texts (by object index).
+    pub fn new(labels: &[String], texts: &[Option<String>]) -> SearchIndex {
+        let total: usize = labels.iter().map(|l| l.len() + 2).sum::<usize>()
+            + texts.iter().flatten().map(String::len).sum::<usize>();
+        let mut buffer = Vec::with_capacity(total);
+        let mut starts = Vec::with_capacity(labels.len() + 1);
+        for (i, label) in labels.iter().enumerate() {
+            starts.push(buffer.len());
+            buffer.extend_from_slice(label.to_lowercase().as_bytes());
+            buffer.push(SEARCH_SEPARATOR);
+            if let Some(text) = texts.get(i).and_then(|t| t.as_deref()) {
+                buffer.extend_from_slice(text.to_lowercase().as_bytes());
+            }
+            buffer.push(SEARCH_SEPARATOR);
+        }
+        starts.push(buffer.len());
+        SearchIndex { buffer, starts }
+    }
+
+    /// Per comment: whether its label or its text contains `needle` (already lower-case).
+    pub fn matches(&self, needle: &str) -> Vec<bool> {
+        let n = self.starts.len().saturating_sub(1);
+        if needle.is_empty() {
+            return vec![true; n];
+        }
+        let mut found = vec![false; n];
+        if needle.as_bytes().contains(&SEARCH_SEPARATOR) {
+            return found;
+        }
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
+        let (mut from, mut comment) = (0, 0);
+        while let Some(at) = finder.find(&self.buffer[from..]) {
+            let hit = from + at;
+            // The comment whose part holds the hit: the last start at or before it.
+            comment += self.starts[comment + 1..].partition_point(|&s| s <= hit);
+            found[comment] = true;
+            // The rest of this comment cannot add anything.
+            from = self.starts[comment + 1];
+        }
+        found
+    }
+}
+
 /// Orders optional values; rows without a value sort last in ascending order.
 pub fn compare_option(a: Option<f64>, b: Option<f64>) -> std::cmp::Ordering {
     match (a, b) {
@@ -311,5 +385,43 @@ pub fn compare_labels(a: &str, b: &str) -> std::cmp::Ordering {
     match (a.parse::<i64>(), b.parse::<i64>()) {
         (Ok(x), Ok(y)) => x.cmp(&y),
         _ => a.cmp(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> SearchIndex {
+        let labels = ["c10", "C2", "x7", "c30"].map(String::from);
+        let texts = [
+            Some("Vermin and VERMIN again".to_string()),
+            None,
+            Some("nothing here".to_string()),
+            Some("the vermin".to_string()),
+        ];
+        SearchIndex::new(&labels, &texts)
+    }
+
+    #[test]
+    fn a_search_finds_each_comment_whose_label_or_text_holds_the_needle_once() {
+        let index = index();
+        assert_eq!(index.matches("vermin"), [true, false, false, true]);
+        // Labels are searched lower-cased too.
+        assert_eq!(index.matches("c"), [true, true, false, true]);
+        assert_eq!(index.matches("x7"), [false, false, true, false]);
+        assert_eq!(index.matches("here"), [false, false, true, false]);
+        assert_eq!(index.matches(""), [true; 4]);
+        assert_eq!(index.matches("absent"), [false; 4]);
+    }
+
+    #[test]
+    fn no_match_spans_a_label_and_its_text_or_two_comments() {
+        let index = index();
+        // "c10" + "vermin": the label's end and the text's start.
+        assert_eq!(index.matches("0v"), [false; 4]);
+        // One comment's text end and the next one's label.
+        assert_eq!(index.matches("againc2"), [false; 4]);
+        assert_eq!(index.matches("\0"), [false; 4]);
     }
 }

@@ -208,8 +208,8 @@ fn job_message(app: &mut App, message: JobMessage, commands: &mut Vec<Command>) 
         app.jobs.finish(kind);
     }
     match message {
-        JobMessage::Loaded(snapshot) => {
-            install(app, Loaded::from_snapshot(*snapshot), commands);
+        JobMessage::Loaded(loaded) => {
+            install(app, *loaded, commands);
             request_predictions(app, commands);
             if app.reload_pending {
                 app.reload_pending = false;

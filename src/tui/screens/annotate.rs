@@ -185,8 +185,8 @@ impl Screen for AnnotateState {
 
     fn on_loaded(&mut self, ctx: &mut Ctx) {
         if let Some(loaded) = ctx.loaded() {
-            if let Some(facet) = loaded.rater_facet {
-                self.rated = queues::objects_rated_by(&loaded.data, facet, ctx.reviewer);
+            if let Some(index) = &loaded.rater_index {
+                self.rated = queues::objects_rated_by(&loaded.data, index, ctx.reviewer);
             }
         }
         if ctx.tab == Tab::Annotate {

@@ -3,7 +3,7 @@
 
 use crate::quality::detail::{element_detail, ElementDetail};
 use crate::tui::action::Action;
-use crate::tui::loaded::{compare_labels, compare_option, Loaded};
+use crate::tui::loaded::{compare_labels, compare_option, CommentRow, Loaded};
 use crate::tui::screen::{Ctx, Effect, Screen, View};
 use crate::tui::state::{QueueKind, Selection, TextFilter};
 use crate::tui::theme::Theme;
@@ -26,6 +26,29 @@ pub enum CommentSort {
 }
 
 impl CommentSort {
+    /// Every order, as [`Loaded::comment_order`] keeps them.
+    pub const ALL: [CommentSort; 3] = [
+        CommentSort::Label,
+        CommentSort::MeasureDescending,
+        CommentSort::SeDescending,
+    ];
+
+    /// Indexes into `rows` in this order (a stable sort: ties keep element order).
+    pub fn sorted(self, rows: &[CommentRow]) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+        let row = |i: &u32| &rows[*i as usize];
+        match self {
+            CommentSort::Label => {
+                order.sort_by(|a, b| compare_labels(&row(a).label, &row(b).label))
+            }
+            CommentSort::MeasureDescending => {
+                order.sort_by(|a, b| compare_option(row(b).measure, row(a).measure))
+            }
+            CommentSort::SeDescending => order.sort_by(|a, b| compare_option(row(b).se, row(a).se)),
+        }
+        order
+    }
+
     /// The order `s` sorts by next.
     pub fn next(self) -> CommentSort {
         match self {
@@ -73,29 +96,21 @@ impl Default for CommentsState {
 }
 
 impl CommentsState {
-    /// Recomputes the order: comments whose id or text contains the search text.
+    /// Recomputes the order: comments whose id or text contains the search text, in the sort
+    /// order the load computed (one pass over the comments, no sort).
     pub fn rebuild(&mut self, loaded: &Loaded) {
         let needle = self.search.text.trim().to_lowercase();
-        let rows = &loaded.comment_rows;
-        let mut order: Vec<usize> = (0..rows.len())
-            .filter(|&i| {
-                needle.is_empty()
-                    || rows[i].label.to_lowercase().contains(&needle)
-                    || loaded.search_texts[i].contains(&needle)
-            })
-            .collect();
-        match self.sort {
-            CommentSort::Label => {
-                order.sort_by(|&a, &b| compare_labels(&rows[a].label, &rows[b].label))
-            }
-            CommentSort::MeasureDescending => {
-                order.sort_by(|&a, &b| compare_option(rows[b].measure, rows[a].measure))
-            }
-            CommentSort::SeDescending => {
-                order.sort_by(|&a, &b| compare_option(rows[b].se, rows[a].se))
-            }
-        }
-        self.order = order;
+        let sorted = loaded.comment_order(self.sort);
+        self.order = if needle.is_empty() {
+            sorted.iter().map(|&i| i as usize).collect()
+        } else {
+            let found = loaded.search.matches(&needle);
+            sorted
+                .iter()
+                .map(|&i| i as usize)
+                .filter(|&i| found[i])
+                .collect()
+        };
         self.selection.clamp(self.order.len());
     }
 

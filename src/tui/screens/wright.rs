@@ -3,7 +3,7 @@
 //! elements show counts as `#` marks; a facet with few elements shows their labels.
 
 use crate::figures::FigureKind;
-use crate::measure::wright::{Binning, WrightMap};
+use crate::measure::wright::Binning;
 use crate::pipeline::PlotRequest;
 use crate::tui::action::Action;
 use crate::tui::screen::{Ctx, Effect, Screen, View};
@@ -12,26 +12,14 @@ use crate::tui::widgets::{fit_or_hint, loaded_or_wait};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Block, Row, Table};
 use ratatui::Frame;
-use std::cell::RefCell;
 
 /// Facets with at most this many elements are drawn with their labels.
 const LABELLED_FACET: usize = 12;
 
-/// The Wright map screen. Its only state is the binned map of the last frame, kept for the
-/// next ones: binning visits every element (300,000 at 10^7 responses, ~17 ms), so it is done
-/// again only when the run or the screen height changes.
+/// The Wright map screen (stateless: the binned map is the loaded run's, see
+/// [`crate::tui::jobs::RunView::wright`]).
 #[derive(Debug, Default)]
-pub struct WrightState {
-    binned: RefCell<Option<BinnedMap>>,
-}
-
-/// A binned map and what it was binned for.
-#[derive(Debug)]
-struct BinnedMap {
-    run_id: i64,
-    rows: usize,
-    map: Option<WrightMap>,
-}
+pub struct WrightState;
 
 impl Screen for WrightState {
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Option<Effect> {
@@ -42,17 +30,11 @@ impl Screen for WrightState {
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
-        draw_screen(frame, area, view, theme, &self.binned);
+        draw_screen(frame, area, view, theme);
     }
 }
 
-fn draw_screen(
-    frame: &mut Frame,
-    area: Rect,
-    view: &View,
-    theme: Theme,
-    binned: &RefCell<Option<BinnedMap>>,
-) {
+fn draw_screen(frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
     let Some(loaded) = loaded_or_wait(frame, area, view.loaded) else {
         return;
     };
@@ -60,25 +42,16 @@ fn draw_screen(
         return;
     };
     let rows = area.height.saturating_sub(3) as usize;
-    if rows == 0 {
-        return;
-    }
-    // The library bins the map (the same rule as `report --table 6`): one row per screen line.
-    let run_id = loaded.run.as_ref().map_or(-1, |r| r.record.id);
-    let mut binned = binned.borrow_mut();
-    if !binned
-        .as_ref()
-        .is_some_and(|b| b.run_id == run_id && b.rows == rows)
-    {
-        *binned = Some(BinnedMap {
-            run_id,
-            rows,
-            map: WrightMap::new(fit, Binning::Rows(rows)),
-        });
-    }
-    let Some(map) = binned.as_ref().and_then(|b| b.map.as_ref()) else {
+    let Some(cell) = loaded.run.as_ref().and_then(|r| r.wright.as_ref()) else {
         return;
     };
+    // The library bins the map (the same rule as `report --table 6`): one row per screen line.
+    // The load built it; a new height bins the same elements again (no label copies).
+    let mut map = cell.borrow_mut();
+    if map.centres.len() != rows && !map.rebin(Binning::Rows(rows)) {
+        return;
+    }
+    let map = &*map;
     let block = Block::bordered().title(format!(
         " Wright map: one logit ruler, one row = {:.2} logits; # marks counts ",
         map.step
