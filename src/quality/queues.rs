@@ -52,6 +52,9 @@ pub fn least_certain(
     skip: &HashSet<u32>,
     limit: usize,
 ) -> Vec<QueueEntry> {
+    if limit == 0 {
+        return Vec::new();
+    }
     let objects = &fit.facets[data.object_facet];
     let mut ranked: Vec<(u32, f64)> = objects
         .elements
@@ -61,9 +64,6 @@ pub fn least_certain(
         .filter_map(|(o, e)| e.model_se.map(|se| (o as u32, se)))
         .collect();
     let largest_first = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-    if limit == 0 {
-        return Vec::new();
-    }
     if ranked.len() > limit {
         ranked.select_nth_unstable_by(limit - 1, largest_first);
         ranked.truncate(limit);
