@@ -4,8 +4,8 @@
 //! raters), imports, fits and flags it, then measures with ratatui's TestBackend:
 //!
 //! - opening: `App::open` (the data sets and facet sizes) and the first frame, which is what the
-//!   user waits for; then the background load of everything else (`load_view`: observations, run, rows, sort
-//!   orders, search index) and installing it on the UI thread;
+//!   user waits for; then the background load of everything else (`load_view`: observations,
+//!   run, rows, sort orders, search index) and installing it on the UI thread;
 //! - one frame of every screen at 80x24 and 200x60 (median and largest of `FRAMES` frames),
 //!   the Raters table with all raters and a selection deep in the list;
 //! - state transitions: sorting the raters, typing a search character on Comments, moving the

@@ -100,17 +100,13 @@ impl CommentsState {
     /// order the load computed (one pass over the comments, no sort).
     pub fn rebuild(&mut self, loaded: &Loaded) {
         let needle = self.search.text.trim().to_lowercase();
-        let sorted = loaded.comment_order(self.sort);
-        self.order = if needle.is_empty() {
-            sorted.iter().map(|&i| i as usize).collect()
-        } else {
-            let found = loaded.search.matches(&needle);
-            sorted
-                .iter()
-                .map(|&i| i as usize)
-                .filter(|&i| found[i])
-                .collect()
-        };
+        let found = loaded.search.matches(&needle);
+        self.order = loaded
+            .comment_order(self.sort)
+            .iter()
+            .map(|&i| i as usize)
+            .filter(|&i| found[i])
+            .collect();
         self.selection.clamp(self.order.len());
     }
 
