@@ -24,12 +24,13 @@ use scalewright::pipeline;
 use scalewright::store::Project;
 use scalewright::tui::action::{Action, Move};
 use scalewright::tui::app::App;
-use scalewright::tui::jobs::{load_view, JobMessage};
+use scalewright::tui::jobs::JobMessage;
+use scalewright::tui::loaded::load_view;
 use scalewright::tui::state::QueueKind;
 use scalewright::tui::tab::Tab;
 use scalewright::tui::theme::Theme;
 use scalewright::tui::ui;
-use scalewright::tui::update::update;
+use scalewright::tui::update::{deliver, update};
 use std::time::{Duration, Instant};
 
 /// Frames drawn per screen and size.
@@ -90,7 +91,7 @@ fn main() -> anyhow::Result<()> {
     let view = load_view(&db)?;
     let load = t.elapsed();
     let t = Instant::now();
-    update(&mut app, Action::Job(JobMessage::Loaded(Box::new(view))));
+    deliver(&mut app, JobMessage::Loaded(Box::new(view)));
     let install = t.elapsed();
     let loaded = app.loaded.as_ref().expect("loaded");
     println!(

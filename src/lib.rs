@@ -53,6 +53,7 @@ pub mod options;
 pub mod pipeline;
 pub mod predict;
 pub mod progress;
+pub mod provenance;
 pub mod quality;
 pub mod report;
 pub mod simulate;

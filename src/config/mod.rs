@@ -435,7 +435,7 @@ impl DatasetConfig {
 
     /// A stable SHA-256 of the description (recorded in provenance).
     pub fn sha256(&self) -> String {
-        crate::store::sha256_hex(self.to_toml().as_bytes())
+        crate::provenance::sha256_hex(self.to_toml().as_bytes())
     }
 }
 

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 mod recode;
 pub use recode::{Recode, RecodeError};
 
+/// Name of the item facet in a project (the facet every rating design has).
+pub const ITEM_FACET: &str = "item";
+
 /// What a facet is in the measurement model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -403,7 +403,7 @@ fn plausible_columns(
         )));
     }
     let data = project.ratings_for_run(request.run_id)?;
-    if crate::store::data_fingerprint(&data) != project.run_fingerprint(request.run_id)? {
+    if crate::provenance::data_fingerprint(&data) != project.run_fingerprint(request.run_id)? {
         return Err(ExportError::PlausibleValues(format!(
             "run {} was fitted on other observations than those in force now; fit again first",
             request.run_id
@@ -756,19 +756,6 @@ fn frame_to_json_rows(df: &DataFrame) -> PolarsResult<Vec<serde_json::Value>> {
     Ok(rows.into_iter().map(serde_json::Value::Object).collect())
 }
 
-/// SHA-256 over the dataset descriptions of the project's data sets (each description's own
-/// SHA-256, one per line, in import order): the provenance's `config_sha256`.
-pub fn descriptions_sha256(datasets: &[crate::store::DatasetRecord]) -> String {
-    crate::store::sha256_hex(
-        datasets
-            .iter()
-            .map(|d| d.config_sha256.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-            .as_bytes(),
-    )
-}
-
 /// Writes an export of run `request.run_id` and records it in the project.
 pub fn export(
     project: &mut Project,
@@ -784,7 +771,8 @@ pub fn export(
     }
     let fit = project.load_fit(request.run_id)?;
     let datasets = project.datasets()?;
-    let config_sha256 = descriptions_sha256(&datasets);
+    let config_sha256 =
+        crate::provenance::descriptions_sha256(datasets.iter().map(|d| d.config_sha256.as_str()));
     let provenance = Provenance {
         run_id: request.run_id,
         what: request.kind,

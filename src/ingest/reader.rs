@@ -11,6 +11,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::IngestError;
+use crate::provenance::hex;
 
 /// The name of the row-number column added while reading (never a user column).
 pub(crate) const ROW_COLUMN: &str = "__scalewright_row";
@@ -122,10 +123,6 @@ pub fn fingerprint(path: &Path, check_utf8: bool) -> Result<FileFingerprint, Ing
 
 fn count_newlines(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn polars_err(path: &Path) -> impl Fn(PolarsError) -> IngestError + '_ {

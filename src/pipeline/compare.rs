@@ -289,7 +289,7 @@ pub struct ModelSummary {
     pub converged: bool,
 }
 
-/// A run to compare: its id, fit and data fingerprint ([`crate::store::data_fingerprint`]).
+/// A run to compare: its id, fit and data fingerprint ([`crate::provenance::data_fingerprint`]).
 #[derive(Debug, Clone, Copy)]
 pub struct RunModel<'a> {
     /// The run.

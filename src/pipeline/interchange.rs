@@ -62,15 +62,9 @@ pub fn export_interchange(
         None => project.latest_run()?,
     };
     let datasets = project.datasets()?;
-    let config_sha256 = crate::store::sha256_hex(
-        datasets
-            .iter()
-            .map(|d| d.config_sha256.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-            .as_bytes(),
-    );
-    let data_sha256 = crate::store::data_fingerprint(&data);
+    let config_sha256 =
+        crate::provenance::descriptions_sha256(datasets.iter().map(|d| d.config_sha256.as_str()));
+    let data_sha256 = crate::provenance::data_fingerprint(&data);
     let what = crate::options::choice_name(settings.what, &crate::export::EXPORT_KIND_NAMES);
     if let Some(run_id) = run_id {
         project

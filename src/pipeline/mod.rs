@@ -212,7 +212,7 @@ pub fn fit_project(
 /// they must be the same).
 pub fn run_data(project: &Project, run_id: i64) -> Result<RatingData, PipelineError> {
     let data = project.ratings_for_run(run_id)?;
-    if crate::store::data_fingerprint(&data) != project.run_fingerprint(run_id)? {
+    if crate::provenance::data_fingerprint(&data) != project.run_fingerprint(run_id)? {
         return Err(PipelineError::StaleRun { run_id });
     }
     Ok(data)

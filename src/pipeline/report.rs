@@ -57,7 +57,8 @@ pub fn report_content(
         .ok_or_else(|| PipelineError::InvalidSetting(format!("no run {run_id} in the project")))?;
     let source = RunSource::load(project, run_id)?;
     let datasets = project.datasets()?;
-    let config_sha256 = crate::export::descriptions_sha256(&datasets);
+    let config_sha256 =
+        crate::provenance::descriptions_sha256(datasets.iter().map(|d| d.config_sha256.as_str()));
     let provenance = ReportProvenance {
         project: project
             .path()

@@ -79,7 +79,7 @@ impl MinilmEncoder {
         let config: Config = serde_json::from_slice(&read(CONFIG_FILE)?)
             .map_err(|e| fail(format!("{CONFIG_FILE}: {e}")))?;
         let weights = read(WEIGHTS_FILE)?;
-        let weights_sha256 = crate::store::sha256_hex(&weights);
+        let weights_sha256 = crate::provenance::sha256_hex(&weights);
         let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &Device::Cpu)
             .map_err(|e| fail(format!("{WEIGHTS_FILE}: {e}")))?;
         let model =

@@ -162,14 +162,14 @@ impl Project {
             Some(id) => id,
             None => {
                 let config_toml = format!("# ratings made by {reviewer} in the workbench\n");
-                let config_sha256 = super::sha256_hex(config_toml.as_bytes());
+                let config_sha256 = crate::provenance::sha256_hex(config_toml.as_bytes());
                 tx.execute(
                     "INSERT INTO datasets (kind, source_path, sha256, config_toml, config_sha256, imported_at,
                                            rows, observations, scalewright_version)
                      VALUES ('annotation', ?1, ?2, ?3, ?4, ?5, 0, 0, ?6)",
                     params![
                         source_path,
-                        super::sha256_hex(source_path.as_bytes()),
+                        crate::provenance::sha256_hex(source_path.as_bytes()),
                         config_toml,
                         config_sha256,
                         now_rfc3339(),

@@ -2,13 +2,11 @@
 
 use super::{now_rfc3339, Project, StoreError};
 use crate::config::DatasetConfig;
+use crate::data::ITEM_FACET;
 use crate::ingest::{Staged, StagedFacet};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 use std::collections::HashMap;
-
-/// Name of the item facet in the project.
-pub const ITEM_FACET: &str = "item";
 
 /// How many conflicting responses an import error lists.
 const MAX_CONFLICTS_LISTED: usize = 20;

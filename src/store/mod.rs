@@ -25,21 +25,20 @@ pub mod wait;
 
 pub use annotations::{ItemDefinition, RecordedRating, WORKBENCH_ATTRIBUTES};
 pub use decisions::{Decision, DecisionRecord};
-pub use import::{ImportSummary, ITEM_FACET};
+pub use import::ImportSummary;
 pub use models::{ModelRecord, NewModel};
 pub use pending::{
     PendingModel, PendingRun, PendingWork, PENDING_MODEL_FORMAT, PENDING_RUN_FORMAT,
 };
 use records::StoredText;
 pub use records::{DatasetKind, RunKind, RunStatus};
-pub use runs::{data_fingerprint, RunRecord, RECODE_TABLE};
+pub use runs::{RunRecord, RECODE_TABLE};
 pub use summary::{
     summarize, CategoryCount, Distribution, FacetSummary, ItemSummary, ProjectSummary,
 };
 
 use crate::data::{Facet, FacetRole, ItemScale, RatingData};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// SQLite page cache per connection, in KiB (32 MiB; only used as needed). Observations are
@@ -228,11 +227,6 @@ impl StoreError {
                 | StoreError::NoSuchElement { .. }
         )
     }
-}
-
-/// A SHA-256 as lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    crate::ingest::reader::hex(&Sha256::digest(bytes))
 }
 
 /// The current time as RFC 3339 UTC, as every stored timestamp.

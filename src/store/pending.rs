@@ -9,9 +9,10 @@
 //! exactly as it would have been stored (a run's options, history, statistics, start time and
 //! data fingerprint; a model's configuration, metrics and weights) and removes the file.
 
-use super::{data_fingerprint, now_rfc3339, NewModel, Project, StoreError};
+use super::{now_rfc3339, NewModel, Project, StoreError};
 use crate::data::RatingData;
 use crate::measure::Fit;
+use crate::provenance::data_fingerprint;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -133,7 +134,7 @@ impl Project {
                     status: model.status.into(),
                     config: model.config.clone(),
                     metrics: model.metrics.clone(),
-                    weights_hex: model.weights.map(crate::ingest::reader::hex),
+                    weights_hex: model.weights.map(crate::provenance::hex),
                 };
                 self.keep_aside("model", &pending)
             }
@@ -289,7 +290,7 @@ mod tests {
     #[test]
     fn weights_survive_the_hex_round_trip() {
         let bytes: Vec<u8> = (0..=255).collect();
-        let text = crate::ingest::reader::hex(&bytes);
+        let text = crate::provenance::hex(&bytes);
         assert_eq!(unhex(&text).unwrap(), bytes);
         assert!(unhex("abc").is_err());
         assert!(unhex("zz").is_err());
@@ -315,7 +316,7 @@ mod tests {
             status: "trained".into(),
             config: config.clone(),
             metrics: metrics.clone(),
-            weights_hex: Some(crate::ingest::reader::hex(&weights)),
+            weights_hex: Some(crate::provenance::hex(&weights)),
         };
         std::fs::write(&file, serde_json::to_string(&pending).unwrap()).unwrap();
         // The model's run must exist (foreign key): store a minimal one first.

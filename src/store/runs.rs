@@ -6,7 +6,6 @@ use crate::data::RatingData;
 use crate::measure::{ElementStatistics, ElementStatus, Fit, Method};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 /// The run table holding a run's recode (see [`crate::data::Recode`]).
 pub const RECODE_TABLE: &str = "recode";
@@ -28,7 +27,7 @@ pub struct RunRecord {
     pub finished_at: Option<String>,
     /// Iterations in the run's history.
     pub iterations: usize,
-    /// The fingerprint of the observations the run used ([`data_fingerprint`]).
+    /// The fingerprint of the observations the run used ([`crate::provenance::data_fingerprint`]).
     pub data_fingerprint: String,
     /// The note stored with the run.
     pub note: String,
@@ -37,24 +36,9 @@ pub struct RunRecord {
     pub recode: Option<crate::data::Recode>,
 }
 
-/// SHA-256 over the observations a run used (element indices and scores, in order): two runs
-/// with the same fingerprint saw the same data.
-pub fn data_fingerprint(data: &RatingData) -> String {
-    let mut hasher = Sha256::new();
-    for column in &data.elements {
-        for e in column {
-            hasher.update(e.to_le_bytes());
-        }
-    }
-    for s in &data.scores {
-        hasher.update(s.to_le_bytes());
-    }
-    crate::ingest::reader::hex(&hasher.finalize())
-}
-
 impl Project {
     /// Stores a finished fit with everything it computed, on data with fingerprint
-    /// `fingerprint` ([`data_fingerprint`]). `extra_tables` are further named JSON tables of the
+    /// `fingerprint` ([`crate::provenance::data_fingerprint`]). `extra_tables` are further named JSON tables of the
     /// run (e.g. the connectedness report). Returns the run id. (`save_fit` keeps the run in a
     /// side file when the project stays busy.)
     pub(crate) fn store_fit(

@@ -1,9 +1,9 @@
 //! Everything that can happen to the workbench: what a key means ([`Action`]), what a background
-//! job reports ([`JobMessage`], wrapped in [`Action::Job`]) and the results of the writes the
+//! job reports ([`JobMessage`] of a numbered job, wrapped in [`Action::Job`]) and the results of the writes the
 //! runtime performed ([`Action::Written`]); and the side effects a transition asks the runtime
 //! for ([`Command`]).
 
-use super::jobs::{JobMessage, JobRequest};
+use super::jobs::{JobEvent, JobId, JobRequest};
 use super::tab::Tab;
 use crate::store::{Decision, RecordedRating};
 use std::path::PathBuf;
@@ -110,7 +110,7 @@ pub enum Action {
     /// The terminal was resized (a redraw follows by itself).
     Resize,
     /// A background job reported.
-    Job(JobMessage),
+    Job(JobEvent),
     /// The runtime performed a write.
     Written(Written),
 }
@@ -150,10 +150,16 @@ pub enum Written {
 /// A side effect for the runtime.
 #[derive(Debug)]
 pub enum Command {
-    /// Start a background job.
-    Start(JobRequest),
-    /// Stop the running fit or training after its current iteration (epoch).
-    CancelJob,
+    /// Start a background job as job `job` (numbered by the registry when it was recorded).
+    Start {
+        /// The job's number.
+        job: JobId,
+        /// What to run.
+        request: JobRequest,
+    },
+    /// Stop job `job` (a fit, a training, a report) after its current iteration (epoch, part);
+    /// every other job goes on.
+    CancelJob(JobId),
     /// Record `decision` on the raters `labels` of facet `facet` in one transaction.
     Decide {
         /// The rater facet's name.

@@ -1,27 +1,23 @@
 //! Background jobs (gitui's asyncgit pattern): each job runs on its own thread with its own
-//! connection to the project, reports through an mpsc channel, and long ones (fits) poll a
-//! cancel flag from the fit observer, returning `ControlFlow::Break` to stop.
+//! connection to the project and reports through an mpsc channel, every message marked with
+//! the job's number ([`JobId`]); long ones (fits, trainings, reports) poll their own cancel flag
+//! from the observer, returning `ControlFlow::Break` to stop.
 //!
 //! The UI thread never waits on a job: it drains the channel between frames.
 
 use crate::config::DatasetConfig;
-use crate::data::RatingData;
 use crate::export::ExportSummary;
 use crate::ingest::preview::ImportPreview;
 use crate::ingest::{IngestOptions, Staged};
-use crate::measure::wright::{Binning, WrightMap};
-use crate::measure::{Fit, IterationReport, MeasureError};
+use crate::measure::{IterationReport, MeasureError};
 use crate::pipeline::{
     self, ExportSettings, FitSettings, PipelineError, PlanSettings, ReportProgress, ReportSummary,
     RunComparison, RunPlan,
 };
 use crate::predict::{EpochReport, PredictError, PredictOptions, TrainOptions, TrainOutcome};
-use crate::quality::{Flag, FlagRules};
-use crate::store::{
-    DecisionRecord, ImportSummary, ItemDefinition, Project, ProjectSummary, RunRecord,
-};
-use crate::tui::loaded::Loaded;
-use std::cell::RefCell;
+use crate::store::{ImportSummary, Project};
+use crate::tui::loaded::{load_view, Loaded};
+use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -77,29 +73,52 @@ impl JobKind {
     }
 }
 
+/// A job's number, given by [`Jobs::start`] when the job starts: every message of the job
+/// carries it ([`JobEvent`]) and every cancel names it, so cancelling one job never stops
+/// another (a fit and a training can run at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JobId(u64);
+
+impl std::fmt::Display for JobId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "job {}", self.0)
+    }
+}
+
 /// The jobs running now: the one record of "is a job running" (screens derive their "fitting...",
 /// "writing..." lines from it, never from flags of their own).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Jobs {
-    running: Vec<JobKind>,
+    running: Vec<(JobId, JobKind)>,
+    started: u64,
 }
 
 impl Jobs {
-    /// Records a job of `kind` as started.
-    pub fn start(&mut self, kind: JobKind) {
-        self.running.push(kind);
+    /// Records a job of `kind` as started and gives it its number.
+    pub fn start(&mut self, kind: JobKind) -> JobId {
+        self.started += 1;
+        let id = JobId(self.started);
+        self.running.push((id, kind));
+        id
     }
 
-    /// Records one job of `kind` as ended (finished, failed or cancelled).
-    pub fn finish(&mut self, kind: JobKind) {
-        if let Some(i) = self.running.iter().position(|k| *k == kind) {
-            self.running.remove(i);
-        }
+    /// Records job `id` as ended (finished, failed or cancelled).
+    pub fn finish(&mut self, id: JobId) {
+        self.running.retain(|(running, _)| *running != id);
     }
 
     /// Whether a job of `kind` is running.
     pub fn is_running(&self, kind: JobKind) -> bool {
-        self.running.contains(&kind)
+        self.running.iter().any(|(_, k)| *k == kind)
+    }
+
+    /// The newest running job of `kind` (the one its screen started and may cancel).
+    pub fn running_job(&self, kind: JobKind) -> Option<JobId> {
+        self.running
+            .iter()
+            .rev()
+            .find(|(_, k)| *k == kind)
+            .map(|(id, _)| *id)
     }
 
     /// Whether no job is running.
@@ -107,13 +126,42 @@ impl Jobs {
         self.running.is_empty()
     }
 
-    /// The running jobs, in the order they started.
-    pub fn kinds(&self) -> &[JobKind] {
-        &self.running
+    /// `message` as the running job of its kind would send it, a job of that kind recorded as
+    /// started first when none runs (for tests and benchmarks that feed a screen messages
+    /// without a runner).
+    pub fn event(&mut self, message: JobMessage) -> JobEvent {
+        let kind = message.kind();
+        let job = self.running_job(kind).unwrap_or_else(|| self.start(kind));
+        JobEvent { job, message }
+    }
+
+    /// The kinds of the running jobs, in the order they started.
+    pub fn kinds(&self) -> impl Iterator<Item = JobKind> + '_ {
+        self.running.iter().map(|(_, kind)| *kind)
     }
 }
 
+/// A message of job `job`, as the runner hands it to the UI thread.
+#[derive(Debug)]
+pub struct JobEvent {
+    /// The job it is from.
+    pub job: JobId,
+    /// What the job reports.
+    pub message: JobMessage,
+}
+
 impl JobMessage {
+    /// The kind of job that sends this message.
+    pub fn kind(&self) -> JobKind {
+        match self {
+            JobMessage::Progress(_) => JobKind::Fit,
+            JobMessage::Epoch(_) => JobKind::Train,
+            JobMessage::ReportPart(_) => JobKind::Report,
+            JobMessage::Waiting { kind, .. } => *kind,
+            last => last.finishes().unwrap_or(JobKind::Load),
+        }
+    }
+
     /// The job this message ends, if it is a job's last message.
     pub fn finishes(&self) -> Option<JobKind> {
         match self {
@@ -224,57 +272,6 @@ pub enum Description {
     Draft,
 }
 
-/// The newest run as the screens need it.
-#[derive(Debug)]
-pub struct RunView {
-    /// The run's record.
-    pub record: RunRecord,
-    /// Its fit.
-    pub fit: Fit,
-    /// The flags raised on it.
-    pub flags: Vec<Flag>,
-    /// The observations in force differ from the ones the run used (decisions or annotations
-    /// since): flags and queues still refer to the run; fit again to update.
-    pub stale: bool,
-    /// Unexpected ratings per comment (for the Annotate queue), computed with the load.
-    pub unexpected: crate::quality::queues::UnexpectedCounts,
-    /// Linacre's category guidelines and the collapse proposals per scale (for the Items &
-    /// scale screen), computed with the load; `None` when the run is stale (or the advice
-    /// cannot be computed).
-    pub categories: Option<crate::pipeline::CategoryAdvice>,
-    /// Table 23 and Yen's Q3 of the run (for the Overview), computed with the load; `None` when
-    /// the run is stale (its observations are no longer those in force), the error's message
-    /// when the run cannot be analysed (fewer than two items).
-    pub dimensionality: Option<Result<crate::measure::Dimensionality, String>>,
-    /// Table 6 of the run, built with the load (its labels copied once, off the UI thread) and
-    /// binned again in place by the Wright map screen when the screen's height changes (one
-    /// pass over the elements); `None` when no element has a measure.
-    pub wright: Option<RefCell<WrightMap>>,
-}
-
-/// Everything the screens read, loaded off the UI thread.
-#[derive(Debug)]
-pub struct Snapshot {
-    /// The project's summary (data sets, facets, connectedness).
-    pub summary: ProjectSummary,
-    /// Every observation, excluded raters' included (their detail stays visible).
-    pub data: RatingData,
-    /// Comment texts by object index.
-    pub texts: Vec<Option<String>>,
-    /// Every run, newest first.
-    pub runs: Vec<RunRecord>,
-    /// The newest usable run.
-    pub run: Option<RunView>,
-    /// The decisions in force.
-    pub decisions: Vec<DecisionRecord>,
-    /// The items' definitions (categories, reversal).
-    pub items: Vec<ItemDefinition>,
-    /// The project's flag rules.
-    pub flag_rules: FlagRules,
-    /// The newest trained text model.
-    pub latest_model: Option<i64>,
-}
-
 /// What a job reports.
 #[derive(Debug)]
 pub enum JobMessage {
@@ -343,74 +340,6 @@ pub enum JobMessage {
     },
 }
 
-/// Loads the project at `path` as the screens show it: [`load_snapshot`], then the rows,
-/// indexes, sort orders and search index of [`Loaded::from_snapshot`], all off the UI thread
-/// (installing the result is a move).
-pub fn load_view(path: &Path) -> Result<Loaded, PipelineError> {
-    Ok(Loaded::from_snapshot(load_snapshot(path)?))
-}
-
-/// The rows the run's Wright map is first binned into (a 60-line terminal's map); the screen
-/// bins it again for its own height.
-const WRIGHT_ROWS_AT_LOAD: usize = 57;
-
-/// Loads a [`Snapshot`] of the project at `path`.
-pub fn load_snapshot(path: &Path) -> Result<Snapshot, PipelineError> {
-    let project = Project::open(path)?;
-    let data = project.ratings()?;
-    let texts = project.texts()?;
-    let summary = crate::store::summarize(
-        &data,
-        project.path().display().to_string(),
-        project.schema_version()?,
-        project.datasets()?,
-        texts.iter().filter(|t| t.is_some()).count(),
-    );
-    let runs = project.runs()?;
-    let run = match runs.iter().find(|r| r.status.has_estimates()) {
-        None => None,
-        Some(record) => {
-            let fit = project.load_fit(record.id)?;
-            let flags = project.flags(record.id)?;
-            let in_force = project.ratings_for_run(record.id)?;
-            let stale = crate::store::data_fingerprint(&in_force) != record.data_fingerprint;
-            let dimensionality = (!stale).then(|| {
-                crate::measure::dimensionality(&fit, &in_force).map_err(|e| e.to_string())
-            });
-            drop(in_force);
-            let unexpected = crate::quality::queues::unexpected_counts(&data, &fit);
-            // An auxiliary view: a run it cannot be computed for still loads.
-            let categories = if stale {
-                None
-            } else {
-                crate::pipeline::category_advice(&project, record.id).ok()
-            };
-            let wright = WrightMap::new(&fit, Binning::Rows(WRIGHT_ROWS_AT_LOAD)).map(RefCell::new);
-            Some(RunView {
-                wright,
-                record: record.clone(),
-                fit,
-                flags,
-                stale,
-                unexpected,
-                categories,
-                dimensionality,
-            })
-        }
-    };
-    Ok(Snapshot {
-        summary,
-        data,
-        texts,
-        runs,
-        run,
-        decisions: project.decisions()?,
-        items: project.item_definitions()?,
-        flag_rules: project.flag_rules()?,
-        latest_model: project.latest_model()?,
-    })
-}
-
 /// The name of job threads (the panic hook leaves the terminal alone for them: their panics are
 /// caught and reported as failed jobs).
 pub const JOB_THREAD: &str = "scalewright-job";
@@ -426,9 +355,28 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 /// Starts jobs and hands their messages to the UI thread.
 pub struct JobRunner {
     path: PathBuf,
-    sender: Sender<JobMessage>,
-    receiver: Receiver<JobMessage>,
-    cancel: Arc<AtomicBool>,
+    sender: Sender<JobEvent>,
+    receiver: Receiver<JobEvent>,
+    /// The cancel flag of each job started and not yet ended.
+    cancels: HashMap<JobId, Arc<AtomicBool>>,
+}
+
+/// Where a job's thread sends its messages: the runner's channel, each message marked with the
+/// job's number.
+#[derive(Clone)]
+struct JobChannel {
+    job: JobId,
+    sender: Sender<JobEvent>,
+}
+
+impl JobChannel {
+    /// Sends `message` (the UI may have quit: nothing to report to then).
+    fn send(&self, message: JobMessage) {
+        let _ = self.sender.send(JobEvent {
+            job: self.job,
+            message,
+        });
+    }
 }
 
 impl JobRunner {
@@ -439,65 +387,75 @@ impl JobRunner {
             path: path.to_path_buf(),
             sender,
             receiver,
-            cancel: Arc::new(AtomicBool::new(false)),
+            cancels: HashMap::new(),
         }
     }
 
-    /// Runs `request` on a new thread.
-    pub fn start(&mut self, request: JobRequest) {
+    /// Runs `request` as job `job` (numbered by [`Jobs::start`]) on a new thread.
+    pub fn start(&mut self, job: JobId, request: JobRequest) {
         let kind = request.kind();
-        if matches!(kind, JobKind::Fit | JobKind::Train | JobKind::Report) {
-            self.cancel = Arc::new(AtomicBool::new(false));
-        }
-        let cancel = Arc::clone(&self.cancel);
-        let sender = self.sender.clone();
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.cancels.insert(job, Arc::clone(&cancel));
+        let channel = JobChannel {
+            job,
+            sender: self.sender.clone(),
+        };
         let path = self.path.clone();
+        let thread_channel = channel.clone();
         let spawned = std::thread::Builder::new()
             .name(JOB_THREAD.into())
             .spawn(move || {
+                let channel = thread_channel;
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    run_job(&path, request, &cancel, &sender)
+                    run_job(&path, request, &cancel, &channel)
                 }));
-                let message = match outcome {
+                channel.send(match outcome {
                     Ok(Ok(message)) => message,
                     Ok(Err(message)) => JobMessage::Failed { kind, message },
                     Err(payload) => JobMessage::Failed {
                         kind,
                         message: format!("internal error: {}", panic_text(payload.as_ref())),
                     },
-                };
-                // The UI may have quit; nothing to report to then.
-                let _ = sender.send(message);
+                });
             });
         if let Err(e) = spawned {
-            let _ = self.sender.send(JobMessage::Failed {
+            channel.send(JobMessage::Failed {
                 kind,
                 message: format!("cannot start a thread: {e}"),
             });
         }
     }
 
-    /// Asks the running fit (training, report) to stop after its current iteration (epoch,
-    /// part).
-    pub fn cancel(&self) {
-        self.cancel.store(true, Ordering::Relaxed);
+    /// Asks job `job` to stop after its current iteration (epoch, part); other jobs go on. A
+    /// job that has ended, or that cannot stop part-way (an import, an export), is not affected.
+    pub fn cancel(&self, job: JobId) {
+        if let Some(flag) = self.cancels.get(&job) {
+            flag.store(true, Ordering::Relaxed);
+        }
     }
 
-    /// Messages that arrived since the last call, without waiting.
-    pub fn drain(&self) -> Vec<JobMessage> {
-        self.receiver.try_iter().collect()
+    /// Messages that arrived since the last call, without waiting; a job's last message also
+    /// drops its cancel flag.
+    pub fn drain(&mut self) -> Vec<JobEvent> {
+        let events: Vec<JobEvent> = self.receiver.try_iter().collect();
+        for event in &events {
+            if event.message.finishes().is_some() {
+                self.cancels.remove(&event.job);
+            }
+        }
+        events
     }
 }
 
 /// An observer for a long job (a fit's iterations, a training's epochs): sends each report to
-/// the UI as `message(report)` and stops the job once the cancel flag is set.
+/// the UI as `message(report)` and stops the job once its cancel flag is set.
 fn forward<'a, R: Clone + 'a>(
-    sender: &'a Sender<JobMessage>,
+    channel: &'a JobChannel,
     cancel: &'a AtomicBool,
     message: fn(R) -> JobMessage,
 ) -> impl FnMut(&R) -> ControlFlow<()> + 'a {
     move |report: &R| {
-        let _ = sender.send(message(report.clone()));
+        channel.send(message(report.clone()));
         if cancel.load(Ordering::Relaxed) {
             ControlFlow::Break(())
         } else {
@@ -511,7 +469,7 @@ fn forward<'a, R: Clone + 'a>(
 fn open_for_writing(
     path: &Path,
     kind: JobKind,
-    sender: &Sender<JobMessage>,
+    channel: &JobChannel,
     create: bool,
 ) -> Result<Project, String> {
     let mut project = if create {
@@ -520,10 +478,10 @@ fn open_for_writing(
         Project::open(path)
     }
     .map_err(|e| e.to_string())?;
-    let sender = std::sync::Mutex::new(sender.clone());
+    let channel = std::sync::Mutex::new(channel.clone());
     project.on_wait(Arc::new(move |notice: &crate::store::wait::WaitNotice| {
-        if let Ok(sender) = sender.lock() {
-            let _ = sender.send(JobMessage::Waiting {
+        if let Ok(channel) = channel.lock() {
+            channel.send(JobMessage::Waiting {
                 kind,
                 message: notice.to_string(),
             });
@@ -536,7 +494,7 @@ fn run_job(
     path: &Path,
     request: JobRequest,
     cancel: &AtomicBool,
-    sender: &Sender<JobMessage>,
+    channel: &JobChannel,
 ) -> Result<JobMessage, String> {
     let text = |e: &dyn std::fmt::Display| e.to_string();
     match request {
@@ -544,9 +502,9 @@ fn run_job(
             .map(|view| JobMessage::Loaded(Box::new(view)))
             .map_err(|e| text(&e)),
         JobRequest::Fit(settings) => {
-            let mut project = open_for_writing(path, JobKind::Fit, sender, false)?;
+            let mut project = open_for_writing(path, JobKind::Fit, channel, false)?;
             let request = settings.request(&project).map_err(|e| text(&e))?;
-            let mut observer = forward(sender, cancel, JobMessage::Progress);
+            let mut observer = forward(channel, cancel, JobMessage::Progress);
             match pipeline::fit_and_flag(&mut project, &request, &mut observer) {
                 Ok(fitted) => Ok(JobMessage::FitDone {
                     run_id: fitted.outcome.run_id,
@@ -587,14 +545,14 @@ fn run_job(
             })
         }
         JobRequest::Import(staged) => {
-            let mut project = open_for_writing(path, JobKind::Import, sender, true)?;
+            let mut project = open_for_writing(path, JobKind::Import, channel, true)?;
             project
                 .import(&staged)
                 .map(JobMessage::Imported)
                 .map_err(|e| text(&e))
         }
         JobRequest::Export(settings) => {
-            let mut project = open_for_writing(path, JobKind::Export, sender, false)?;
+            let mut project = open_for_writing(path, JobKind::Export, channel, false)?;
             pipeline::export_run(&mut project, &settings)
                 .map(|s| JobMessage::Exported(Box::new(s)))
                 .map_err(|e| text(&e))
@@ -606,8 +564,8 @@ fn run_job(
                 .map_err(|e| text(&e))
         }
         JobRequest::Train(options) => {
-            let mut project = open_for_writing(path, JobKind::Train, sender, false)?;
-            let mut observer = forward(sender, cancel, JobMessage::Epoch);
+            let mut project = open_for_writing(path, JobKind::Train, channel, false)?;
+            let mut observer = forward(channel, cancel, JobMessage::Epoch);
             match crate::predict::train_project(&mut project, &options, &mut observer) {
                 Ok(outcome) => Ok(JobMessage::Trained(Box::new(outcome))),
                 Err(PredictError::Cancelled) => Ok(JobMessage::Cancelled(JobKind::Train)),
@@ -632,7 +590,7 @@ fn run_job(
         }
         JobRequest::Report { run, path: out } => {
             let project = Project::open(path).map_err(|e| text(&e))?;
-            let mut observer = forward(sender, cancel, JobMessage::ReportPart);
+            let mut observer = forward(channel, cancel, JobMessage::ReportPart);
             match pipeline::write_report(&project, run, &out, &mut observer) {
                 Ok(summary) => Ok(JobMessage::Reported(Box::new(summary))),
                 Err(PipelineError::Cancelled) => Ok(JobMessage::Cancelled(JobKind::Report)),

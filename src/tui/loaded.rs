@@ -1,12 +1,136 @@
 //! The loaded project as the screens show it ([`Loaded`], built from a job's [`Snapshot`]): its
 //! rater and comment rows, computed once per load, and the orderings the tables sort them by.
+//! The view model owns its types and reads the project through the library only: jobs load it
+//! ([`load_view`]) and screens draw it; it knows neither.
 
-use super::jobs::{RunView, Snapshot};
-use super::screens::comments::CommentSort;
 use crate::data::{ElementIndex, RatingData};
-use crate::quality::{FlagLevel, FlagRules, Rule};
-use crate::store::{Decision, DecisionRecord, ItemDefinition, ProjectSummary, RunRecord};
+use crate::measure::wright::{Binning, WrightMap};
+use crate::measure::Fit;
+use crate::pipeline::PipelineError;
+use crate::quality::{Flag, FlagLevel, FlagRules, Rule};
+use crate::store::{Decision, DecisionRecord, ItemDefinition, Project, ProjectSummary, RunRecord};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::path::Path;
+
+/// The newest run as the screens need it.
+#[derive(Debug)]
+pub struct RunView {
+    /// The run's record.
+    pub record: RunRecord,
+    /// Its fit.
+    pub fit: Fit,
+    /// The flags raised on it.
+    pub flags: Vec<Flag>,
+    /// The observations in force differ from the ones the run used (decisions or annotations
+    /// since): flags and queues still refer to the run; fit again to update.
+    pub stale: bool,
+    /// Unexpected ratings per comment (for the Annotate queue), computed with the load.
+    pub unexpected: crate::quality::queues::UnexpectedCounts,
+    /// Linacre's category guidelines and the collapse proposals per scale (for the Items &
+    /// scale screen), computed with the load; `None` when the run is stale (or the advice
+    /// cannot be computed).
+    pub categories: Option<crate::pipeline::CategoryAdvice>,
+    /// Table 23 and Yen's Q3 of the run (for the Overview), computed with the load; `None` when
+    /// the run is stale (its observations are no longer those in force), the error's message
+    /// when the run cannot be analysed (fewer than two items).
+    pub dimensionality: Option<Result<crate::measure::Dimensionality, String>>,
+    /// Table 6 of the run, built with the load (its labels copied once, off the UI thread) and
+    /// binned again in place by the Wright map screen when the screen's height changes (one
+    /// pass over the elements); `None` when no element has a measure.
+    pub wright: Option<RefCell<WrightMap>>,
+}
+
+/// Everything the screens read, loaded off the UI thread.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The project's summary (data sets, facets, connectedness).
+    pub summary: ProjectSummary,
+    /// Every observation, excluded raters' included (their detail stays visible).
+    pub data: RatingData,
+    /// Comment texts by object index.
+    pub texts: Vec<Option<String>>,
+    /// Every run, newest first.
+    pub runs: Vec<RunRecord>,
+    /// The newest usable run.
+    pub run: Option<RunView>,
+    /// The decisions in force.
+    pub decisions: Vec<DecisionRecord>,
+    /// The items' definitions (categories, reversal).
+    pub items: Vec<ItemDefinition>,
+    /// The project's flag rules.
+    pub flag_rules: FlagRules,
+    /// The newest trained text model.
+    pub latest_model: Option<i64>,
+}
+
+/// Loads the project at `path` as the screens show it: [`load_snapshot`], then the rows,
+/// indexes, sort orders and search index of [`Loaded::from_snapshot`], all off the UI thread
+/// (installing the result is a move).
+pub fn load_view(path: &Path) -> Result<Loaded, PipelineError> {
+    Ok(Loaded::from_snapshot(load_snapshot(path)?))
+}
+
+/// The rows the run's Wright map is first binned into (a 60-line terminal's map); the screen
+/// bins it again for its own height.
+const WRIGHT_ROWS_AT_LOAD: usize = 57;
+
+/// Loads a [`Snapshot`] of the project at `path`.
+pub fn load_snapshot(path: &Path) -> Result<Snapshot, PipelineError> {
+    let project = Project::open(path)?;
+    let data = project.ratings()?;
+    let texts = project.texts()?;
+    let summary = crate::store::summarize(
+        &data,
+        project.path().display().to_string(),
+        project.schema_version()?,
+        project.datasets()?,
+        texts.iter().filter(|t| t.is_some()).count(),
+    );
+    let runs = project.runs()?;
+    let run = match runs.iter().find(|r| r.status.has_estimates()) {
+        None => None,
+        Some(record) => {
+            let fit = project.load_fit(record.id)?;
+            let flags = project.flags(record.id)?;
+            let in_force = project.ratings_for_run(record.id)?;
+            let stale = crate::provenance::data_fingerprint(&in_force) != record.data_fingerprint;
+            let dimensionality = (!stale).then(|| {
+                crate::measure::dimensionality(&fit, &in_force).map_err(|e| e.to_string())
+            });
+            drop(in_force);
+            let unexpected = crate::quality::queues::unexpected_counts(&data, &fit);
+            // An auxiliary view: a run it cannot be computed for still loads.
+            let categories = if stale {
+                None
+            } else {
+                crate::pipeline::category_advice(&project, record.id).ok()
+            };
+            let wright = WrightMap::new(&fit, Binning::Rows(WRIGHT_ROWS_AT_LOAD)).map(RefCell::new);
+            Some(RunView {
+                wright,
+                record: record.clone(),
+                fit,
+                flags,
+                stale,
+                unexpected,
+                categories,
+                dimensionality,
+            })
+        }
+    };
+    Ok(Snapshot {
+        summary,
+        data,
+        texts,
+        runs,
+        run,
+        decisions: project.decisions()?,
+        items: project.item_definitions()?,
+        flag_rules: project.flag_rules()?,
+        latest_model: project.latest_model()?,
+    })
+}
 
 /// One rater's row of the Raters table.
 #[derive(Debug, Clone, PartialEq)]
@@ -367,6 +491,60 @@ impl SearchIndex {
             from = self.starts[comment + 1];
         }
         found
+    }
+}
+
+/// The Comments table's sort orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentSort {
+    /// By id.
+    Label,
+    /// By measure, highest first.
+    MeasureDescending,
+    /// By S.E., largest first.
+    SeDescending,
+}
+
+impl CommentSort {
+    /// Every order, as [`Loaded::comment_order`] keeps them.
+    pub const ALL: [CommentSort; 3] = [
+        CommentSort::Label,
+        CommentSort::MeasureDescending,
+        CommentSort::SeDescending,
+    ];
+
+    /// Indexes into `rows` in this order (a stable sort: ties keep element order).
+    pub fn sorted(self, rows: &[CommentRow]) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+        let row = |i: &u32| &rows[*i as usize];
+        match self {
+            CommentSort::Label => {
+                order.sort_by(|a, b| compare_labels(&row(a).label, &row(b).label))
+            }
+            CommentSort::MeasureDescending => {
+                order.sort_by(|a, b| compare_option(row(b).measure, row(a).measure))
+            }
+            CommentSort::SeDescending => order.sort_by(|a, b| compare_option(row(b).se, row(a).se)),
+        }
+        order
+    }
+
+    /// The order `s` sorts by next.
+    pub fn next(self) -> CommentSort {
+        match self {
+            CommentSort::Label => CommentSort::MeasureDescending,
+            CommentSort::MeasureDescending => CommentSort::SeDescending,
+            CommentSort::SeDescending => CommentSort::Label,
+        }
+    }
+
+    /// The order's name in the table's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            CommentSort::Label => "id",
+            CommentSort::MeasureDescending => "measure (highest first)",
+            CommentSort::SeDescending => "S.E. (largest first)",
+        }
     }
 }
 

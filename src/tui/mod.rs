@@ -87,8 +87,8 @@ pub fn run(path: &Path, reviewer: &str) -> Result<(), TuiError> {
                     dispatch(&mut app, &mut project, &mut runner, action);
                 }
             }
-            for message in runner.drain() {
-                dispatch(&mut app, &mut project, &mut runner, Action::Job(message));
+            for event in runner.drain() {
+                dispatch(&mut app, &mut project, &mut runner, Action::Job(event));
             }
         }
         Ok(())
@@ -118,12 +118,12 @@ pub fn perform(
 ) {
     for command in commands {
         let follow_up = match command {
-            Command::Start(request) => {
-                runner.start(request);
+            Command::Start { job, request } => {
+                runner.start(job, request);
                 None
             }
-            Command::CancelJob => {
-                runner.cancel();
+            Command::CancelJob(job) => {
+                runner.cancel(job);
                 None
             }
             Command::Decide {

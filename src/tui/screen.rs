@@ -80,13 +80,17 @@ impl Ctx<'_> {
             *self.reload_pending = true;
             return;
         }
-        self.jobs.start(kind);
-        self.commands.push(Command::Start(request));
+        let job = self.jobs.start(kind);
+        self.commands.push(Command::Start { job, request });
     }
 
-    /// Asks the running job of `kind` to stop after its current step, and says so.
+    /// Asks the running job of `kind` (the newest, the one this screen started) to stop after
+    /// its current step, and says so; jobs of other kinds go on.
     pub fn cancel(&mut self, kind: JobKind) {
-        self.commands.push(Command::CancelJob);
+        let Some(job) = self.jobs.running_job(kind) else {
+            return;
+        };
+        self.commands.push(Command::CancelJob(job));
         self.say(Level::Info, format!("cancelling the {}...", kind.name()));
     }
 

@@ -82,7 +82,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
 fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut spans = Vec::new();
     if !app.jobs.is_empty() {
-        let names: Vec<&str> = app.jobs.kinds().iter().map(|j| j.name()).collect();
+        let names: Vec<&str> = app.jobs.kinds().map(|j| j.name()).collect();
         spans.push(Span::styled(
             format!("[{}] ", names.join(", ")),
             theme.warning(),

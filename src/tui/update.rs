@@ -7,7 +7,7 @@
 
 use super::action::{Action, Command, Move, Written};
 use super::app::App;
-use super::jobs::{JobKind, JobMessage, JobRequest};
+use super::jobs::{JobEvent, JobKind, JobMessage, JobRequest};
 use super::loaded::Loaded;
 use super::state::{Level, Prompt};
 use super::tab::Tab;
@@ -44,7 +44,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             }
         }
         Action::Resize => {}
-        Action::Job(message) => job_message(app, message, &mut commands),
+        Action::Job(event) => job_message(app, event, &mut commands),
         Action::Written(written) => written_result(app, written, &mut commands),
         action => app.handle_on_screen(&action, &mut commands),
     }
@@ -201,11 +201,21 @@ fn request_predictions(app: &mut App, commands: &mut Vec<Command>) {
     }
 }
 
+/// Updates `app` with `message` as the running job of its kind sent it ([`Jobs::event`]:
+/// tests and benchmarks feed the screens messages without a runner).
+///
+/// [`Jobs::event`]: super::jobs::Jobs::event
+pub fn deliver(app: &mut App, message: JobMessage) -> Vec<Command> {
+    let event = app.jobs.event(message);
+    update(app, Action::Job(event))
+}
+
 /// A job reported: the registry ends the job, the app installs loads and predictions, and every
 /// screen hears the message.
-fn job_message(app: &mut App, message: JobMessage, commands: &mut Vec<Command>) {
-    if let Some(kind) = message.finishes() {
-        app.jobs.finish(kind);
+fn job_message(app: &mut App, event: JobEvent, commands: &mut Vec<Command>) {
+    let JobEvent { job, message } = event;
+    if message.finishes().is_some() {
+        app.jobs.finish(job);
     }
     match message {
         JobMessage::Loaded(loaded) => {

@@ -6,7 +6,6 @@
 
 #![allow(clippy::unwrap_used)] // tests may panic on unexpected values
 
-
 use crate::common::{fixture, project_digest, scalewright};
 use std::path::Path;
 

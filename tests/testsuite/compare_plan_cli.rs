@@ -3,7 +3,6 @@
 
 #![allow(clippy::unwrap_used)] // tests may panic on unexpected values
 
-
 use crate::common::{assert_matches_schema, fitted_sample, json_out, scalewright};
 
 #[test]

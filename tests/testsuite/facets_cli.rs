@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)] // tests may panic on unexpected values
 
-
 use crate::common::{assert_matches_schema, fixture, json_out, scalewright};
 use scalewright::measure::Fit;
 use scalewright::store::Project;

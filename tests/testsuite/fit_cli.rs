@@ -3,7 +3,6 @@
 
 #![allow(clippy::unwrap_used)] // tests may panic on unexpected values
 
-
 use crate::common::{csv_column, fixture, json_out, pearson, sample_project, scalewright, truth};
 use predicates::prelude::*;
 use std::collections::HashMap;

@@ -3,7 +3,6 @@
 
 #![allow(clippy::unwrap_used)] // tests may panic on unexpected values
 
-
 use crate::common::{pearson, sample, truth};
 use scalewright::config::Preset;
 use scalewright::ingest::{self, IngestOptions};

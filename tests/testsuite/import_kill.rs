@@ -4,7 +4,6 @@
 
 #![allow(clippy::unwrap_used)] // tests may panic on unexpected values
 
-
 use crate::common::{integrity, project_digest};
 use scalewright::simulate::{self, SimulationConfig};
 use std::path::Path;

@@ -4,7 +4,6 @@
 
 #![allow(clippy::unwrap_used)] // tests may panic on unexpected values
 
-
 use crate::common::fixture;
 use scalewright::config::{DatasetConfig, Preset};
 use scalewright::ingest::{self, IngestError, IngestOptions, Staged, ValidationReport};

@@ -83,7 +83,7 @@ fn rsm_within_pcm(data: &RatingData) -> scalewright::pipeline::ModelComparison {
     let rsm = measure::fit(data, &mml(ScaleModel::RatingScale), &mut NoObserver).unwrap();
     let pcm = measure::fit(data, &mml(pcm()), &mut NoObserver).unwrap();
     assert!(rsm.converged && pcm.converged);
-    let fingerprint = scalewright::store::data_fingerprint(data);
+    let fingerprint = scalewright::provenance::data_fingerprint(data);
     // Named general first: the comparison finds the nesting whichever order the runs come in.
     compare_fits(&[
         RunModel {

@@ -11,10 +11,11 @@ use scalewright::export::Rescale;
 use scalewright::measure::{Method, METHOD_NAMES};
 use scalewright::tui::action::Action;
 use scalewright::tui::app::App;
-use scalewright::tui::jobs::{load_view, JobMessage};
+use scalewright::tui::jobs::JobMessage;
+use scalewright::tui::loaded::load_view;
 use scalewright::tui::state::Level;
 use scalewright::tui::tab::Tab;
-use scalewright::tui::update::update;
+use scalewright::tui::update::{deliver, update};
 use std::path::Path;
 
 /// The exit code and stderr of a command run in `dir`.
@@ -46,9 +47,9 @@ fn a_bad_rescale_gets_the_same_message_from_every_front_end() {
 
     // The workbench on the same project, its Export form filled in.
     let mut app = App::open(&db, "lead").unwrap();
-    update(
+    deliver(
         &mut app,
-        Action::Job(JobMessage::Loaded(Box::new(load_view(&db).unwrap()))),
+        JobMessage::Loaded(Box::new(load_view(&db).unwrap())),
     );
     update(&mut app, Action::GoTo(Tab::Export));
     app.export.out = "x.csv".into();

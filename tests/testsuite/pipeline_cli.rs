@@ -2,7 +2,6 @@
 
 #![allow(clippy::unwrap_used)] // tests may panic on unexpected values
 
-
 use crate::common::{assert_matches_schema, scalewright};
 use predicates::prelude::*;
 use std::path::Path;

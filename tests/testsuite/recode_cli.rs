@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)] // tests may panic on unexpected values
 
-
 use crate::common::{csv_column, json_out, sample, sample_project, scalewright};
 use std::collections::HashMap;
 use std::path::Path;

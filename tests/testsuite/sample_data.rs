@@ -3,7 +3,6 @@
 
 #![allow(clippy::unwrap_used)] // tests may panic on unexpected values
 
-
 use crate::common::{sample, scalewright};
 use predicates::prelude::*;
 

@@ -15,10 +15,12 @@ use scalewright::predict::{
 };
 use scalewright::tui::action::{Action, Move};
 use scalewright::tui::app::App;
-use scalewright::tui::jobs::{load_view, JobKind, JobMessage, PREVIEW_ROWS};
+use scalewright::tui::jobs::{JobKind, JobMessage, PREVIEW_ROWS};
+use scalewright::tui::loaded::load_view;
 use scalewright::tui::tab::Tab;
 use scalewright::tui::theme::Theme;
-use scalewright::tui::{ui, update::update};
+use scalewright::tui::ui;
+use scalewright::tui::update::{deliver, update};
 use std::path::Path;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (140, 40)];
@@ -42,10 +44,7 @@ fn loaded_app(dir: &Path) -> App {
     let db = common::fitted_sample(dir);
     let mut app = App::open(&db, "lead").expect("open");
     let snapshot = load_view(&db).expect("load");
-    let commands = update(
-        &mut app,
-        Action::Job(JobMessage::Loaded(Box::new(snapshot))),
-    );
+    let commands = deliver(&mut app, JobMessage::Loaded(Box::new(snapshot)));
     assert!(commands.is_empty());
     app
 }
@@ -108,12 +107,12 @@ fn every_screen_on_the_sample_project() {
     )
     .expect("preview");
     assert_eq!(p.report.errors_total, 0);
-    update(
+    deliver(
         &mut app,
-        Action::Job(JobMessage::Previewed {
+        JobMessage::Previewed {
             preview: Box::new(p),
             config_toml: Preset::Mhs.toml().to_string(),
-        }),
+        },
     );
     snapshot_all_sizes(&app, "import_preview");
 
@@ -135,7 +134,7 @@ fn every_screen_on_the_sample_project() {
         })
         .collect();
     for report in &history {
-        update(&mut app, Action::Job(JobMessage::Epoch(report.clone())));
+        deliver(&mut app, JobMessage::Epoch(report.clone()));
     }
     snapshot_all_sizes(&app, "train_running");
     let metrics = |rmse: f64, pearson: f64| MeasureMetrics {
@@ -175,15 +174,15 @@ fn every_screen_on_the_sample_project() {
         best_epoch: 3,
         train_seconds: 4.0,
     };
-    update(
+    deliver(
         &mut app,
-        Action::Job(JobMessage::Trained(Box::new(TrainOutcome {
+        JobMessage::Trained(Box::new(TrainOutcome {
             model_id: 1,
             run_id: 1,
             evaluation,
             history,
             test_predictions: Vec::new(),
-        }))),
+        })),
     );
     assert!(!app.jobs.is_running(JobKind::Train));
     snapshot_all_sizes(&app, "train_evaluated");
@@ -195,12 +194,12 @@ fn every_screen_on_the_sample_project() {
         .iter()
         .filter_map(|r| r.measure.map(|m| (r.element, 0.9 * m)))
         .collect();
-    update(
+    deliver(
         &mut app,
-        Action::Job(JobMessage::Predicted {
+        JobMessage::Predicted {
             model_id: 1,
             measures,
-        }),
+        },
     );
     update(&mut app, Action::GoTo(Tab::Comments));
     snapshot_all_sizes(&app, "comments_predicted");
@@ -225,7 +224,10 @@ fn the_items_screen_fits_the_proposed_collapse() {
     // responders), so 0 and 1 are proposed to merge.
     let commands = update(&mut app, Action::FitCollapse);
     match &commands[..] {
-        [Command::Start(JobRequest::Fit(settings))] => {
+        [Command::Start {
+            request: JobRequest::Fit(settings),
+            ..
+        }] => {
             let Some(RecodeSetting::Table(recode)) = &settings.recode else {
                 panic!("{settings:?}")
             };
@@ -240,7 +242,8 @@ fn the_items_screen_fits_the_proposed_collapse() {
     assert!(app.running(JobKind::Fit));
     // A second fit while one runs is refused.
     assert!(update(&mut app, Action::FitCollapse).is_empty());
-    app.jobs.finish(JobKind::Fit);
+    let fit = app.jobs.running_job(JobKind::Fit).expect("the fit");
+    app.jobs.finish(fit);
     // insult (the third item) passes the essential checks: nothing to fit, said so.
     update(&mut app, Action::Select(Move::Down));
     update(&mut app, Action::Select(Move::Down));
@@ -262,15 +265,12 @@ fn runs_comparison_and_design_plan() {
         .success();
     let mut app = App::open(&db, "lead").expect("open");
     let snapshot = load_view(&db).expect("load");
-    update(
-        &mut app,
-        Action::Job(JobMessage::Loaded(Box::new(snapshot))),
-    );
+    deliver(&mut app, JobMessage::Loaded(Box::new(snapshot)));
     update(&mut app, Action::GoTo(Tab::Runs));
     let project = scalewright::store::Project::open(&db).expect("project");
     let comparison = scalewright::pipeline::compare_runs(&project, 1, 2).expect("compare");
     assert!(comparison.models.lr_test.is_none());
-    update(&mut app, Action::Job(JobMessage::Compared(comparison)));
+    deliver(&mut app, JobMessage::Compared(comparison));
     // p on the selected (newest) run asks for its plan off the UI thread...
     let commands = update(&mut app, Action::Plan);
     assert!(app.runs.plan_open);
@@ -283,7 +283,7 @@ fn runs_comparison_and_design_plan() {
     };
     let plan = scalewright::pipeline::plan_run(&project, Some(2), &settings).expect("plan");
     assert!(plan.plan.needed_for_target.is_some());
-    update(&mut app, Action::Job(JobMessage::Planned(Box::new(plan))));
+    deliver(&mut app, JobMessage::Planned(Box::new(plan)));
     snapshot_all_sizes(&app, "runs_compared_planned");
     // p again closes the panel (the chart is back).
     update(&mut app, Action::Plan);
@@ -337,18 +337,25 @@ fn the_figure_screens_save_their_figure() {
         update(&mut app, Action::Input(c));
     }
     let commands = update(&mut app, Action::Confirm);
-    let request = match &commands[..] {
-        [Command::Start(JobRequest::Plot {
-            run: 1,
-            request,
-            path,
-        })] => {
+    let (job, request) = match &commands[..] {
+        [Command::Start {
+            job,
+            request:
+                JobRequest::Plot {
+                    run: 1,
+                    request,
+                    path,
+                },
+        }] => {
             assert_eq!(path, &out);
-            JobRequest::Plot {
-                run: 1,
-                request: request.clone(),
-                path: path.clone(),
-            }
+            (
+                *job,
+                JobRequest::Plot {
+                    run: 1,
+                    request: request.clone(),
+                    path: path.clone(),
+                },
+            )
         }
         other => panic!("{other:?}"),
     };
@@ -357,15 +364,19 @@ fn the_figure_screens_save_their_figure() {
 
     // The job writes the PNG; its message ends the job and says where the figure went.
     let mut runner = JobRunner::new(&dir.path().join("sample.db"));
-    runner.start(request);
-    let message = loop {
-        if let Some(message) = runner.drain().into_iter().next() {
-            break message;
+    runner.start(job, request);
+    let event = loop {
+        if let Some(event) = runner.drain().into_iter().next() {
+            break event;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
-    assert!(matches!(message, JobMessage::Plotted(_)), "{message:?}");
-    update(&mut app, Action::Job(message));
+    assert_eq!(
+        event.job, job,
+        "the message names the job the screen started"
+    );
+    assert!(matches!(event.message, JobMessage::Plotted(_)), "{event:?}");
+    update(&mut app, Action::Job(event));
     assert!(!app.running(JobKind::Plot));
     assert!(app.status.as_ref().unwrap().1.contains("wright.png"));
     let png = std::fs::read(&out).unwrap();

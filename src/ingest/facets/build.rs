@@ -550,7 +550,7 @@ pub(super) fn build(
         .chain(raters.iter().copied())
         .chain(std::iter::once(item))
         .collect();
-    let mut taken: Vec<String> = vec![crate::store::ITEM_FACET.to_string(), "score".into()];
+    let mut taken: Vec<String> = vec![crate::data::ITEM_FACET.to_string(), "score".into()];
     let mut name_of = vec![String::new(); n];
     for &f in order.iter().filter(|&&f| f != item) {
         let base = if blocks[f].label.trim().is_empty() {
@@ -565,7 +565,7 @@ pub(super) fn build(
         taken.push(name.clone());
         name_of[f] = name;
     }
-    name_of[item] = crate::store::ITEM_FACET.to_string();
+    name_of[item] = crate::data::ITEM_FACET.to_string();
     let item_column = {
         let label = blocks[item].label.trim();
         if label.is_empty() || taken.iter().any(|t| t.eq_ignore_ascii_case(label)) {
@@ -819,7 +819,7 @@ pub(super) fn build(
     let mut sha_input = spec_bytes.to_vec();
     sha_input.extend_from_slice(&data_bytes);
     let fingerprint = FileFingerprint {
-        sha256: crate::store::sha256_hex(&sha_input),
+        sha256: crate::provenance::sha256_hex(&sha_input),
         bytes: sha_input.len() as u64,
         invalid_utf8: None,
     };

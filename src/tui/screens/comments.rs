@@ -3,7 +3,7 @@
 
 use crate::quality::detail::{element_detail, ElementDetail};
 use crate::tui::action::Action;
-use crate::tui::loaded::{compare_labels, compare_option, CommentRow, Loaded};
+use crate::tui::loaded::{CommentSort, Loaded};
 use crate::tui::screen::{Ctx, Effect, Screen, View};
 use crate::tui::state::{QueueKind, Selection, TextFilter};
 use crate::tui::theme::Theme;
@@ -13,60 +13,6 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row, Wrap};
 use ratatui::Frame;
-
-/// The Comments table's sort orders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommentSort {
-    /// By id.
-    Label,
-    /// By measure, highest first.
-    MeasureDescending,
-    /// By S.E., largest first.
-    SeDescending,
-}
-
-impl CommentSort {
-    /// Every order, as [`Loaded::comment_order`] keeps them.
-    pub const ALL: [CommentSort; 3] = [
-        CommentSort::Label,
-        CommentSort::MeasureDescending,
-        CommentSort::SeDescending,
-    ];
-
-    /// Indexes into `rows` in this order (a stable sort: ties keep element order).
-    pub fn sorted(self, rows: &[CommentRow]) -> Vec<u32> {
-        let mut order: Vec<u32> = (0..rows.len() as u32).collect();
-        let row = |i: &u32| &rows[*i as usize];
-        match self {
-            CommentSort::Label => {
-                order.sort_by(|a, b| compare_labels(&row(a).label, &row(b).label))
-            }
-            CommentSort::MeasureDescending => {
-                order.sort_by(|a, b| compare_option(row(b).measure, row(a).measure))
-            }
-            CommentSort::SeDescending => order.sort_by(|a, b| compare_option(row(b).se, row(a).se)),
-        }
-        order
-    }
-
-    /// The order `s` sorts by next.
-    pub fn next(self) -> CommentSort {
-        match self {
-            CommentSort::Label => CommentSort::MeasureDescending,
-            CommentSort::MeasureDescending => CommentSort::SeDescending,
-            CommentSort::SeDescending => CommentSort::Label,
-        }
-    }
-
-    /// The order's name in the table's title.
-    pub fn title(self) -> &'static str {
-        match self {
-            CommentSort::Label => "id",
-            CommentSort::MeasureDescending => "measure (highest first)",
-            CommentSort::SeDescending => "S.E. (largest first)",
-        }
-    }
-}
 
 /// The Comments screen.
 #[derive(Debug, Clone, PartialEq)]

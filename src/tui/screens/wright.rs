@@ -17,7 +17,7 @@ use ratatui::Frame;
 const LABELLED_FACET: usize = 12;
 
 /// The Wright map screen (stateless: the binned map is the loaded run's, see
-/// [`crate::tui::jobs::RunView::wright`]).
+/// [`crate::tui::loaded::RunView::wright`]).
 #[derive(Debug, Default)]
 pub struct WrightState;
 

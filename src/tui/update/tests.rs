@@ -116,14 +116,15 @@ fn training_form_jobs_and_predictions() {
     // Epochs arrive while it runs; cancelling asks the runner to stop; the cancelled
     // message ends the job.
     app.jobs.start(JobKind::Train);
-    update(&mut app, Action::Job(JobMessage::Epoch(epoch(1, 1.5))));
-    update(&mut app, Action::Job(JobMessage::Epoch(epoch(2, 1.2))));
+    deliver(&mut app, JobMessage::Epoch(epoch(1, 1.5)));
+    deliver(&mut app, JobMessage::Epoch(epoch(2, 1.2)));
     assert_eq!(app.train.progress.len(), 2);
+    let training = app.jobs.running_job(JobKind::Train);
     assert!(matches!(
         update(&mut app, Action::Cancel)[..],
-        [Command::CancelJob]
+        [Command::CancelJob(job)] if Some(job) == training
     ));
-    update(&mut app, Action::Job(JobMessage::Cancelled(JobKind::Train)));
+    deliver(&mut app, JobMessage::Cancelled(JobKind::Train));
     assert!(!app.running(JobKind::Train));
     // Not on the Train screen, `c` cancels a fit, not the training.
     app.jobs.start(JobKind::Train);
@@ -141,7 +142,10 @@ fn fit_jobs_report_progress_and_reload_when_done() {
     assert_eq!(app.runs.max_iterations, 450);
     let commands = update(&mut app, Action::Confirm);
     match &commands[..] {
-        [Command::Start(JobRequest::Fit(request))] => {
+        [Command::Start {
+            request: JobRequest::Fit(request),
+            ..
+        }] => {
             assert_eq!(request.method, Method::Mml);
             assert_eq!(request.max_iterations, 450);
         }
@@ -158,33 +162,39 @@ fn fit_jobs_report_progress_and_reload_when_done() {
         max_change_parameter: None,
         log_likelihood: -10.0,
     };
-    update(&mut app, Action::Job(JobMessage::Progress(report.clone())));
+    deliver(&mut app, JobMessage::Progress(report.clone()));
     assert_eq!(app.runs.progress, vec![report]);
     assert!(matches!(
         update(&mut app, Action::Cancel)[..],
-        [Command::CancelJob]
+        [Command::CancelJob(_)]
     ));
-    let commands = update(
+    let commands = deliver(
         &mut app,
-        Action::Job(JobMessage::FitDone {
+        JobMessage::FitDone {
             run_id: 3,
             converged: true,
             iterations: 12,
             flags: 4,
-        }),
+        },
     );
     assert!(!app.running(JobKind::Fit));
-    assert!(matches!(commands[..], [Command::Start(JobRequest::Load)]));
+    assert!(matches!(
+        commands[..],
+        [Command::Start {
+            request: JobRequest::Load,
+            ..
+        }]
+    ));
     assert!(app.running(JobKind::Load));
     // A second reload while one runs is queued, not started.
-    let again = update(
+    let again = deliver(
         &mut app,
-        Action::Job(JobMessage::FitDone {
+        JobMessage::FitDone {
             run_id: 4,
             converged: false,
             iterations: 450,
             flags: 0,
-        }),
+        },
     );
     assert!(again.is_empty());
     assert!(app.reload_pending);
@@ -252,10 +262,13 @@ fn a_drafted_description_is_saved_beside_the_data_then_offered() {
     let commands = update(&mut app, Action::Preview);
     assert!(matches!(
         &commands[..],
-        [Command::Start(JobRequest::Preview {
-            description: Description::File(_),
+        [Command::Start {
+            request: JobRequest::Preview {
+                description: Description::File(_),
+                ..
+            },
             ..
-        })]
+        }]
     ));
     assert!(app.running(JobKind::Preview));
 }
@@ -284,12 +297,12 @@ fn failed_and_finished_jobs_clear_their_screens() {
     app.import.data = "x.csv".into();
     update(&mut app, Action::Preview);
     assert!(app.running(JobKind::Preview));
-    update(
+    deliver(
         &mut app,
-        Action::Job(JobMessage::Failed {
+        JobMessage::Failed {
             kind: JobKind::Preview,
             message: "cannot read x.csv".into(),
-        }),
+        },
     );
     assert!(!app.running(JobKind::Preview));
     assert_eq!(
@@ -311,9 +324,15 @@ fn failed_and_finished_jobs_clear_their_screens() {
         warnings: 0,
     };
     app.jobs.start(JobKind::Import);
-    let commands = update(&mut app, Action::Job(JobMessage::Imported(summary)));
+    let commands = deliver(&mut app, JobMessage::Imported(summary));
     assert!(!app.running(JobKind::Import));
-    assert!(matches!(commands[..], [Command::Start(JobRequest::Load)]));
+    assert!(matches!(
+        commands[..],
+        [Command::Start {
+            request: JobRequest::Load,
+            ..
+        }]
+    ));
     assert_eq!(
         app.import.result,
         Some((
@@ -354,17 +373,24 @@ fn the_annotate_queues_cycle_through_the_app() {
 #[test]
 fn the_job_registry_counts_each_job_and_messages_end_theirs() {
     let mut jobs = crate::tui::jobs::Jobs::default();
-    jobs.start(JobKind::Load);
-    jobs.start(JobKind::Load);
-    jobs.finish(JobKind::Load);
+    let first = jobs.start(JobKind::Load);
+    let second = jobs.start(JobKind::Load);
+    assert_ne!(first, second, "every job has its own number");
+    assert_eq!(jobs.running_job(JobKind::Load), Some(second), "the newest");
+    jobs.finish(first);
     assert!(jobs.is_running(JobKind::Load), "one load still runs");
-    jobs.finish(JobKind::Load);
-    assert!(jobs.is_empty());
-    jobs.finish(JobKind::Fit);
-    assert!(
-        jobs.is_empty(),
+    assert_eq!(jobs.running_job(JobKind::Load), Some(second));
+    let fit = jobs.start(JobKind::Fit);
+    jobs.finish(second);
+    assert_eq!(jobs.kinds().collect::<Vec<_>>(), vec![JobKind::Fit]);
+    jobs.finish(second);
+    assert_eq!(
+        jobs.running_job(JobKind::Fit),
+        Some(fit),
         "ending a job that is not running changes nothing"
     );
+    jobs.finish(fit);
+    assert!(jobs.is_empty());
     let failed = JobMessage::Failed {
         kind: JobKind::Export,
         message: "disk full".into(),
