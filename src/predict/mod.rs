@@ -26,6 +26,7 @@
 //! nothing. Everything here is `Send`: a front end can train on a background thread with its
 //! own [`Project`] (`Project::open(path)`).
 
+pub mod bert;
 pub mod encoder;
 pub mod error;
 pub mod evaluate;
