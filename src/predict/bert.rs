@@ -5,7 +5,8 @@
 //! Why not candle-transformers' `BertModel`: its LayerNorm is candle-nn's fused kernel
 //! (`candle_nn::ops::layer_norm`, `apply_op3_no_bwd`), which has no backward pass, so no
 //! parameter below the last LayerNorm receives a gradient; and its `Dropout` is a no-op
-//! (`forward` returns its input unchanged, with a note in candle that it is still to be written). Here LayerNorm is written out,
+//! (`forward` returns its input unchanged, a gap candle marks as still to be written). Here
+//! LayerNorm is written out,
 //!
 //! ```text
 //! LN(x) = (x − mean(x)) / √(var(x) + ε) · g + b          (Ba, Kiros & Hinton 2016)
