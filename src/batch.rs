@@ -8,11 +8,19 @@
 //! library call the command line and the workbench make; each stores its result before the next
 //! starts, so a failure leaves every earlier step's result in the project.
 
-use crate::config::{validate_against, ConfigError, DatasetConfig, KeyProblem, Preset};
+use crate::config::{validate_against, ConfigError, KeyProblem, Preset};
 use crate::export::ExportSummary;
 use crate::ingest::{self, IngestOptions};
 use crate::measure::{IterationReport, Observer};
+use crate::pipeline::step::{
+    self, AfterFit, Description, FitStep, IngestOutcome, Step, StepContext, StepError,
+    StepObservers, StepOutcome, WhenImported,
+};
+pub use crate::pipeline::step::{
+    CategoriesStep, CategoriesSummary, CompareStep, DimensionalityStep, ReportStep,
+};
 use crate::pipeline::{self, CleaningRound, ExportSettings, FitSettings};
+use crate::progress::NoObserver;
 use crate::quality::FlagRules;
 use crate::store::{Project, StoreError};
 use serde::{Deserialize, Serialize};
@@ -121,58 +129,6 @@ impl PlotStep {
     }
 }
 
-/// The category advisor on the pipeline's run (`scalewright categories`).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CategoriesStep {
-    /// Fit every proposal as a run.
-    #[serde(default)]
-    pub refit: bool,
-    /// Write the project's dataset description with the proposed recodes here.
-    #[serde(default)]
-    pub write_config: Option<PathBuf>,
-}
-
-/// What the categories step found and did.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct CategoriesSummary {
-    /// Scales checked.
-    pub scales: usize,
-    /// Scales with a proposed collapse (by name).
-    pub proposals: Vec<String>,
-    /// The refits side by side (empty without `refit`).
-    pub refits: Vec<pipeline::CategoryRefit>,
-    /// The description written.
-    pub config_written: Option<PathBuf>,
-}
-
-/// Compare earlier runs with the pipeline's run (`[compare] runs = [3]`): a baseline fitted
-/// before (e.g. partial credit by MML) against the model the pipeline fits (e.g. a rating
-/// scale), with the likelihood-ratio test when they are nested.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CompareStep {
-    /// The earlier runs, compared in this order with the pipeline's run last.
-    pub runs: Vec<i64>,
-}
-
-/// Writes Table 23 and Yen's Q3 of the pipeline's run as JSON (the answer of
-/// `report --table 23 --json`, `schemas/table23.schema.json`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DimensionalityStep {
-    /// The JSON file to write.
-    pub out: PathBuf,
-}
-
-/// Writes the pipeline run's HTML report (`scalewright report --html`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReportStep {
-    /// The HTML file to write.
-    pub html: PathBuf,
-}
-
 /// Predict a file of texts with the model the train step stored.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -246,21 +202,12 @@ pub enum BatchError {
     /// The dataset description of the ingest step is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// The ingest step failed.
-    #[error(transparent)]
-    Ingest(#[from] crate::ingest::IngestError),
     /// The project file failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// A fit, flag or export step failed.
+    /// A step failed.
     #[error(transparent)]
-    Pipeline(#[from] crate::pipeline::PipelineError),
-    /// An export step failed.
-    #[error(transparent)]
-    Export(#[from] crate::export::ExportError),
-    /// The train or a predict step failed.
-    #[error(transparent)]
-    Predict(#[from] crate::predict::PredictError),
+    Step(#[from] StepError),
 }
 
 /// What a pipeline did, step by step.
@@ -480,7 +427,113 @@ fn failing_section(json: &serde_json::Value) -> String {
     "(top level)".into()
 }
 
-/// Runs every step of `spec`. `log` receives one line per step (for stderr).
+impl IngestStep {
+    /// The typed step: the description named one way (checked by [`PipelineSpec::from_file`]);
+    /// a file already in the project is skipped, so a pipeline can be re-run.
+    fn step(&self, path: &Path) -> Result<step::IngestStep, BatchError> {
+        let description = match (&self.preset, &self.config) {
+            _ if self.facets => Description::Facets(ingest::facets::FacetsOptions {
+                object: self.object.clone(),
+            }),
+            (Some(name), _) => Description::Preset(Preset::from_name(name)?),
+            (None, Some(path)) => Description::File(path.clone()),
+            (None, None) => {
+                return Err(BatchError::Invalid {
+                    path: path.to_path_buf(),
+                    problems: vec![KeyProblem {
+                        key: "ingest".into(),
+                        message: "give `preset`, `config` or `facets = true`".into(),
+                    }],
+                })
+            }
+        };
+        Ok(step::IngestStep {
+            data: self.data.clone(),
+            description,
+            options: IngestOptions::default(),
+            when_imported: WhenImported::Skip,
+        })
+    }
+}
+
+impl PipelineSpec {
+    /// The file's steps in the order they run: ingest, flag rules, the fit (flagged, or
+    /// cleaned), exports, categories, dimensionality, train and predict, plan, compare, plots,
+    /// the report. Every step after the fit works on the fit's run.
+    pub fn steps(&self) -> Result<Vec<Step>, BatchError> {
+        let mut steps = Vec::new();
+        if let Some(ingest) = &self.ingest {
+            steps.push(Step::Ingest(ingest.step(&self.project)?));
+        }
+        if let Some(rules) = &self.flag_rules {
+            steps.push(Step::FlagRules(step::FlagRulesStep(rules.clone())));
+        }
+        let mut settings = self.fit.clone();
+        if settings.note.is_empty() {
+            settings.note = "scalewright run".into();
+        }
+        let then = match &self.clean {
+            Some(clean) => AfterFit::Clean {
+                max_rounds: clean.max_rounds,
+            },
+            None => AfterFit::Flag,
+        };
+        steps.push(Step::Fit(Box::new(FitStep { settings, then })));
+        for export in &self.export {
+            steps.push(Step::Export(Box::new(ExportSettings {
+                run: None,
+                ..export.clone()
+            })));
+        }
+        if let Some(categories) = &self.categories {
+            steps.push(Step::Categories(categories.clone()));
+        }
+        if let Some(dimensionality) = &self.dimensionality {
+            steps.push(Step::Dimensionality(dimensionality.clone()));
+        }
+        if let Some(options) = &self.train {
+            steps.push(Step::Train(Box::new(crate::predict::TrainOptions {
+                run_id: None,
+                ..options.clone()
+            })));
+            for predict in &self.predict {
+                steps.push(Step::Predict(Box::new(step::PredictStep {
+                    model: None,
+                    source: step::PredictSource::File(crate::predict::PredictFileRequest {
+                        input: predict.input.clone(),
+                        text_column: predict.text_column.clone(),
+                        id_column: predict.id_column.clone(),
+                        out: predict.out.clone(),
+                    }),
+                    options: crate::predict::PredictOptions::default(),
+                })));
+            }
+        }
+        if let Some(settings) = &self.plan {
+            steps.push(Step::Plan(Box::new(step::PlanStep {
+                run: None,
+                settings: settings.clone(),
+            })));
+        }
+        if let Some(compare) = &self.compare {
+            steps.push(Step::Compare(compare.clone()));
+        }
+        for plot in &self.plot {
+            steps.push(Step::Plot(Box::new(step::PlotStep {
+                run: None,
+                request: plot.request(),
+                out: plot.out.clone(),
+            })));
+        }
+        if let Some(report) = &self.report {
+            steps.push(Step::Report(report.clone()));
+        }
+        Ok(steps)
+    }
+}
+
+/// Runs every step of `spec` in order, each stored before the next starts. `log` receives one
+/// line per step (for stderr).
 pub fn run(
     spec: &PipelineSpec,
     observer: &mut dyn Observer<IterationReport>,
@@ -490,293 +543,220 @@ pub fn run(
         project: spec.project.clone(),
         ..Default::default()
     };
-    if let Some(step) = &spec.ingest {
-        let staged = if step.facets {
-            ingest::facets::stage_spec(
-                &step.data,
-                &ingest::facets::FacetsOptions {
-                    object: step.object.clone(),
-                },
-            )?
-        } else {
-            let config = match (&step.preset, &step.config) {
-                (Some(name), _) => Preset::from_name(name)?.config(),
-                (None, Some(path)) => DatasetConfig::from_file(path)?,
-                (None, None) => {
-                    return Err(BatchError::Invalid {
-                        path: spec.project.clone(),
-                        problems: vec![KeyProblem {
-                            key: "ingest".into(),
-                            message: "give `preset`, `config` or `facets = true`".into(),
-                        }],
-                    })
-                }
-            };
-            ingest::stage(&step.data, &config, &IngestOptions::default())?
-        };
-        let mut project = Project::create_or_open(&spec.project)?;
-        match project.import(&staged) {
-            Ok(summary) => {
-                log(format!(
-                    "ingest: {} responses from {}",
-                    summary.observations_added,
-                    step.data.display()
-                ));
-                report.imported_dataset = Some(summary.dataset_id);
-            }
-            Err(StoreError::AlreadyImported { dataset_id, .. }) => {
-                log(format!(
-                    "ingest: {} is already dataset {dataset_id}; skipped",
-                    step.data.display()
-                ));
-                report.ingest_skipped = true;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let mut project = Project::open(&spec.project)?;
-    if let Some(rules) = &spec.flag_rules {
-        project.set_flag_rules(rules)?;
-    }
-    let mut settings = spec.fit.clone();
-    if settings.note.is_empty() {
-        settings.note = "scalewright run".into();
-    }
-    let request = settings.request(&project)?;
-    let run_id = match &spec.clean {
-        Some(clean) => {
-            let rounds = pipeline::clean(&mut project, &request, clean.max_rounds, observer)?;
-            for r in &rounds {
-                log(format!(
-                    "clean: round {} (run {}) excluded {} rater(s)",
-                    r.round,
-                    r.run_id,
-                    r.excluded.len()
-                ));
-            }
-            let last = rounds.last().map(|r| (r.run_id, r.converged));
-            report.cleaning = rounds;
-            last
-        }
-        None => {
-            let fitted = pipeline::fit_and_flag(&mut project, &request, observer)?;
-            let outcome = &fitted.outcome;
-            log(format!(
-                "fit: run {} ({} iterations)",
-                outcome.run_id,
-                outcome.fit.iterations()
-            ));
-            log(format!(
-                "flag: {} flag(s) on run {}",
-                fitted.flags.len(),
-                outcome.run_id
-            ));
-            report.flags = fitted.flags.len();
-            Some((outcome.run_id, outcome.fit.converged))
-        }
+    let (mut training, mut reporting) = (NoObserver, NoObserver);
+    let mut observers = StepObservers {
+        fit: observer,
+        train: &mut training,
+        report: &mut reporting,
     };
-    if let Some((run_id, converged)) = run_id {
-        report.run_id = Some(run_id);
-        report.converged = Some(converged);
-        if spec.clean.is_some() {
-            // The last round's flags are stored (and were used to exclude).
-            let flags = project.flags(run_id)?;
-            log(format!("flag: {} flag(s) on run {run_id}", flags.len()));
-            report.flags = flags.len();
+    let mut context = StepContext::default();
+    let mut project: Option<Project> = None;
+    for step in spec.steps()? {
+        let mut open = match project.take() {
+            Some(open) => open,
+            None => step::open_project(&spec.project, step.access())?,
+        };
+        let outcome = step.run(&mut open, &mut context, &mut observers)?;
+        project = Some(open);
+        for line in log_lines(&outcome) {
+            log(line);
         }
-        for step in &spec.export {
-            let summary = pipeline::export_run(
-                &mut project,
-                &ExportSettings {
-                    run: Some(run_id),
-                    ..step.clone()
-                },
-            )?;
-            log(format!(
-                "export: {} ({} rows)",
-                summary.path.display(),
-                summary.rows
-            ));
-            report.exports.push(summary);
-        }
-        if let Some(step) = &spec.categories {
-            report.categories = Some(categories_step(&mut project, run_id, step, observer, log)?);
-        }
-        if let Some(step) = &spec.dimensionality {
-            let table = pipeline::dimensionality_report(&project, run_id)?;
-            pipeline::write_dimensionality_json(&table, &step.out)?;
-            log(format!(
-                "dimensionality: {} (1st contrast {:.2} eigenvalue units, {} locally dependent pair(s))",
-                step.out.display(),
-                table.table.first_contrast().map_or(0.0, |c| c.eigenvalue),
-                table.table.marked_pairs().count()
-            ));
-            report.dimensionality = Some(step.out.clone());
-        }
-        if let Some(options) = &spec.train {
-            let options = crate::predict::TrainOptions {
-                run_id: Some(run_id),
-                ..options.clone()
-            };
-            let outcome = crate::predict::train_project(
-                &mut project,
-                &options,
-                &mut crate::progress::NoObserver,
-            )?;
-            let e = &outcome.evaluation;
-            log(format!(
-                "train: model {} on run {run_id} (held-out RMSE {:.3}, ridge {:.3}, r {:.3})",
-                outcome.model_id, e.model.rmse, e.ridge.rmse, e.model.pearson
-            ));
-            report.model_id = Some(outcome.model_id);
-            for step in &spec.predict {
-                let summary = crate::predict::predict_file(
-                    &project,
-                    outcome.model_id,
-                    &crate::predict::PredictFileRequest {
-                        input: step.input.clone(),
-                        text_column: step.text_column.clone(),
-                        id_column: step.id_column.clone(),
-                        out: step.out.clone(),
-                    },
-                    &crate::predict::PredictOptions::default(),
-                )?;
-                log(format!(
-                    "predict: {} ({} rows)",
-                    summary.out.display(),
-                    summary.rows
-                ));
-                report.predictions.push(summary);
-            }
-        }
-        if let Some(settings) = &spec.plan {
-            let planned = pipeline::plan_run(&project, Some(run_id), settings)?;
-            let p = &planned.plan;
-            log(format!(
-                "plan: run {run_id}, {}{}",
-                p.designs
-                    .iter()
-                    .map(|d| format!(
-                        "{} raters: reliability {:.3}",
-                        d.raters_per_object, d.reliability
-                    ))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                match (p.target_reliability, p.needed_for_target) {
-                    (Some(t), Some(r)) => format!("; {r} raters per object reach {t}"),
-                    (Some(t), None) => format!("; {t} is not reached"),
-                    _ => String::new(),
-                }
-            ));
-            report.plan = Some(planned);
-        }
-        if let Some(step) = &spec.compare {
-            let runs: Vec<i64> = step
-                .runs
-                .iter()
-                .copied()
-                .filter(|r| *r != run_id)
-                .chain([run_id])
-                .collect();
-            let comparison = pipeline::compare_models(&project, &runs)?;
-            log(format!(
-                "compare: runs {} (AIC {}){}",
-                runs.iter()
-                    .map(|r| r.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                comparison
-                    .runs
-                    .iter()
-                    .map(|r| format!("{:.1}", r.aic))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                comparison.lr_test.map_or(String::new(), |t| format!(
-                    "; likelihood ratio {:.2} on {} d.f., p = {:.4}",
-                    t.chi_square, t.df, t.p
-                ))
-            ));
-            report.comparison = Some(comparison);
-        }
-        for step in &spec.plot {
-            let outcome = pipeline::plot_run(&project, run_id, &step.request(), &step.out)?;
-            log(format!(
-                "plot: {} ({} of run {run_id}, {} bytes)",
-                outcome.path.display(),
-                outcome.kind,
-                outcome.bytes
-            ));
-            report.plots.push(outcome);
-        }
-        if let Some(step) = &spec.report {
-            let written = pipeline::write_report(
-                &project,
-                run_id,
-                &step.html,
-                &mut crate::progress::NoObserver,
-            )?;
-            log(format!(
-                "report: {} ({:.1} MB, {} figure(s){})",
-                written.path.display(),
-                written.bytes as f64 / 1e6,
-                written.figures.len(),
-                if written.figures_missing.is_empty() {
-                    String::new()
-                } else {
-                    format!("; not drawn: {}", written.figures_missing.join("; "))
-                }
-            ));
-            report.report = Some(written);
-        }
+        report.record(outcome);
     }
     Ok(report)
 }
 
-/// The categories step: the advice on `run_id`, the description (before any refit, so a bad
-/// path stores nothing), then the refits.
-fn categories_step(
-    project: &mut Project,
-    run_id: i64,
-    step: &CategoriesStep,
-    observer: &mut dyn Observer<IterationReport>,
-    log: &mut dyn FnMut(String),
-) -> Result<CategoriesSummary, BatchError> {
-    let advice = pipeline::category_advice(project, run_id)?;
-    let proposals: Vec<String> = advice.proposals().map(|s| s.scale.clone()).collect();
-    log(format!(
-        "categories: {} of {} scale(s) with a proposed collapse on run {run_id}{}",
-        proposals.len(),
-        advice.scales.len(),
-        if proposals.is_empty() {
+impl BatchReport {
+    /// Keeps what a step did.
+    fn record(&mut self, outcome: StepOutcome) {
+        match outcome {
+            StepOutcome::Ingested(IngestOutcome::Imported { summary, .. }) => {
+                self.imported_dataset = Some(summary.dataset_id)
+            }
+            StepOutcome::Ingested(IngestOutcome::Skipped { .. }) => self.ingest_skipped = true,
+            StepOutcome::FlagRulesSaved => {}
+            StepOutcome::Fitted(fitted) => {
+                self.run_id = Some(fitted.run_id);
+                self.converged = Some(fitted.converged);
+                self.flags = fitted.flags.map_or(0, |f| f.len());
+                self.cleaning = fitted.rounds;
+            }
+            StepOutcome::Exported(summary) => self.exports.push(*summary),
+            StepOutcome::Categories(summary) => self.categories = Some(summary),
+            StepOutcome::Dimensionality { out, .. } => self.dimensionality = Some(out),
+            StepOutcome::Trained(outcome) => self.model_id = Some(outcome.model_id),
+            StepOutcome::Predicted(summary) => self.predictions.push(summary),
+            StepOutcome::Planned(plan) => self.plan = Some(*plan),
+            StepOutcome::Compared(compared) => self.comparison = Some(compared.comparison),
+            StepOutcome::Plotted(outcome) => self.plots.push(*outcome),
+            StepOutcome::Reported(summary) => self.report = Some(*summary),
+        }
+    }
+}
+
+/// The log lines of a step (`scalewright run` writes them to stderr).
+fn log_lines(outcome: &StepOutcome) -> Vec<String> {
+    match outcome {
+        StepOutcome::Ingested(IngestOutcome::Imported { data, summary, .. }) => vec![format!(
+            "ingest: {} responses from {}",
+            summary.observations_added,
+            data.display()
+        )],
+        StepOutcome::Ingested(IngestOutcome::Skipped { data, dataset_id }) => vec![format!(
+            "ingest: {} is already dataset {dataset_id}; skipped",
+            data.display()
+        )],
+        StepOutcome::FlagRulesSaved => Vec::new(),
+        StepOutcome::Fitted(fitted) => fit_lines(fitted),
+        StepOutcome::Exported(summary) => vec![format!(
+            "export: {} ({} rows)",
+            summary.path.display(),
+            summary.rows
+        )],
+        StepOutcome::Categories(summary) => categories_lines(summary),
+        StepOutcome::Dimensionality { report, out } => vec![format!(
+            "dimensionality: {} (1st contrast {:.2} eigenvalue units, {} locally dependent pair(s))",
+            out.display(),
+            report.table.first_contrast().map_or(0.0, |c| c.eigenvalue),
+            report.table.marked_pairs().count()
+        )],
+        StepOutcome::Trained(outcome) => {
+            let e = &outcome.evaluation;
+            vec![format!(
+                "train: model {} on run {} (held-out RMSE {:.3}, ridge {:.3}, r {:.3})",
+                outcome.model_id, outcome.run_id, e.model.rmse, e.ridge.rmse, e.model.pearson
+            )]
+        }
+        StepOutcome::Predicted(summary) => vec![format!(
+            "predict: {} ({} rows)",
+            summary.out.display(),
+            summary.rows
+        )],
+        StepOutcome::Planned(planned) => vec![plan_line(planned)],
+        StepOutcome::Compared(compared) => {
+            vec![compare_line(&compared.runs, &compared.comparison)]
+        }
+        StepOutcome::Plotted(outcome) => vec![format!(
+            "plot: {} ({} of run {}, {} bytes)",
+            outcome.path.display(),
+            outcome.kind,
+            outcome.run_id,
+            outcome.bytes
+        )],
+        StepOutcome::Reported(written) => vec![format!(
+            "report: {} ({:.1} MB, {} figure(s){})",
+            written.path.display(),
+            written.bytes as f64 / 1e6,
+            written.figures.len(),
+            if written.figures_missing.is_empty() {
+                String::new()
+            } else {
+                format!("; not drawn: {}", written.figures_missing.join("; "))
+            }
+        )],
+    }
+}
+
+/// A fit's lines: the cleaning rounds or the fit, then the run's flags.
+fn fit_lines(fitted: &step::FitStepOutcome) -> Vec<String> {
+    let mut lines: Vec<String> = fitted
+        .rounds
+        .iter()
+        .map(|r| {
+            format!(
+                "clean: round {} (run {}) excluded {} rater(s)",
+                r.round,
+                r.run_id,
+                r.excluded.len()
+            )
+        })
+        .collect();
+    if let Some(outcome) = &fitted.outcome {
+        lines.push(format!(
+            "fit: run {} ({} iterations)",
+            outcome.run_id,
+            outcome.fit.iterations()
+        ));
+    }
+    if let Some(flags) = &fitted.flags {
+        lines.push(format!(
+            "flag: {} flag(s) on run {}",
+            flags.len(),
+            fitted.run_id
+        ));
+    }
+    lines
+}
+
+/// The categories step's lines: the advice, the description written, the refits.
+fn categories_lines(summary: &CategoriesSummary) -> Vec<String> {
+    let mut lines = vec![format!(
+        "categories: {} of {} scale(s) with a proposed collapse on run {}{}",
+        summary.proposals.len(),
+        summary.scales,
+        summary.run_id,
+        if summary.proposals.is_empty() {
             String::new()
         } else {
-            format!(" ({})", proposals.join(", "))
+            format!(" ({})", summary.proposals.join(", "))
         }
-    ));
-    let mut summary = CategoriesSummary {
-        scales: advice.scales.len(),
-        proposals,
-        ..Default::default()
-    };
-    if let Some(path) = &step.write_config {
-        let config = pipeline::proposed_description(project, &advice)?;
-        pipeline::write_description(path, &config)?;
-        log(format!("categories: wrote {}", path.display()));
-        summary.config_written = Some(path.clone());
+    )];
+    if let Some(path) = &summary.config_written {
+        lines.push(format!("categories: wrote {}", path.display()));
     }
-    if step.refit {
-        summary.refits = pipeline::refit_proposals(project, &advice, observer)?;
-        for r in summary.refits.iter().skip(1) {
-            log(format!(
-                "categories: run {} fits {} ({} disordered scale(s), object reliability {:.3})",
-                r.run_id,
-                r.label,
-                r.disordered_scales.len(),
-                r.object_reliability
-            ));
+    for r in summary.refits.iter().skip(1) {
+        lines.push(format!(
+            "categories: run {} fits {} ({} disordered scale(s), object reliability {:.3})",
+            r.run_id,
+            r.label,
+            r.disordered_scales.len(),
+            r.object_reliability
+        ));
+    }
+    lines
+}
+
+/// The plan step's line: each design's reliability and the raters a target needs.
+fn plan_line(planned: &crate::pipeline::RunPlan) -> String {
+    let p = &planned.plan;
+    format!(
+        "plan: run {}, {}{}",
+        planned.run,
+        p.designs
+            .iter()
+            .map(|d| format!(
+                "{} raters: reliability {:.3}",
+                d.raters_per_object, d.reliability
+            ))
+            .collect::<Vec<_>>()
+            .join(", "),
+        match (p.target_reliability, p.needed_for_target) {
+            (Some(t), Some(r)) => format!("; {r} raters per object reach {t}"),
+            (Some(t), None) => format!("; {t} is not reached"),
+            _ => String::new(),
         }
-    }
-    Ok(summary)
+    )
+}
+
+/// The compare step's line: the runs, their AIC and the likelihood-ratio test.
+fn compare_line(runs: &[i64], comparison: &crate::pipeline::ModelComparison) -> String {
+    format!(
+        "compare: runs {} (AIC {}){}",
+        runs.iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        comparison
+            .runs
+            .iter()
+            .map(|r| format!("{:.1}", r.aic))
+            .collect::<Vec<_>>()
+            .join(", "),
+        comparison.lr_test.map_or(String::new(), |t| format!(
+            "; likelihood ratio {:.2} on {} d.f., p = {:.4}",
+            t.chi_square, t.df, t.p
+        ))
+    )
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use scalewright::figures::FigureError;
 use scalewright::ingest::IngestError;
 use scalewright::measure::{DimensionalityError, MeasureError};
 use scalewright::options::OptionError;
+use scalewright::pipeline::step::StepError;
 use scalewright::pipeline::{PipelineError, PlotError};
 use scalewright::predict::PredictError;
 use scalewright::store::StoreError;
@@ -85,6 +86,8 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
             export_code(e)
         } else if let Some(e) = cause.downcast_ref::<BatchError>() {
             batch_code(e)
+        } else if let Some(e) = cause.downcast_ref::<StepError>() {
+            step_code(e)
         } else if cause.downcast_ref::<ConfigError>().is_some() {
             BAD_INPUT
         } else if cause.downcast_ref::<OptionError>().is_some() {
@@ -183,6 +186,7 @@ fn export_code(e: &ExportError) -> u8 {
     match e {
         ExportError::Format(_)
         | ExportError::NoJoinSource
+        | ExportError::PlausibleValuesNeedMml { .. }
         | ExportError::Join { .. }
         | ExportError::PlausibleValues(_) => BAD_INPUT,
         ExportError::NotATable(_) => USAGE,
@@ -195,11 +199,21 @@ fn export_code(e: &ExportError) -> u8 {
 fn batch_code(e: &BatchError) -> u8 {
     match e {
         BatchError::Invalid { .. } | BatchError::Io { .. } | BatchError::Config(_) => BAD_INPUT,
-        BatchError::Ingest(e) => ingest_code(e),
         BatchError::Store(e) => store_code(e),
-        BatchError::Pipeline(e) => pipeline_code(e),
-        BatchError::Export(e) => export_code(e),
-        BatchError::Predict(e) => predict_code(e),
+        BatchError::Step(e) => step_code(e),
+    }
+}
+
+/// A step (of a command, a pipeline file): the code of the error it wraps.
+fn step_code(e: &StepError) -> u8 {
+    match e {
+        StepError::Config(_) => BAD_INPUT,
+        StepError::Ingest(e) => ingest_code(e),
+        StepError::Store(e) => store_code(e),
+        StepError::Pipeline(e) => pipeline_code(e),
+        StepError::Export(e) => export_code(e),
+        StepError::Predict(e) => predict_code(e),
+        StepError::NoModel { .. } => BAD_INPUT,
     }
 }
 

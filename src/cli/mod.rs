@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod exit;
+mod hints;
 mod output;
 mod render;
 mod table23;
@@ -134,7 +135,8 @@ pub fn run() -> ExitCode {
         Ok(()) => ExitCode::from(exit::SUCCESS),
         Err(failure) => {
             // Each cause once: a cause that restates the previous one is left out.
-            let message = scalewright::error_text(&*failure.error);
+            let message =
+                hints::with_hints(scalewright::error_text(&*failure.error), &failure.error);
             if out.json && !failure.json_printed {
                 let body = serde_json::json!({
                     "error": message,

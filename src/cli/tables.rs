@@ -5,6 +5,7 @@
 use scalewright::data::Recode;
 use scalewright::measure::bias::{InteractionTable, PairwiseContrast};
 use scalewright::measure::statistics::Separation;
+use scalewright::measure::table7::{arranged_by_measure, TABLE7_COLUMNS};
 use scalewright::measure::wright::WrightMap;
 use scalewright::measure::{ElementStatus, FacetMeasures, Fit, ScaleStatistics};
 use std::fmt::Write as _;
@@ -82,6 +83,11 @@ fn separation_line(label: &str, s: &Separation) -> String {
     )
 }
 
+/// The text widths of Table 7's columns ([`TABLE7_COLUMNS`]).
+const TABLE7_WIDTHS: [usize; 15] = [8, 6, 7, 7, 8, 6, 6, 5, 5, 6, 5, 6, 5, 5, 6];
+/// The columns that start a group Facets sets off with `|`: fit, discrimination, point-measure.
+const TABLE7_GROUP_STARTS: [usize; 3] = [7, 11, 12];
+
 /// Table 7 for one facet, arranged by measure (descending), as Facets prints it.
 pub fn table7(index: usize, facet: &FacetMeasures) -> String {
     let mut out = String::new();
@@ -111,35 +117,16 @@ pub fn table7(index: usize, facet: &FacetMeasures) -> String {
         "  {:>8} {:>6} {:>7} {:>7} {:>8} {:>6} {:>6} | {:>5} {:>5} {:>6} {:>5} | {:>6} | {:>5} {:>5} {:>6} |",
         "Score", "", "Average", "Average", "", "S.E.", "S.E.", "MnSq", "", "MnSq", "", "Discrm", "", "", ""
     );
-    let mut order: Vec<usize> = (0..facet.elements.len()).collect();
-    order.sort_by(|&a, &b| {
-        facet.elements[b]
-            .measure
-            .total_cmp(&facet.elements[a].measure)
-    });
-    for e in order {
-        let el = &facet.elements[e];
-        let _ = writeln!(
-            out,
-            "  {:>8.1} {:>6} {} {} {:>8.2} {} {} | {} {} {} {} | {} | {} {} {} | {:<8} {}",
-            el.total_score,
-            el.count,
-            opt(el.observed_average, 7, 2),
-            opt(el.fair_average, 7, 2),
-            el.measure,
-            opt(el.model_se, 6, 2),
-            opt(el.real_se, 6, 2),
-            opt(el.infit, 5, 2),
-            opt(el.infit_zstd, 5, 1),
-            opt(el.outfit, 6, 2),
-            opt(el.outfit_zstd, 5, 1),
-            opt(el.discrimination, 6, 2),
-            opt(el.point_measure, 5, 2),
-            opt(el.point_measure_expected, 5, 2),
-            opt(el.displacement, 6, 2),
-            status_word(&el.status),
-            el.label
-        );
+    for el in arranged_by_measure(facet) {
+        let mut line = String::from(" ");
+        for (i, (column, width)) in TABLE7_COLUMNS.iter().zip(TABLE7_WIDTHS).enumerate() {
+            if TABLE7_GROUP_STARTS.contains(&i) {
+                line.push_str(" |");
+            }
+            line.push(' ');
+            line.push_str(&opt((column.value)(el), width, column.decimals));
+        }
+        let _ = writeln!(out, "{line} | {:<8} {}", status_word(&el.status), el.label);
     }
     let s = &facet.summary;
     let _ = writeln!(

@@ -10,7 +10,8 @@
 pub mod facets;
 pub mod winsteps;
 
-use crate::measure::{ElementStatistics, ElementStatus, FacetMeasures, Fit};
+use crate::measure::table7::{reported_measure, Table7Kind, TABLE7_COLUMNS};
+use crate::measure::{FacetMeasures, Fit};
 use crate::options::OptionError;
 use crate::quality::Flag;
 use crate::store::{now_rfc3339, DecisionRecord, Project, StoreError};
@@ -197,7 +198,7 @@ pub struct ExportRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct PlausibleValues {
     /// Draws per object.
-    pub draws: usize,
+    pub draws: crate::measure::plausible::PlausibleDraws,
     /// The random seed (the same seed gives the same draws).
     pub seed: u64,
 }
@@ -277,8 +278,16 @@ pub enum ExportError {
     /// Plausible values were asked of an export that cannot have them.
     #[error("plausible values: {0}")]
     PlausibleValues(String),
+    /// Plausible values were asked of a run that has no posterior (not fitted by MML).
+    #[error("plausible values: run {run_id} was fitted by {method}; plausible values are draws from an MML posterior")]
+    PlausibleValuesNeedMml {
+        /// The run.
+        run_id: i64,
+        /// How it was fitted.
+        method: crate::measure::Method,
+    },
     /// A joined export was asked for without the original data file.
-    #[error("a joined export needs the original data file (--join FILE)")]
+    #[error("a joined export needs the original data file")]
     NoJoinSource,
     /// A Facets or Winsteps file was asked of the table export (they are written by
     /// [`crate::pipeline::export_interchange`]).
@@ -297,16 +306,13 @@ pub enum ExportError {
 /// Facets Table 7 of one facet as a table, one row per element in element order, in Facets'
 /// column order: `element, status, total_score, count, observed_average, fair_average, measure,
 /// model_se, real_se, infit, infit_zstd, outfit, outfit_zstd, discrimination, ptmea, ptexp,
-/// displacement` (`discrimination` is Facets' "Estim. Discrm"). The
-/// one builder of Table 7 rows (`report --table 7 --format csv` and every export use it): a
+/// displacement` (`discrimination` is Facets' "Estim. Discrm"), the columns of
+/// [`TABLE7_COLUMNS`] (`report --table 7 --format csv` and every export use it): a
 /// dropped element (no usable response, e.g. an excluded rater) has no measure (null); an
 /// extreme element has its Xtreme-adjusted measure and no fit statistics.
 pub fn table7_frame(facet: &FacetMeasures) -> PolarsResult<DataFrame> {
     let e = &facet.elements;
-    let opt = |get: fn(&ElementStatistics) -> Option<f64>| -> Vec<Option<f64>> {
-        e.iter().map(get).collect()
-    };
-    DataFrame::new_infer_height(vec![
+    let mut columns = vec![
         Column::new(
             "element".into(),
             e.iter().map(|x| x.label.clone()).collect::<Vec<_>>(),
@@ -315,33 +321,23 @@ pub fn table7_frame(facet: &FacetMeasures) -> PolarsResult<DataFrame> {
             "status".into(),
             e.iter().map(|x| x.status.as_str()).collect::<Vec<_>>(),
         ),
-        Column::new(
-            "total_score".into(),
-            e.iter().map(|x| x.total_score).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "count".into(),
-            e.iter().map(|x| x.count as u64).collect::<Vec<_>>(),
-        ),
-        Column::new("observed_average".into(), opt(|x| x.observed_average)),
-        Column::new("fair_average".into(), opt(|x| x.fair_average)),
-        Column::new(
-            "measure".into(),
-            e.iter()
-                .map(|x| (x.status != ElementStatus::Dropped).then_some(x.measure))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new("model_se".into(), opt(|x| x.model_se)),
-        Column::new("real_se".into(), opt(|x| x.real_se)),
-        Column::new("infit".into(), opt(|x| x.infit)),
-        Column::new("infit_zstd".into(), opt(|x| x.infit_zstd)),
-        Column::new("outfit".into(), opt(|x| x.outfit)),
-        Column::new("outfit_zstd".into(), opt(|x| x.outfit_zstd)),
-        Column::new("discrimination".into(), opt(|x| x.discrimination)),
-        Column::new("ptmea".into(), opt(|x| x.point_measure)),
-        Column::new("ptexp".into(), opt(|x| x.point_measure_expected)),
-        Column::new("displacement".into(), opt(|x| x.displacement)),
-    ])
+    ];
+    columns.extend(TABLE7_COLUMNS.iter().map(|c| {
+        let name = c.name.into();
+        match c.kind {
+            Table7Kind::Score => {
+                Column::new(name, e.iter().map(|x| x.total_score).collect::<Vec<_>>())
+            }
+            Table7Kind::Count => {
+                Column::new(name, e.iter().map(|x| x.count as u64).collect::<Vec<_>>())
+            }
+            Table7Kind::Measure => {
+                Column::new(name, e.iter().map(reported_measure).collect::<Vec<_>>())
+            }
+            Table7Kind::Statistic => Column::new(name, e.iter().map(c.value).collect::<Vec<_>>()),
+        }
+    }));
+    DataFrame::new_infer_height(columns)
 }
 
 /// The columns of an export of one facet, from [`table7_frame`].
@@ -397,10 +393,10 @@ fn plausible_columns(
     pv: PlausibleValues,
 ) -> Result<Vec<Column>, ExportError> {
     if fit.mml.is_none() {
-        return Err(ExportError::PlausibleValues(format!(
-            "run {} was fitted by {}; plausible values are draws from an MML posterior (fit with --method mml)",
-            request.run_id, fit.options.method
-        )));
+        return Err(ExportError::PlausibleValuesNeedMml {
+            run_id: request.run_id,
+            method: fit.options.method,
+        });
     }
     let data = project.ratings_for_run(request.run_id)?;
     if crate::provenance::data_fingerprint(&data) != project.run_fingerprint(request.run_id)? {
@@ -412,7 +408,7 @@ fn plausible_columns(
     let draws = crate::measure::plausible::plausible_values(fit, &data, pv.draws, pv.seed)
         .map_err(|e| ExportError::PlausibleValues(e.to_string()))?;
     let mut columns = Vec::new();
-    for d in 0..pv.draws {
+    for d in 0..pv.draws.get() {
         let values: Vec<f64> = draws.iter().map(|v| v[d]).collect();
         if let Some(r) = request.rescale {
             let rescaled: Vec<f64> = values.iter().map(|m| r.intercept + r.slope * m).collect();

@@ -23,6 +23,7 @@ mod results;
 pub mod statistics;
 mod sweep;
 mod table;
+pub mod table7;
 pub mod wright;
 
 pub use bias::{

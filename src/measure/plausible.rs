@@ -21,6 +21,60 @@ use crate::data::RatingData;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// How many plausible values are drawn per object: a whole number, 1 or more. Every front end
+/// reads the count through this type (`FromStr` for typed text, `serde` for a pipeline file), so
+/// the check and its message live here once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "usize", into = "usize")]
+pub struct PlausibleDraws(std::num::NonZeroUsize);
+
+impl PlausibleDraws {
+    /// `draws` as a count (`None` for 0).
+    pub fn new(draws: usize) -> Option<PlausibleDraws> {
+        std::num::NonZeroUsize::new(draws).map(PlausibleDraws)
+    }
+
+    /// The number of draws.
+    pub fn get(self) -> usize {
+        self.0.get()
+    }
+}
+
+/// A count that is not a whole number of draws, 1 or more.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("plausible values: expected a whole number of draws, 1 or more, got `{0}`")]
+pub struct PlausibleDrawsError(String);
+
+impl TryFrom<usize> for PlausibleDraws {
+    type Error = PlausibleDrawsError;
+    fn try_from(draws: usize) -> Result<Self, Self::Error> {
+        PlausibleDraws::new(draws).ok_or_else(|| PlausibleDrawsError(draws.to_string()))
+    }
+}
+
+impl From<PlausibleDraws> for usize {
+    fn from(draws: PlausibleDraws) -> usize {
+        draws.get()
+    }
+}
+
+impl std::str::FromStr for PlausibleDraws {
+    type Err = PlausibleDrawsError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        text.parse::<usize>()
+            .ok()
+            .and_then(PlausibleDraws::new)
+            .ok_or_else(|| PlausibleDrawsError(text.to_string()))
+    }
+}
+
+impl std::fmt::Display for PlausibleDraws {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// Grid points over which each posterior is evaluated.
 pub const GRID_POINTS: usize = 241;
 /// Half-width of the grid in posterior SDs around the EAP (the mass beyond is below 1e-11 for
@@ -32,20 +86,15 @@ pub const GRID_HALF_WIDTH: f64 = 7.0;
 pub fn plausible_values(
     fit: &Fit,
     data: &RatingData,
-    draws: usize,
+    draws: PlausibleDraws,
     seed: u64,
 ) -> Result<Vec<Vec<f64>>, MeasureError> {
+    let draws = draws.get();
     let mml = fit.mml.as_ref().ok_or(MeasureError::InvalidOption {
         option: "plausible_values",
         reason: "plausible values need an MML fit (posterior of each object); fit with method mml"
             .into(),
     })?;
-    if draws == 0 {
-        return Err(MeasureError::InvalidOption {
-            option: "plausible_values",
-            reason: "the number of plausible values must be at least 1".into(),
-        });
-    }
     let object_facet = data.object_facet;
     let objects = &fit.facets[object_facet];
     // Each object's responses: (linear predictor without the object, scale index, category).
@@ -150,8 +199,9 @@ mod tests {
         let fit = fit(&data, &options, &mut NoObserver).unwrap();
         let mml = fit.mml.as_ref().unwrap();
         let draws = 20;
-        let pv = plausible_values(&fit, &data, draws, 7).unwrap();
-        assert_eq!(pv, plausible_values(&fit, &data, draws, 7).unwrap());
+        let count = PlausibleDraws::new(draws).unwrap();
+        let pv = plausible_values(&fit, &data, count, 7).unwrap();
+        assert_eq!(pv, plausible_values(&fit, &data, count, 7).unwrap());
         let variance = |v: &[f64]| {
             let m = v.iter().sum::<f64>() / v.len() as f64;
             v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64
@@ -200,7 +250,7 @@ mod tests {
         .unwrap()
         .rating_data();
         let jmle = fit(&data, &FitOptions::default(), &mut NoObserver).unwrap();
-        let err = plausible_values(&jmle, &data, 5, 1).unwrap_err();
+        let err = plausible_values(&jmle, &data, PlausibleDraws::new(5).unwrap(), 1).unwrap_err();
         assert!(err.to_string().contains("need an MML fit"), "{err}");
     }
 }

@@ -24,6 +24,7 @@ mod plot;
 mod quality;
 pub mod report;
 mod settings;
+pub mod step;
 
 use crate::store::{now_rfc3339, Project, StoreError};
 pub use anchors::{anchors_from_run, read_anchor_file};
@@ -42,7 +43,8 @@ pub use dimensionality::{dimensionality_report, write_dimensionality_json, Dimen
 pub use interchange::export_interchange;
 pub use plan::{plan_run, PlanSettings, RunPlan, DEFAULT_PLAN_SEED};
 pub use plot::{
-    build_figure, plot, plot_run, write_figure, FigureFormat, PlotError, PlotOutcome, PlotRequest,
+    build_figure, plot, plot_run, write_figure, FigureFormat, MissingStep, PlotError, PlotOutcome,
+    PlotRequest,
 };
 pub use quality::{quality_report, MeanSquareBands, QualityReport};
 pub use report::{report_content, write_report, ReportProgress, ReportSummary};
@@ -63,7 +65,7 @@ pub enum PipelineError {
     #[error("the project has no observations to fit (import data first)")]
     NoData,
     /// The rating network is disconnected and the request does not allow it.
-    #[error("the rating network is disconnected: {}; measures in different subsets are not comparable. Link the subsets (anchor elements, add linking ratings) or fit anyway with --allow-disconnected", describe_disconnection(.0))]
+    #[error("the rating network is disconnected: {}; measures in different subsets are not comparable. Link the subsets (anchor elements, add linking ratings) or fit allowing a disconnected network", describe_disconnection(.0))]
     Disconnected(Box<Connectedness>),
     /// The observations in force are not those the run was fitted on.
     #[error("run {run_id} was fitted on other observations than those in force now (decisions changed since); fit again first")]

@@ -82,8 +82,10 @@ pub enum PlotError {
         run_id: i64,
         /// What is missing, naming the run (`no bias analysis in run 3`).
         what: String,
-        /// How to make it (``run `scalewright bias ...` first``).
+        /// How to make it, in the pipeline's words (`run a bias analysis ... first`).
         how: String,
+        /// The step that makes it, when one does (a front end names its own command or key).
+        step: Option<MissingStep>,
     },
     /// `--item` names no item or scale of the run.
     #[error("run {run_id} has no item or scale `{item}` (its items are: {items})")]
@@ -128,6 +130,23 @@ pub enum PlotError {
     /// The figure could not be built or drawn.
     #[error(transparent)]
     Figure(#[from] FigureError),
+}
+
+/// The step that makes a figure's missing prerequisite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MissingStep {
+    /// A bias analysis between the rater and item facets of the run.
+    Bias {
+        /// The project file.
+        project: PathBuf,
+    },
+    /// Training a text model on the run.
+    Train {
+        /// The project file.
+        project: PathBuf,
+    },
+    /// Naming the facet to draw (no facet is the raters' by its role).
+    NameFacet,
 }
 
 impl PipelineError {
@@ -176,16 +195,18 @@ fn missing_for(run_id: i64, what: impl Into<String>, how: impl Into<String>) -> 
         run_id,
         what: what.into(),
         how: how.into(),
+        step: None,
     })
 }
 
-fn project_arg(project: &Project) -> String {
-    let path = project.path().display().to_string();
-    if path.contains(char::is_whitespace) {
-        format!("'{path}'")
-    } else {
-        path
-    }
+/// A missing prerequisite that `step` makes.
+fn missing_step(run_id: i64, what: String, how: &str, step: MissingStep) -> PipelineError {
+    PipelineError::Plot(PlotError::MissingPrerequisite {
+        run_id,
+        what,
+        how: how.into(),
+        step: Some(step),
+    })
 }
 
 /// A stored run figures are drawn from: its fit, loaded once, and its observations, loaded the
@@ -367,10 +388,11 @@ fn raters(
 ) -> Result<Figure, PipelineError> {
     let facet =
         facet_index(fit, run_id, request.facet.as_deref(), FacetRole::Rater)?.ok_or_else(|| {
-            missing(
+            missing_step(
                 run_id,
-                "no rater facet",
-                "name the facet to draw with --facet",
+                format!("no rater facet in run {run_id}"),
+                "name the facet to draw",
+                MissingStep::NameFacet,
             )
         })?;
     let rules = project.flag_rules()?;
@@ -384,8 +406,7 @@ fn raters(
     let mut figure = figures::raters::raters_figure(fit, facet, &rules, &flags, &excluded);
     if flags.is_empty() {
         figure.notes.push(format!(
-            "no flags raised on run {run_id} (run `scalewright flag --project {} --run {run_id}` to mark flagged raters)",
-            project_arg(project)
+            "no flags raised on run {run_id} (flag the run's raters to mark them)"
         ));
     }
     Ok(figure)
@@ -460,13 +481,13 @@ fn curves(
 
 fn bias(project: &Project, run_id: i64, size: FigureSize) -> Result<Figure, PipelineError> {
     let (_, table) = super::newest_bias(project, run_id)?.ok_or_else(|| {
-        missing(
+        missing_step(
             run_id,
-            "no bias analysis",
-            format!(
-                "run `scalewright bias --project {} --run {run_id} --between rater,item` first",
-                project_arg(project)
-            ),
+            format!("no bias analysis in run {run_id}"),
+            "analyse the bias between rater and item first",
+            MissingStep::Bias {
+                project: project.path().to_path_buf(),
+            },
         )
     })?;
     Ok(figures::bias::bias_figure(&table, size))
@@ -480,21 +501,21 @@ fn training(
     let record = match request.model {
         Some(id) => project
             .model(id)?
-            .filter(|m| m.status == "trained")
+            .filter(|m| m.status == crate::store::ModelStatus::Trained)
             .ok_or(PlotError::UnknownModel { model: id })?,
         None => project
             .models()?
             .into_iter()
             .rev()
-            .find(|m| m.run_id == run_id && m.status == "trained")
+            .find(|m| m.run_id == run_id && m.status == crate::store::ModelStatus::Trained)
             .ok_or_else(|| {
-                missing_for(
+                missing_step(
                     run_id,
                     format!("no trained model for run {run_id}"),
-                    format!(
-                        "run `scalewright train --project {} --run {run_id}` first",
-                        project_arg(project)
-                    ),
+                    "train a text model on the run first",
+                    MissingStep::Train {
+                        project: project.path().to_path_buf(),
+                    },
                 )
             })?,
     };

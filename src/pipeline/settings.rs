@@ -289,7 +289,7 @@ pub struct ExportSettings {
     pub join: Option<PathBuf>,
     /// Objects of an MML run: this many plausible values per object (`pv1..pvN`).
     #[serde(default)]
-    pub plausible_values: Option<usize>,
+    pub plausible_values: Option<crate::measure::plausible::PlausibleDraws>,
     /// The seed of the plausible values (default [`crate::export::DEFAULT_PLAUSIBLE_SEED`]).
     #[serde(default)]
     pub plausible_seed: Option<u64>,

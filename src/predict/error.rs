@@ -43,7 +43,7 @@ pub enum PredictError {
         /// The model.
         model_id: i64,
         /// The model's recorded status.
-        status: String,
+        status: crate::store::ModelStatus,
     },
     /// The model's stored configuration or weights cannot be read back.
     #[error("model {model_id}: stored configuration or weights are unreadable: {message}")]

@@ -581,7 +581,7 @@ pub fn train_project(
     let model_id = project.save_model(&NewModel {
         run_id,
         encoder: options.encoder.as_str(),
-        status: "trained",
+        status: crate::store::ModelStatus::Trained,
         config: &config_json,
         metrics: &metrics,
         weights: Some(&weights),
@@ -700,7 +700,7 @@ pub fn load_model(
         .model_weights(model_id)?
         .ok_or_else(|| PredictError::NoWeights {
             model_id,
-            status: record.status.clone(),
+            status: record.status,
         })?;
     let config: ModelConfig =
         serde_json::from_value(record.config.clone()).map_err(|e| PredictError::CorruptModel {

@@ -82,7 +82,7 @@ fn trains_evaluates_stores_and_reproduces_predictions() {
     let models = project.models().unwrap();
     assert_eq!(models.len(), 1);
     assert_eq!(models[0].id, outcome.model_id);
-    assert_eq!(models[0].status, "trained");
+    assert_eq!(models[0].status, crate::store::ModelStatus::Trained);
     assert_eq!(project.latest_model().unwrap(), Some(outcome.model_id));
 
     // Reloaded from the project, the model gives the evaluation's test predictions again, and

@@ -7,6 +7,7 @@
 use super::{BiasSection, COLLAPSE_ROWS, REPORT_BIAS_TERMS};
 use crate::data::Recode;
 use crate::measure::statistics::Separation;
+use crate::measure::table7::{self, arranged_by_measure, TABLE7_COLUMNS, TABLE7_TEXT_HEADINGS};
 use crate::measure::{FacetMeasures, Fit, ScaleStatistics};
 use crate::quality::Flag;
 use crate::store::DecisionRecord;
@@ -203,81 +204,34 @@ pub(super) fn table5(fit: &Fit, out: &mut String) {
     .write(out);
 }
 
-/// Column names of Table 7, as Facets prints them.
-const TABLE7_HEADER: [&str; 17] = [
-    "Total Score",
-    "Count",
-    "Obsvd Average",
-    "Fair(M) Average",
-    "Measure",
-    "Model S.E.",
-    "Real S.E.",
-    "Infit MnSq",
-    "Infit ZStd",
-    "Outfit MnSq",
-    "Outfit ZStd",
-    "Estim. Discrm",
-    "PtMea Corr.",
-    "PtMea Exp.",
-    "Displ.",
-    "Status",
-    "Element",
-];
-
 /// Table 7 of facet `index`: every element, arranged by measure (descending), sortable, with the
-/// facet's summary (mean, S.D., separation, reliability, chi-squares) under it.
+/// facet's summary (mean, S.D., separation, reliability, chi-squares) under it. Columns,
+/// headings and decimals are [`TABLE7_COLUMNS`]'.
 pub(super) fn table7(index: usize, facet: &FacetMeasures, out: &mut String) {
-    let mut order: Vec<usize> = (0..facet.elements.len()).collect();
-    order.sort_by(|&a, &b| {
-        facet.elements[b]
-            .measure
-            .total_cmp(&facet.elements[a].measure)
-    });
-    let rows = order
+    let rows = arranged_by_measure(facet)
         .into_iter()
-        .map(|e| {
-            let el = &facet.elements[e];
-            vec![
-                format!("{:.1}", el.total_score),
-                el.count.to_string(),
-                num(el.observed_average, 2),
-                num(el.fair_average, 2),
-                format!("{:.2}", el.measure),
-                num(el.model_se, 2),
-                num(el.real_se, 2),
-                num(el.infit, 2),
-                num(el.infit_zstd, 1),
-                num(el.outfit, 2),
-                num(el.outfit_zstd, 1),
-                num(el.discrimination, 2),
-                num(el.point_measure, 2),
-                num(el.point_measure_expected, 2),
-                num(el.displacement, 2),
-                el.status.facets_word().to_string(),
-                escape(&el.label),
-            ]
+        .map(|el| {
+            let mut cells: Vec<String> = TABLE7_COLUMNS
+                .iter()
+                .map(|c| num((c.value)(el), c.decimals))
+                .collect();
+            cells.push(el.status.facets_word().to_string());
+            cells.push(escape(&el.label));
+            cells
         })
         .collect();
+    let header: Vec<&str> = TABLE7_COLUMNS
+        .iter()
+        .map(|c| c.heading)
+        .chain(TABLE7_TEXT_HEADINGS)
+        .collect();
+    let (caption, orientation, centring) = table7::caption(index, facet);
     HtmlTable {
         id: format!("table-7-{}", index + 1),
-        caption: format!(
-            "Table 7.{} {} Measurement Report ({} orientation, {})",
-            index + 1,
-            facet.name,
-            if facet.positive {
-                "positive"
-            } else {
-                "negative"
-            },
-            if facet.centred {
-                "centred"
-            } else {
-                "non-centred"
-            }
-        ),
-        header: &TABLE7_HEADER,
+        caption: format!("{caption} ({orientation} orientation, {centring})"),
+        header: &header,
         rows,
-        text_columns: &[15, 16],
+        text_columns: &[TABLE7_COLUMNS.len(), TABLE7_COLUMNS.len() + 1],
         sortable: true,
     }
     .write(out);

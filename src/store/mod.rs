@@ -31,7 +31,7 @@ pub use pending::{
     PendingModel, PendingRun, PendingWork, PENDING_MODEL_FORMAT, PENDING_RUN_FORMAT,
 };
 use records::StoredText;
-pub use records::{DatasetKind, RunKind, RunStatus};
+pub use records::{DatasetKind, ModelStatus, RunKind, RunStatus};
 pub use runs::{RunRecord, RECODE_TABLE};
 pub use summary::{
     summarize, CategoryCount, Distribution, FacetSummary, ItemSummary, ProjectSummary,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
-use super::{now_rfc3339, Project, StoreError};
+use super::{now_rfc3339, ModelStatus, Project, StoreError};
 
 /// A stored model, without its weights.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -17,8 +17,8 @@ pub struct ModelRecord {
     pub run_id: i64,
     /// The text encoder the model uses, by name.
     pub encoder: String,
-    /// `trained` (weights stored), `cancelled` or `failed`.
-    pub status: String,
+    /// Trained (weights stored), cancelled or failed.
+    pub status: ModelStatus,
     /// When the model was stored (RFC 3339 UTC).
     pub created_at: String,
     /// The model's configuration (JSON).
@@ -29,6 +29,18 @@ pub struct ModelRecord {
     pub scalewright_version: String,
 }
 
+/// A `models` row as stored (its status and JSON as text).
+struct StoredModelRow {
+    id: i64,
+    run_id: i64,
+    encoder: String,
+    status: String,
+    created_at: String,
+    config: String,
+    metrics: String,
+    scalewright_version: String,
+}
+
 /// A model to store.
 #[derive(Debug, Clone, Copy)]
 pub struct NewModel<'a> {
@@ -36,8 +48,8 @@ pub struct NewModel<'a> {
     pub run_id: i64,
     /// The text encoder the model uses, by name.
     pub encoder: &'a str,
-    /// `trained` (weights stored), `cancelled` or `failed`.
-    pub status: &'a str,
+    /// Trained (weights stored), cancelled or failed.
+    pub status: ModelStatus,
     /// The model's configuration (JSON).
     pub config: &'a serde_json::Value,
     /// Its evaluation and training history (JSON).
@@ -73,7 +85,7 @@ impl Project {
             params![
                 model.run_id,
                 model.encoder,
-                model.status,
+                model.status.as_str(),
                 config,
                 metrics,
                 model.weights,
@@ -87,35 +99,34 @@ impl Project {
         Ok(id)
     }
 
-    fn model_from_row(
-        &self,
-        r: &rusqlite::Row<'_>,
-    ) -> rusqlite::Result<(ModelRecord, String, String)> {
-        Ok((
-            ModelRecord {
-                id: r.get(0)?,
-                run_id: r.get(1)?,
-                encoder: r.get(2)?,
-                status: r.get(3)?,
-                created_at: r.get(4)?,
-                config: serde_json::Value::Null,
-                metrics: serde_json::Value::Null,
-                scalewright_version: r.get(7)?,
-            },
-            r.get(5)?,
-            r.get(6)?,
-        ))
+    fn model_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredModelRow> {
+        Ok(StoredModelRow {
+            id: r.get(0)?,
+            run_id: r.get(1)?,
+            encoder: r.get(2)?,
+            status: r.get(3)?,
+            created_at: r.get(4)?,
+            config: r.get(5)?,
+            metrics: r.get(6)?,
+            scalewright_version: r.get(7)?,
+        })
     }
 
-    fn parse_model(
-        &self,
-        (mut record, config, metrics): (ModelRecord, String, String),
-    ) -> Result<ModelRecord, StoreError> {
-        record.config = serde_json::from_str(&config)
-            .map_err(self.corrupt_json(format!("model {} config", record.id)))?;
-        record.metrics = serde_json::from_str(&metrics)
-            .map_err(self.corrupt_json(format!("model {} metrics", record.id)))?;
-        Ok(record)
+    /// A model's record from its stored row: its status typed, its JSON read (an unknown
+    /// status or unreadable JSON is an error naming the model).
+    fn parse_model(&self, row: StoredModelRow) -> Result<ModelRecord, StoreError> {
+        Ok(ModelRecord {
+            id: row.id,
+            run_id: row.run_id,
+            encoder: row.encoder,
+            status: self.stored(&row.status, format!("model {}", row.id))?,
+            created_at: row.created_at,
+            config: serde_json::from_str(&row.config)
+                .map_err(self.corrupt_json(format!("model {} config", row.id)))?,
+            metrics: serde_json::from_str(&row.metrics)
+                .map_err(self.corrupt_json(format!("model {} metrics", row.id)))?,
+            scalewright_version: row.scalewright_version,
+        })
     }
 
     /// Every stored model, oldest first (without weights).
@@ -128,7 +139,7 @@ impl Project {
             )
             .map_err(self.sql_err())?;
         let rows: Vec<_> = stmt
-            .query_map([], |r| self.model_from_row(r))
+            .query_map([], Self::model_from_row)
             .map_err(self.sql_err())?
             .collect::<Result<_, _>>()
             .map_err(self.sql_err())?;
@@ -143,7 +154,7 @@ impl Project {
                 "SELECT id, run_id, encoder, status, created_at, config, metrics, scalewright_version
                  FROM models WHERE id = ?1",
                 [id],
-                |r| self.model_from_row(r),
+                Self::model_from_row,
             )
             .optional()
             .map_err(self.sql_err())?;

@@ -9,7 +9,7 @@
 //! exactly as it would have been stored (a run's options, history, statistics, start time and
 //! data fingerprint; a model's configuration, metrics and weights) and removes the file.
 
-use super::{now_rfc3339, NewModel, Project, StoreError};
+use super::{now_rfc3339, ModelStatus, NewModel, Project, StoreError};
 use crate::data::RatingData;
 use crate::measure::Fit;
 use crate::provenance::data_fingerprint;
@@ -37,8 +37,8 @@ pub struct PendingModel {
     pub run_id: i64,
     /// The text encoder the model uses, by name.
     pub encoder: String,
-    /// `trained` (weights stored), `cancelled` or `failed`.
-    pub status: String,
+    /// Trained (weights stored), cancelled or failed.
+    pub status: ModelStatus,
     /// The model's configuration (JSON).
     pub config: serde_json::Value,
     /// Its evaluation and training history (JSON).
@@ -131,7 +131,7 @@ impl Project {
                     saved_at: now_rfc3339(),
                     run_id: model.run_id,
                     encoder: model.encoder.into(),
-                    status: model.status.into(),
+                    status: model.status,
                     config: model.config.clone(),
                     metrics: model.metrics.clone(),
                     weights_hex: model.weights.map(crate::provenance::hex),
@@ -224,7 +224,7 @@ impl Project {
                 PendingWork::Model(self.insert_model(&NewModel {
                     run_id: pending.run_id,
                     encoder: &pending.encoder,
-                    status: &pending.status,
+                    status: pending.status,
                     config: &pending.config,
                     metrics: &pending.metrics,
                     weights: weights.as_deref(),
@@ -313,7 +313,7 @@ mod tests {
             saved_at: now_rfc3339(),
             run_id: 1,
             encoder: "hashed".into(),
-            status: "trained".into(),
+            status: ModelStatus::Trained,
             config: config.clone(),
             metrics: metrics.clone(),
             weights_hex: Some(crate::provenance::hex(&weights)),

@@ -2,7 +2,7 @@
 //! text through one explicit mapping each: an unknown stored value is an error naming the
 //! record, never a silent fallback.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A record value stored as text.
 pub(crate) trait StoredText: Sized {
@@ -16,7 +16,7 @@ pub(crate) trait StoredText: Sized {
 macro_rules! stored_text {
     ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
         }
@@ -83,6 +83,18 @@ stored_text!(
 );
 
 stored_text!(
+    /// What became of a training run's model.
+    ModelStatus, "model status" {
+        /// Trained: its weights are stored and it predicts.
+        Trained = "trained",
+        /// Cancelled before it finished (no weights).
+        Cancelled = "cancelled",
+        /// Failed (no weights).
+        Failed = "failed",
+    }
+);
+
+stored_text!(
     /// Where a data set came from.
     DatasetKind, "data set kind" {
         /// An imported file.
@@ -126,7 +138,11 @@ mod tests {
         for kind in DatasetKind::ALL {
             assert_eq!(DatasetKind::from_stored(kind.as_str()), Some(*kind));
         }
+        for status in ModelStatus::ALL {
+            assert_eq!(ModelStatus::from_stored(status.as_str()), Some(*status));
+        }
         assert_eq!(RunKind::from_stored("fit"), Some(RunKind::Fit));
+        assert_eq!(ModelStatus::from_stored("Trained"), None);
         assert_eq!(RunStatus::from_stored("Converged"), None);
         assert_eq!(DatasetKind::from_stored("stream"), None);
         assert_eq!(

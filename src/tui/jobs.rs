@@ -5,16 +5,19 @@
 //!
 //! The UI thread never waits on a job: it drains the channel between frames.
 
-use crate::config::DatasetConfig;
 use crate::export::ExportSummary;
 use crate::ingest::preview::ImportPreview;
 use crate::ingest::{IngestOptions, Staged};
-use crate::measure::{IterationReport, MeasureError};
-use crate::pipeline::{
-    self, ExportSettings, FitSettings, PipelineError, PlanSettings, ReportProgress, ReportSummary,
-    RunComparison, RunPlan,
+use crate::measure::IterationReport;
+use crate::pipeline::step::{
+    AfterFit, FitStep, ImportStep, IngestOutcome, PlanStep, PlotStep, ProjectAccess, ReportStep,
+    Step, StepContext, StepObservers, StepOutcome,
 };
-use crate::predict::{EpochReport, PredictError, PredictOptions, TrainOptions, TrainOutcome};
+use crate::pipeline::{
+    self, ExportSettings, FitSettings, PlanSettings, ReportProgress, ReportSummary, RunComparison,
+    RunPlan,
+};
+use crate::predict::{EpochReport, PredictOptions, TrainOptions, TrainOutcome};
 use crate::store::{ImportSummary, Project};
 use crate::tui::loaded::{load_view, Loaded};
 use std::collections::HashMap;
@@ -261,16 +264,7 @@ impl JobRequest {
     }
 }
 
-/// The description a preview reads a file with.
-#[derive(Debug, Clone)]
-pub enum Description {
-    /// A description in hand (a preset).
-    Config(Box<DatasetConfig>),
-    /// A TOML description file.
-    File(PathBuf),
-    /// Drafted from the data file's header ([`crate::ingest::draft::draft_config`]).
-    Draft,
-}
+pub use crate::pipeline::step::Description;
 
 /// What a job reports.
 #[derive(Debug)]
@@ -490,6 +484,86 @@ fn open_for_writing(
     Ok(project)
 }
 
+/// The pipeline step a request runs (`None`: a read of the project for a screen, not a step).
+fn step_of(request: &JobRequest) -> Option<Step> {
+    Some(match request {
+        JobRequest::Fit(settings) => Step::Fit(Box::new(FitStep {
+            settings: settings.clone(),
+            then: AfterFit::Flag,
+        })),
+        JobRequest::Import(staged) => Step::Import(ImportStep(staged.clone())),
+        JobRequest::Export(settings) => Step::Export(Box::new(settings.clone())),
+        JobRequest::Train(options) => Step::Train(options.clone()),
+        JobRequest::Plan { run, settings } => Step::Plan(Box::new(PlanStep {
+            run: Some(*run),
+            settings: settings.clone(),
+        })),
+        JobRequest::Plot { run, request, path } => Step::Plot(Box::new(PlotStep {
+            run: Some(*run),
+            request: (**request).clone(),
+            out: path.clone(),
+        })),
+        JobRequest::Report { run, path } => Step::Report(ReportStep {
+            run: Some(*run),
+            html: path.clone(),
+        }),
+        JobRequest::Load
+        | JobRequest::Preview { .. }
+        | JobRequest::Compare { .. }
+        | JobRequest::Predict { .. } => return None,
+    })
+}
+
+/// Runs a pipeline step as job `kind`: opens the project as the step needs (a writer waits for
+/// another with a notice), forwards the step's progress and stops it when cancelled.
+fn run_step(
+    path: &Path,
+    kind: JobKind,
+    step: &Step,
+    cancel: &AtomicBool,
+    channel: &JobChannel,
+) -> Result<JobMessage, String> {
+    let mut project = match step.access() {
+        ProjectAccess::Create => open_for_writing(path, kind, channel, true)?,
+        ProjectAccess::Write => open_for_writing(path, kind, channel, false)?,
+        ProjectAccess::Read => Project::open(path).map_err(|e| e.to_string())?,
+    };
+    let mut fit = forward(channel, cancel, JobMessage::Progress);
+    let mut train = forward(channel, cancel, JobMessage::Epoch);
+    let mut report = forward(channel, cancel, JobMessage::ReportPart);
+    let mut observers = StepObservers {
+        fit: &mut fit,
+        train: &mut train,
+        report: &mut report,
+    };
+    match step.run(&mut project, &mut StepContext::default(), &mut observers) {
+        Ok(outcome) => Ok(step_message(outcome)),
+        Err(e) if e.is_cancelled() => Ok(JobMessage::Cancelled(kind)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The message a finished step sends the screens.
+fn step_message(outcome: StepOutcome) -> JobMessage {
+    match outcome {
+        StepOutcome::Fitted(fitted) => JobMessage::FitDone {
+            run_id: fitted.run_id,
+            converged: fitted.converged,
+            iterations: fitted.outcome.as_ref().map_or(0, |o| o.fit.iterations()),
+            flags: fitted.flags.map_or(0, |f| f.len()),
+        },
+        StepOutcome::Ingested(IngestOutcome::Imported { summary, .. }) => {
+            JobMessage::Imported(summary)
+        }
+        StepOutcome::Exported(summary) => JobMessage::Exported(summary),
+        StepOutcome::Trained(outcome) => JobMessage::Trained(outcome),
+        StepOutcome::Planned(plan) => JobMessage::Planned(plan),
+        StepOutcome::Plotted(outcome) => JobMessage::Plotted(outcome),
+        StepOutcome::Reported(summary) => JobMessage::Reported(summary),
+        other => unreachable!("the workbench starts no such step: {other:?}"),
+    }
+}
+
 fn run_job(
     path: &Path,
     request: JobRequest,
@@ -497,41 +571,21 @@ fn run_job(
     channel: &JobChannel,
 ) -> Result<JobMessage, String> {
     let text = |e: &dyn std::fmt::Display| e.to_string();
+    if let Some(step) = step_of(&request) {
+        return run_step(path, request.kind(), &step, cancel, channel);
+    }
     match request {
         JobRequest::Load => load_view(path)
             .map(|view| JobMessage::Loaded(Box::new(view)))
             .map_err(|e| text(&e)),
-        JobRequest::Fit(settings) => {
-            let mut project = open_for_writing(path, JobKind::Fit, channel, false)?;
-            let request = settings.request(&project).map_err(|e| text(&e))?;
-            let mut observer = forward(channel, cancel, JobMessage::Progress);
-            match pipeline::fit_and_flag(&mut project, &request, &mut observer) {
-                Ok(fitted) => Ok(JobMessage::FitDone {
-                    run_id: fitted.outcome.run_id,
-                    converged: fitted.outcome.fit.converged,
-                    iterations: fitted.outcome.fit.iterations(),
-                    flags: fitted.flags.len(),
-                }),
-                Err(PipelineError::Measure(MeasureError::Cancelled)) => {
-                    Ok(JobMessage::Cancelled(JobKind::Fit))
-                }
-                Err(e) => Err(text(&e)),
-            }
-        }
         JobRequest::Preview {
             path: data,
             description,
         } => {
-            let config = match description {
-                Description::Config(config) => *config,
-                Description::File(file) => DatasetConfig::from_file(&file).map_err(|e| text(&e))?,
-                Description::Draft => {
-                    let toml =
-                        crate::ingest::draft::draft_config(&data, None).map_err(|e| text(&e))?;
-                    DatasetConfig::from_toml_str(&toml, "draft from the header")
-                        .map_err(|e| text(&e))?
-                }
-            };
+            let config = description
+                .config(&data)
+                .map_err(|e| text(&e))?
+                .ok_or("a Facets specification has no preview: import it with `ingest --facets`")?;
             let preview = crate::ingest::preview::preview(
                 &data,
                 &config,
@@ -544,58 +598,11 @@ fn run_job(
                 config_toml: config.to_toml(),
             })
         }
-        JobRequest::Import(staged) => {
-            let mut project = open_for_writing(path, JobKind::Import, channel, true)?;
-            project
-                .import(&staged)
-                .map(JobMessage::Imported)
-                .map_err(|e| text(&e))
-        }
-        JobRequest::Export(settings) => {
-            let mut project = open_for_writing(path, JobKind::Export, channel, false)?;
-            pipeline::export_run(&mut project, &settings)
-                .map(|s| JobMessage::Exported(Box::new(s)))
-                .map_err(|e| text(&e))
-        }
         JobRequest::Compare { first, second } => {
             let project = Project::open(path).map_err(|e| text(&e))?;
             pipeline::compare_runs(&project, first, second)
                 .map(JobMessage::Compared)
                 .map_err(|e| text(&e))
-        }
-        JobRequest::Train(options) => {
-            let mut project = open_for_writing(path, JobKind::Train, channel, false)?;
-            let mut observer = forward(channel, cancel, JobMessage::Epoch);
-            match crate::predict::train_project(&mut project, &options, &mut observer) {
-                Ok(outcome) => Ok(JobMessage::Trained(Box::new(outcome))),
-                Err(PredictError::Cancelled) => Ok(JobMessage::Cancelled(JobKind::Train)),
-                Err(e) => Err(text(&e)),
-            }
-        }
-        JobRequest::Plan { run, settings } => {
-            let project = Project::open(path).map_err(|e| text(&e))?;
-            pipeline::plan_run(&project, Some(run), &settings)
-                .map(|p| JobMessage::Planned(Box::new(p)))
-                .map_err(|e| text(&e))
-        }
-        JobRequest::Plot {
-            run,
-            request,
-            path: out,
-        } => {
-            let project = Project::open(path).map_err(|e| text(&e))?;
-            pipeline::plot_run(&project, run, &request, &out)
-                .map(|outcome| JobMessage::Plotted(Box::new(outcome)))
-                .map_err(|e| text(&e))
-        }
-        JobRequest::Report { run, path: out } => {
-            let project = Project::open(path).map_err(|e| text(&e))?;
-            let mut observer = forward(channel, cancel, JobMessage::ReportPart);
-            match pipeline::write_report(&project, run, &out, &mut observer) {
-                Ok(summary) => Ok(JobMessage::Reported(Box::new(summary))),
-                Err(PipelineError::Cancelled) => Ok(JobMessage::Cancelled(JobKind::Report)),
-                Err(e) => Err(text(&e)),
-            }
         }
         JobRequest::Predict { model_id } => {
             let project = Project::open(path).map_err(|e| text(&e))?;
@@ -614,5 +621,12 @@ fn run_job(
                 })
                 .map_err(|e| text(&e))
         }
+        JobRequest::Fit(_)
+        | JobRequest::Import(_)
+        | JobRequest::Export(_)
+        | JobRequest::Train(_)
+        | JobRequest::Plan { .. }
+        | JobRequest::Plot { .. }
+        | JobRequest::Report { .. } => unreachable!("a step request runs as a step above"),
     }
 }

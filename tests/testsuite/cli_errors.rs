@@ -170,7 +170,7 @@ const CASES: &[(&str, i32, &str)] = &[
     ("export --project fitted.db --what joined --out joined.csv",               3, "--join FILE"),
     ("export --project fitted.db --plausible-values 5 --out pv.csv",            3, "plausible values: run 1 was fitted by jmle; plausible values are draws from an MML posterior (fit with --method mml)"),
     ("export --project fitted.db --what raters --plausible-values 5 --out pv.csv", 3, "plausible values: they are columns of the objects export, not of `raters`"),
-    ("export --project fitted.db --plausible-values 0 --out pv.csv",            2, "0 is not in 1..=65535"),
+    ("export --project fitted.db --plausible-values 0 --out pv.csv",            2, "plausible values: expected a whole number of draws, 1 or more, got `0`"),
     ("export --project fitted.db --seed 3 --out pv.csv",                        2, "--plausible-values <N>"),
     // Bias.
     // Figures (before the bias cases: a bias analysis stored by them would satisfy `plot --what bias`).
@@ -178,8 +178,8 @@ const CASES: &[(&str, i32, &str)] = &[
     ("plot --project fitted.db --what map --out w.svg",                         2, "unknown figure kind `map` (expected one of: wright, curves, raters, bias, distribution, training, contrast, plan)"),
     ("plot --project fitted.db --what wright --out w.pdf",                      2, "cannot write a figure to w.pdf: the file name must end in .svg or .png"),
     ("plot --project fitted.db --what wright --out no/such/dir/w.svg",          1, "cannot write the figure to no/such/dir/w.svg"),
-    ("plot --project fitted.db --what bias --out b.svg",                        3, "no bias analysis in run 1: run `scalewright bias --project fitted.db --run 1 --between rater,item` first"),
-    ("plot --project fitted.db --what training --out t.svg",                    3, "no trained model for run 1: run `scalewright train --project fitted.db --run 1` first"),
+    ("plot --project fitted.db --what bias --out b.svg",                        3, "no bias analysis in run 1: analyse the bias between rater and item first (scalewright bias --project fitted.db --run 1 --between rater,item)"),
+    ("plot --project fitted.db --what training --out t.svg",                    3, "no trained model for run 1: train a text model on the run first (scalewright train --project fitted.db --run 1)"),
     ("plot --project fitted.db --what training --model 7 --out t.svg",          3, "the project has no trained model 7"),
     ("plot --project fitted.db --what curves --item nope --out c.svg",          3, "run 1 has no item or scale `nope` (its items are: sentiment, respect, insult"),
     ("plot --project fitted.db --what raters --facet nope --out r.svg",         3, "run 1 has no facet `nope` (its facets are: comment_id, annotator_id, item)"),

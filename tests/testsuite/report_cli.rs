@@ -188,7 +188,10 @@ fn the_report_holds_every_table_of_the_run_and_nothing_external() {
         .unwrap()
         .starts_with("training: no trained model"));
     let note = select(&html, "figure#figure-training p.missing").join("");
-    assert!(note.contains("scalewright train"), "{note}");
+    assert!(
+        note.contains("no trained model for run 1: train a text model on the run first"),
+        "{note}"
+    );
     let provenance = select(&html, "#provenance dd").join("\n");
     assert!(provenance.contains(env!("CARGO_PKG_VERSION")));
     let data_sha = json_out(scalewright().args(["runs", "--json", "--project"]).arg(&db));

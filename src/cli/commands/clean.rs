@@ -4,8 +4,8 @@ use crate::cli::exit::Failure;
 use crate::cli::output::{finish, progress_spinner, show_iterations, Output};
 use clap::Args;
 use scalewright::measure::ScaleModel;
+use scalewright::pipeline::step::{run_on_file, AfterFit, FitStep, StepObservers, Unobserved};
 use scalewright::pipeline::FitSettings;
-use scalewright::store::Project;
 use std::path::PathBuf;
 
 /// Arguments of `clean`.
@@ -24,19 +24,29 @@ pub struct CleanArgs {
 
 /// Cleans until no new rater is flagged (or `--max-rounds`) and prints one line per round.
 pub fn run(args: CleanArgs, out: Output) -> Result<(), Failure> {
-    let mut project = Project::open(&args.project)?;
-    let request = FitSettings {
-        scale: args.scale,
-        note: "iterative cleaning".into(),
-        ..FitSettings::default()
-    }
-    .request(&project)?;
+    let step = FitStep {
+        settings: FitSettings {
+            scale: args.scale,
+            note: "iterative cleaning".into(),
+            ..FitSettings::default()
+        },
+        then: AfterFit::Clean {
+            max_rounds: args.max_rounds,
+        },
+    };
     let bar = progress_spinner(out);
     let mut observer = show_iterations(&bar);
-    let rounds =
-        scalewright::pipeline::clean(&mut project, &request, args.max_rounds, &mut observer);
+    let mut unobserved = Unobserved::default();
+    let cleaned = run_on_file(
+        &args.project,
+        &step,
+        &mut StepObservers {
+            fit: &mut observer,
+            ..unobserved.observers()
+        },
+    );
     finish(&bar);
-    let rounds = rounds?;
+    let rounds = cleaned?.rounds;
     if out.json {
         println!("{}", serde_json::json!({ "rounds": rounds }));
     } else if !out.quiet {

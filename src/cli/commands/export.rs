@@ -7,8 +7,9 @@ use anyhow::Context;
 use clap::Args;
 use scalewright::export::winsteps::WinstepsFold;
 use scalewright::export::{ExportFormat, ExportKind, Rescale};
-use scalewright::pipeline::{self, ExportSettings};
-use scalewright::store::Project;
+use scalewright::measure::plausible::PlausibleDraws;
+use scalewright::pipeline::step::{run_on_file, Unobserved};
+use scalewright::pipeline::ExportSettings;
 use std::path::PathBuf;
 
 /// Arguments of `export`.
@@ -41,8 +42,8 @@ pub struct ExportArgs {
     join: Option<PathBuf>,
     /// Objects of an MML run: N plausible values per object (draws from its posterior;
     /// columns pv1..pvN), for secondary analyses of group means and variances.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    plausible_values: Option<u16>,
+    #[arg(long, value_name = "N")]
+    plausible_values: Option<PlausibleDraws>,
     /// The seed of the plausible values (the same seed gives the same draws).
     #[arg(long, requires = "plausible_values")]
     seed: Option<u64>,
@@ -58,7 +59,6 @@ pub struct ExportArgs {
 
 /// Writes the export and prints what was written.
 pub fn run(args: ExportArgs, out: Output) -> Result<(), Failure> {
-    let mut project = Project::open(&args.project)?;
     let settings = ExportSettings {
         what: args.what,
         out: args.out.clone(),
@@ -66,12 +66,16 @@ pub fn run(args: ExportArgs, out: Output) -> Result<(), Failure> {
         mhs_columns: args.mhs_columns,
         rescale: args.rescale,
         join: args.join.clone(),
-        plausible_values: args.plausible_values.map(usize::from),
+        plausible_values: args.plausible_values,
         plausible_seed: args.seed,
         anchors: args.anchors,
         fold: args.fold,
     };
-    let summary = pipeline::export_run(&mut project, &settings)?;
+    let summary = run_on_file(
+        &args.project,
+        &settings,
+        &mut Unobserved::default().observers(),
+    )?;
     let run_id = summary.provenance.run_id;
     if out.json {
         println!(

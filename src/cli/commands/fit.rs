@@ -5,8 +5,8 @@ use crate::cli::output::{finish, progress_spinner, show_iterations, Output};
 use clap::Args;
 use scalewright::config::Chosen;
 use scalewright::measure::{JmleUpdate, Method, ObjectEstimator, ScaleModel};
-use scalewright::pipeline::{self, FitSettings, RecodeSetting};
-use scalewright::store::Project;
+use scalewright::pipeline::step::{run_on_file, AfterFit, FitStep, StepObservers, Unobserved};
+use scalewright::pipeline::{FitSettings, RecodeSetting};
 use std::path::PathBuf;
 
 /// Arguments of `fit`: the library's [`FitSettings`], each value parsed by the library's own
@@ -113,13 +113,26 @@ impl FitArgs {
 
 /// Fits, stores the run and prints its summary (exit code 5 when it did not converge).
 pub fn run(args: FitArgs, out: Output) -> Result<(), Failure> {
-    let mut project = Project::open(&args.project)?;
-    let request = args.settings().request(&project)?;
+    let step = FitStep {
+        settings: args.settings(),
+        then: AfterFit::Store,
+    };
     let bar = progress_spinner(out);
     let mut observer = show_iterations(&bar);
-    let outcome = pipeline::fit_project(&mut project, &request, &mut observer);
+    let mut unobserved = Unobserved::default();
+    let fitted = run_on_file(
+        &args.project,
+        &step,
+        &mut StepObservers {
+            fit: &mut observer,
+            ..unobserved.observers()
+        },
+    );
     finish(&bar);
-    let outcome = outcome?;
+    let fitted = fitted?;
+    let Some(outcome) = &fitted.outcome else {
+        unreachable!("a fit that only stores its run keeps the fit")
+    };
     let fit = &outcome.fit;
     if out.json {
         println!(
@@ -131,7 +144,7 @@ pub fn run(args: FitArgs, out: Output) -> Result<(), Failure> {
                 "observations": outcome.observations,
                 "masked_observations": outcome.masked_observations,
                 "connected": outcome.connectedness.connected,
-                "recode": request.recode,
+                "recode": fitted.recode,
                 "global": fit.global,
                 "facets": fit.facets.iter().map(|f| serde_json::json!({"name": f.name, "summary": f.summary})).collect::<Vec<_>>(),
             })
@@ -160,7 +173,7 @@ pub fn run(args: FitArgs, out: Output) -> Result<(), Failure> {
                 f.name, s.mean_measure, s.sd_population, s.model_population.separation, s.model_population.reliability
             );
         }
-        if let Some(recode) = &request.recode {
+        if let Some(recode) = &fitted.recode {
             println!("  recode (this run only): {}", recode.describe().join("; "));
         }
         if !outcome.connectedness.connected {

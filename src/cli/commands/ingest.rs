@@ -4,10 +4,12 @@ use crate::cli::exit::{self, Failure};
 use crate::cli::output::{finish, progress_spinner, Output};
 use crate::cli::render;
 use clap::Args;
-use scalewright::config::{DatasetConfig, Preset};
+use scalewright::config::Preset;
 use scalewright::ingest::{self, IngestError, IngestOptions};
-use scalewright::store::Project;
-use std::path::{Path, PathBuf};
+use scalewright::pipeline::step::{
+    run_on_file, Description, ImportStep, IngestOutcome, StepError, Unobserved,
+};
+use std::path::PathBuf;
 
 /// Arguments of `ingest`.
 #[derive(Args, Debug)]
@@ -42,11 +44,14 @@ pub struct IngestArgs {
     max_problems: usize,
 }
 
-/// The dataset description: the `--config` file, else the `--preset`.
-fn load_config(config: Option<&Path>, preset: Option<&str>) -> Result<DatasetConfig, Failure> {
-    match (config, preset) {
-        (Some(path), _) => Ok(DatasetConfig::from_file(path)?),
-        (None, Some(name)) => Ok(Preset::from_name(name)?.config()),
+/// How the file is read: a Facets specification, the `--config` file, else the `--preset`.
+fn description(args: &IngestArgs) -> Result<Description, Failure> {
+    match (&args.config, &args.preset) {
+        _ if args.facets => Ok(Description::Facets(ingest::facets::FacetsOptions {
+            object: args.object.clone(),
+        })),
+        (Some(path), _) => Ok(Description::File(path.clone())),
+        (None, Some(name)) => Ok(Description::Preset(Preset::from_name(name)?)),
         (None, None) => Err(Failure::msg(
             exit::USAGE,
             "give --config FILE or --preset NAME",
@@ -56,11 +61,7 @@ fn load_config(config: Option<&Path>, preset: Option<&str>) -> Result<DatasetCon
 
 /// Validates the file (nothing is written when it is invalid) and imports it.
 pub fn run(args: IngestArgs, out: Output) -> Result<(), Failure> {
-    let config = if args.facets {
-        None
-    } else {
-        Some(load_config(args.config.as_deref(), args.preset.as_deref())?)
-    };
+    let description = description(&args)?;
     let options = IngestOptions {
         max_problems: args.max_problems,
         ..IngestOptions::default()
@@ -69,19 +70,11 @@ pub fn run(args: IngestArgs, out: Output) -> Result<(), Failure> {
     if let Some(bar) = &bar {
         bar.set_message(format!("reading and validating {}", args.data.display()));
     }
-    let staged = match &config {
-        Some(config) => ingest::stage(&args.data, config, &options),
-        None => ingest::facets::stage_spec(
-            &args.data,
-            &ingest::facets::FacetsOptions {
-                object: args.object.clone(),
-            },
-        ),
-    };
+    let staged = description.stage(&args.data, &options);
     finish(&bar);
     let staged = match staged {
         Ok(staged) => staged,
-        Err(IngestError::Invalid(report)) => {
+        Err(StepError::Ingest(IngestError::Invalid(report))) => {
             if out.json {
                 println!(
                     "{}",
@@ -95,7 +88,6 @@ pub fn run(args: IngestArgs, out: Output) -> Result<(), Failure> {
     for warning in &staged.report.warnings {
         out.log(warning.to_string());
     }
-    let mut project = Project::create_or_open(&args.project)?;
     let bar = progress_spinner(out);
     if let Some(bar) = &bar {
         bar.set_message(format!(
@@ -104,9 +96,13 @@ pub fn run(args: IngestArgs, out: Output) -> Result<(), Failure> {
             args.project.display()
         ));
     }
-    let summary = project.import(&staged);
+    let step = ImportStep(Box::new(staged));
+    let imported = run_on_file(&args.project, &step, &mut Unobserved::default().observers());
     finish(&bar);
-    let summary = summary?;
+    let IngestOutcome::Imported { summary, .. } = imported? else {
+        unreachable!("an import step refuses a file already imported")
+    };
+    let staged = &step.0;
     if out.json {
         println!("{}", {
             let mut answer = serde_json::json!({ "imported": true, "summary": summary, "warnings": staged.report.warnings, "warnings_total": staged.report.warnings_total });
@@ -116,7 +112,7 @@ pub fn run(args: IngestArgs, out: Output) -> Result<(), Failure> {
             answer
         });
     } else if !out.quiet {
-        println!("{}", render::import_summary(&summary, project.path()));
+        println!("{}", render::import_summary(&summary, &args.project));
     }
     Ok(())
 }

@@ -4,8 +4,8 @@
 use crate::cli::exit::Failure;
 use crate::cli::output::{finish, print_json, progress_spinner, Output};
 use clap::Args;
+use scalewright::pipeline::step::{open_project, PlanStep, RunStep, StepContext, Unobserved};
 use scalewright::pipeline::{PlanSettings, DEFAULT_PLAN_SEED};
-use scalewright::store::Project;
 use std::path::PathBuf;
 
 /// Arguments of `plan`.
@@ -33,7 +33,7 @@ pub struct PlanArgs {
 
 /// Prints the forecast per design, the raters needed for the target and any simulated refits.
 pub fn run(args: PlanArgs, out: Output) -> Result<(), Failure> {
-    let project = Project::open(&args.project)?;
+    let mut project = open_project(&args.project, PlanStep::ACCESS)?;
     let settings = PlanSettings {
         raters_per_object: args.raters_per_object,
         target_reliability: args.target_reliability,
@@ -48,7 +48,15 @@ pub fn run(args: PlanArgs, out: Output) -> Result<(), Failure> {
     if let Some(bar) = &bar {
         bar.set_message("simulating and refitting designs");
     }
-    let planned = scalewright::pipeline::plan_run(&project, args.run, &settings);
+    let step = PlanStep {
+        run: args.run,
+        settings,
+    };
+    let planned = step.run(
+        &mut project,
+        &mut StepContext::default(),
+        &mut Unobserved::default().observers(),
+    );
     finish(&bar);
     let planned = planned?;
     if out.json {

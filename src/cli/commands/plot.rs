@@ -5,8 +5,8 @@ use crate::cli::exit::Failure;
 use crate::cli::output::{print_json, Output};
 use clap::Args;
 use scalewright::figures::{FigureKind, FigureSize};
+use scalewright::pipeline::step::{run_on_file, PlotStep, Unobserved};
 use scalewright::pipeline::{self, PlotRequest};
-use scalewright::store::Project;
 use std::path::PathBuf;
 
 /// Arguments of `plot`.
@@ -45,15 +45,18 @@ pub struct PlotArgs {
 /// Draws the figure, writes it and says what was written.
 pub fn run(args: PlotArgs, out: Output) -> Result<(), Failure> {
     let size = FigureSize::new(args.width, args.height)?;
-    let project = Project::open(&args.project)?;
-    let request = PlotRequest {
-        kind: args.what,
-        item: args.item,
-        facet: args.facet,
-        size,
-        model: args.model,
+    let step = PlotStep {
+        run: args.run,
+        request: PlotRequest {
+            kind: args.what,
+            item: args.item,
+            facet: args.facet,
+            size,
+            model: args.model,
+        },
+        out: args.out,
     };
-    let outcome = pipeline::plot(&project, args.run, &request, &args.out)?;
+    let outcome = run_on_file(&args.project, &step, &mut Unobserved::default().observers())?;
     if out.json {
         print_json(&outcome, "serialising the plot summary")?;
         return Ok(());

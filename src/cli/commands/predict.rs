@@ -1,11 +1,11 @@
 //! `scalewright predict`: measures, item probabilities and contributions for texts with a
 //! stored model.
 
-use crate::cli::exit::{self, Failure};
+use crate::cli::exit::Failure;
 use crate::cli::output::{print_json, Output};
 use clap::Args;
-use scalewright::predict::{self, PredictFileRequest, PredictOptions};
-use scalewright::store::Project;
+use scalewright::pipeline::step::{run_on_file, PredictSource, PredictStep, Unobserved};
+use scalewright::predict::{PredictFileRequest, PredictOptions};
 use std::path::PathBuf;
 
 /// Arguments of `predict`.
@@ -41,38 +41,24 @@ pub struct PredictArgs {
 
 /// Writes the predictions for the input file (or the project's comments) and says where.
 pub fn run(args: PredictArgs, out: Output) -> Result<(), Failure> {
-    let project = Project::open(&args.project)?;
-    let model_id = match args.model {
-        Some(id) => id,
-        None => project.latest_model()?.ok_or_else(|| {
-            Failure::msg(
-                exit::BAD_INPUT,
-                format!(
-                    "project {} has no trained model (run `scalewright train`)",
-                    args.project.display()
-                ),
-            )
-        })?,
-    };
-    let options = PredictOptions {
-        encoder_dir: args.encoder_dir,
-        severity: args.severity,
-        mc_samples: None,
-    };
-    let summary = match &args.input {
-        Some(input) => predict::predict_file(
-            &project,
-            model_id,
-            &PredictFileRequest {
-                input: input.clone(),
+    let step = PredictStep {
+        model: args.model,
+        source: match args.input {
+            Some(input) => PredictSource::File(PredictFileRequest {
+                input,
                 text_column: args.text_column,
                 id_column: args.id_column,
                 out: args.out,
-            },
-            &options,
-        )?,
-        None => predict::write_object_predictions(&project, model_id, &args.out, &options)?.0,
+            }),
+            None => PredictSource::Objects(args.out),
+        },
+        options: PredictOptions {
+            encoder_dir: args.encoder_dir,
+            severity: args.severity,
+            mc_samples: None,
+        },
     };
+    let summary = run_on_file(&args.project, &step, &mut Unobserved::default().observers())?;
     if out.json {
         print_json(&summary, "serialising the summary")?;
     } else {

@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::Args;
 use scalewright::measure::wright::{Binning, WrightMap};
 use scalewright::measure::{FacetMeasures, Fit};
+use scalewright::pipeline::step::{ReportStep, RunStep, StepContext, StepObservers, Unobserved};
 use scalewright::pipeline::ReportProgress;
 use scalewright::store::Project;
 use std::path::PathBuf;
@@ -51,10 +52,14 @@ pub fn run(mut args: ReportArgs, out: Output) -> Result<(), Failure> {
     if out.json {
         args.format = FormatArg::Json;
     }
-    let project = Project::open(&args.project)?;
+    let mut project = Project::open(&args.project)?;
     let run = newest_run(&project, args.run)?;
     if let Some(path) = &args.html {
-        return html_report(&project, run, path, out);
+        let step = ReportStep {
+            run: Some(run),
+            html: path.clone(),
+        };
+        return html_report(&mut project, &step, out);
     }
     let fit = project.load_fit(run)?;
     let recode = project.run_recode(run)?;
@@ -153,12 +158,7 @@ pub fn run(mut args: ReportArgs, out: Output) -> Result<(), Failure> {
 }
 
 /// `report --html`: writes the run's HTML report, with the part being drawn on the spinner.
-fn html_report(
-    project: &Project,
-    run: i64,
-    path: &std::path::Path,
-    out: Output,
-) -> Result<(), Failure> {
+fn html_report(project: &mut Project, step: &ReportStep, out: Output) -> Result<(), Failure> {
     let bar = progress_spinner(out);
     let mut observer = |p: &ReportProgress| {
         if let Some(bar) = &bar {
@@ -166,7 +166,15 @@ fn html_report(
         }
         std::ops::ControlFlow::Continue(())
     };
-    let summary = scalewright::pipeline::write_report(project, run, path, &mut observer);
+    let mut unobserved = Unobserved::default();
+    let summary = step.run(
+        project,
+        &mut StepContext::default(),
+        &mut StepObservers {
+            report: &mut observer,
+            ..unobserved.observers()
+        },
+    );
     finish(&bar);
     let summary = summary?;
     if out.json {

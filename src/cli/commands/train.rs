@@ -6,8 +6,8 @@ use crate::cli::exit::{self, Failure};
 use crate::cli::output::{finish, print_json, progress_spinner, Output};
 use anyhow::Context;
 use clap::Args;
+use scalewright::pipeline::step::{open_project, RunStep, StepContext, StepObservers, Unobserved};
 use scalewright::predict::{self, EpochReport, Evaluation, TrainOptions};
-use scalewright::store::Project;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `train`.
@@ -85,7 +85,7 @@ fn train_options(args: TrainArgs) -> Result<TrainOptions, Failure> {
 
 /// Trains, evaluates and stores the model, and prints its evaluation.
 pub fn run(args: TrainArgs, out: Output) -> Result<(), Failure> {
-    let mut project = Project::open(&args.project)?;
+    let mut project = open_project(&args.project, TrainOptions::ACCESS)?;
     let options = train_options(args)?;
     let bar = progress_spinner(out);
     let mut observer = |r: &EpochReport| {
@@ -102,7 +102,15 @@ pub fn run(args: TrainArgs, out: Output) -> Result<(), Failure> {
         }
         std::ops::ControlFlow::Continue(())
     };
-    let outcome = predict::train_project(&mut project, &options, &mut observer);
+    let mut unobserved = Unobserved::default();
+    let outcome = options.run(
+        &mut project,
+        &mut StepContext::default(),
+        &mut StepObservers {
+            train: &mut observer,
+            ..unobserved.observers()
+        },
+    );
     finish(&bar);
     let outcome = outcome?;
     if out.json {

@@ -2,6 +2,7 @@
 //! rescaling, joining onto the original rows).
 
 use crate::export::{ExportKind, Rescale, EXPORT_KIND_NAMES};
+use crate::measure::plausible::{PlausibleDraws, PlausibleDrawsError};
 use crate::options::OptionError;
 use crate::pipeline::ExportSettings;
 use crate::tui::action::Action;
@@ -125,17 +126,14 @@ pub fn parse_rescale(text: &str) -> Result<Option<Rescale>, String> {
     }
 }
 
-/// The number of plausible values typed in the form: empty for none, else a whole number of
-/// draws, 1 or more.
-pub fn parse_plausible_values(text: &str) -> Result<Option<usize>, String> {
+/// The number of plausible values typed in the form: empty for none, else the library's count.
+pub fn parse_plausible_values(text: &str) -> Result<Option<PlausibleDraws>, String> {
     match text.trim() {
         "" => Ok(None),
-        text => match text.parse::<usize>() {
-            Ok(n) if n >= 1 => Ok(Some(n)),
-            _ => Err(format!(
-                "plausible values: expected a whole number of draws, 1 or more, got `{text}`"
-            )),
-        },
+        text => text
+            .parse()
+            .map(Some)
+            .map_err(|e: PlausibleDrawsError| e.to_string()),
     }
 }
 
@@ -422,7 +420,7 @@ mod tests {
     #[test]
     fn plausible_values_are_a_whole_number_of_draws() {
         assert_eq!(parse_plausible_values(" "), Ok(None));
-        assert_eq!(parse_plausible_values(" 5 "), Ok(Some(5)));
+        assert_eq!(parse_plausible_values(" 5 "), Ok(PlausibleDraws::new(5)));
         for bad in ["0", "-1", "2.5", "five"] {
             let error = parse_plausible_values(bad).unwrap_err();
             assert!(error.contains(&format!("got `{bad}`")), "{error}");
