@@ -1,7 +1,7 @@
 //! The data lines of a specification: inline after `Data=` or in a `Data file=`, with element
 //! ranges, `.` for missing, checked against `Labels=` and the model's categories.
 
-use super::build::{fail, Declared};
+use super::declared::{fail, Declared};
 use super::parse::{parse_range, split_fields, DataSource, FacetBlock, Spec};
 use super::SpecError;
 use crate::ingest::IngestError;
