@@ -655,18 +655,28 @@ fn source_rows(source: &Path) -> Result<LazyFrame, ExportError> {
     Ok(rows)
 }
 
-/// Writes `bytes` to `path` whole or not at all: a temporary file next to it
-/// (`.NAME.partial-PID`) is synced and renamed over `path`, and removed again on failure, so an
-/// earlier file is never half overwritten and a failed write leaves nothing behind. Every file
-/// the library writes in one piece (exports' sidecars, Facets and Winsteps files, figures,
-/// reports, descriptions) goes through here.
+/// Writes `bytes` to `path` whole or not at all ([`write_whole_with`]). Every file the library
+/// writes in one piece (exports' sidecars, Facets and Winsteps files, figures, reports,
+/// descriptions) goes through here.
 pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_whole_with(path, |file| std::io::Write::write_all(file, bytes), |e| e)
+}
+
+/// Writes a file to `path` whole or not at all: `write` fills a temporary file next to it
+/// (`.NAME.partial-PID`), which is synced and renamed over `path`, and removed again on
+/// failure, so an earlier file is never half overwritten and a failed write leaves nothing
+/// behind. `io_error` tells the caller's error of a failed create, sync or rename.
+pub(crate) fn write_whole_with<E>(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> Result<(), E>,
+    io_error: impl Fn(std::io::Error) -> E,
+) -> Result<(), E> {
     let temp = temporary_path(path);
     let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        std::io::Write::write_all(&mut file, bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
+        let mut file = std::fs::File::create(&temp).map_err(&io_error)?;
+        write(&mut file)?;
+        file.sync_all().map_err(&io_error)?;
+        std::fs::rename(&temp, path).map_err(&io_error)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
@@ -720,7 +730,7 @@ fn process_alive(pid: u32) -> bool {
     status == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
-/// Writes `df` to `path` in `format` through a temporary file and a rename.
+/// Writes `df` to `path` in `format` whole or not at all ([`write_whole_with`]).
 fn write_atomically(
     df: &mut DataFrame,
     path: &Path,
@@ -732,42 +742,40 @@ fn write_atomically(
         message,
     };
     remove_stale_partials(path);
-    let temp = temporary_path(path);
-    let result = (|| -> Result<(), ExportError> {
-        let mut file = std::fs::File::create(&temp).map_err(|e| fail(e.to_string()))?;
-        let provenance_json = serde_json::to_string(provenance).map_err(|e| fail(e.to_string()))?;
-        match format {
-            ExportFormat::Csv => {
-                CsvWriter::new(&mut file)
-                    .include_header(true)
-                    .finish(df)
-                    .map_err(|e| fail(e.to_string()))?;
+    write_whole_with(
+        path,
+        |file| {
+            let provenance_json =
+                serde_json::to_string(provenance).map_err(|e| fail(e.to_string()))?;
+            match format {
+                ExportFormat::Csv => {
+                    CsvWriter::new(file)
+                        .include_header(true)
+                        .finish(df)
+                        .map_err(|e| fail(e.to_string()))?;
+                }
+                ExportFormat::Parquet => {
+                    ParquetWriter::new(file)
+                        .with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(
+                            "scalewright.provenance".to_string(),
+                            provenance_json,
+                        )])))
+                        .finish(df)
+                        .map_err(|e| fail(e.to_string()))?;
+                }
+                ExportFormat::Json => {
+                    let rows = frame_to_json_rows(df).map_err(|e| fail(e.to_string()))?;
+                    let body = serde_json::json!({ "provenance": provenance, "rows": rows });
+                    serde_json::to_writer(file, &body).map_err(|e| fail(e.to_string()))?;
+                }
+                ExportFormat::Text => {
+                    return Err(fail("a table is written as .csv, .parquet or .json".into()))
+                }
             }
-            ExportFormat::Parquet => {
-                ParquetWriter::new(&mut file)
-                    .with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(
-                        "scalewright.provenance".to_string(),
-                        provenance_json,
-                    )])))
-                    .finish(df)
-                    .map_err(|e| fail(e.to_string()))?;
-            }
-            ExportFormat::Json => {
-                let rows = frame_to_json_rows(df).map_err(|e| fail(e.to_string()))?;
-                let body = serde_json::json!({ "provenance": provenance, "rows": rows });
-                serde_json::to_writer(&mut file, &body).map_err(|e| fail(e.to_string()))?;
-            }
-            ExportFormat::Text => {
-                return Err(fail("a table is written as .csv, .parquet or .json".into()))
-            }
-        }
-        file.sync_all().map_err(|e| fail(e.to_string()))?;
-        std::fs::rename(&temp, path).map_err(|e| fail(e.to_string()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+            Ok(())
+        },
+        |e| fail(e.to_string()),
+    )
 }
 
 /// The rows of a frame as JSON objects (numbers, strings, booleans, null).
