@@ -424,201 +424,255 @@ fn plausible_columns(
     Ok(columns)
 }
 
+/// A polars failure while building the table of the export to `path`.
+fn write_err(path: &Path) -> impl Fn(PolarsError) -> ExportError + '_ {
+    move |e: PolarsError| ExportError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
 /// Builds the export's table.
 fn build(project: &Project, fit: &Fit, request: &ExportRequest) -> Result<DataFrame, ExportError> {
-    let write_err = |e: PolarsError| ExportError::Write {
-        path: request.path.clone(),
-        message: e.to_string(),
-    };
     let data = project.ratings()?;
     let object = data.object_facet;
     let rater = data.rater_facets().next();
     match request.kind {
-        ExportKind::Objects => {
-            let mut df = facet_frame(fit, object, request.rescale).map_err(write_err)?;
-            if request.mhs_columns {
-                rename_all(&mut df, &MHS_OBJECT_COLUMNS).map_err(write_err)?;
-            }
-            if let Some(pv) = request.plausible_values {
-                for column in plausible_columns(project, fit, request, pv)? {
-                    df.with_column(column).map_err(write_err)?;
-                }
-            }
-            Ok(df)
-        }
-        ExportKind::Raters => {
-            let Some(rater) = rater else {
-                return Ok(DataFrame::empty());
-            };
-            let mut df = facet_frame(fit, rater, None).map_err(write_err)?;
-            let flags: Vec<Flag> = project.flags(request.run_id)?;
-            let mut by_label: HashMap<&str, Vec<&str>> = HashMap::new();
-            for f in &flags {
-                by_label
-                    .entry(f.label.as_str())
-                    .or_default()
-                    .push(f.rule.name());
-            }
-            let decisions: Vec<DecisionRecord> = project.decisions()?;
-            let rater_name = data.facets[rater].name.clone();
-            let decision_of: HashMap<&str, &DecisionRecord> = decisions
-                .iter()
-                .filter(|d| d.facet == rater_name)
-                .map(|d| (d.label.as_str(), d))
-                .collect();
-            let labels = &fit.facets[rater].elements;
-            let flag_col: Vec<String> = labels
-                .iter()
-                .map(|e| {
-                    by_label
-                        .get(e.label.as_str())
-                        .map(|v| v.join(";"))
-                        .unwrap_or_default()
-                })
-                .collect();
-            let decision_col: Vec<&str> = labels
-                .iter()
-                .map(|e| {
-                    decision_of
-                        .get(e.label.as_str())
-                        .map(|d| d.decision.as_str())
-                        .unwrap_or("undecided")
-                })
-                .collect();
-            df.with_column(Column::new("flags".into(), flag_col))
-                .map_err(write_err)?;
-            df.with_column(Column::new("decision".into(), decision_col))
-                .map_err(write_err)?;
-            if request.mhs_columns {
-                rename_all(&mut df, &MHS_RATER_COLUMNS).map_err(write_err)?;
-            }
-            Ok(df)
-        }
-        ExportKind::Items => {
-            let item = data.item_facet;
-            let mut df = facet_frame(fit, item, None).map_err(write_err)?;
-            df.rename("measure", "difficulty".into())
-                .map_err(write_err)?;
-            let longest = fit
-                .scales
-                .iter()
-                .map(|s| s.thresholds().len())
-                .max()
-                .unwrap_or(0);
-            let labels: Vec<String> = fit.facets[item]
-                .elements
-                .iter()
-                .map(|e| e.label.clone())
-                .collect();
-            for k in 1..=longest {
-                let values: Vec<Option<f64>> = labels
-                    .iter()
-                    .enumerate()
-                    .map(|(i, _)| {
-                        let scale = match fit.scale_facet {
-                            Some(_) => fit.scales.iter().find(|s| s.element == Some(i as u32)),
-                            None => fit.scales.first(),
-                        };
-                        scale.and_then(|s| s.thresholds().get(k - 1).copied())
-                    })
-                    .collect();
-                df.with_column(Column::new(format!("threshold_{k}").into(), values))
-                    .map_err(write_err)?;
-            }
-            Ok(df)
-        }
+        ExportKind::Objects => objects_frame(project, fit, request, object),
+        ExportKind::Raters => match rater {
+            Some(rater) => raters_frame(project, fit, request, &data.facets[rater].name, rater),
+            None => Ok(DataFrame::empty()),
+        },
+        ExportKind::Items => items_frame(fit, request, data.item_facet),
         ExportKind::Facets | ExportKind::Winsteps => Err(ExportError::NotATable(request.kind)),
-        ExportKind::Joined => {
-            let source = request
-                .join_source
-                .as_ref()
-                .ok_or(ExportError::NoJoinSource)?;
-            let join_err = |e: PolarsError| ExportError::Join {
-                path: source.clone(),
-                message: e.to_string(),
-            };
-            let mut objects = facet_frame(fit, object, request.rescale).map_err(write_err)?;
-            objects = objects
-                .select([
-                    fit.facets[object].name.as_str(),
-                    "measure",
-                    "model_se",
-                    "infit",
-                    "outfit",
-                ])
-                .map_err(write_err)?;
-            rename_all(&mut objects, &MHS_OBJECT_COLUMNS).map_err(write_err)?;
-            let object_key = fit.facets[object].name.clone();
-            let source_path = source.to_str().ok_or_else(|| ExportError::Join {
-                path: source.clone(),
-                message: "the path is not valid UTF-8".into(),
-            })?;
-            let format = crate::ingest::FileFormat::detect(source, b',');
-            let mut rows = match format {
-                crate::ingest::FileFormat::Parquet => {
-                    LazyFrame::scan_parquet(PlRefPath::new(source_path), ScanArgsParquet::default())
-                }
-                crate::ingest::FileFormat::Delimited(sep) => {
-                    LazyCsvReader::new(PlRefPath::new(source_path))
-                        .with_has_header(true)
-                        .with_separator(sep)
-                        .finish()
-                }
-            }
-            .map_err(join_err)?;
-            let schema = rows.collect_schema().map_err(join_err)?;
-            let replaced: Vec<&str> = MHS_OBJECT_COLUMNS
-                .iter()
-                .chain(MHS_RATER_COLUMNS.iter())
-                .map(|(_, name)| *name)
-                .filter(|name| schema.contains(name))
-                .collect();
-            if !replaced.is_empty() {
-                rows = rows.drop(Selector::ByName {
-                    names: replaced.iter().map(|n| PlSmallStr::from(*n)).collect(),
-                    strict: true,
-                });
-            }
-            rows = rows.with_column(col(object_key.as_str()).cast(DataType::String));
-            let mut joined = rows.join(
-                objects.lazy(),
-                [col(object_key.as_str())],
-                [col(object_key.as_str())],
-                JoinArgs::new(JoinType::Left),
-            );
-            if let Some(rater) = rater {
-                let rater_key = fit.facets[rater].name.clone();
-                let mut raters = facet_frame(fit, rater, None).map_err(write_err)?;
-                raters = raters
-                    .select([rater_key.as_str(), "measure", "infit", "outfit"])
-                    .map_err(write_err)?;
-                rename_all(&mut raters, &MHS_RATER_COLUMNS).map_err(write_err)?;
-                joined = joined
-                    .with_column(col(rater_key.as_str()).cast(DataType::String))
-                    .join(
-                        raters.lazy(),
-                        [col(rater_key.as_str())],
-                        [col(rater_key.as_str())],
-                        JoinArgs::new(JoinType::Left),
-                    );
-            }
-            joined.collect().map_err(join_err)
-        }
+        ExportKind::Joined => joined_frame(fit, request, object, rater),
     }
 }
 
-/// Writes `bytes` to `path` whole or not at all: a temporary file next to it
-/// (`.NAME.partial-PID`) is synced and renamed over `path`, and removed again on failure, so an
-/// earlier file is never half overwritten and a failed write leaves nothing behind. Every file
-/// the library writes in one piece (exports' sidecars, Facets and Winsteps files, figures,
-/// reports, descriptions) goes through here.
+/// The objects export: the objects' Table 7 values (rescaled when asked, MHS names when asked)
+/// and their plausible values when asked.
+fn objects_frame(
+    project: &Project,
+    fit: &Fit,
+    request: &ExportRequest,
+    object: usize,
+) -> Result<DataFrame, ExportError> {
+    let write_err = write_err(&request.path);
+    let mut df = facet_frame(fit, object, request.rescale).map_err(&write_err)?;
+    if request.mhs_columns {
+        rename_all(&mut df, &MHS_OBJECT_COLUMNS).map_err(&write_err)?;
+    }
+    if let Some(pv) = request.plausible_values {
+        for column in plausible_columns(project, fit, request, pv)? {
+            df.with_column(column).map_err(&write_err)?;
+        }
+    }
+    Ok(df)
+}
+
+/// The raters export: the raters' Table 7 values with the run's flags (`;`-separated rule
+/// names) and each rater's decision (`undecided` when none).
+fn raters_frame(
+    project: &Project,
+    fit: &Fit,
+    request: &ExportRequest,
+    rater_name: &str,
+    rater: usize,
+) -> Result<DataFrame, ExportError> {
+    let write_err = write_err(&request.path);
+    let mut df = facet_frame(fit, rater, None).map_err(&write_err)?;
+    let flags: Vec<Flag> = project.flags(request.run_id)?;
+    let mut by_label: HashMap<&str, Vec<&str>> = HashMap::new();
+    for f in &flags {
+        by_label
+            .entry(f.label.as_str())
+            .or_default()
+            .push(f.rule.name());
+    }
+    let decisions: Vec<DecisionRecord> = project.decisions()?;
+    let decision_of: HashMap<&str, &DecisionRecord> = decisions
+        .iter()
+        .filter(|d| d.facet == rater_name)
+        .map(|d| (d.label.as_str(), d))
+        .collect();
+    let labels = &fit.facets[rater].elements;
+    let flag_col: Vec<String> = labels
+        .iter()
+        .map(|e| {
+            by_label
+                .get(e.label.as_str())
+                .map(|v| v.join(";"))
+                .unwrap_or_default()
+        })
+        .collect();
+    let decision_col: Vec<&str> = labels
+        .iter()
+        .map(|e| {
+            decision_of
+                .get(e.label.as_str())
+                .map(|d| d.decision.as_str())
+                .unwrap_or("undecided")
+        })
+        .collect();
+    df.with_column(Column::new("flags".into(), flag_col))
+        .map_err(&write_err)?;
+    df.with_column(Column::new("decision".into(), decision_col))
+        .map_err(&write_err)?;
+    if request.mhs_columns {
+        rename_all(&mut df, &MHS_RATER_COLUMNS).map_err(&write_err)?;
+    }
+    Ok(df)
+}
+
+/// The items export: the items' Table 7 values (the measure as `difficulty`) and the
+/// Rasch-Andrich thresholds `threshold_1..K` of each item's scale (the shared one, or its own
+/// under partial credit).
+fn items_frame(fit: &Fit, request: &ExportRequest, item: usize) -> Result<DataFrame, ExportError> {
+    let write_err = write_err(&request.path);
+    let mut df = facet_frame(fit, item, None).map_err(&write_err)?;
+    df.rename("measure", "difficulty".into())
+        .map_err(&write_err)?;
+    let longest = fit
+        .scales
+        .iter()
+        .map(|s| s.thresholds().len())
+        .max()
+        .unwrap_or(0);
+    let items = fit.facets[item].elements.len();
+    for k in 1..=longest {
+        let values: Vec<Option<f64>> = (0..items)
+            .map(|i| {
+                let scale = match fit.scale_facet {
+                    Some(_) => fit.scales.iter().find(|s| s.element == Some(i as u32)),
+                    None => fit.scales.first(),
+                };
+                scale.and_then(|s| s.thresholds().get(k - 1).copied())
+            })
+            .collect();
+        df.with_column(Column::new(format!("threshold_{k}").into(), values))
+            .map_err(&write_err)?;
+    }
+    Ok(df)
+}
+
+/// The joined export: the original rows with the objects' (and the first rater facet's)
+/// estimates joined on under the MHS names, replacing columns of those names in the file.
+fn joined_frame(
+    fit: &Fit,
+    request: &ExportRequest,
+    object: usize,
+    rater: Option<usize>,
+) -> Result<DataFrame, ExportError> {
+    let source = request
+        .join_source
+        .as_ref()
+        .ok_or(ExportError::NoJoinSource)?;
+    let join_err = |e: PolarsError| ExportError::Join {
+        path: source.clone(),
+        message: e.to_string(),
+    };
+    let write_err = write_err(&request.path);
+    let mut objects = facet_frame(fit, object, request.rescale).map_err(&write_err)?;
+    objects = objects
+        .select([
+            fit.facets[object].name.as_str(),
+            "measure",
+            "model_se",
+            "infit",
+            "outfit",
+        ])
+        .map_err(&write_err)?;
+    rename_all(&mut objects, &MHS_OBJECT_COLUMNS).map_err(&write_err)?;
+    let object_key = fit.facets[object].name.clone();
+    let mut rows = source_rows(source)?;
+    rows = rows.with_column(col(object_key.as_str()).cast(DataType::String));
+    let mut joined = rows.join(
+        objects.lazy(),
+        [col(object_key.as_str())],
+        [col(object_key.as_str())],
+        JoinArgs::new(JoinType::Left),
+    );
+    if let Some(rater) = rater {
+        let rater_key = fit.facets[rater].name.clone();
+        let mut raters = facet_frame(fit, rater, None).map_err(&write_err)?;
+        raters = raters
+            .select([rater_key.as_str(), "measure", "infit", "outfit"])
+            .map_err(&write_err)?;
+        rename_all(&mut raters, &MHS_RATER_COLUMNS).map_err(&write_err)?;
+        joined = joined
+            .with_column(col(rater_key.as_str()).cast(DataType::String))
+            .join(
+                raters.lazy(),
+                [col(rater_key.as_str())],
+                [col(rater_key.as_str())],
+                JoinArgs::new(JoinType::Left),
+            );
+    }
+    joined.collect().map_err(join_err)
+}
+
+/// The original data file's rows (CSV/TSV or Parquet) without the columns the joined
+/// estimates replace (the MHS names).
+fn source_rows(source: &Path) -> Result<LazyFrame, ExportError> {
+    let join_err = |e: PolarsError| ExportError::Join {
+        path: source.to_path_buf(),
+        message: e.to_string(),
+    };
+    let source_path = source.to_str().ok_or_else(|| ExportError::Join {
+        path: source.to_path_buf(),
+        message: "the path is not valid UTF-8".into(),
+    })?;
+    let format = crate::ingest::FileFormat::detect(source, b',');
+    let mut rows = match format {
+        crate::ingest::FileFormat::Parquet => {
+            LazyFrame::scan_parquet(PlRefPath::new(source_path), ScanArgsParquet::default())
+        }
+        crate::ingest::FileFormat::Delimited(sep) => {
+            LazyCsvReader::new(PlRefPath::new(source_path))
+                .with_has_header(true)
+                .with_separator(sep)
+                .finish()
+        }
+    }
+    .map_err(join_err)?;
+    let schema = rows.collect_schema().map_err(join_err)?;
+    let replaced: Vec<&str> = MHS_OBJECT_COLUMNS
+        .iter()
+        .chain(MHS_RATER_COLUMNS.iter())
+        .map(|(_, name)| *name)
+        .filter(|name| schema.contains(name))
+        .collect();
+    if !replaced.is_empty() {
+        rows = rows.drop(Selector::ByName {
+            names: replaced.iter().map(|n| PlSmallStr::from(*n)).collect(),
+            strict: true,
+        });
+    }
+    Ok(rows)
+}
+
+/// Writes `bytes` to `path` whole or not at all ([`write_whole_with`]). Every file the library
+/// writes in one piece (exports' sidecars, Facets and Winsteps files, figures, reports,
+/// descriptions) goes through here.
 pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_whole_with(path, |file| std::io::Write::write_all(file, bytes), |e| e)
+}
+
+/// Writes a file to `path` whole or not at all: `write` fills a temporary file next to it
+/// (`.NAME.partial-PID`), which is synced and renamed over `path`, and removed again on
+/// failure, so an earlier file is never half overwritten and a failed write leaves nothing
+/// behind. `io_error` tells the caller's error of a failed create, sync or rename.
+pub(crate) fn write_whole_with<E>(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> Result<(), E>,
+    io_error: impl Fn(std::io::Error) -> E,
+) -> Result<(), E> {
     let temp = temporary_path(path);
     let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        std::io::Write::write_all(&mut file, bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
+        let mut file = std::fs::File::create(&temp).map_err(&io_error)?;
+        write(&mut file)?;
+        file.sync_all().map_err(&io_error)?;
+        std::fs::rename(&temp, path).map_err(&io_error)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
@@ -672,7 +726,7 @@ fn process_alive(pid: u32) -> bool {
     status == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
-/// Writes `df` to `path` in `format` through a temporary file and a rename.
+/// Writes `df` to `path` in `format` whole or not at all ([`write_whole_with`]).
 fn write_atomically(
     df: &mut DataFrame,
     path: &Path,
@@ -684,42 +738,40 @@ fn write_atomically(
         message,
     };
     remove_stale_partials(path);
-    let temp = temporary_path(path);
-    let result = (|| -> Result<(), ExportError> {
-        let mut file = std::fs::File::create(&temp).map_err(|e| fail(e.to_string()))?;
-        let provenance_json = serde_json::to_string(provenance).map_err(|e| fail(e.to_string()))?;
-        match format {
-            ExportFormat::Csv => {
-                CsvWriter::new(&mut file)
-                    .include_header(true)
-                    .finish(df)
-                    .map_err(|e| fail(e.to_string()))?;
+    write_whole_with(
+        path,
+        |file| {
+            let provenance_json =
+                serde_json::to_string(provenance).map_err(|e| fail(e.to_string()))?;
+            match format {
+                ExportFormat::Csv => {
+                    CsvWriter::new(file)
+                        .include_header(true)
+                        .finish(df)
+                        .map_err(|e| fail(e.to_string()))?;
+                }
+                ExportFormat::Parquet => {
+                    ParquetWriter::new(file)
+                        .with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(
+                            "scalewright.provenance".to_string(),
+                            provenance_json,
+                        )])))
+                        .finish(df)
+                        .map_err(|e| fail(e.to_string()))?;
+                }
+                ExportFormat::Json => {
+                    let rows = frame_to_json_rows(df).map_err(|e| fail(e.to_string()))?;
+                    let body = serde_json::json!({ "provenance": provenance, "rows": rows });
+                    serde_json::to_writer(file, &body).map_err(|e| fail(e.to_string()))?;
+                }
+                ExportFormat::Text => {
+                    return Err(fail("a table is written as .csv, .parquet or .json".into()))
+                }
             }
-            ExportFormat::Parquet => {
-                ParquetWriter::new(&mut file)
-                    .with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(
-                        "scalewright.provenance".to_string(),
-                        provenance_json,
-                    )])))
-                    .finish(df)
-                    .map_err(|e| fail(e.to_string()))?;
-            }
-            ExportFormat::Json => {
-                let rows = frame_to_json_rows(df).map_err(|e| fail(e.to_string()))?;
-                let body = serde_json::json!({ "provenance": provenance, "rows": rows });
-                serde_json::to_writer(&mut file, &body).map_err(|e| fail(e.to_string()))?;
-            }
-            ExportFormat::Text => {
-                return Err(fail("a table is written as .csv, .parquet or .json".into()))
-            }
-        }
-        file.sync_all().map_err(|e| fail(e.to_string()))?;
-        std::fs::rename(&temp, path).map_err(|e| fail(e.to_string()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+            Ok(())
+        },
+        |e| fail(e.to_string()),
+    )
 }
 
 /// The rows of a frame as JSON objects (numbers, strings, booleans, null).

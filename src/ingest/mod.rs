@@ -268,6 +268,35 @@ fn release_freed_memory() {
     }
 }
 
+/// The attribute columns of the objects and of the first rater facet, matched in the header.
+struct AttributeColumnNames {
+    objects: Vec<String>,
+    raters: Vec<String>,
+}
+
+/// What the role columns' scan found, after duplicates were dropped: the observations, the
+/// facets' labels, and per row its object and raters (for reading the attributes).
+struct RolesRead {
+    rows: usize,
+    observations: StagedObservations,
+    object_labels: Vec<String>,
+    rater_labels: Vec<Vec<String>>,
+    row_object: Vec<u32>,
+    row_raters: Vec<Vec<u32>>,
+    missing_responses: Vec<usize>,
+    texts: Texts,
+    /// Whether invalid UTF-8 was found in a column read so far (and reported there).
+    utf8_located: bool,
+    duplicates_dropped: usize,
+}
+
+/// The report as the error of a file that cannot be staged.
+fn invalid<T>(report: ValidationReport) -> Result<T, IngestError> {
+    Err(IngestError::Invalid(Box::new(report)))
+}
+
+/// Reads and validates `path` in stages: the header, the role columns (ids and scores), the
+/// objects' texts, then the attribute columns.
 fn stage_file(
     path: &Path,
     config: &DatasetConfig,
@@ -283,11 +312,99 @@ fn stage_file(
             None,
             "the file is empty: expected a header row and data rows",
         );
-        return Err(IngestError::Invalid(Box::new(report)));
+        return invalid(report);
     }
     let header = reader::column_names(path, format)?;
+    check_columns(config, format, &header, &mut report);
+    if report.has_errors() {
+        return invalid(report);
+    }
+    let role_columns: Vec<String> = config
+        .required_columns()
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+    let attribute_columns = attribute_columns(config, &header, &role_columns, &mut report);
+    let (mut roles, mut report) = read_roles(
+        path,
+        config,
+        format,
+        options,
+        &role_columns,
+        &fingerprint,
+        report,
+    )?;
+    let object_texts = object_texts(
+        config,
+        std::mem::take(&mut roles.texts),
+        roles.object_labels.len(),
+        &mut report,
+    );
+    let mut utf8_located = roles.utf8_located;
+    let mut reader = AttributeReader {
+        path,
+        format,
+        batch_rows: options.batch_rows,
+        invalid_utf8: fingerprint.invalid_utf8,
+        utf8_located: &mut utf8_located,
+        report: &mut report,
+    };
+    let (object_attributes, rater_attributes) =
+        read_attributes(&mut reader, &attribute_columns, &roles)?;
+    // Each row's elements were needed for the attributes only: freed before the import.
+    roles.row_object = Vec::new();
+    roles.row_raters = Vec::new();
+    let rater_facets = rater_facets(config, roles.rater_labels, rater_attributes);
+    warn_unread_invalid_utf8(fingerprint.invalid_utf8, utf8_located, &mut report);
+    if report.has_errors() {
+        return invalid(report);
+    }
 
-    // Columns the description names must all exist.
+    Ok(Staged {
+        source: path.to_path_buf(),
+        fingerprint,
+        config: config.clone(),
+        rows: roles.rows,
+        objects: StagedFacet {
+            name: config.object.clone(),
+            labels: roles.object_labels,
+            attributes: object_attributes,
+        },
+        object_texts,
+        rater_facets,
+        observations: roles.observations,
+        missing_responses: roles.missing_responses,
+        duplicates_dropped: roles.duplicates_dropped,
+        report,
+        model: None,
+    })
+}
+
+/// The attribute columns of the objects and of the first rater facet (each element's value
+/// by majority), read in row batches.
+fn read_attributes(
+    reader: &mut AttributeReader,
+    columns: &AttributeColumnNames,
+    roles: &RolesRead,
+) -> Result<(Vec<AttributeColumn>, Vec<AttributeColumn>), IngestError> {
+    let n_objects = roles.object_labels.len();
+    let n_raters = roles.rater_labels.first().map_or(0, Vec::len);
+    let objects = reader.collect(&columns.objects, &roles.row_object, n_objects, "object")?;
+    let raters = match roles.row_raters.first() {
+        Some(row_rater) => reader.collect(&columns.raters, row_rater, n_raters, "rater")?,
+        None => Vec::new(),
+    };
+    Ok((objects, raters))
+}
+
+/// The columns the description names must all exist: each missing one is an error (with the
+/// closest header name), after a separator hint when the file seems split on another character.
+fn check_columns(
+    config: &DatasetConfig,
+    format: FileFormat,
+    header: &[String],
+    report: &mut ValidationReport,
+) {
     if let FileFormat::Delimited(separator) = format {
         let missing = config
             .required_columns()
@@ -295,14 +412,14 @@ fn stage_file(
             .filter(|(_, c)| !header.contains(c))
             .count();
         if missing > 0 {
-            if let Some(hint) = separator_hint(&header, separator) {
+            if let Some(hint) = separator_hint(header, separator) {
                 report.error(None, None, None, hint);
             }
         }
     }
     for (key, column) in config.required_columns() {
         if !header.contains(&column) {
-            let hint = closest_column(&column, &header)
+            let hint = closest_column(&column, header)
                 .map(|c| format!(" (did you mean `{c}`?)"))
                 .unwrap_or_default();
             report.error(
@@ -313,22 +430,24 @@ fn stage_file(
             );
         }
     }
-    if report.has_errors() {
-        return Err(IngestError::Invalid(Box::new(report)));
-    }
-    let role_columns: Vec<String> = config
-        .required_columns()
-        .into_iter()
-        .map(|(_, c)| c)
-        .collect();
-    let object_attribute_columns = resolve_attributes(
+}
+
+/// The attribute columns of `attributes.objects` and `attributes.raters` (ignored, with a
+/// warning, when the description has no rater facet).
+fn attribute_columns(
+    config: &DatasetConfig,
+    header: &[String],
+    role_columns: &[String],
+    report: &mut ValidationReport,
+) -> AttributeColumnNames {
+    let objects = resolve_attributes(
         &config.attributes.objects,
-        &header,
-        &role_columns,
+        header,
+        role_columns,
         "attributes.objects",
-        &mut report,
+        report,
     );
-    let rater_attribute_columns = if config.raters.is_empty() {
+    let raters = if config.raters.is_empty() {
         if !config.attributes.raters.is_empty() {
             report.warning(
                 None,
@@ -341,31 +460,42 @@ fn stage_file(
     } else {
         resolve_attributes(
             &config.attributes.raters,
-            &header,
-            &role_columns,
+            header,
+            role_columns,
             "attributes.raters",
-            &mut report,
+            report,
         )
     };
+    AttributeColumnNames { objects, raters }
+}
 
-    // Role columns first, one row batch at a time; attribute columns later (only when the
-    // role columns are valid), also in row batches.
+/// Scans the role columns one row batch at a time, drops exact duplicates and warns about
+/// unrated elements; fails with every problem found. The report comes back with what it found.
+fn read_roles(
+    path: &Path,
+    config: &DatasetConfig,
+    format: FileFormat,
+    options: &IngestOptions,
+    role_columns: &[String],
+    fingerprint: &FileFingerprint,
+    mut report: ValidationReport,
+) -> Result<(RolesRead, ValidationReport), IngestError> {
     let mut scan = RoleScan::new(
         config,
         path,
-        &role_columns,
+        role_columns,
         fingerprint.invalid_utf8,
         &report,
     );
-    let rows = reader::for_each_batch(path, format, &role_columns, options.batch_rows, |df| {
+    let rows = reader::for_each_batch(path, format, role_columns, options.batch_rows, |df| {
         scan.batch(df)
     })?;
     if rows == 0 {
         report.error(None, None, None, "the file has a header but no data rows");
-        return Err(IngestError::Invalid(Box::new(report)));
+        return invalid(report);
     }
     scan.report_into(&mut report);
-    let mut obs = scan.observations();
+    let mut observations = scan.observations();
     let RoleScan {
         objects,
         raters,
@@ -376,21 +506,46 @@ fn stage_file(
         utf8_located,
         ..
     } = scan;
-    let mut utf8_located = utf8_located;
-
-    let duplicates_dropped = drop_duplicates(&mut obs, config, &mut report);
+    let duplicates_dropped = drop_duplicates(&mut observations, config, &mut report);
     let object_labels = objects.into_labels();
     let rater_labels: Vec<Vec<String>> = raters.into_iter().map(Dictionary::into_labels).collect();
-    warn_unrated(&obs, config, &object_labels, &rater_labels, &mut report);
+    warn_unrated(
+        &observations,
+        config,
+        &object_labels,
+        &rater_labels,
+        &mut report,
+    );
     if report.has_errors() {
-        return Err(IngestError::Invalid(Box::new(report)));
+        return invalid(report);
     }
+    let roles = RolesRead {
+        rows,
+        observations,
+        object_labels,
+        rater_labels,
+        row_object,
+        row_raters,
+        missing_responses,
+        texts,
+        utf8_located,
+        duplicates_dropped,
+    };
+    Ok((roles, report))
+}
 
-    // Texts: the first non-empty text of each object.
+/// The first non-empty text of each object, with warnings about cleaned characters and objects
+/// given differing texts.
+fn object_texts(
+    config: &DatasetConfig,
+    texts: Texts,
+    n_objects: usize,
+    report: &mut ValidationReport,
+) -> Vec<Option<String>> {
     let mut object_texts = texts.of_object;
-    object_texts.resize(object_labels.len(), None);
+    object_texts.resize(n_objects, None);
     if let Some(text_name) = &config.text {
-        texts.cleaned.warn(&mut report, Some(text_name), "text");
+        texts.cleaned.warn(report, Some(text_name), "text");
         if texts.differing > 0 {
             report.warning(
                 texts.example,
@@ -400,27 +555,15 @@ fn stage_file(
             );
         }
     }
+    object_texts
+}
 
-    let n_objects = object_labels.len();
-    let n_raters = rater_labels.first().map_or(0, Vec::len);
-    let mut reader = AttributeReader {
-        path,
-        format,
-        batch_rows: options.batch_rows,
-        invalid_utf8: fingerprint.invalid_utf8,
-        utf8_located: &mut utf8_located,
-        report: &mut report,
-    };
-    let object_attributes =
-        reader.collect(&object_attribute_columns, &row_object, n_objects, "object")?;
-    let rater_attributes = match row_raters.first() {
-        Some(row_rater) => {
-            reader.collect(&rater_attribute_columns, row_rater, n_raters, "rater")?
-        }
-        None => Vec::new(),
-    };
-    drop(row_object);
-    drop(row_raters);
+/// The rater facets in the description's order; the first carries the rater attributes.
+fn rater_facets(
+    config: &DatasetConfig,
+    rater_labels: Vec<Vec<String>>,
+    rater_attributes: Vec<AttributeColumn>,
+) -> Vec<StagedFacet> {
     let mut rater_facets: Vec<StagedFacet> = Vec::new();
     let mut rater_attributes = Some(rater_attributes);
     for (f, labels) in rater_labels.into_iter().enumerate() {
@@ -434,7 +577,16 @@ fn stage_file(
             },
         });
     }
-    if let (Some(bad), false) = (fingerprint.invalid_utf8, utf8_located) {
+    rater_facets
+}
+
+/// Invalid UTF-8 in a column that is not imported (not met while reading) is one warning.
+fn warn_unread_invalid_utf8(
+    invalid_utf8: Option<reader::InvalidUtf8>,
+    utf8_located: bool,
+    report: &mut ValidationReport,
+) {
+    if let (Some(bad), false) = (invalid_utf8, utf8_located) {
         report.warning(
             None,
             None,
@@ -445,28 +597,6 @@ fn stage_file(
             ),
         );
     }
-    if report.has_errors() {
-        return Err(IngestError::Invalid(Box::new(report)));
-    }
-
-    Ok(Staged {
-        source: path.to_path_buf(),
-        fingerprint,
-        config: config.clone(),
-        rows,
-        objects: StagedFacet {
-            name: config.object.clone(),
-            labels: object_labels,
-            attributes: object_attributes,
-        },
-        object_texts,
-        rater_facets,
-        observations: obs,
-        missing_responses,
-        duplicates_dropped,
-        report,
-        model: None,
-    })
 }
 
 /// Warns about every object and rater left without any valid rating.

@@ -5,9 +5,11 @@
 //! (one per reviewer), so the next fit uses them like any other rater's. Each rating is written
 //! in one transaction; rating the same object and item again replaces the earlier answer.
 
+use super::chunks::Response;
 use super::{now_rfc3339, Project, StoreError};
 use crate::config::ItemConfig;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction};
+use std::path::Path;
 
 /// A workbench rating is appended to the newest chunk while it holds fewer responses than this
 /// (so recording rewrites at most this many), else it starts a new chunk.
@@ -84,197 +86,32 @@ impl Project {
         raw: i64,
     ) -> Result<RecordedRating, StoreError> {
         let path = self.path.clone();
-        let invalid = |message: String| StoreError::InvalidRating {
-            path: path.clone(),
-            message,
-        };
         if reviewer.trim().is_empty() {
-            return Err(invalid("the reviewer's name is empty".into()));
+            return Err(invalid_rating(&path, "the reviewer's name is empty".into()));
         }
         let definitions = self.item_definitions()?;
-        let definition = definitions
-            .iter()
-            .find(|d| d.name == item)
-            .ok_or_else(|| invalid(format!("no item `{item}`")))?;
-        let score = definition.config.score(raw).ok_or_else(|| {
-            invalid(format!(
-                "{raw} is not a category of item `{item}` (expected one of {})",
-                definition
-                    .config
-                    .categories
-                    .iter()
-                    .map(|c| c.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })?;
-        let sql = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
+        let (definition, score) = scored_answer(&path, &definitions, item, raw)?;
+        let tx = self.conn.transaction().map_err(sql_error(&path))?;
+        let rating = RatingTx {
+            tx: &tx,
+            path: &path,
         };
-        let tx = self.conn.transaction().map_err(sql)?;
-        let raters: Vec<(i64, String)> = {
-            let mut stmt = tx
-                .prepare("SELECT id, name FROM facets WHERE role = 'rater' ORDER BY position")
-                .map_err(sql)?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(sql)?;
-            rows.collect::<Result<_, _>>().map_err(sql)?
+        let rater_facet = rating.rater_facet()?;
+        let object_idx = rating.object_idx(object)?;
+        let dataset_id = rating.annotation_dataset(reviewer)?;
+        let rater_idx = rating.reviewer_element(rater_facet, reviewer, dataset_id)?;
+        let response = super::chunks::Response {
+            object: object_idx,
+            rater: rater_idx,
+            other_raters: &[],
+            item: definition.idx as i64,
+            score,
+            raw,
+            dataset_id,
+            source_row: 0,
         };
-        let rater_facet = match raters.as_slice() {
-            [] => return Err(invalid("the project has no rater facet".into())),
-            [(id, _)] => *id,
-            _ => {
-                return Err(invalid(format!(
-                    "the design has {} rater facets ({}); workbench ratings need exactly one",
-                    raters.len(),
-                    raters
-                        .iter()
-                        .map(|(_, n)| n.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )))
-            }
-        };
-        let object_idx: i64 = tx
-            .query_row(
-                "SELECT e.idx FROM elements e JOIN facets f ON f.id = e.facet_id
-                 WHERE f.role = 'object' AND e.label = ?1",
-                [object],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(sql)?
-            .ok_or_else(|| invalid(format!("no object `{object}`")))?;
-
-        // The reviewer's annotation dataset (one per reviewer).
-        let source_path = format!("workbench:{reviewer}");
-        let dataset_id: i64 = match tx
-            .query_row(
-                "SELECT id FROM datasets WHERE kind = 'annotation' AND source_path = ?1",
-                [&source_path],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(sql)?
-        {
-            Some(id) => id,
-            None => {
-                let config_toml = format!("# ratings made by {reviewer} in the workbench\n");
-                let config_sha256 = crate::provenance::sha256_hex(config_toml.as_bytes());
-                tx.execute(
-                    "INSERT INTO datasets (kind, source_path, sha256, config_toml, config_sha256, imported_at,
-                                           rows, observations, scalewright_version)
-                     VALUES ('annotation', ?1, ?2, ?3, ?4, ?5, 0, 0, ?6)",
-                    params![
-                        source_path,
-                        crate::provenance::sha256_hex(source_path.as_bytes()),
-                        config_toml,
-                        config_sha256,
-                        now_rfc3339(),
-                        crate::VERSION
-                    ],
-                )
-                .map_err(sql)?;
-                tx.last_insert_rowid()
-            }
-        };
-
-        // The reviewer's element in the rater facet (a rater of the imported data with the same
-        // label is someone else: refused).
-        let rater_idx: i64 = match tx
-            .query_row(
-                "SELECT idx, json_extract(attributes, '$.source') FROM elements
-                 WHERE facet_id = ?1 AND label = ?2",
-                params![rater_facet, reviewer],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)),
-            )
-            .optional()
-            .map_err(sql)?
-        {
-            Some((idx, Some(source))) if source == "workbench" => idx,
-            Some(_) => {
-                return Err(invalid(format!(
-                    "a rater labelled `{reviewer}` is already in the imported data; annotate under another name (--reviewer)"
-                )))
-            }
-            None => {
-                let idx: i64 = tx
-                    .query_row(
-                        "SELECT coalesce(max(idx) + 1, 0) FROM elements WHERE facet_id = ?1",
-                        [rater_facet],
-                        |r| r.get(0),
-                    )
-                    .map_err(sql)?;
-                tx.execute(
-                    "INSERT INTO elements (facet_id, idx, label, attributes, dataset_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![rater_facet, idx, reviewer, WORKBENCH_ATTRIBUTES, dataset_id],
-                )
-                .map_err(sql)?;
-                idx
-            }
-        };
-
-        // The design has one rater facet (checked above): no further raters.
-        let existing = super::chunks::find_cell(
-            &tx,
-            &path,
-            object_idx,
-            rater_idx,
-            &[],
-            definition.idx as i64,
-        )?;
-        let replaced = existing.is_some();
-        match existing {
-            Some((chunk_id, n, mut chunk)) => {
-                // Only the chunk holding the response is rewritten.
-                chunk.raw[n] = raw;
-                chunk.score[n] = score;
-                chunk.dataset_id[n] = dataset_id;
-                super::chunks::rewrite_chunk(&tx, &path, chunk_id, &chunk)?;
-            }
-            None => {
-                let source_row: i64 = tx
-                    .query_row(
-                        "SELECT rows + 1 FROM datasets WHERE id = ?1",
-                        [dataset_id],
-                        |r| r.get(0),
-                    )
-                    .map_err(sql)?;
-                let response = super::chunks::Response {
-                    object: object_idx,
-                    rater: rater_idx,
-                    other_raters: &[],
-                    item: definition.idx as i64,
-                    score,
-                    raw,
-                    dataset_id,
-                    source_row,
-                };
-                // Appended after every stored response: to the newest chunk while it is small
-                // (one small chunk is rewritten, never the rest), else as a new chunk.
-                match super::chunks::last_chunk(&tx, &path)? {
-                    Some((last, responses)) if responses < ANNOTATION_CHUNK_RESPONSES => {
-                        let mut chunk = super::chunks::read_chunk(&tx, &path, last)?;
-                        chunk.push(&response);
-                        super::chunks::rewrite_chunk(&tx, &path, last, &chunk)?;
-                    }
-                    _ => {
-                        let mut chunk = super::chunks::ChunkColumns::with_capacity(0, 1);
-                        chunk.push(&response);
-                        super::chunks::insert_chunk(&tx, &path, &chunk)?;
-                    }
-                }
-                tx.execute(
-                    "UPDATE datasets SET rows = rows + 1, observations = observations + 1 WHERE id = ?1",
-                    [dataset_id],
-                )
-                .map_err(sql)?;
-            }
-        }
-        tx.commit().map_err(sql)?;
+        let replaced = rating.store_response(response)?;
+        tx.commit().map_err(sql_error(&path))?;
         Ok(RecordedRating {
             rater: rater_idx as u32,
             object: object_idx as u32,
@@ -283,6 +120,246 @@ impl Project {
             score,
             replaced,
         })
+    }
+}
+
+/// A rating refused: why.
+fn invalid_rating(path: &Path, message: String) -> StoreError {
+    StoreError::InvalidRating {
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+/// An SQLite failure on the project at `path`.
+fn sql_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The item named `item` and the scored category of the answer `raw` (a raw code its
+/// description allows).
+fn scored_answer<'d>(
+    path: &Path,
+    definitions: &'d [ItemDefinition],
+    item: &str,
+    raw: i64,
+) -> Result<(&'d ItemDefinition, i64), StoreError> {
+    let definition = definitions
+        .iter()
+        .find(|d| d.name == item)
+        .ok_or_else(|| invalid_rating(path, format!("no item `{item}`")))?;
+    let score = definition.config.score(raw).ok_or_else(|| {
+        invalid_rating(
+            path,
+            format!(
+                "{raw} is not a category of item `{item}` (expected one of {})",
+                definition
+                    .config
+                    .categories
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })?;
+    Ok((definition, score))
+}
+
+/// One workbench rating being recorded, in its transaction.
+struct RatingTx<'a> {
+    tx: &'a Transaction<'a>,
+    path: &'a Path,
+}
+
+impl RatingTx<'_> {
+    /// A rating refused: why.
+    fn invalid(&self, message: String) -> StoreError {
+        invalid_rating(self.path, message)
+    }
+
+    /// The one rater facet of the design (none, or several, refused).
+    fn rater_facet(&self) -> Result<i64, StoreError> {
+        let sql = sql_error(self.path);
+        let raters: Vec<(i64, String)> = {
+            let mut stmt = self
+                .tx
+                .prepare("SELECT id, name FROM facets WHERE role = 'rater' ORDER BY position")
+                .map_err(&sql)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(&sql)?;
+            rows.collect::<Result<_, _>>().map_err(&sql)?
+        };
+        match raters.as_slice() {
+            [] => Err(self.invalid("the project has no rater facet".into())),
+            [(id, _)] => Ok(*id),
+            _ => Err(self.invalid(format!(
+                "the design has {} rater facets ({}); workbench ratings need exactly one",
+                raters.len(),
+                raters
+                    .iter()
+                    .map(|(_, n)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// The element idx of the object labelled `object`.
+    fn object_idx(&self, object: &str) -> Result<i64, StoreError> {
+        self.tx
+            .query_row(
+                "SELECT e.idx FROM elements e JOIN facets f ON f.id = e.facet_id
+                 WHERE f.role = 'object' AND e.label = ?1",
+                [object],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql_error(self.path))?
+            .ok_or_else(|| self.invalid(format!("no object `{object}`")))
+    }
+
+    /// The reviewer's annotation dataset (one per reviewer), created on their first rating.
+    fn annotation_dataset(&self, reviewer: &str) -> Result<i64, StoreError> {
+        let sql = sql_error(self.path);
+        let source_path = format!("workbench:{reviewer}");
+        let existing = self
+            .tx
+            .query_row(
+                "SELECT id FROM datasets WHERE kind = 'annotation' AND source_path = ?1",
+                [&source_path],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(&sql)?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        let config_toml = format!("# ratings made by {reviewer} in the workbench\n");
+        let config_sha256 = crate::provenance::sha256_hex(config_toml.as_bytes());
+        self.tx
+            .execute(
+                "INSERT INTO datasets (kind, source_path, sha256, config_toml, config_sha256, imported_at,
+                                       rows, observations, scalewright_version)
+                 VALUES ('annotation', ?1, ?2, ?3, ?4, ?5, 0, 0, ?6)",
+                params![
+                    source_path,
+                    crate::provenance::sha256_hex(source_path.as_bytes()),
+                    config_toml,
+                    config_sha256,
+                    now_rfc3339(),
+                    crate::VERSION
+                ],
+            )
+            .map_err(&sql)?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// The reviewer's element in the rater facet, added on their first rating (a rater of the
+    /// imported data with the same label is someone else: refused).
+    fn reviewer_element(
+        &self,
+        rater_facet: i64,
+        reviewer: &str,
+        dataset_id: i64,
+    ) -> Result<i64, StoreError> {
+        let sql = sql_error(self.path);
+        let existing = self
+            .tx
+            .query_row(
+                "SELECT idx, json_extract(attributes, '$.source') FROM elements
+                 WHERE facet_id = ?1 AND label = ?2",
+                params![rater_facet, reviewer],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)),
+            )
+            .optional()
+            .map_err(&sql)?;
+        match existing {
+            Some((idx, Some(source))) if source == "workbench" => Ok(idx),
+            Some(_) => Err(self.invalid(format!(
+                "a rater labelled `{reviewer}` is already in the imported data; annotate under another name (--reviewer)"
+            ))),
+            None => {
+                let idx: i64 = self
+                    .tx
+                    .query_row(
+                        "SELECT coalesce(max(idx) + 1, 0) FROM elements WHERE facet_id = ?1",
+                        [rater_facet],
+                        |r| r.get(0),
+                    )
+                    .map_err(&sql)?;
+                self.tx
+                    .execute(
+                        "INSERT INTO elements (facet_id, idx, label, attributes, dataset_id)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![rater_facet, idx, reviewer, WORKBENCH_ATTRIBUTES, dataset_id],
+                    )
+                    .map_err(&sql)?;
+                Ok(idx)
+            }
+        }
+    }
+
+    /// Stores the response: replaces the reviewer's earlier answer to the same object and item
+    /// (only its chunk is rewritten), else appends it as the dataset's next row. Returns whether
+    /// an earlier answer was replaced.
+    fn store_response(&self, mut response: Response<'_>) -> Result<bool, StoreError> {
+        let (tx, path) = (self.tx, self.path);
+        // The design has one rater facet (checked before): no further raters.
+        let existing = super::chunks::find_cell(
+            tx,
+            path,
+            response.object,
+            response.rater,
+            &[],
+            response.item,
+        )?;
+        let Some((chunk_id, n, mut chunk)) = existing else {
+            response.source_row = tx
+                .query_row(
+                    "SELECT rows + 1 FROM datasets WHERE id = ?1",
+                    [response.dataset_id],
+                    |r| r.get(0),
+                )
+                .map_err(sql_error(path))?;
+            self.append_response(&response)?;
+            return Ok(false);
+        };
+        // Only the chunk holding the response is rewritten.
+        chunk.raw[n] = response.raw;
+        chunk.score[n] = response.score;
+        chunk.dataset_id[n] = response.dataset_id;
+        super::chunks::rewrite_chunk(tx, path, chunk_id, &chunk)?;
+        Ok(true)
+    }
+
+    /// Appends a new response after every stored one: to the newest chunk while it is small
+    /// (one small chunk is rewritten, never the rest), else as a new chunk; the dataset counts
+    /// one more row and observation.
+    fn append_response(&self, response: &Response<'_>) -> Result<(), StoreError> {
+        let (tx, path) = (self.tx, self.path);
+        match super::chunks::last_chunk(tx, path)? {
+            Some((last, responses)) if responses < ANNOTATION_CHUNK_RESPONSES => {
+                let mut chunk = super::chunks::read_chunk(tx, path, last)?;
+                chunk.push(response);
+                super::chunks::rewrite_chunk(tx, path, last, &chunk)?;
+            }
+            _ => {
+                let mut chunk = super::chunks::ChunkColumns::with_capacity(0, 1);
+                chunk.push(response);
+                super::chunks::insert_chunk(tx, path, &chunk)?;
+            }
+        }
+        tx.execute(
+            "UPDATE datasets SET rows = rows + 1, observations = observations + 1 WHERE id = ?1",
+            [response.dataset_id],
+        )
+        .map_err(sql_error(path))?;
+        Ok(())
     }
 }
 

@@ -3,7 +3,7 @@
 use super::{now_rfc3339, Project, StoreError};
 use crate::config::DatasetConfig;
 use crate::data::ITEM_FACET;
-use crate::ingest::{Staged, StagedFacet};
+use crate::ingest::{Staged, StagedFacet, StagedObservations};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -44,198 +44,26 @@ impl Project {
             source,
         };
         let tx = self.conn.transaction().map_err(sql)?;
-
-        if let Some((dataset_id, imported_at)) = tx
-            .query_row(
-                "SELECT id, imported_at FROM datasets WHERE kind = 'file' AND sha256 = ?1",
-                [&staged.fingerprint.sha256],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-            )
-            .optional()
-            .map_err(sql)?
-        {
-            return Err(StoreError::AlreadyImported {
-                path: staged.source.clone(),
-                dataset_id,
-                imported_at,
-                sha256: staged.fingerprint.sha256.clone(),
-            });
-        }
-
-        if let Some(model) = &staged.model {
-            let earlier: i64 = tx
-                .query_row("SELECT COUNT(*) FROM datasets", [], |r| r.get(0))
-                .map_err(sql)?;
-            if earlier > 0 {
-                return Err(StoreError::Incompatible {
-                    path: path.clone(),
-                    source_path: staged.source.clone(),
-                    message: "a Facets specification brings its own model and is imported into a new project (this one already holds data)".into(),
-                });
-            }
-            let json = serde_json::to_string(model).map_err(|e| StoreError::Corrupt {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
-            tx.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-                params![crate::config::MODEL_META_KEY, json],
-            )
-            .map_err(sql)?;
-        }
-        tx.execute(
-            "INSERT INTO datasets (kind, source_path, sha256, config_toml, config_sha256, imported_at,
-                                   rows, observations, scalewright_version)
-             VALUES ('file', ?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
-            params![
-                staged.source.display().to_string(),
-                staged.fingerprint.sha256,
-                staged.config.to_toml(),
-                staged.config.sha256(),
-                now_rfc3339(),
-                staged.rows as i64,
-                crate::VERSION
-            ],
-        )
-        .map_err(sql)?;
-        let dataset_id = tx.last_insert_rowid();
+        refuse_reimport(&tx, &path, staged)?;
+        store_model(&tx, &path, staged)?;
+        let dataset_id = insert_dataset(&tx, &path, staged)?;
         let facet_ids = ensure_facets(&tx, staged, &path)?;
         let item_map = ensure_items(&tx, &staged.config, &staged.source, &path, dataset_id)?;
-
-        let mut new_elements = Vec::new();
-        let (object_map, n_new) =
-            merge_elements(&tx, facet_ids.object, &staged.objects, dataset_id).map_err(sql)?;
-        new_elements.push((staged.objects.name.clone(), n_new));
-        let mut rater_maps = Vec::new();
-        for (facet, &id) in staged.rater_facets.iter().zip(&facet_ids.raters) {
-            let (map, n_new) = merge_elements(&tx, id, facet, dataset_id).map_err(sql)?;
-            new_elements.push((facet.name.clone(), n_new));
-            rater_maps.push(map);
-        }
-
-        {
-            let mut insert_text = tx
-                .prepare("INSERT OR IGNORE INTO texts (object, text) VALUES (?1, ?2)")
-                .map_err(sql)?;
-            for (o, text) in staged.object_texts.iter().enumerate() {
-                if let Some(text) = text {
-                    insert_text
-                        .execute(params![object_map[o], text])
-                        .map_err(sql)?;
-                }
-            }
-        }
-
-        let obs = &staged.observations;
-        // Stored in (object, raters, item) order: an object's responses are adjacent, so chunks
-        // hold narrow object ranges and the columns compress well.
-        let rater_of = |n: usize| {
-            rater_maps
-                .first()
-                .map(|m| m[obs.raters[0][n] as usize])
-                .unwrap_or(-1)
+        let elements = merge_facets(&tx, &path, staged, &facet_ids, dataset_id)?;
+        insert_texts(&tx, &path, staged, &elements.object_map)?;
+        let cells = CellIds {
+            obs: &staged.observations,
+            object_map: &elements.object_map,
+            rater_maps: &elements.rater_maps,
+            item_map: &item_map,
         };
-        let n_others = rater_maps.len().saturating_sub(1);
-        let others_of = |n: usize| -> Vec<i64> {
-            rater_maps
-                .iter()
-                .enumerate()
-                .skip(1)
-                .map(|(f, map)| map[obs.raters[f][n] as usize])
-                .collect()
-        };
-        let mut order: Vec<u32> = (0..obs.len() as u32).collect();
-        if n_others > 0 {
-            order.sort_by_cached_key(|&n| {
-                let n = n as usize;
-                (
-                    object_map[obs.object[n] as usize],
-                    rater_of(n),
-                    others_of(n),
-                    item_map[obs.item[n] as usize],
-                )
-            });
-        } else {
-            order.sort_unstable_by_key(|&n| {
-                let n = n as usize;
-                (
-                    object_map[obs.object[n] as usize],
-                    rater_of(n),
-                    item_map[obs.item[n] as usize],
-                )
-            });
-        }
-        // Responses already stored for the objects of this file (none when the project holds no
-        // observations yet, or when every object of the file is new).
-        let mut touched: Vec<i64> = obs.object.iter().map(|&o| object_map[o as usize]).collect();
-        touched.sort_unstable();
-        touched.dedup();
-        let earlier = earlier_cells(&tx, &path, &touched)?;
-
-        let mut added = 0usize;
-        let mut already_present = 0usize;
-        let mut conflicts = Vec::new();
-        let mut writer = super::chunks::ChunkWriter::new(&tx, &path, n_others);
-        let mut others = vec![0i64; n_others];
-        for &n in &order {
-            let n = n as usize;
-            let object = object_map[obs.object[n] as usize];
-            let rater = rater_of(n);
-            for (k, slot) in others.iter_mut().enumerate() {
-                *slot = rater_maps[k + 1][obs.raters[k + 1][n] as usize];
-            }
-            let item = item_map[obs.item[n] as usize];
-            if let Some(stored) = earlier.get(&(object, rater, others.clone(), item)) {
-                if stored.raw == obs.raw[n] as i64 {
-                    already_present += 1;
-                } else if conflicts.len() < MAX_CONFLICTS_LISTED {
-                    let source = dataset_paths(&tx, &path, stored.dataset_id)?;
-                    conflicts.push(format!(
-                        "  row {}: item `{}` scored {} here but {} in {} (row {})",
-                        obs.source_row[n],
-                        staged.config.items[obs.item[n] as usize].name,
-                        obs.raw[n],
-                        stored.raw,
-                        source,
-                        stored.source_row
-                    ));
-                } else {
-                    conflicts.push(String::new());
-                }
-                continue;
-            }
-            if !conflicts.is_empty() {
-                // Nothing will be stored: only look for further conflicts.
-                continue;
-            }
-            writer.push(&super::chunks::Response {
-                object,
-                rater,
-                other_raters: &others,
-                item,
-                score: obs.score[n] as i64,
-                raw: obs.raw[n] as i64,
-                dataset_id,
-                source_row: obs.source_row[n] as i64,
-            })?;
-            added += 1;
-        }
-        writer.finish()?;
-        if !conflicts.is_empty() {
-            let total = conflicts.len();
-            conflicts.retain(|c| !c.is_empty());
-            if total > conflicts.len() {
-                conflicts.push(format!("  ... {} conflicting responses in all", total));
-            }
-            return Err(StoreError::Conflicts {
-                path: self.path.clone(),
-                source_path: staged.source.clone(),
-                conflicts,
-            });
+        let written = write_responses(&tx, &path, staged, &cells, dataset_id)?;
+        if !written.conflicts.is_empty() {
+            return Err(conflicts_error(&path, staged, written.conflicts));
         }
         tx.execute(
             "UPDATE datasets SET observations = ?1 WHERE id = ?2",
-            params![added as i64, dataset_id],
+            params![written.added as i64, dataset_id],
         )
         .map_err(sql)?;
         tx.commit().map_err(sql)?;
@@ -244,12 +72,338 @@ impl Project {
             source_path: staged.source.display().to_string(),
             sha256: staged.fingerprint.sha256.clone(),
             rows: staged.rows,
-            observations_added: added,
-            already_present,
+            observations_added: written.added,
+            already_present: written.already_present,
             duplicates_in_file: staged.duplicates_dropped,
-            new_elements,
+            new_elements: elements.new_elements,
             warnings: staged.report.warnings_total,
         })
+    }
+}
+
+/// A file with the same SHA-256 as one already imported is refused.
+fn refuse_reimport(
+    tx: &Transaction,
+    path: &std::path::Path,
+    staged: &Staged,
+) -> Result<(), StoreError> {
+    let sql = |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some((dataset_id, imported_at)) = tx
+        .query_row(
+            "SELECT id, imported_at FROM datasets WHERE kind = 'file' AND sha256 = ?1",
+            [&staged.fingerprint.sha256],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        )
+        .optional()
+        .map_err(sql)?
+    {
+        return Err(StoreError::AlreadyImported {
+            path: staged.source.clone(),
+            dataset_id,
+            imported_at,
+            sha256: staged.fingerprint.sha256.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// The model a Facets specification brings is stored with the project; such a specification is
+/// imported into a new project only.
+fn store_model(
+    tx: &Transaction,
+    path: &std::path::Path,
+    staged: &Staged,
+) -> Result<(), StoreError> {
+    let Some(model) = &staged.model else {
+        return Ok(());
+    };
+    let sql = |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let earlier: i64 = tx
+        .query_row("SELECT COUNT(*) FROM datasets", [], |r| r.get(0))
+        .map_err(sql)?;
+    if earlier > 0 {
+        return Err(StoreError::Incompatible {
+            path: path.to_path_buf(),
+            source_path: staged.source.clone(),
+            message: "a Facets specification brings its own model and is imported into a new project (this one already holds data)".into(),
+        });
+    }
+    let json = serde_json::to_string(model).map_err(|e| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+        params![crate::config::MODEL_META_KEY, json],
+    )
+    .map_err(sql)?;
+    Ok(())
+}
+
+/// Records the data set (its source, checksum and description) and returns its id; its
+/// observation count is set once they are written.
+fn insert_dataset(
+    tx: &Transaction,
+    path: &std::path::Path,
+    staged: &Staged,
+) -> Result<i64, StoreError> {
+    tx.execute(
+        "INSERT INTO datasets (kind, source_path, sha256, config_toml, config_sha256, imported_at,
+                               rows, observations, scalewright_version)
+         VALUES ('file', ?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
+        params![
+            staged.source.display().to_string(),
+            staged.fingerprint.sha256,
+            staged.config.to_toml(),
+            staged.config.sha256(),
+            now_rfc3339(),
+            staged.rows as i64,
+            crate::VERSION
+        ],
+    )
+    .map_err(|source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// The stored ids of the staged objects and raters, and how many of each facet are new.
+struct ElementMaps {
+    /// Per staged object: its stored element id.
+    object_map: Vec<i64>,
+    /// Per rater facet and staged rater: its stored element id.
+    rater_maps: Vec<Vec<i64>>,
+    /// New elements per facet, in model order: (facet, count).
+    new_elements: Vec<(String, usize)>,
+}
+
+/// Merges the staged objects and raters into the project's elements.
+fn merge_facets(
+    tx: &Transaction,
+    path: &std::path::Path,
+    staged: &Staged,
+    facet_ids: &FacetIds,
+    dataset_id: i64,
+) -> Result<ElementMaps, StoreError> {
+    let sql = |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut new_elements = Vec::new();
+    let (object_map, n_new) =
+        merge_elements(tx, facet_ids.object, &staged.objects, dataset_id).map_err(sql)?;
+    new_elements.push((staged.objects.name.clone(), n_new));
+    let mut rater_maps = Vec::new();
+    for (facet, &id) in staged.rater_facets.iter().zip(&facet_ids.raters) {
+        let (map, n_new) = merge_elements(tx, id, facet, dataset_id).map_err(sql)?;
+        new_elements.push((facet.name.clone(), n_new));
+        rater_maps.push(map);
+    }
+    Ok(ElementMaps {
+        object_map,
+        rater_maps,
+        new_elements,
+    })
+}
+
+/// Stores each object's text (an object keeps the text it already has).
+fn insert_texts(
+    tx: &Transaction,
+    path: &std::path::Path,
+    staged: &Staged,
+    object_map: &[i64],
+) -> Result<(), StoreError> {
+    let sql = |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut insert_text = tx
+        .prepare("INSERT OR IGNORE INTO texts (object, text) VALUES (?1, ?2)")
+        .map_err(sql)?;
+    for (o, text) in staged.object_texts.iter().enumerate() {
+        if let Some(text) = text {
+            insert_text
+                .execute(params![object_map[o], text])
+                .map_err(sql)?;
+        }
+    }
+    Ok(())
+}
+
+/// The staged observations with their stored element and item ids.
+struct CellIds<'a> {
+    obs: &'a StagedObservations,
+    object_map: &'a [i64],
+    rater_maps: &'a [Vec<i64>],
+    item_map: &'a [i64],
+}
+
+impl CellIds<'_> {
+    /// The stored object of observation `n`.
+    fn object(&self, n: usize) -> i64 {
+        self.object_map[self.obs.object[n] as usize]
+    }
+
+    /// The stored first rater of observation `n` (-1: no rater facet).
+    fn rater(&self, n: usize) -> i64 {
+        self.rater_maps
+            .first()
+            .map(|m| m[self.obs.raters[0][n] as usize])
+            .unwrap_or(-1)
+    }
+
+    /// The stored raters of the further rater facets of observation `n`.
+    fn others(&self, n: usize) -> Vec<i64> {
+        self.rater_maps
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(f, map)| map[self.obs.raters[f][n] as usize])
+            .collect()
+    }
+
+    /// The stored item of observation `n`.
+    fn item(&self, n: usize) -> i64 {
+        self.item_map[self.obs.item[n] as usize]
+    }
+
+    /// How many rater facets there are beyond the first.
+    fn n_others(&self) -> usize {
+        self.rater_maps.len().saturating_sub(1)
+    }
+
+    /// The observations in (object, raters, item) order: an object's responses are adjacent,
+    /// so chunks hold narrow object ranges and the columns compress well.
+    fn storage_order(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.obs.len() as u32).collect();
+        if self.n_others() > 0 {
+            order.sort_by_cached_key(|&n| {
+                let n = n as usize;
+                (self.object(n), self.rater(n), self.others(n), self.item(n))
+            });
+        } else {
+            order.sort_unstable_by_key(|&n| {
+                let n = n as usize;
+                (self.object(n), self.rater(n), self.item(n))
+            });
+        }
+        order
+    }
+
+    /// The stored objects the observations name, sorted, each once.
+    fn touched_objects(&self) -> Vec<i64> {
+        let mut touched: Vec<i64> = self
+            .obs
+            .object
+            .iter()
+            .map(|&o| self.object_map[o as usize])
+            .collect();
+        touched.sort_unstable();
+        touched.dedup();
+        touched
+    }
+}
+
+/// What writing the responses did: added, already stored identically, or in conflict with a
+/// stored one (listed up to [`MAX_CONFLICTS_LISTED`]; an empty entry counts one beyond).
+struct Written {
+    added: usize,
+    already_present: usize,
+    conflicts: Vec<String>,
+}
+
+/// Writes the responses in storage order, skipping those already stored identically; once a
+/// response conflicts with a stored one nothing more is written, only further conflicts are
+/// looked for.
+fn write_responses(
+    tx: &Transaction,
+    path: &std::path::Path,
+    staged: &Staged,
+    cells: &CellIds,
+    dataset_id: i64,
+) -> Result<Written, StoreError> {
+    let obs = cells.obs;
+    let order = cells.storage_order();
+    // Responses already stored for the objects of this file (none when the project holds no
+    // observations yet, or when every object of the file is new).
+    let earlier = earlier_cells(tx, path, &cells.touched_objects())?;
+    let n_others = cells.n_others();
+    let mut written = Written {
+        added: 0,
+        already_present: 0,
+        conflicts: Vec::new(),
+    };
+    let mut writer = super::chunks::ChunkWriter::new(tx, path, n_others);
+    let mut others = vec![0i64; n_others];
+    for &n in &order {
+        let n = n as usize;
+        let object = cells.object(n);
+        let rater = cells.rater(n);
+        for (k, slot) in others.iter_mut().enumerate() {
+            *slot = cells.rater_maps[k + 1][obs.raters[k + 1][n] as usize];
+        }
+        let item = cells.item(n);
+        if let Some(stored) = earlier.get(&(object, rater, others.clone(), item)) {
+            if stored.raw == obs.raw[n] as i64 {
+                written.already_present += 1;
+            } else if written.conflicts.len() < MAX_CONFLICTS_LISTED {
+                let source = dataset_paths(tx, path, stored.dataset_id)?;
+                written.conflicts.push(format!(
+                    "  row {}: item `{}` scored {} here but {} in {} (row {})",
+                    obs.source_row[n],
+                    staged.config.items[obs.item[n] as usize].name,
+                    obs.raw[n],
+                    stored.raw,
+                    source,
+                    stored.source_row
+                ));
+            } else {
+                written.conflicts.push(String::new());
+            }
+            continue;
+        }
+        if !written.conflicts.is_empty() {
+            // Nothing will be stored: only look for further conflicts.
+            continue;
+        }
+        writer.push(&super::chunks::Response {
+            object,
+            rater,
+            other_raters: &others,
+            item,
+            score: obs.score[n] as i64,
+            raw: obs.raw[n] as i64,
+            dataset_id,
+            source_row: obs.source_row[n] as i64,
+        })?;
+        written.added += 1;
+    }
+    writer.finish()?;
+    Ok(written)
+}
+
+/// The import's conflicts error: the listed conflicts and, when more were found, their total.
+fn conflicts_error(
+    path: &std::path::Path,
+    staged: &Staged,
+    mut conflicts: Vec<String>,
+) -> StoreError {
+    let total = conflicts.len();
+    conflicts.retain(|c| !c.is_empty());
+    if total > conflicts.len() {
+        conflicts.push(format!("  ... {} conflicting responses in all", total));
+    }
+    StoreError::Conflicts {
+        path: path.to_path_buf(),
+        source_path: staged.source.clone(),
+        conflicts,
     }
 }
 

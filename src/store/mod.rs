@@ -507,19 +507,30 @@ impl Project {
     /// The project's own measurement model (stored by a Facets import); `None` for a project
     /// ingested from CSV + TOML, whose fits use their own defaults.
     pub fn measurement_model(&self) -> Result<Option<crate::config::ProjectModel>, StoreError> {
+        self.query_json(
+            "SELECT value FROM meta WHERE key = ?1",
+            [crate::config::MODEL_META_KEY],
+            || "the stored model".to_string(),
+        )
+    }
+
+    /// The JSON text the query `sql` finds (its first column), decoded; `None` when it finds no
+    /// row. A text that does not decode is corrupt, named by `what` (e.g. `run 3 table fit`).
+    fn query_json<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        what: impl FnOnce() -> String,
+    ) -> Result<Option<T>, StoreError> {
         let text: Option<String> = self
             .conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = ?1",
-                [crate::config::MODEL_META_KEY],
-                |r| r.get(0),
-            )
+            .query_row(sql, params, |r| r.get(0))
             .optional()
             .map_err(self.sql_err())?;
         text.map(|t| {
             serde_json::from_str(&t).map_err(|e| StoreError::Corrupt {
                 path: self.path.clone(),
-                message: format!("the stored model: {e}"),
+                message: format!("{}: {e}", what()),
             })
         })
         .transpose()

@@ -227,22 +227,11 @@ impl Project {
         run_id: i64,
         name: &str,
     ) -> Result<Option<serde_json::Value>, StoreError> {
-        let text: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT content FROM run_tables WHERE run_id = ?1 AND name = ?2",
-                params![run_id, name],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.sql_err())?;
-        text.map(|t| {
-            serde_json::from_str(&t).map_err(|e| StoreError::Corrupt {
-                path: self.path.clone(),
-                message: format!("run {run_id} table {name}: {e}"),
-            })
-        })
-        .transpose()
+        self.query_json(
+            "SELECT content FROM run_tables WHERE run_id = ?1 AND name = ?2",
+            params![run_id, name],
+            || format!("run {run_id} table {name}"),
+        )
     }
 
     /// The stored fit of run `run_id`: its `fit` table, with Table 7 read from `estimates` (a run

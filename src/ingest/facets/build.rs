@@ -1,8 +1,9 @@
 //! From a read specification to a staged import and the project's model: facets and their
 //! roles, the model lines' scales, the data lines checked against `Labels=` and the model.
 
-use super::data::{read_data, DataModel, DataRead};
-use super::parse::{FacetBlock, ModelLine, Spec, Term};
+use super::data::{read_data, DataModel, DataRead, Observation};
+use super::declared::{fail, Declared};
+use super::parse::{AtLine, FacetBlock, ModelLine, ScaleBlock, Spec, Term};
 use super::{FacetsOptions, SpecError};
 use crate::config::{
     AttributeColumns, DatasetConfig, ItemConfig, Layout, LongColumns, ModelFacet, ModelScale,
@@ -15,18 +16,6 @@ use crate::ingest::{
 use crate::measure::JmleUpdate;
 use std::collections::HashMap;
 use std::path::Path;
-
-pub(super) fn fail<T>(
-    path: &Path,
-    line: usize,
-    keyword: &str,
-    value: &str,
-    message: impl Into<String>,
-) -> Result<T, IngestError> {
-    Err(IngestError::Facets(Box::new(SpecError::new(
-        path, line, keyword, value, message,
-    ))))
-}
 
 /// The scale of one model line: the highest category, `Keep`, and the named block if any.
 #[derive(Debug, Clone)]
@@ -127,62 +116,66 @@ fn line_scale(path: &Path, spec: &Spec, model: &ModelLine) -> Result<LineScale, 
     }
 }
 
-/// A declared element: its position in the facet block, its number, label and value.
-pub(super) struct Declared<'a> {
-    pub(super) by_number: HashMap<i64, usize>,
-    pub(super) by_label: HashMap<String, usize>,
-    block: &'a FacetBlock,
+/// The facets a specification declares (`Facets=` and a `Labels=` block for each) and the
+/// lines later messages point at.
+struct Declaration<'a> {
+    /// `Facets = n`: how many facets the data have.
+    n: usize,
+    /// The line of `Facets=`.
+    facets_line: usize,
+    /// The line of `Labels=`.
+    labels_line: usize,
+    /// The line of `Data=` (else the first model or labels line).
+    data_line: usize,
+    /// The `Labels=` block of facet `f + 1` at `f`.
+    blocks: Vec<&'a FacetBlock>,
 }
 
-impl<'a> Declared<'a> {
-    fn new(block: &'a FacetBlock) -> Self {
-        let by_number = block
-            .elements
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.number, i))
-            .collect();
-        let by_label = block
-            .elements
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| e.label.as_ref().map(|l| (l.to_lowercase(), i)))
-            .collect();
-        Declared {
-            by_number,
-            by_label,
-            block,
-        }
-    }
+/// Each facet's orientation and centring (Facets' defaults: `Positive = 1`,
+/// `Non-centered = 1`).
+struct Orientation {
+    /// Higher measures mean more of the facet's ability (else its difficulty or severity).
+    positive: Vec<bool>,
+    /// The facet floats rather than being centred at 0 logits.
+    non_centred: Vec<bool>,
+}
 
-    /// The project labels: the Facets label when present and unique, else the number.
-    fn project_labels(&self) -> Vec<String> {
-        let mut count: HashMap<&str, usize> = HashMap::new();
-        for e in &self.block.elements {
-            if let Some(l) = &e.label {
-                *count.entry(l.as_str()).or_default() += 1;
-            }
-        }
-        let mut labels: Vec<String> = self
-            .block
-            .elements
-            .iter()
-            .map(|e| match &e.label {
-                Some(l) if count[l.as_str()] == 1 && !l.is_empty() => l.clone(),
-                _ => e.number.to_string(),
-            })
-            .collect();
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for l in &labels {
-            *seen.entry(l.clone()).or_default() += 1;
-        }
-        for (i, e) in self.block.elements.iter().enumerate() {
-            if seen[&labels[i]] > 1 {
-                labels[i] = format!("{}: {}", e.number, e.label.as_deref().unwrap_or(""));
-            }
-        }
-        labels
-    }
+/// What the model lines say: each line's scale, the item facet, and rating scale or partial
+/// credit.
+struct ModelLines {
+    /// The scale of each model line.
+    scales: Vec<LineScale>,
+    /// The facet the model lines tell apart (else the last facet other than the objects).
+    item: usize,
+    /// One rating scale, or partial credit by a facet.
+    scale: ScaleKind,
+}
+
+/// The facets' roles in the project and their column names: the object facet, the raters (in
+/// specification order) and the item facet.
+struct Roles {
+    object: usize,
+    item: usize,
+    /// The rater facets, in specification order.
+    raters: Vec<usize>,
+    /// The project's order: object, raters, item.
+    order: Vec<usize>,
+    /// The project's name of each facet.
+    name_of: Vec<String>,
+    /// The long layout's item column (the item facet's label when free).
+    item_column: String,
+}
+
+/// The elements the data use, in `Labels=` order, and how they are stored.
+struct UsedElements {
+    /// Per facet and declared element: whether an observation names it.
+    used: Vec<Vec<bool>>,
+    /// Per facet and declared element: its project label.
+    project_labels: Vec<Vec<String>>,
+    /// Per facet and declared element: its index among the stored elements (`u32::MAX`: unused).
+    index_of: Vec<Vec<u32>>,
+    /// Per facet: the labels of the stored elements.
+    labels_of: Vec<Vec<String>>,
 }
 
 /// Builds the staged import and the model of a read specification.
@@ -192,6 +185,66 @@ pub(super) fn build(
     spec: Spec,
     options: &FacetsOptions,
 ) -> Result<Staged, IngestError> {
+    let declaration = declaration(path, &spec)?;
+    let blocks = &declaration.blocks;
+    let declared: Vec<Declared> = blocks.iter().map(|b| Declared::new(b)).collect();
+    let orientation = orientation(path, &spec, declaration.n)?;
+    let object = object_facet(path, &spec, options, &declaration, &orientation)?;
+    let lines = model_lines(path, &spec, &declaration, object)?;
+    let item = lines.item;
+    let line_of = |number: i64| line_of_item(&spec.models, item, number);
+    let data_model = DataModel {
+        blocks,
+        declared: &declared,
+        item,
+        line_of_item: &line_of,
+        max: &lines.scales.iter().map(|s| s.max).collect::<Vec<_>>(),
+        labels_line: declaration.labels_line,
+        data_line: declaration.data_line,
+    };
+    let data = read_data(path, &spec, &data_model)?;
+
+    let mut report = warnings(path, &spec, blocks, &data);
+    let roles = roles(blocks, object, item);
+    let elements = used_elements(blocks, &declared, &data.observations, &mut report);
+    let items = item_configs(&spec, blocks, &lines, &data.observations, &elements);
+    let missing_responses = missing_responses(&data, item, items.len(), &elements);
+    let observations = staged_observations(&data.observations, &roles, &elements);
+    let config = dataset_config(&spec, &roles, items);
+    check_frame_of_reference(path, &spec, &declaration, &orientation)?;
+    let model = project_model(
+        path,
+        &spec,
+        &declaration,
+        &orientation,
+        &lines,
+        &roles,
+        &elements,
+    )?;
+
+    let staged_facet = |f: usize| StagedFacet {
+        name: roles.name_of[f].clone(),
+        labels: elements.labels_of[f].clone(),
+        attributes: Vec::new(),
+    };
+    Ok(Staged {
+        source: path.to_path_buf(),
+        fingerprint: fingerprint(spec_bytes, &data.bytes),
+        config,
+        rows: data.lines,
+        objects: staged_facet(object),
+        object_texts: vec![None; elements.labels_of[object].len()],
+        rater_facets: roles.raters.iter().map(|&f| staged_facet(f)).collect(),
+        observations,
+        missing_responses,
+        duplicates_dropped: data.duplicates,
+        report,
+        model: Some(model),
+    })
+}
+
+/// `Facets=` and `Labels=` are given, and `Labels=` declares each facet 1 to n once.
+fn declaration<'a>(path: &Path, spec: &'a Spec) -> Result<Declaration<'a>, IngestError> {
     let first_line = spec
         .models
         .first()
@@ -219,7 +272,23 @@ pub(super) fn build(
             "Labels= is missing: the data refer to elements that no Labels= declares",
         );
     };
-    // Facet blocks 1..=n, each once.
+    Ok(Declaration {
+        n,
+        facets_line: facets.line,
+        labels_line,
+        data_line,
+        blocks: facet_blocks(path, spec, n, labels_line)?,
+    })
+}
+
+/// The `Labels=` block of each facet 1 to n: none beyond `Facets = n`, none twice, none
+/// missing.
+fn facet_blocks<'a>(
+    path: &Path,
+    spec: &'a Spec,
+    n: usize,
+    labels_line: usize,
+) -> Result<Vec<&'a FacetBlock>, IngestError> {
     let mut blocks: Vec<Option<&FacetBlock>> = vec![None; n];
     for block in &spec.facet_blocks {
         if block.number > n {
@@ -240,33 +309,10 @@ pub(super) fn build(
                 format!("facet {} is declared twice", block.number),
             );
         }
-        let mut numbers = HashMap::new();
-        for e in &block.elements {
-            if let Some(first) = numbers.insert(e.number, e.line) {
-                return fail(
-                    path,
-                    e.line,
-                    "Labels",
-                    &e.number.to_string(),
-                    format!(
-                        "element {} of facet {} is declared twice (first at line {first})",
-                        e.number, block.number
-                    ),
-                );
-            }
-            if e.number <= 0 {
-                return fail(
-                    path,
-                    e.line,
-                    "Labels",
-                    &e.number.to_string(),
-                    "element numbers are 1 or more",
-                );
-            }
-        }
+        check_elements(path, block)?;
         blocks[block.number - 1] = Some(block);
     }
-    let blocks: Vec<&FacetBlock> = blocks
+    blocks
         .into_iter()
         .enumerate()
         .map(|(f, b)| {
@@ -280,29 +326,44 @@ pub(super) fn build(
                 )))
             })
         })
-        .collect::<Result<_, _>>()?;
-    let declared: Vec<Declared> = blocks.iter().map(|b| Declared::new(b)).collect();
+        .collect()
+}
 
-    // Orientation and centring (Facets' defaults: Positive=1, Non-centered=1).
-    let check_facets = |list: &Option<super::parse::AtLine<Vec<usize>>>,
-                        keyword: &str|
-     -> Result<(), IngestError> {
-        if let Some(l) = list {
-            if let Some(f) = l.value.iter().find(|&&f| f > n) {
-                return fail(
-                    path,
-                    l.line,
-                    keyword,
-                    &f.to_string(),
-                    format!("facet {f} is beyond Facets = {n}"),
-                );
-            }
+/// The elements of one facet's block: each number once, and 1 or more.
+fn check_elements(path: &Path, block: &FacetBlock) -> Result<(), IngestError> {
+    let mut numbers = HashMap::new();
+    for e in &block.elements {
+        if let Some(first) = numbers.insert(e.number, e.line) {
+            return fail(
+                path,
+                e.line,
+                "Labels",
+                &e.number.to_string(),
+                format!(
+                    "element {} of facet {} is declared twice (first at line {first})",
+                    e.number, block.number
+                ),
+            );
         }
-        Ok(())
-    };
-    check_facets(&spec.positive, "Positive")?;
-    check_facets(&spec.negative, "Negative")?;
-    check_facets(&spec.non_centred, "Non-centered")?;
+        if e.number <= 0 {
+            return fail(
+                path,
+                e.line,
+                "Labels",
+                &e.number.to_string(),
+                "element numbers are 1 or more",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `Positive=`, `Negative=` and `Non-centered=` name facets within `Facets = n`; each facet's
+/// orientation and centring (Facets' defaults: `Positive = 1`, `Non-centered = 1`).
+fn orientation(path: &Path, spec: &Spec, n: usize) -> Result<Orientation, IngestError> {
+    check_facet_list(path, &spec.positive, "Positive", n)?;
+    check_facet_list(path, &spec.negative, "Negative", n)?;
+    check_facet_list(path, &spec.non_centred, "Non-centered", n)?;
     let mut positive: Vec<bool> = (1..=n)
         .map(|f| {
             spec.positive
@@ -322,56 +383,96 @@ pub(super) fn build(
                 .map_or(f == 1, |p| p.value.contains(&f))
         })
         .collect();
+    Ok(Orientation {
+        positive,
+        non_centred,
+    })
+}
 
-    // The object facet.
-    let object = match &options.object {
-        Some(name) => {
-            let wanted = name.trim();
-            let found = blocks.iter().position(|b| {
-                b.number.to_string() == wanted || b.label.eq_ignore_ascii_case(wanted)
-            });
-            match found {
-                Some(f) => f,
-                None => {
-                    return Err(IngestError::Read {
-                        path: path.to_path_buf(),
-                        message: format!(
-                            "--object {wanted}: no such facet; the facets are {}",
-                            blocks
-                                .iter()
-                                .map(|b| format!("{} ({})", b.number, b.label))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    })
-                }
-            }
+/// A list of facet numbers after `keyword` names no facet beyond `Facets = n`.
+fn check_facet_list(
+    path: &Path,
+    list: &Option<AtLine<Vec<usize>>>,
+    keyword: &str,
+    n: usize,
+) -> Result<(), IngestError> {
+    if let Some(l) = list {
+        if let Some(f) = l.value.iter().find(|&&f| f > n) {
+            return fail(
+                path,
+                l.line,
+                keyword,
+                &f.to_string(),
+                format!("facet {f} is beyond Facets = {n}"),
+            );
         }
-        None => {
-            let usable = |f: usize| !blocks[f].dummy && !blocks[f].anchored;
-            match (0..n)
-                .find(|&f| positive[f] && non_centred[f] && usable(f))
-                .or_else(|| (0..n).find(|&f| positive[f] && usable(f)))
-            {
-                Some(f) => f,
-                None => {
-                    return fail(
-                        path,
-                        spec.positive.as_ref().map_or(labels_line, |p| p.line),
-                        "Positive",
-                        "",
-                        "no facet is positively oriented, so the object facet is unclear; name it with --object",
-                    )
-                }
-            }
-        }
-    };
+    }
+    Ok(())
+}
 
-    // The model lines.
+/// The object facet: the one `--object` names (by number or label), else the first positively
+/// oriented non-centred facet that is neither a dummy nor anchored (else the first positive one).
+fn object_facet(
+    path: &Path,
+    spec: &Spec,
+    options: &FacetsOptions,
+    declaration: &Declaration,
+    orientation: &Orientation,
+) -> Result<usize, IngestError> {
+    let blocks = &declaration.blocks;
+    if let Some(name) = &options.object {
+        let wanted = name.trim();
+        let found = blocks
+            .iter()
+            .position(|b| b.number.to_string() == wanted || b.label.eq_ignore_ascii_case(wanted));
+        return found.ok_or_else(|| IngestError::Read {
+            path: path.to_path_buf(),
+            message: format!(
+                "--object {wanted}: no such facet; the facets are {}",
+                blocks
+                    .iter()
+                    .map(|b| format!("{} ({})", b.number, b.label))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
+    let Orientation {
+        positive,
+        non_centred,
+    } = orientation;
+    let usable = |f: usize| !blocks[f].dummy && !blocks[f].anchored;
+    let n = declaration.n;
+    match (0..n)
+        .find(|&f| positive[f] && non_centred[f] && usable(f))
+        .or_else(|| (0..n).find(|&f| positive[f] && usable(f)))
+    {
+        Some(f) => Ok(f),
+        None => fail(
+            path,
+            spec.positive
+                .as_ref()
+                .map_or(declaration.labels_line, |p| p.line),
+            "Positive",
+            "",
+            "no facet is positively oriented, so the object facet is unclear; name it with --object",
+        ),
+    }
+}
+
+/// The model lines: at least one, a term per facet, each line's scale, which facet they tell
+/// apart (the item facet), and rating scale or partial credit.
+fn model_lines(
+    path: &Path,
+    spec: &Spec,
+    declaration: &Declaration,
+    object: usize,
+) -> Result<ModelLines, IngestError> {
+    let n = declaration.n;
     if spec.models.is_empty() {
         return fail(
             path,
-            facets.line,
+            declaration.facets_line,
             "Models",
             "",
             "no Models= line: give at least one, e.g. Models = ?,?,?,R9",
@@ -391,8 +492,46 @@ pub(super) fn build(
     let scales: Vec<LineScale> = spec
         .models
         .iter()
-        .map(|m| line_scale(path, &spec, m))
+        .map(|m| line_scale(path, spec, m))
         .collect::<Result<_, _>>()?;
+    let (each, restricted) = varying_facets(spec);
+    check_varying_facets(path, spec, &each, &restricted)?;
+    let blocks = &declaration.blocks;
+    let item = match restricted.first() {
+        Some(&r) => r,
+        // The last facet other than the objects, a dummy facet only if nothing else is left.
+        None => (0..n)
+            .rev()
+            .find(|&f| f != object && !blocks[f].dummy)
+            .or_else(|| (0..n).rev().find(|&f| f != object))
+            .unwrap_or(0),
+    };
+    if item == object {
+        return model_error(
+            path,
+            &spec.models[0],
+            format!(
+                "the model lines restrict the object facet ({}); restrict the items instead",
+                blocks[object].label
+            ),
+        );
+    }
+    let scale = scale_kind(path, spec, &each, item)?;
+    Ok(ModelLines {
+        scales,
+        item,
+        scale,
+    })
+}
+
+/// Fails at model line `m` with `message`.
+fn model_error<T>(path: &Path, m: &ModelLine, message: String) -> Result<T, IngestError> {
+    fail(path, m.line, "Models", &m.text, message)
+}
+
+/// The facets whose elements have their own scale (`#`) and those the model lines restrict to
+/// some elements, each once in the order first met.
+fn varying_facets(spec: &Spec) -> (Vec<usize>, Vec<usize>) {
     let mut each: Vec<usize> = Vec::new();
     let mut restricted: Vec<usize> = Vec::new();
     for m in &spec.models {
@@ -404,11 +543,20 @@ pub(super) fn build(
             }
         }
     }
-    let model_error = |m: &ModelLine, message: String| -> Result<(), IngestError> {
-        fail(path, m.line, "Models", &m.text, message)
-    };
+    (each, restricted)
+}
+
+/// Partial credit by one facet at most; model lines restrict one facet only (not together with
+/// `#`), and several lines differ by that facet's elements.
+fn check_varying_facets(
+    path: &Path,
+    spec: &Spec,
+    each: &[usize],
+    restricted: &[usize],
+) -> Result<(), IngestError> {
     if each.len() > 1 {
         model_error(
+            path,
             &spec.models[0],
             "partial credit (#) by more than one facet is not supported".into(),
         )?;
@@ -420,6 +568,7 @@ pub(super) fn build(
             .find(|m| m.terms.iter().any(|(t, _)| matches!(t, Term::Elements(_))))
             .unwrap_or(&spec.models[0]);
         model_error(
+            path,
             m,
             "model lines may restrict the elements of one facet only, and not together with #"
                 .into(),
@@ -427,73 +576,54 @@ pub(super) fn build(
     }
     if restricted.is_empty() && spec.models.len() > 1 {
         model_error(
+            path,
             &spec.models[1],
             "several model lines must differ by the elements of one facet (e.g. one line per item)"
                 .into(),
         )?;
     }
-    let item = match restricted.first() {
-        Some(&r) => r,
-        // The last facet other than the objects, a dummy facet only if nothing else is left.
-        None => (0..n)
-            .rev()
-            .find(|&f| f != object && !blocks[f].dummy)
-            .or_else(|| (0..n).rev().find(|&f| f != object))
-            .unwrap_or(0),
-    };
-    if item == object {
-        let m = &spec.models[0];
-        model_error(
-            m,
-            format!(
-                "the model lines restrict the object facet ({}); restrict the items instead",
-                blocks[object].label
-            ),
-        )?;
+    Ok(())
+}
+
+/// Rating scale (one model line), or partial credit by the `#` facet or by the items (one model
+/// line per item element).
+fn scale_kind(
+    path: &Path,
+    spec: &Spec,
+    each: &[usize],
+    item: usize,
+) -> Result<ScaleKind, IngestError> {
+    if let Some(&f) = each.first() {
+        return Ok(ScaleKind::PartialCredit(f));
     }
-    // Which model line each item element falls under (the first that matches, as Facets).
-    let line_of_item = |number: i64| -> Option<usize> {
-        spec.models.iter().position(|m| match &m.terms[item].0 {
-            Term::Any | Term::Each => true,
-            Term::Elements(list) => list.contains(&number),
-        })
-    };
-    let scale = if let Some(&f) = each.first() {
-        ScaleKind::PartialCredit(f)
-    } else if spec.models.len() > 1 {
-        for m in &spec.models {
-            if let Term::Elements(list) = &m.terms[item].0 {
-                if list.len() > 1 {
-                    model_error(
-                        m,
-                        "one rating scale shared by a group of elements, beside other model lines, is not supported: give each element its own line, or use # for partial credit".into(),
-                    )?;
-                }
+    if spec.models.len() <= 1 {
+        return Ok(ScaleKind::RatingScale);
+    }
+    for m in &spec.models {
+        if let Term::Elements(list) = &m.terms[item].0 {
+            if list.len() > 1 {
+                model_error(
+                    path,
+                    m,
+                    "one rating scale shared by a group of elements, beside other model lines, is not supported: give each element its own line, or use # for partial credit".into(),
+                )?;
             }
         }
-        ScaleKind::PartialCredit(item)
-    } else {
-        ScaleKind::RatingScale
-    };
+    }
+    Ok(ScaleKind::PartialCredit(item))
+}
 
-    let data_model = DataModel {
-        blocks: &blocks,
-        declared: &declared,
-        item,
-        line_of_item: &line_of_item,
-        max: &scales.iter().map(|s| s.max).collect::<Vec<_>>(),
-        labels_line,
-        data_line,
-    };
-    let DataRead {
-        observations,
-        missing_by_item,
-        unmatched,
-        duplicates,
-        lines: data_lines,
-        bytes: data_bytes,
-    } = read_data(path, &spec, &data_model)?;
+/// Which model line item element `number` falls under (the first that matches, as Facets).
+fn line_of_item(models: &[ModelLine], item: usize, number: i64) -> Option<usize> {
+    models.iter().position(|m| match &m.terms[item].0 {
+        Term::Any | Term::Each => true,
+        Term::Elements(list) => list.contains(&number),
+    })
+}
 
+/// The import's warnings: keywords and values scalewright does not use, element values without
+/// `,A`, and observations left out (no model line) or counted once (repeated).
+fn warnings(path: &Path, spec: &Spec, blocks: &[&FacetBlock], data: &DataRead) -> ValidationReport {
     let mut report = ValidationReport::new(path.to_path_buf(), DEFAULT_MAX_PROBLEMS);
     if !spec.unused.is_empty() {
         report.warning(
@@ -525,26 +655,36 @@ pub(super) fn build(
             }
         }
     }
-    if unmatched > 0 {
+    if data.unmatched > 0 {
         report.warning(
             None,
             None,
             None,
             format!(
-                "{unmatched} observation(s) match no model line and are left out, as Facets does"
+                "{} observation(s) match no model line and are left out, as Facets does",
+                data.unmatched
             ),
         );
     }
-    if duplicates > 0 {
+    if data.duplicates > 0 {
         report.warning(
             None,
             None,
             None,
-            format!("{duplicates} observation(s) repeat an identical one and are counted once"),
+            format!(
+                "{} observation(s) repeat an identical one and are counted once",
+                data.duplicates
+            ),
         );
     }
+    report
+}
 
-    // Facets in the project's order: object, raters (specification order), item.
+/// The facets in the project's order (object, raters in specification order, item) and their
+/// names: the `Labels=` label (else `facet N`), made unique against `item`, `score` and each
+/// other.
+fn roles(blocks: &[&FacetBlock], object: usize, item: usize) -> Roles {
+    let n = blocks.len();
     let raters: Vec<usize> = (0..n).filter(|&f| f != object && f != item).collect();
     let order: Vec<usize> = std::iter::once(object)
         .chain(raters.iter().copied())
@@ -574,13 +714,30 @@ pub(super) fn build(
             label.to_string()
         }
     };
+    Roles {
+        object,
+        item,
+        raters,
+        order,
+        name_of,
+        item_column,
+    }
+}
 
-    // Elements used by the data, in Labels= order.
+/// The elements the observations use, in `Labels=` order; declared elements without
+/// observations are not stored (one warning lists them per facet).
+fn used_elements(
+    blocks: &[&FacetBlock],
+    declared: &[Declared],
+    observations: &[Observation],
+    report: &mut ValidationReport,
+) -> UsedElements {
+    let n = blocks.len();
     let mut used: Vec<Vec<bool>> = blocks
         .iter()
         .map(|b| vec![false; b.elements.len()])
         .collect();
-    for obs in &observations {
+    for obs in observations {
         for (f, &e) in obs.elements.iter().enumerate() {
             used[f][e] = true;
         }
@@ -616,13 +773,30 @@ pub(super) fn build(
             ),
         );
     }
+    UsedElements {
+        used,
+        project_labels,
+        index_of,
+        labels_of,
+    }
+}
 
-    // Items: their scales.
-    // The lowest category of a line's scale: 0 (Facets' R), or the lowest category its
-    // Rating scale= lists when that is higher and no observation lies below it.
+/// The stored items and their categories: from the lowest to the highest category of the item's
+/// model line. The lowest is 0 (Facets' R), or the lowest category its `Rating scale=` lists
+/// when that is higher and no observation lies below it.
+fn item_configs(
+    spec: &Spec,
+    blocks: &[&FacetBlock],
+    lines: &ModelLines,
+    observations: &[Observation],
+    elements: &UsedElements,
+) -> Vec<ItemConfig> {
+    let item = lines.item;
+    let scales = &lines.scales;
+    let line_of = |number: i64| line_of_item(&spec.models, item, number);
     let mut observed_low: Vec<i64> = vec![i64::MAX; spec.models.len()];
-    for o in &observations {
-        if let Some(m) = line_of_item(blocks[item].elements[o.elements[item]].number) {
+    for o in observations {
+        if let Some(m) = line_of(blocks[item].elements[o.elements[item]].number) {
             observed_low[m] = observed_low[m].min(o.score);
         }
     }
@@ -640,70 +814,111 @@ pub(super) fn build(
     let item_max: Vec<i64> = blocks[item]
         .elements
         .iter()
-        .map(|e| line_of_item(e.number).map_or(0, |m| scales[m].max))
+        .map(|e| line_of(e.number).map_or(0, |m| scales[m].max))
         .collect();
     let item_low: Vec<i64> = blocks[item]
         .elements
         .iter()
-        .map(|e| line_of_item(e.number).map_or(0, |m| line_low[m]))
+        .map(|e| line_of(e.number).map_or(0, |m| line_low[m]))
         .collect();
-    let items: Vec<ItemConfig> = (0..blocks[item].elements.len())
-        .filter(|&e| used[item][e])
+    (0..blocks[item].elements.len())
+        .filter(|&e| elements.used[item][e])
         .map(|e| ItemConfig {
-            name: project_labels[item][e].clone(),
+            name: elements.project_labels[item][e].clone(),
             column: None,
             categories: (item_low[e]..=item_max[e]).collect(),
             recode: None,
             reversed: false,
         })
-        .collect();
-    let mut missing_responses = vec![0usize; items.len()];
-    for (e, count) in &missing_by_item {
-        if index_of[item][*e] != u32::MAX {
-            missing_responses[index_of[item][*e] as usize] += count;
+        .collect()
+}
+
+/// Per stored item: the responses given as `.` (missing).
+fn missing_responses(
+    data: &DataRead,
+    item: usize,
+    n_items: usize,
+    elements: &UsedElements,
+) -> Vec<usize> {
+    let mut missing_responses = vec![0usize; n_items];
+    for (e, count) in &data.missing_by_item {
+        if elements.index_of[item][*e] != u32::MAX {
+            missing_responses[elements.index_of[item][*e] as usize] += count;
         }
     }
+    missing_responses
+}
 
+/// The observations column-wise: source line, object, each rater facet, item and score.
+fn staged_observations(
+    observations: &[Observation],
+    roles: &Roles,
+    elements: &UsedElements,
+) -> StagedObservations {
+    let index_of = &elements.index_of;
     let mut obs = StagedObservations {
-        raters: vec![Vec::with_capacity(observations.len()); raters.len()],
+        raters: vec![Vec::with_capacity(observations.len()); roles.raters.len()],
         ..StagedObservations::default()
     };
-    for o in &observations {
+    for o in observations {
         obs.source_row.push(o.line as u32);
-        obs.object.push(index_of[object][o.elements[object]]);
-        for (r, &f) in raters.iter().enumerate() {
+        obs.object
+            .push(index_of[roles.object][o.elements[roles.object]]);
+        for (r, &f) in roles.raters.iter().enumerate() {
             obs.raters[r].push(index_of[f][o.elements[f]]);
         }
-        obs.item.push(index_of[item][o.elements[item]]);
+        obs.item.push(index_of[roles.item][o.elements[roles.item]]);
         // Scores were checked to lie in the model's categories (0 to its top) when read.
         obs.raw.push(o.score as i32);
         obs.score.push(o.score as i32);
     }
+    obs
+}
 
-    let config = DatasetConfig {
+/// The project's dataset description: long layout, the facets' names, the items.
+fn dataset_config(spec: &Spec, roles: &Roles, items: Vec<ItemConfig>) -> DatasetConfig {
+    DatasetConfig {
         name: spec.title.clone(),
         layout: Layout::Long,
         separator: None,
-        object: name_of[object].clone(),
-        raters: raters.iter().map(|&f| name_of[f].clone()).collect(),
+        object: roles.name_of[roles.object].clone(),
+        raters: roles
+            .raters
+            .iter()
+            .map(|&f| roles.name_of[f].clone())
+            .collect(),
         text: None,
         attributes: AttributeColumns::default(),
         long: Some(LongColumns {
-            item: item_column,
+            item: roles.item_column.clone(),
             score: "score".into(),
         }),
         items,
-    };
+    }
+}
 
-    // The model.
-    let anchored_or_dummy = |f: usize| {
-        blocks[f].dummy
-            || (blocks[f].anchored && blocks[f].elements.iter().any(|e| e.value.is_some()))
-    };
+/// Whether facet `f` is fixed without centring: a dummy facet, or anchored with element values.
+fn anchored_or_dummy(block: &FacetBlock) -> bool {
+    block.dummy || (block.anchored && block.elements.iter().any(|e| e.value.is_some()))
+}
+
+/// The frame of reference: exactly one facet floats (non-centred, not anchored), or anchors fix
+/// it.
+fn check_frame_of_reference(
+    path: &Path,
+    spec: &Spec,
+    declaration: &Declaration,
+    orientation: &Orientation,
+) -> Result<(), IngestError> {
+    let blocks = &declaration.blocks;
+    let n = declaration.n;
     let floating: Vec<usize> = (0..n)
-        .filter(|&f| non_centred[f] && !anchored_or_dummy(f))
+        .filter(|&f| orientation.non_centred[f] && !anchored_or_dummy(blocks[f]))
         .collect();
-    let nc_line = spec.non_centred.as_ref().map_or(facets.line, |l| l.line);
+    let nc_line = spec
+        .non_centred
+        .as_ref()
+        .map_or(declaration.facets_line, |l| l.line);
     if floating.len() > 1 {
         return fail(
             path,
@@ -713,7 +928,7 @@ pub(super) fn build(
             "more than one facet floats (non-centred, not anchored): the frame of reference needs exactly one, or anchors",
         );
     }
-    if floating.is_empty() && !(0..n).any(anchored_or_dummy) {
+    if floating.is_empty() && !blocks.iter().any(|b| anchored_or_dummy(b)) {
         return fail(
             path,
             nc_line,
@@ -722,17 +937,35 @@ pub(super) fn build(
             "every facet is centred and none is anchored: one facet must float",
         );
     }
-    let model_facets: Vec<ModelFacet> = order
+    Ok(())
+}
+
+/// The model's facets in the project's order: orientation, centring, dummy, bias terms, the
+/// stored elements' Facets numbers and anchor values.
+fn model_facets(
+    spec: &Spec,
+    declaration: &Declaration,
+    orientation: &Orientation,
+    roles: &Roles,
+    elements: &UsedElements,
+) -> Vec<ModelFacet> {
+    let UsedElements {
+        used,
+        project_labels,
+        ..
+    } = elements;
+    roles
+        .order
         .iter()
         .map(|&f| {
-            let block = blocks[f];
+            let block = declaration.blocks[f];
             let bias = spec.models.iter().any(|m| m.terms[f].1);
             ModelFacet {
-                name: name_of[f].clone(),
+                name: roles.name_of[f].clone(),
                 label: block.label.clone(),
                 number: block.number,
-                positive: positive[f],
-                non_centred: non_centred[f],
+                positive: orientation.positive[f],
+                non_centred: orientation.non_centred[f],
                 dummy: block.dummy,
                 bias,
                 numbers: block
@@ -755,42 +988,63 @@ pub(super) fn build(
                 },
             }
         })
+        .collect()
+}
+
+/// The anchored Rasch-Andrich thresholds of a named rating scale: the values of its anchored
+/// categories above the lowest, in category order; every one above the lowest must be given.
+fn threshold_anchors(
+    path: &Path,
+    named: Option<&ScaleBlock>,
+) -> Result<Option<Vec<f64>>, IngestError> {
+    let Some(block) = named.filter(|b| b.categories.iter().any(|c| c.anchored)) else {
+        return Ok(None);
+    };
+    let mut anchored: Vec<_> = block.categories.iter().filter(|c| c.anchored).collect();
+    anchored.sort_by_key(|c| c.number);
+    let values: Vec<f64> = anchored
+        .iter()
+        .skip(1)
+        .map(|c| c.value.unwrap_or(0.0))
         .collect();
-    let keep_unobserved = scales.iter().any(|s| s.keep);
-    let named = match scale {
-        ScaleKind::RatingScale => scales[0].named.map(|s| &spec.scales[s]),
+    if values.is_empty() {
+        return fail(
+            path,
+            anchored[0].line,
+            "Rating scale",
+            &anchored[0].number.to_string(),
+            "anchor the thresholds of every category above the lowest (`k = label, value, A`)",
+        );
+    }
+    Ok(Some(values))
+}
+
+/// The project's model from the specification: facets, rating scale or partial credit, the
+/// named scale's labels and anchors, and Facets' stopping rules.
+fn project_model(
+    path: &Path,
+    spec: &Spec,
+    declaration: &Declaration,
+    orientation: &Orientation,
+    lines: &ModelLines,
+    roles: &Roles,
+    elements: &UsedElements,
+) -> Result<ProjectModel, IngestError> {
+    let facets = model_facets(spec, declaration, orientation, roles, elements);
+    let keep_unobserved = lines.scales.iter().any(|s| s.keep);
+    let named = match lines.scale {
+        ScaleKind::RatingScale => lines.scales[0].named.map(|s| &spec.scales[s]),
         ScaleKind::PartialCredit(_) => None,
     };
-    let threshold_anchors = match named {
-        Some(block) if block.categories.iter().any(|c| c.anchored) => {
-            let mut anchored: Vec<_> = block.categories.iter().filter(|c| c.anchored).collect();
-            anchored.sort_by_key(|c| c.number);
-            let values: Vec<f64> = anchored
-                .iter()
-                .skip(1)
-                .map(|c| c.value.unwrap_or(0.0))
-                .collect();
-            if values.is_empty() {
-                return fail(
-                    path,
-                    anchored[0].line,
-                    "Rating scale",
-                    &anchored[0].number.to_string(),
-                    "anchor the thresholds of every category above the lowest (`k = label, value, A`)",
-                );
-            }
-            Some(values)
-        }
-        _ => None,
-    };
-    let model = ProjectModel {
+    let threshold_anchors = threshold_anchors(path, named)?;
+    Ok(ProjectModel {
         origin: format!("Facets specification {}", path.display()),
         title: spec.title.clone(),
-        facets: model_facets,
-        scale: match scale {
+        facets,
+        scale: match lines.scale {
             ScaleKind::RatingScale => ModelScale::RatingScale,
             ScaleKind::PartialCredit(f) => ModelScale::PartialCredit {
-                facet: name_of[f].clone(),
+                facet: roles.name_of[f].clone(),
             },
         },
         scale_name: named.map(|b| b.name.clone()),
@@ -814,35 +1068,19 @@ pub(super) fn build(
         extreme_adjustment: spec.xtreme.as_ref().map(|x| x.value),
         unexpected_z: spec.unexpected.as_ref().map(|u| u.value),
         update: JmleUpdate::Facets,
-    };
+    })
+}
 
+/// The import's fingerprint: the SHA-256 of the specification's bytes followed by the data
+/// file's.
+fn fingerprint(spec_bytes: &[u8], data_bytes: &[u8]) -> FileFingerprint {
     let mut sha_input = spec_bytes.to_vec();
-    sha_input.extend_from_slice(&data_bytes);
-    let fingerprint = FileFingerprint {
+    sha_input.extend_from_slice(data_bytes);
+    FileFingerprint {
         sha256: crate::provenance::sha256_hex(&sha_input),
         bytes: sha_input.len() as u64,
         invalid_utf8: None,
-    };
-    let n_objects = labels_of[object].len();
-    let staged_facet = |f: usize| StagedFacet {
-        name: name_of[f].clone(),
-        labels: labels_of[f].clone(),
-        attributes: Vec::new(),
-    };
-    Ok(Staged {
-        source: path.to_path_buf(),
-        fingerprint,
-        config,
-        rows: data_lines,
-        objects: staged_facet(object),
-        object_texts: vec![None; n_objects],
-        rater_facets: raters.iter().map(|&f| staged_facet(f)).collect(),
-        observations: obs,
-        missing_responses,
-        duplicates_dropped: duplicates,
-        report,
-        model: Some(model),
-    })
+    }
 }
 
 /// A criterion Facets switched off (`Convergence = 0, ...`): large enough never to bind.

@@ -10,6 +10,7 @@
 
 mod build;
 mod data;
+mod declared;
 pub use build::NO_CRITERION;
 mod parse;
 

@@ -462,182 +462,200 @@ impl Reader<'_> {
             .collect())
     }
 
+    /// One `Keyword = value` line: the value kept in the specification, and the block the
+    /// following lines belong to (`Models=`, `Rating scale=`, `Labels=`, `Data=`).
     fn keyword(&mut self, line: usize, key: &str, value: &str) -> Result<Block, SpecError> {
-        Ok(match normalise(key).as_str() {
+        match normalise(key).as_str() {
             "title" => {
                 self.spec.title = Some(value.trim_matches(|c| c == '"' || c == '\'').to_string());
-                Block::None
             }
-            "facets" | "facetsindata" => {
-                let first = split_fields(value, ',')
-                    .into_iter()
-                    .next()
-                    .unwrap_or_default();
-                let n = first
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|&n| n >= 2)
-                    .ok_or_else(|| {
-                        self.error(
-                            line,
-                            key,
-                            value,
-                            "expected the number of facets (2 or more)",
-                        )
-                    })?;
-                self.spec.facets = Some(at_line(line, n));
-                Block::None
-            }
+            "facets" | "facetsindata" => self.facets(line, key, value)?,
             "positive" => {
                 self.spec.positive = Some(at_line(line, self.facet_list(line, key, value)?));
-                Block::None
             }
             "negative" => {
                 self.spec.negative = Some(at_line(line, self.facet_list(line, key, value)?));
-                Block::None
             }
             "noncentered" | "noncentred" | "noncenter" | "noncentre" => {
                 self.spec.non_centred = Some(at_line(line, self.facet_list(line, key, value)?));
-                Block::None
             }
-            "delements" => {
-                let v = value.trim().to_ascii_uppercase();
-                let (n, l) = match v.as_str() {
-                    "N" => (true, false),
-                    "L" => (false, true),
-                    "NL" | "LN" => (true, true),
-                    _ => return Err(self.error(line, key, value, "expected N, L, NL or LN")),
-                };
-                self.spec.delements = Some(at_line(line, (n, l)));
-                Block::None
-            }
+            "delements" => self.delements(line, key, value)?,
             "model" | "models" => {
                 if !value.is_empty() {
                     let model = self.model_line(line, value)?;
                     self.spec.models.push(model);
                 }
-                Block::Models
+                return Ok(Block::Models);
             }
             "ratingscale"
             | "ratingorpartialcreditscale"
             | "partialcreditscale"
-            | "responsemodel" => {
-                let fields = split_fields(value, ',');
-                let name = fields.first().cloned().unwrap_or_default();
-                if name.is_empty() {
-                    return Err(self.error(
-                        line,
-                        key,
-                        value,
-                        "the scale needs a name: `Rating scale = name, R9`",
-                    ));
-                }
-                let structure = fields.get(1).cloned().unwrap_or_else(|| "R".into());
-                let keep = fields[2.min(fields.len())..]
-                    .iter()
-                    .any(|f| f.eq_ignore_ascii_case("K") || f.eq_ignore_ascii_case("Keep"));
-                self.spec.scales.push(ScaleBlock {
-                    line,
-                    name,
-                    structure,
-                    keep,
-                    categories: Vec::new(),
-                });
-                Block::Scale(self.spec.scales.len() - 1)
-            }
+            | "responsemodel" => return self.rating_scale(line, key, value),
             "labels" => {
                 self.spec.labels = Some(line);
-                Block::Labels(None)
+                return Ok(Block::Labels(None));
             }
-            "data" | "datafile" => {
-                if value.is_empty() && normalise(key) == "data" {
-                    self.spec.data = Some(at_line(line, DataSource::Inline));
-                    Block::Data
-                } else if value.is_empty() {
-                    return Err(self.error(line, key, value, "expected the data file's name"));
-                } else {
-                    let name = value.trim_matches(|c| c == '"' || c == '\'');
-                    let folder = self.path.parent().unwrap_or_else(|| Path::new("."));
-                    self.spec.data = Some(at_line(line, DataSource::File(folder.join(name))));
-                    Block::None
-                }
-            }
-            "unexpected" => {
-                let v = self.number(line, key, value)?;
-                if v <= 0.0 {
-                    return Err(self.error(
-                        line,
-                        key,
-                        value,
-                        "expected a positive standardized residual",
-                    ));
-                }
-                self.spec.unexpected = Some(at_line(line, v));
-                Block::None
-            }
-            "convergence" => {
-                let fields = split_fields(value, ',');
-                let residual = match fields.first().map(String::as_str) {
-                    None | Some("") => None,
-                    Some(v) => Some(self.non_negative(line, key, value, v)?),
-                };
-                let change = match fields.get(1).map(String::as_str) {
-                    None | Some("") => None,
-                    Some(v) => Some(self.non_negative(line, key, value, v)?),
-                };
-                let residual = residual.unwrap_or(crate::measure::options::FACETS_SCORE_RESIDUAL);
-                let change = change.unwrap_or(crate::measure::options::FACETS_LOGIT_CHANGE);
-                if residual == 0.0 && change == 0.0 {
-                    return Err(self.error(
-                        line,
-                        key,
-                        value,
-                        "at least one criterion must be above 0",
-                    ));
-                }
-                self.spec.convergence = Some(at_line(line, (residual, change)));
-                Block::None
-            }
-            "iterations" => {
-                let n = value.trim().parse::<usize>().map_err(|_| {
-                    self.error(
-                        line,
-                        key,
-                        value,
-                        "expected a whole number of iterations (0 = no limit)",
-                    )
-                })?;
-                self.spec.iterations = Some(at_line(line, n));
-                Block::None
-            }
-            "xtreme" => {
-                let first = split_fields(value, ',')
-                    .into_iter()
-                    .next()
-                    .unwrap_or_default();
-                let v = self.number(line, key, &first)?;
-                if !(v > 0.0 && v < 1.0) {
-                    return Err(self.error(
-                        line,
-                        key,
-                        value,
-                        "the extreme-score adjustment must lie strictly between 0 and 1",
-                    ));
-                }
-                self.spec.xtreme = Some(at_line(line, v));
-                if split_fields(value, ',').len() > 1 {
-                    self.spec.ignored.push((
-                        line,
-                        "Xtreme='s second value (bias estimation uses its own .5)".into(),
-                    ));
-                }
-                Block::None
-            }
-            _ => {
-                self.spec.unused.push((line, key.to_string()));
-                Block::None
-            }
-        })
+            "data" | "datafile" => return self.data(line, key, value),
+            "unexpected" => self.unexpected(line, key, value)?,
+            "convergence" => self.convergence(line, key, value)?,
+            "iterations" => self.iterations(line, key, value)?,
+            "xtreme" => self.xtreme(line, key, value)?,
+            _ => self.spec.unused.push((line, key.to_string())),
+        }
+        Ok(Block::None)
+    }
+
+    /// `Facets = n`: the number of facets (2 or more) in the data.
+    fn facets(&mut self, line: usize, key: &str, value: &str) -> Result<(), SpecError> {
+        let first = split_fields(value, ',')
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let n = first
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n >= 2)
+            .ok_or_else(|| {
+                self.error(
+                    line,
+                    key,
+                    value,
+                    "expected the number of facets (2 or more)",
+                )
+            })?;
+        self.spec.facets = Some(at_line(line, n));
+        Ok(())
+    }
+
+    /// `Delements = N | L | NL`: elements in the data are given by number, label or either.
+    fn delements(&mut self, line: usize, key: &str, value: &str) -> Result<(), SpecError> {
+        let v = value.trim().to_ascii_uppercase();
+        let (n, l) = match v.as_str() {
+            "N" => (true, false),
+            "L" => (false, true),
+            "NL" | "LN" => (true, true),
+            _ => return Err(self.error(line, key, value, "expected N, L, NL or LN")),
+        };
+        self.spec.delements = Some(at_line(line, (n, l)));
+        Ok(())
+    }
+
+    /// `Rating scale = name, structure[, K]`: a named scale whose category lines follow.
+    fn rating_scale(&mut self, line: usize, key: &str, value: &str) -> Result<Block, SpecError> {
+        let fields = split_fields(value, ',');
+        let name = fields.first().cloned().unwrap_or_default();
+        if name.is_empty() {
+            return Err(self.error(
+                line,
+                key,
+                value,
+                "the scale needs a name: `Rating scale = name, R9`",
+            ));
+        }
+        let structure = fields.get(1).cloned().unwrap_or_else(|| "R".into());
+        let keep = fields[2.min(fields.len())..]
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case("K") || f.eq_ignore_ascii_case("Keep"));
+        self.spec.scales.push(ScaleBlock {
+            line,
+            name,
+            structure,
+            keep,
+            categories: Vec::new(),
+        });
+        Ok(Block::Scale(self.spec.scales.len() - 1))
+    }
+
+    /// `Data =` (the data lines follow inline) or `Data file = name` (beside the
+    /// specification).
+    fn data(&mut self, line: usize, key: &str, value: &str) -> Result<Block, SpecError> {
+        if value.is_empty() && normalise(key) == "data" {
+            self.spec.data = Some(at_line(line, DataSource::Inline));
+            Ok(Block::Data)
+        } else if value.is_empty() {
+            Err(self.error(line, key, value, "expected the data file's name"))
+        } else {
+            let name = value.trim_matches(|c| c == '"' || c == '\'');
+            let folder = self.path.parent().unwrap_or_else(|| Path::new("."));
+            self.spec.data = Some(at_line(line, DataSource::File(folder.join(name))));
+            Ok(Block::None)
+        }
+    }
+
+    /// `Unexpected = z`: the standardized residual from which a response is unexpected.
+    fn unexpected(&mut self, line: usize, key: &str, value: &str) -> Result<(), SpecError> {
+        let v = self.number(line, key, value)?;
+        if v <= 0.0 {
+            return Err(self.error(
+                line,
+                key,
+                value,
+                "expected a positive standardized residual",
+            ));
+        }
+        self.spec.unexpected = Some(at_line(line, v));
+        Ok(())
+    }
+
+    /// `Convergence = score residual, logit change` (Facets' defaults for a missing one; 0 is
+    /// no criterion, but not both).
+    fn convergence(&mut self, line: usize, key: &str, value: &str) -> Result<(), SpecError> {
+        let fields = split_fields(value, ',');
+        let residual = match fields.first().map(String::as_str) {
+            None | Some("") => None,
+            Some(v) => Some(self.non_negative(line, key, value, v)?),
+        };
+        let change = match fields.get(1).map(String::as_str) {
+            None | Some("") => None,
+            Some(v) => Some(self.non_negative(line, key, value, v)?),
+        };
+        let residual = residual.unwrap_or(crate::measure::options::FACETS_SCORE_RESIDUAL);
+        let change = change.unwrap_or(crate::measure::options::FACETS_LOGIT_CHANGE);
+        if residual == 0.0 && change == 0.0 {
+            return Err(self.error(line, key, value, "at least one criterion must be above 0"));
+        }
+        self.spec.convergence = Some(at_line(line, (residual, change)));
+        Ok(())
+    }
+
+    /// `Iterations = n`: the most iterations (0: no limit).
+    fn iterations(&mut self, line: usize, key: &str, value: &str) -> Result<(), SpecError> {
+        let n = value.trim().parse::<usize>().map_err(|_| {
+            self.error(
+                line,
+                key,
+                value,
+                "expected a whole number of iterations (0 = no limit)",
+            )
+        })?;
+        self.spec.iterations = Some(at_line(line, n));
+        Ok(())
+    }
+
+    /// `Xtreme = fraction[, bias fraction]`: the extreme-score adjustment, strictly between 0
+    /// and 1 (the bias one is not used).
+    fn xtreme(&mut self, line: usize, key: &str, value: &str) -> Result<(), SpecError> {
+        let first = split_fields(value, ',')
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let v = self.number(line, key, &first)?;
+        if !(v > 0.0 && v < 1.0) {
+            return Err(self.error(
+                line,
+                key,
+                value,
+                "the extreme-score adjustment must lie strictly between 0 and 1",
+            ));
+        }
+        self.spec.xtreme = Some(at_line(line, v));
+        if split_fields(value, ',').len() > 1 {
+            self.spec.ignored.push((
+                line,
+                "Xtreme='s second value (bias estimation uses its own .5)".into(),
+            ));
+        }
+        Ok(())
     }
 
     fn non_negative(
