@@ -364,18 +364,8 @@ pub fn train_network(
     let network = Network::new(arch.clone(), &mut rng)?;
     network.start_biases_at_marginals(&marginal_counts(set, &splits.train))?;
     let mut embedding = new_embedding(set, options, &mut rng);
-    let standardization = Standardization::of(splits.train.iter().map(|&d| set.targets[d]));
-    let objective = Objective {
-        set,
-        weights: precision_weights(
-            set,
-            &splits.train,
-            options.weight_by_standard_error,
-            options.unexplained_variance,
-        ),
-        standardization,
-        lambda: options.measure_weight,
-    };
+    let objective = Objective::new(set, &splits.train, options);
+    let standardization = objective.standardization;
     if let Some(linear) = linear_start {
         start_at_linear(
             &network,
@@ -389,24 +379,17 @@ pub fn train_network(
     let sparse = sparse_adam(options, dense);
     let mut optimizer = adamw(&network, dense)?;
     let mut progress = Progress::new(observer);
-    let mut best: Option<(f64, usize, Snapshot)> = None;
+    let mut stopping = EarlyStopping::default();
     let mut step = 0u64;
     let mut order = splits.train.clone();
-    let mut since_best = 0usize;
     if linear_start.is_some() {
         let (valid_loss, _) = objective.validate(&network, embedding.as_ref(), &splits.valid)?;
         if valid_loss.is_finite() {
-            best = Some((valid_loss, 0, snapshot(&network, embedding.as_ref())?));
+            stopping.observe(valid_loss, 0, &network, embedding.as_ref())?;
         }
     }
     for epoch in 1..=options.epochs {
-        let fraction =
-            learning_rate_fraction(epoch, options.epochs, options.final_learning_rate_fraction);
-        optimizer.set_learning_rate(dense.learning_rate * fraction);
-        let sparse = AdamParams {
-            learning_rate: sparse.learning_rate * fraction,
-            ..sparse
-        };
+        let sparse = schedule_epoch(&mut optimizer, dense, sparse, epoch, options);
         order.shuffle(&mut rng);
         let mut pass = EpochPass {
             network: &network,
@@ -423,13 +406,7 @@ pub fn train_network(
             return Err(PredictError::Diverged { epoch });
         }
         let targets: Vec<f64> = splits.valid.iter().map(|&d| set.targets[d]).collect();
-        let improved = best.as_ref().is_none_or(|(b, _, _)| valid_loss < *b);
-        if improved {
-            best = Some((valid_loss, epoch, snapshot(&network, embedding.as_ref())?));
-            since_best = 0;
-        } else {
-            since_best += 1;
-        }
+        let improved = stopping.observe(valid_loss, epoch, &network, embedding.as_ref())?;
         let report = EpochReport {
             epoch,
             epochs: options.epochs,
@@ -438,15 +415,15 @@ pub fn train_network(
             valid_rmse: root_mean_square_error(&measures, &targets),
             valid_pearson: pearson(&measures, &targets),
             elapsed_seconds: start.elapsed().as_secs_f64(),
-            best_epoch: best.as_ref().map(|b| b.1).unwrap_or(epoch),
+            best_epoch: stopping.best.as_ref().map(|b| b.1).unwrap_or(epoch),
             improved,
         };
         progress.report(report)?;
-        if since_best >= options.patience {
+        if stopping.since_best >= options.patience {
             break;
         }
     }
-    let (best_epoch, network, embedding) = keep_best(best, arch, network, embedding)?;
+    let (best_epoch, network, embedding) = keep_best(stopping.best, arch, network, embedding)?;
     Ok(Trained {
         network,
         embedding,
@@ -561,6 +538,24 @@ fn sparse_adam(options: &TrainOptions, dense: AdamParams) -> AdamParams {
     }
 }
 
+/// The learning rates of epoch `epoch` ([`learning_rate_fraction`] of the initial ones): sets
+/// the dense optimizer's and returns the embedding's hyper-parameters at that rate.
+fn schedule_epoch(
+    optimizer: &mut candle_nn::AdamW,
+    dense: AdamParams,
+    sparse: AdamParams,
+    epoch: usize,
+    options: &TrainOptions,
+) -> AdamParams {
+    let fraction =
+        learning_rate_fraction(epoch, options.epochs, options.final_learning_rate_fraction);
+    optimizer.set_learning_rate(dense.learning_rate * fraction);
+    AdamParams {
+        learning_rate: sparse.learning_rate * fraction,
+        ..sparse
+    }
+}
+
 /// candle's AdamW over the network's variables with the dense hyper-parameters.
 fn adamw(network: &Network, dense: AdamParams) -> Result<candle_nn::AdamW, PredictError> {
     Ok(candle_nn::AdamW::new(
@@ -597,7 +592,24 @@ struct EpochPass<'p> {
     step: &'p mut u64,
 }
 
-impl Objective<'_> {
+impl<'a> Objective<'a> {
+    /// The objective on the training comments `train`: their precision weights and target
+    /// standardization, and the options' measure weight `λ`.
+    fn new(set: &'a TrainingSet, train: &[usize], options: &TrainOptions) -> Objective<'a> {
+        let standardization = Standardization::of(train.iter().map(|&d| set.targets[d]));
+        Objective {
+            set,
+            weights: precision_weights(
+                set,
+                train,
+                options.weight_by_standard_error,
+                options.unexplained_variance,
+            ),
+            standardization,
+            lambda: options.measure_weight,
+        }
+    }
+
     /// The validation loss and measures of the current weights.
     fn validate(
         &self,
@@ -666,6 +678,35 @@ impl Objective<'_> {
             }
         }
         Ok(loss_sum / batches.max(1) as f64)
+    }
+}
+
+/// Early stopping on the validation loss: the best weights so far (loss, epoch, snapshot) and
+/// the epochs since they improved.
+#[derive(Default)]
+struct EarlyStopping {
+    best: Option<(f64, usize, Snapshot)>,
+    since_best: usize,
+}
+
+impl EarlyStopping {
+    /// Keeps a snapshot of the weights of `epoch` when `valid_loss` is the lowest so far;
+    /// `true` when it is.
+    fn observe(
+        &mut self,
+        valid_loss: f64,
+        epoch: usize,
+        network: &Network,
+        embedding: Option<&EmbeddingTable>,
+    ) -> Result<bool, PredictError> {
+        let improved = self.best.as_ref().is_none_or(|(b, _, _)| valid_loss < *b);
+        if improved {
+            self.best = Some((valid_loss, epoch, snapshot(network, embedding)?));
+            self.since_best = 0;
+        } else {
+            self.since_best += 1;
+        }
+        Ok(improved)
     }
 }
 
