@@ -23,6 +23,38 @@ fn optional(value: Option<f64>) -> String {
 /// (Yen's Q3, at most `top` pairs) as text.
 pub fn table23(run: i64, d: &Dimensionality, top: usize) -> String {
     let mut out = String::new();
+    variance_table(&mut out, run, d);
+    let _ = writeln!(out);
+    cluster_table(&mut out, d);
+    let _ = writeln!(out);
+    loadings_table(&mut out, d);
+    let _ = writeln!(out);
+    q3_table(&mut out, d, top);
+    out
+}
+
+/// One row of Table 23.0: eigenvalue units, percent of the observed variance, of the
+/// unexplained variance, and the percent the model expects.
+fn variance_line(
+    out: &mut String,
+    label: &str,
+    eigen: f64,
+    observed: f64,
+    of_unexplained: Option<f64>,
+    expected: Option<f64>,
+) {
+    let _ = writeln!(
+        out,
+        "  {label:<44} = {eigen:>10.4}  {:>7.1}%  {:>8}  {:>8}",
+        100.0 * observed,
+        of_unexplained.map_or_else(String::new, |u| format!("{:.1}%", 100.0 * u)),
+        expected.map_or_else(String::new, |e| format!("{:.1}%", 100.0 * e)),
+    );
+}
+
+/// Table 23.0, first part: the standardised residual variance decomposition (raw variance
+/// explained by the measures and by each facet, unexplained variance and its contrasts).
+fn variance_table(out: &mut String, run: i64, d: &Dimensionality) {
     let v = &d.variance;
     let _ = writeln!(
         out,
@@ -41,30 +73,16 @@ pub fn table23(run: i64, d: &Dimensionality, top: usize) -> String {
         "{:>58}  {:>8}  {:>8}  {:>8}",
         "Eigenvalue", "Observed", "", "Expected"
     );
-    let line = |out: &mut String,
-                label: &str,
-                eigen: f64,
-                observed: f64,
-                of_unexplained: Option<f64>,
-                expected: Option<f64>| {
-        let _ = writeln!(
-            out,
-            "  {label:<44} = {eigen:>10.4}  {:>7.1}%  {:>8}  {:>8}",
-            100.0 * observed,
-            of_unexplained.map_or_else(String::new, |u| format!("{:.1}%", 100.0 * u)),
-            expected.map_or_else(String::new, |e| format!("{:.1}%", 100.0 * e)),
-        );
-    };
-    line(
-        &mut out,
+    variance_line(
+        out,
         "Total raw variance in observations",
         v.total,
         1.0,
         None,
         Some(1.0),
     );
-    line(
-        &mut out,
+    variance_line(
+        out,
         "  Raw variance explained by measures",
         v.explained,
         v.explained_share,
@@ -72,8 +90,8 @@ pub fn table23(run: i64, d: &Dimensionality, top: usize) -> String {
         Some(v.modelled_explained_share),
     );
     for f in &v.explained_by {
-        line(
-            &mut out,
+        variance_line(
+            out,
             &format!("    Raw variance explained by {}", f.facet),
             f.eigenvalue,
             f.share,
@@ -81,8 +99,8 @@ pub fn table23(run: i64, d: &Dimensionality, top: usize) -> String {
             None,
         );
     }
-    line(
-        &mut out,
+    variance_line(
+        out,
         "  Raw unexplained variance (total)",
         v.unexplained,
         1.0 - v.explained_share,
@@ -90,8 +108,8 @@ pub fn table23(run: i64, d: &Dimensionality, top: usize) -> String {
         Some(1.0 - v.modelled_explained_share),
     );
     for c in &d.contrasts {
-        line(
-            &mut out,
+        variance_line(
+            out,
             &format!("    Unexplned variance in {} contrast", ordinal(c.contrast)),
             c.eigenvalue,
             c.variance_share,
@@ -99,7 +117,11 @@ pub fn table23(run: i64, d: &Dimensionality, top: usize) -> String {
             None,
         );
     }
-    let _ = writeln!(out);
+}
+
+/// Table 23.0, second part: the correlations between the object measures from the item
+/// clusters of the 1st contrast, and each cluster's items and reliability.
+fn cluster_table(out: &mut String, d: &Dimensionality) {
     let object = d.record.facets.first().map_or("object", String::as_str);
     let _ = writeln!(
         out,
@@ -133,8 +155,10 @@ pub fn table23(run: i64, d: &Dimensionality, top: usize) -> String {
             c.items.join(", ")
         );
     }
+}
 
-    let _ = writeln!(out);
+/// Table 23.2: every item's cluster and loadings on the contrasts, by 1st-contrast loading.
+fn loadings_table(out: &mut String, d: &Dimensionality) {
     let _ = writeln!(
         out,
         "Table 23.2 Loadings of the items on the contrasts (1st contrast: by loading)"
@@ -166,8 +190,10 @@ pub fn table23(run: i64, d: &Dimensionality, top: usize) -> String {
         }
         let _ = writeln!(out, "{row}  {item}");
     }
+}
 
-    let _ = writeln!(out);
+/// Table 23.99: local dependence, Yen's Q3 of the item pairs (at most `top`), largest first.
+fn q3_table(out: &mut String, d: &Dimensionality, top: usize) {
     let q = &d.q3;
     let _ = writeln!(
         out,
@@ -202,7 +228,6 @@ pub fn table23(run: i64, d: &Dimensionality, top: usize) -> String {
             q.pairs.len() - top
         );
     }
-    out
 }
 
 /// Table 23 as CSV (written by polars): one `loading` row per contrast and item, then one `q3`

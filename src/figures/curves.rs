@@ -103,17 +103,75 @@ pub fn curves_figure(
     }
     let lo = thresholds.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = thresholds.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let (from, to) = ((lo - REACH).min(-4.0), (hi + REACH).max(4.0));
-    let curves = scale.category_curves(from, to, CURVE_POINTS);
-    let x_label = "Measure relative to the item (logits)";
+    let range = ((lo - REACH).min(-4.0), (hi + REACH).max(4.0));
+    let curves = scale.category_curves(range.0, range.1, CURVE_POINTS);
 
+    let mut legend = Vec::new();
+    let mut probability = probability_panel(scale, &curves, range, &mut legend);
+    let (marks, disordered) = threshold_marks(scale);
+    probability.layers.insert(
+        0,
+        super::model::Layer {
+            series: "thresholds".to_string(),
+            kind: LayerKind::Intervals(marks),
+        },
+    );
+    let mut score = score_panel(scale, &thresholds, &curves, range);
+    let mut notes = Vec::new();
+    if fit.scales.len() > 1 && selection.scale.is_none() && selection.item.is_none() {
+        notes.push(format!(
+            "{} rating scales: the first is drawn (name another with --item)",
+            fit.scales.len()
+        ));
+    }
+    match data {
+        Some(data) => {
+            let (points, responses) = observed_points(fit, data, index, selection.item, range);
+            notes.push(format!(
+                "observed averages of {responses} responses in bins of {OBSERVED_BIN} logits"
+            ));
+            score.push("observed averages", LayerKind::Points(points));
+            legend.push(LegendEntry {
+                label: "observed average".to_string(),
+                colour: Colour::Vermillion,
+                symbol: LegendSymbol::Marker(Marker::Diamond),
+            });
+        }
+        None => notes.push(
+            "the observations in force are not the run's: observed averages left out".to_string(),
+        ),
+    }
+    legend.push(LegendEntry {
+        label: "expected score".to_string(),
+        colour: Colour::Ink,
+        symbol: LegendSymbol::Line,
+    });
+    threshold_order_notes(&disordered, &mut legend, &mut notes);
+    let subject = curves_subject(fit, selection, scale);
+    let mut figure = Figure::new(FigureKind::Curves, format!("Category curves: {subject}"));
+    if subject != scale.label {
+        figure.subtitle = Some(format!("scale {}", scale.label));
+    }
+    figure.legend = legend;
+    figure.notes = notes;
+    figure.panels = vec![probability, score];
+    Some(figure)
+}
+
+/// Top panel: one probability curve per category, each labelled with its score at its peak
+/// (the category entries go into `legend`).
+fn probability_panel(
+    scale: &ScaleStatistics,
+    curves: &[Vec<(f64, f64)>],
+    (from, to): (f64, f64),
+    legend: &mut Vec<LegendEntry>,
+) -> Panel {
     let mut probability = Panel::new(
         Axis::numeric("", from, to),
         Axis::numeric("Probability", 0.0, 1.0),
     );
     probability.title = Some("Category probability curves".to_string());
     probability.weight = 1.2;
-    let mut legend = Vec::new();
     let mut peaks = Vec::new();
     for (k, (curve, category)) in curves.iter().zip(&scale.categories).enumerate() {
         let colour = CATEGORY_COLOURS[k % CATEGORY_COLOURS.len()];
@@ -145,7 +203,12 @@ pub fn curves_figure(
         });
     }
     probability.push("category scores", LayerKind::Texts(peaks));
-    // Thresholds: a vertical mark each, disordered ones in vermillion.
+    probability
+}
+
+/// The Rasch-Andrich thresholds: a vertical mark each, disordered ones in vermillion; and
+/// the scores of the categories whose threshold is disordered.
+fn threshold_marks(scale: &ScaleStatistics) -> (Vec<Interval>, Vec<i32>) {
     let mut marks = Vec::new();
     let mut disordered = Vec::new();
     for category in scale.categories.iter() {
@@ -176,14 +239,16 @@ pub fn curves_figure(
             ),
         });
     }
-    probability.layers.insert(
-        0,
-        super::model::Layer {
-            series: "thresholds".to_string(),
-            kind: LayerKind::Intervals(marks),
-        },
-    );
+    (marks, disordered)
+}
 
+/// Bottom panel: the expected score `base + Σ k P_k(η)` (the ICC).
+fn score_panel(
+    scale: &ScaleStatistics,
+    thresholds: &[f64],
+    curves: &[Vec<(f64, f64)>],
+    (from, to): (f64, f64),
+) -> Panel {
     let base = scale.categories.first().map_or(0, |c| c.score) as f64;
     let top = base + (scale.categories.len() - 1) as f64;
     let mut scratch = vec![0.0; thresholds.len() + 1];
@@ -192,12 +257,12 @@ pub fn curves_figure(
         .map(|&(eta, _)| {
             (
                 eta,
-                base + score_moments(eta, &thresholds, &mut scratch).expected,
+                base + score_moments(eta, thresholds, &mut scratch).expected,
             )
         })
         .collect();
     let mut score = Panel::new(
-        Axis::numeric(x_label, from, to),
+        Axis::numeric("Measure relative to the item (logits)", from, to),
         Axis::numeric("Score", base, top),
     );
     score.title = Some("Expected score and observed averages".to_string());
@@ -211,52 +276,44 @@ pub fn curves_figure(
             label: "expected score".to_string(),
         }),
     );
-    let mut notes = Vec::new();
-    if fit.scales.len() > 1 && selection.scale.is_none() && selection.item.is_none() {
-        notes.push(format!(
-            "{} rating scales: the first is drawn (name another with --item)",
-            fit.scales.len()
-        ));
-    }
-    match data {
-        Some(data) => {
-            let observed = observed_averages(fit, data, index, selection.item);
-            let points: Vec<Point> = observed
-                .iter()
-                .filter(|(c, _, _)| *c >= from && *c <= to)
-                .map(|&(centre, mean, n)| Point {
-                    x: centre,
-                    y: mean,
-                    size: 3.5,
-                    marker: Marker::Diamond,
-                    colour: Colour::Vermillion,
-                    label: format!(
-                        "{}: {} ({n})",
-                        format_value(centre, 2),
-                        format_value(mean, 2)
-                    ),
-                })
-                .collect();
-            let responses: usize = observed.iter().map(|o| o.2).sum();
-            notes.push(format!(
-                "observed averages of {responses} responses in bins of {OBSERVED_BIN} logits"
-            ));
-            score.push("observed averages", LayerKind::Points(points));
-            legend.push(LegendEntry {
-                label: "observed average".to_string(),
-                colour: Colour::Vermillion,
-                symbol: LegendSymbol::Marker(Marker::Diamond),
-            });
-        }
-        None => notes.push(
-            "the observations in force are not the run's: observed averages left out".to_string(),
-        ),
-    }
-    legend.push(LegendEntry {
-        label: "expected score".to_string(),
-        colour: Colour::Ink,
-        symbol: LegendSymbol::Line,
-    });
+    score
+}
+
+/// The observed averages inside `(from, to)` as points, and the responses over all bins.
+fn observed_points(
+    fit: &Fit,
+    data: &RatingData,
+    scale: usize,
+    item: Option<(usize, u32)>,
+    (from, to): (f64, f64),
+) -> (Vec<Point>, usize) {
+    let observed = observed_averages(fit, data, scale, item);
+    let points: Vec<Point> = observed
+        .iter()
+        .filter(|(c, _, _)| *c >= from && *c <= to)
+        .map(|&(centre, mean, n)| Point {
+            x: centre,
+            y: mean,
+            size: 3.5,
+            marker: Marker::Diamond,
+            colour: Colour::Vermillion,
+            label: format!(
+                "{}: {} ({n})",
+                format_value(centre, 2),
+                format_value(mean, 2)
+            ),
+        })
+        .collect();
+    let responses: usize = observed.iter().map(|o| o.2).sum();
+    (points, responses)
+}
+
+/// The note on the threshold order, and the legend entry of disordered thresholds.
+fn threshold_order_notes(
+    disordered: &[i32],
+    legend: &mut Vec<LegendEntry>,
+    notes: &mut Vec<String>,
+) {
     if disordered.is_empty() {
         notes.push("thresholds ordered".to_string());
     } else {
@@ -275,20 +332,16 @@ pub fn curves_figure(
                 .join(", ")
         ));
     }
-    let subject = match selection.item {
+}
+
+/// What the title names: the selected item, else the scale.
+fn curves_subject(fit: &Fit, selection: &CurveSelection, scale: &ScaleStatistics) -> String {
+    match selection.item {
         Some((facet, element)) => fit.facets[facet]
             .elements
             .get(element as usize)
             .map(|e| e.label.clone())
             .unwrap_or_else(|| scale.label.clone()),
         None => scale.label.clone(),
-    };
-    let mut figure = Figure::new(FigureKind::Curves, format!("Category curves: {subject}"));
-    if subject != scale.label {
-        figure.subtitle = Some(format!("scale {}", scale.label));
     }
-    figure.legend = legend;
-    figure.notes = notes;
-    figure.panels = vec![probability, score];
-    Some(figure)
 }

@@ -118,6 +118,56 @@ pub fn information_design(fit: &Fit) -> Option<(Vec<InformationItem>, f64)> {
     Some((items, mean_count / n))
 }
 
+/// An object on the map: its label, measure and model S.E. (when finite).
+type ObjectMeasure<'a> = (&'a str, f64, Option<f64>);
+
+/// The histogram bins of the object measures: `bins` bins of width `step` from `first · step`
+/// to `last · step`, with the count and the S.E.s of the objects in each.
+struct MeasureBins {
+    step: f64,
+    first: i64,
+    last: i64,
+    counts: Vec<usize>,
+    ses: Vec<Vec<f64>>,
+}
+
+impl MeasureBins {
+    /// Bins of about [`BINS`] per padded measure range, at a nice step.
+    fn of(measured: &[ObjectMeasure]) -> MeasureBins {
+        let (x_min, x_max) = padded_range(measured.iter().map(|m| m.1), 0.05, 1.0, (-1.0, 1.0));
+        let step = nice_step((x_max - x_min) / BINS as f64);
+        let first = (x_min / step).floor() as i64;
+        let last = (x_max / step).ceil() as i64;
+        let bins = (last - first).max(1) as usize;
+        let bin_of = |m: f64| (((m / step).floor() as i64 - first).max(0) as usize).min(bins - 1);
+        let mut counts = vec![0usize; bins];
+        let mut ses: Vec<Vec<f64>> = vec![Vec::new(); bins];
+        for &(_, m, se) in measured {
+            counts[bin_of(m)] += 1;
+            if let Some(se) = se {
+                ses[bin_of(m)].push(se);
+            }
+        }
+        MeasureBins {
+            step,
+            first,
+            last,
+            counts,
+            ses,
+        }
+    }
+
+    /// The measure range the bins cover (every panel's x axis).
+    fn range(&self) -> (f64, f64) {
+        (self.first as f64 * self.step, self.last as f64 * self.step)
+    }
+
+    /// The lower edge of bin `b`.
+    fn lower(&self, b: usize) -> f64 {
+        (self.first + b as i64) as f64 * self.step
+    }
+}
+
 /// The distribution figure of `fit`; `None` without an object facet with measures.
 pub fn distribution_figure(fit: &Fit) -> Option<Figure> {
     let object_facet = fit
@@ -125,7 +175,7 @@ pub fn distribution_figure(fit: &Fit) -> Option<Figure> {
         .iter()
         .position(|f| f.role == FacetRole::Object)?;
     let objects = &fit.facets[object_facet];
-    let measured: Vec<(&str, f64, Option<f64>)> = objects
+    let measured: Vec<ObjectMeasure> = objects
         .elements
         .iter()
         .filter(|e| on_map(e.status) && e.measure.is_finite())
@@ -140,35 +190,39 @@ pub fn distribution_figure(fit: &Fit) -> Option<Figure> {
     if measured.is_empty() {
         return None;
     }
-    let (x_min, x_max) = padded_range(measured.iter().map(|m| m.1), 0.05, 1.0, (-1.0, 1.0));
-    let step = nice_step((x_max - x_min) / BINS as f64);
-    let first = (x_min / step).floor() as i64;
-    let last = (x_max / step).ceil() as i64;
-    let bins = (last - first).max(1) as usize;
-    let bin_of = |m: f64| (((m / step).floor() as i64 - first).max(0) as usize).min(bins - 1);
-    let mut counts = vec![0usize; bins];
-    let mut ses: Vec<Vec<f64>> = vec![Vec::new(); bins];
-    for &(_, m, se) in &measured {
-        counts[bin_of(m)] += 1;
-        if let Some(se) = se {
-            ses[bin_of(m)].push(se);
-        }
-    }
-    let (x_lo, x_hi) = (first as f64 * step, last as f64 * step);
+    let bins = MeasureBins::of(&measured);
     let name = objects.name.as_str();
+    let histogram = histogram_panel(&bins, name);
+    let design = information_design(fit);
+    let curve = information_curve(design.as_ref(), bins.range());
+    let errors = errors_panel(&measured, &bins, &curve, name);
+    let information = information_panel(curve, bins.range());
+    let mut figure = Figure::new(
+        FigureKind::Distribution,
+        format!("Distribution of {name} measures"),
+    );
+    figure.legend = distribution_legend(name);
+    figure.notes = distribution_notes(design.as_ref(), measured.len(), name);
+    figure.panels = vec![histogram, errors, information];
+    Some(figure)
+}
 
-    // Histogram.
-    let most = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+/// Top panel: the histogram of the object measures.
+fn histogram_panel(bins: &MeasureBins, name: &str) -> Panel {
+    let (x_lo, x_hi) = bins.range();
+    let step = bins.step;
+    let most = bins.counts.iter().copied().max().unwrap_or(1).max(1) as f64;
     let mut histogram = Panel::new(
         Axis::numeric("", x_lo, x_hi),
         Axis::numeric("Count", 0.0, most * 1.08),
     );
-    let bars = counts
+    let bars = bins
+        .counts
         .iter()
         .enumerate()
         .filter(|(_, &n)| n > 0)
         .map(|(b, &n)| {
-            let x0 = (first + b as i64) as f64 * step;
+            let x0 = bins.lower(b);
             Bar {
                 x0,
                 x1: x0 + step,
@@ -184,10 +238,16 @@ pub fn distribution_figure(fit: &Fit) -> Option<Figure> {
         })
         .collect();
     histogram.push(name, LayerKind::Bars(bars));
+    histogram
+}
 
-    // Standard errors and the S.E. the information predicts.
-    let design = information_design(fit);
-    let curve: Vec<(f64, f64)> = match &design {
+/// The test information `I(θ)` at [`CURVE_POINTS`] measures across `(x_lo, x_hi)`; empty
+/// without an information design.
+fn information_curve(
+    design: Option<&(Vec<InformationItem>, f64)>,
+    (x_lo, x_hi): (f64, f64),
+) -> Vec<(f64, f64)> {
+    match design {
         Some((items, r)) => (0..CURVE_POINTS)
             .map(|i| {
                 let theta = x_lo + (x_hi - x_lo) * i as f64 / (CURVE_POINTS - 1) as f64;
@@ -195,7 +255,18 @@ pub fn distribution_figure(fit: &Fit) -> Option<Figure> {
             })
             .collect(),
         None => Vec::new(),
-    };
+    }
+}
+
+/// Middle panel: the objects' model S.E.s (points, or per-bin means and ranges above
+/// [`MAX_OBJECT_POINTS`] objects) and the S.E. the information predicts, `1/√I(θ)`.
+fn errors_panel(
+    measured: &[ObjectMeasure],
+    bins: &MeasureBins,
+    curve: &[(f64, f64)],
+    name: &str,
+) -> Panel {
+    let (x_lo, x_hi) = bins.range();
     let se_curve: Vec<(f64, f64)> = curve
         .iter()
         .filter(|(_, i)| *i > 0.0)
@@ -212,46 +283,9 @@ pub fn distribution_figure(fit: &Fit) -> Option<Figure> {
     );
     errors.weight = 1.2;
     if measured.len() <= MAX_OBJECT_POINTS {
-        let points = measured
-            .iter()
-            .filter_map(|&(label, m, se)| {
-                Some(Point {
-                    x: m,
-                    y: se?,
-                    size: 2.5,
-                    marker: Marker::Circle,
-                    colour: Colour::Blue,
-                    label: label.to_string(),
-                })
-            })
-            .collect();
-        errors.push(name, LayerKind::Points(points));
+        errors.push(name, LayerKind::Points(object_se_points(measured)));
     } else {
-        let mut ranges = Vec::new();
-        let mut means = Vec::new();
-        for (b, values) in ses.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
-            let centre = (first + b as i64) as f64 * step + step / 2.0;
-            let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let mean = values.iter().sum::<f64>() / values.len() as f64;
-            let label = format!("{} ({} objects)", format_value(centre, 2), values.len());
-            ranges.push(Interval {
-                at: centre,
-                low: lo,
-                high: hi,
-                vertical: true,
-                colour: Colour::Sky,
-                label: label.clone(),
-            });
-            means.push(Point {
-                x: centre,
-                y: mean,
-                size: 3.0,
-                marker: Marker::Circle,
-                colour: Colour::Blue,
-                label,
-            });
-        }
+        let (ranges, means) = binned_se(bins);
         errors.push(format!("{name} S.E. range"), LayerKind::Intervals(ranges));
         errors.push(name, LayerKind::Points(means));
     }
@@ -269,8 +303,60 @@ pub fn distribution_figure(fit: &Fit) -> Option<Figure> {
             label: "1/sqrt(information)".to_string(),
         }),
     );
+    errors
+}
 
-    // Information.
+/// One point per object with an S.E.: its measure against its model S.E.
+fn object_se_points(measured: &[ObjectMeasure]) -> Vec<Point> {
+    measured
+        .iter()
+        .filter_map(|&(label, m, se)| {
+            Some(Point {
+                x: m,
+                y: se?,
+                size: 2.5,
+                marker: Marker::Circle,
+                colour: Colour::Blue,
+                label: label.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Per measure bin with S.E.s: the range of the S.E.s as an interval and their mean as a
+/// point, at the bin centre.
+fn binned_se(bins: &MeasureBins) -> (Vec<Interval>, Vec<Point>) {
+    let step = bins.step;
+    let mut ranges = Vec::new();
+    let mut means = Vec::new();
+    for (b, values) in bins.ses.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+        let centre = bins.lower(b) + step / 2.0;
+        let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        let label = format!("{} ({} objects)", format_value(centre, 2), values.len());
+        ranges.push(Interval {
+            at: centre,
+            low: lo,
+            high: hi,
+            vertical: true,
+            colour: Colour::Sky,
+            label: label.clone(),
+        });
+        means.push(Point {
+            x: centre,
+            y: mean,
+            size: 3.0,
+            marker: Marker::Circle,
+            colour: Colour::Blue,
+            label,
+        });
+    }
+    (ranges, means)
+}
+
+/// Bottom panel: the test information of the mean design.
+fn information_panel(curve: Vec<(f64, f64)>, (x_lo, x_hi): (f64, f64)) -> Panel {
     let info_max = curve.iter().map(|c| c.1).fold(0.0f64, f64::max).max(1e-3);
     let mut information = Panel::new(
         Axis::numeric("Measure (logits)", x_lo, x_hi),
@@ -287,12 +373,12 @@ pub fn distribution_figure(fit: &Fit) -> Option<Figure> {
             label: "test information".to_string(),
         }),
     );
+    information
+}
 
-    let mut figure = Figure::new(
-        FigureKind::Distribution,
-        format!("Distribution of {name} measures"),
-    );
-    figure.legend = vec![
+/// The legend: objects, the predicted S.E. and the test information.
+fn distribution_legend(name: &str) -> Vec<LegendEntry> {
+    vec![
         LegendEntry {
             label: format!("{name} (count; S.E. in logits)"),
             colour: Colour::Blue,
@@ -308,25 +394,31 @@ pub fn distribution_figure(fit: &Fit) -> Option<Figure> {
             colour: Colour::Green,
             symbol: LegendSymbol::Line,
         },
-    ];
-    match &design {
-        Some((items, r)) => figure.notes.push(format!(
+    ]
+}
+
+/// The notes: the design the information is computed for, and binned S.E.s.
+fn distribution_notes(
+    design: Option<&(Vec<InformationItem>, f64)>,
+    objects: usize,
+    name: &str,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    match design {
+        Some((items, r)) => notes.push(format!(
             "{} {name}; information of {} items at {:.2} ratings per item (mean design), other facets at their mean",
-            measured.len(),
+            objects,
             items.len(),
             r
         )),
-        None => figure
-            .notes
-            .push("no item facet: the test information is not drawn".to_string()),
+        None => notes.push("no item facet: the test information is not drawn".to_string()),
     }
-    if measured.len() > MAX_OBJECT_POINTS {
-        figure.notes.push(format!(
+    if objects > MAX_OBJECT_POINTS {
+        notes.push(format!(
             "more than {MAX_OBJECT_POINTS} {name}: S.E.s per bin (mean and range)"
         ));
     }
-    figure.panels = vec![histogram, errors, information];
-    Some(figure)
+    notes
 }
 
 #[cfg(test)]

@@ -48,6 +48,9 @@ impl RaterMark {
     }
 }
 
+/// A rater on the map: element index, infit mean-square and measure.
+type ShownRater = (usize, f64, f64);
+
 /// The rater fit map of facet `facet` of `fit`: `flags` raised on the run, `excluded` the
 /// element indices of the facet excluded by decisions in force.
 pub fn raters_figure(
@@ -58,19 +61,8 @@ pub fn raters_figure(
     excluded: &[u32],
 ) -> Figure {
     let measures: &FacetMeasures = &fit.facets[facet];
-    let mut marks: BTreeMap<u32, RaterMark> = BTreeMap::new();
-    for flag in flags.iter().filter(|f| f.facet == facet) {
-        let mark = match flag.level {
-            FlagLevel::Exclude => RaterMark::Exclude,
-            FlagLevel::Review => RaterMark::Review,
-        };
-        let entry = marks.entry(flag.element).or_insert(mark);
-        *entry = (*entry).max(mark);
-    }
-    for &e in excluded {
-        marks.insert(e, RaterMark::Excluded);
-    }
-    let shown: Vec<(usize, f64, f64)> = measures
+    let marks = rater_marks(facet, flags, excluded);
+    let shown: Vec<ShownRater> = measures
         .elements
         .iter()
         .enumerate()
@@ -100,6 +92,58 @@ pub fn raters_figure(
             y_max,
         ),
     );
+    let (shaded, mut legend) = mean_square_bands(rules, x_max);
+    panel.push("bands", LayerKind::Bands(shaded));
+    let (points, labelled, used) = rater_points(measures, &shown, &marks, most);
+    panel.push(measures.name.clone(), LayerKind::Points(points));
+    panel.push(
+        format!("{} labels", measures.name),
+        LayerKind::Texts(rater_labels(measures, labelled)),
+    );
+    legend.extend(mark_legend(used));
+    let mut figure = Figure::new(
+        FigureKind::Raters,
+        format!("Rater fit map: {}", measures.name),
+    );
+    figure.legend = legend;
+    figure.notes.push(format!(
+        "{} of {} {} shown; point area by responses (largest {}); bands at the project's flag-rule limits",
+        shown.len(),
+        measures.elements.len(),
+        measures.name,
+        most as usize
+    ));
+    if shown.len() < measures.elements.len() {
+        figure.notes.push(format!(
+            "{} without an infit mean-square (extreme or dropped) are left out",
+            measures.elements.len() - shown.len()
+        ));
+    }
+    figure.panels.push(panel);
+    figure
+}
+
+/// Each rater's strongest mark: its flags on `facet` (exclusion over review), overridden by an
+/// exclusion decision in force.
+fn rater_marks(facet: usize, flags: &[Flag], excluded: &[u32]) -> BTreeMap<u32, RaterMark> {
+    let mut marks: BTreeMap<u32, RaterMark> = BTreeMap::new();
+    for flag in flags.iter().filter(|f| f.facet == facet) {
+        let mark = match flag.level {
+            FlagLevel::Exclude => RaterMark::Exclude,
+            FlagLevel::Review => RaterMark::Review,
+        };
+        let entry = marks.entry(flag.element).or_insert(mark);
+        *entry = (*entry).max(mark);
+    }
+    for &e in excluded {
+        marks.insert(e, RaterMark::Excluded);
+    }
+    marks
+}
+
+/// Linacre's mean-square bands at the flag-rule limits (muted, productive, unproductive,
+/// distorting) up to `x_max`, and their legend entries.
+fn mean_square_bands(rules: &FlagRules, x_max: f64) -> (Vec<Band>, Vec<LegendEntry>) {
     let bands = [
         (0.0, rules.muted_mnsq, Colour::Sky, "muted"),
         (
@@ -145,12 +189,26 @@ pub fn raters_figure(
             symbol: LegendSymbol::Box,
         });
     }
-    panel.push("bands", LayerKind::Bands(shaded));
+    (shaded, legend)
+}
+
+/// A marked rater to label: its mark, element index, infit and measure.
+type LabelledRater = (RaterMark, usize, f64, f64);
+
+/// One point per shown rater (area by its responses relative to the `most`), plain raters
+/// first so the marked ones are drawn on top; the marked raters to label; and which marks
+/// were used.
+fn rater_points(
+    measures: &FacetMeasures,
+    shown: &[ShownRater],
+    marks: &BTreeMap<u32, RaterMark>,
+    most: f64,
+) -> (Vec<Point>, Vec<LabelledRater>, [bool; 4]) {
     let mut points = Vec::new();
-    let mut labelled: Vec<(RaterMark, usize, f64, f64)> = Vec::new();
+    let mut labelled: Vec<LabelledRater> = Vec::new();
     let mut used = [false; 4];
     let largest = largest_radius(shown.len());
-    for &(i, infit, measure) in &shown {
+    for &(i, infit, measure) in shown {
         let element = &measures.elements[i];
         let mark = marks.get(&(i as u32)).copied().unwrap_or(RaterMark::Plain);
         used[mark as usize] = true;
@@ -168,11 +226,14 @@ pub fn raters_figure(
             labelled.push((mark, i, infit, measure));
         }
     }
-    // Plain raters first so the marked ones are drawn on top.
     points.sort_by_key(|p| p.marker != Marker::Circle);
-    panel.push(measures.name.clone(), LayerKind::Points(points));
+    (points, labelled, used)
+}
+
+/// Labels of the most strongly marked raters (at most [`MAX_LABELLED`]).
+fn rater_labels(measures: &FacetMeasures, mut labelled: Vec<LabelledRater>) -> Vec<TextLabel> {
     labelled.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let texts = labelled
+    labelled
         .iter()
         .take(MAX_LABELLED)
         .map(|&(_, i, infit, measure)| TextLabel {
@@ -184,41 +245,26 @@ pub fn raters_figure(
             colour: Colour::Ink,
             scale: 0.85,
         })
-        .collect();
-    panel.push(format!("{} labels", measures.name), LayerKind::Texts(texts));
-    for mark in [
+        .collect()
+}
+
+/// Legend entries of the marks used, in the order plain, review, exclude, excluded.
+fn mark_legend(used: [bool; 4]) -> Vec<LegendEntry> {
+    [
         RaterMark::Plain,
         RaterMark::Review,
         RaterMark::Exclude,
         RaterMark::Excluded,
-    ] {
-        if used[mark as usize] {
-            let (marker, colour, label) = mark.marker();
-            legend.push(LegendEntry {
-                label: label.to_string(),
-                colour,
-                symbol: LegendSymbol::Marker(marker),
-            });
+    ]
+    .into_iter()
+    .filter(|&mark| used[mark as usize])
+    .map(|mark| {
+        let (marker, colour, label) = mark.marker();
+        LegendEntry {
+            label: label.to_string(),
+            colour,
+            symbol: LegendSymbol::Marker(marker),
         }
-    }
-    let mut figure = Figure::new(
-        FigureKind::Raters,
-        format!("Rater fit map: {}", measures.name),
-    );
-    figure.legend = legend;
-    figure.notes.push(format!(
-        "{} of {} {} shown; point area by responses (largest {}); bands at the project's flag-rule limits",
-        shown.len(),
-        measures.elements.len(),
-        measures.name,
-        most as usize
-    ));
-    if shown.len() < measures.elements.len() {
-        figure.notes.push(format!(
-            "{} without an infit mean-square (extreme or dropped) are left out",
-            measures.elements.len() - shown.len()
-        ));
-    }
-    figure.panels.push(panel);
-    figure
+    })
+    .collect()
 }

@@ -18,7 +18,8 @@
 
 use super::font::{ensure_registered, FONT_FAMILY};
 use super::model::{
-    Anchor, Axis, Colour, Figure, LayerKind, LegendSymbol, Line, Marker, Panel, Point, Tick,
+    Anchor, Axis, Band, Bar, Colour, Figure, Interval, LayerKind, LegendSymbol, Line, Marker,
+    Panel, Point, TextLabel, Tick,
 };
 use super::tagged::{apply_tags, Tag, Tagged, Tagger};
 use super::{FigureError, FigureSize};
@@ -276,7 +277,8 @@ fn widest_label<DB: DrawingBackend>(root: &Area<DB>, axis: &Axis) -> Result<i32,
     Ok(widest)
 }
 
-/// Draws one panel inside `(left, top, right, bottom)`.
+/// Draws one panel inside `(left, top, right, bottom)`: its title, the grid under the marks,
+/// the layers in order, then the axes.
 fn draw_panel<DB: DrawingBackend>(
     root: &Area<DB>,
     tagger: &Tagger,
@@ -285,13 +287,9 @@ fn draw_panel<DB: DrawingBackend>(
     (left, top, right, bottom): (i32, i32, i32, i32),
     width: i32,
 ) -> Result<(), FigureError> {
-    let in_panel = |class: &str| Tag::class(format!("{class} sw-panel-{index}"));
-    let mark = |class: &str, series: &str, label: &str| {
-        Tag::mark(format!("sw-mark {class} sw-panel-{index}"), series, label)
-    };
     let mut plot_top = top + 6;
     if let Some(title) = &panel.title {
-        tagger.set(in_panel("sw-panel-title"));
+        tagger.set(panel_tag(index, "sw-panel-title"));
         let style = text_style(SUBTITLE_SIZE, Colour::Ink, HPos::Left, VPos::Top);
         root.draw_text(title, &style, (left, top + 2))
             .map_err(drawing)?;
@@ -319,131 +317,200 @@ fn draw_panel<DB: DrawingBackend>(
             index + 1
         )));
     }
-    // Grid under the marks.
-    let grid = rgb(Colour::LightGrey).stroke_width(1);
-    if panel.x.grid {
-        let ticks: Vec<&Tick> = in_range(&panel.x).collect();
-        for tick in ticks.iter().step_by(thinning(&ticks, |v| frame.px(v), 24)) {
-            tagger.set(in_panel("sw-grid sw-grid-x"));
-            let x = frame.px(tick.value);
-            root.draw(&PathElement::new(vec![(x, frame.y0), (x, frame.y1)], grid))
-                .map_err(drawing)?;
-        }
-    }
-    if panel.y.grid {
-        let ticks: Vec<&Tick> = in_range(&panel.y).collect();
-        for tick in ticks
-            .iter()
-            .step_by(thinning(&ticks, |v| frame.py(v), TICK_SIZE as i32 + 4))
-        {
-            tagger.set(in_panel("sw-grid sw-grid-y"));
-            let y = frame.py(tick.value);
-            root.draw(&PathElement::new(vec![(frame.x0, y), (frame.x1, y)], grid))
-                .map_err(drawing)?;
-        }
-    }
+    let canvas = PanelCanvas {
+        root,
+        tagger,
+        panel,
+        index,
+        frame,
+    };
+    canvas.draw_grid()?;
     for layer in &panel.layers {
-        let series = layer.series.as_str();
-        match &layer.kind {
-            LayerKind::Bands(bands) => {
-                for band in bands {
-                    tagger.set(mark("sw-band", series, &band.label));
-                    let x0 = frame.px(band.x0.unwrap_or(panel.x.min));
-                    let x1 = frame.px(band.x1.unwrap_or(panel.x.max));
-                    let y0 = frame.py(band.y1.unwrap_or(panel.y.max));
-                    let y1 = frame.py(band.y0.unwrap_or(panel.y.min));
-                    root.draw(&Rectangle::new(
-                        [(x0.min(x1), y0.min(y1)), (x0.max(x1), y0.max(y1))],
-                        rgb(band.colour).mix(BAND_OPACITY).filled(),
-                    ))
+        canvas.draw_layer(&layer.series, &layer.kind)?;
+    }
+    draw_axes(root, tagger, panel, index, &canvas.frame, left)
+}
+
+/// The tag of a panel's non-mark element of class `class`.
+fn panel_tag(index: usize, class: &str) -> Tag {
+    Tag::class(format!("{class} sw-panel-{index}"))
+}
+
+/// A panel's plotting area: where its grid and layers are drawn.
+struct PanelCanvas<'a, DB: DrawingBackend> {
+    root: &'a Area<DB>,
+    tagger: &'a Tagger,
+    panel: &'a Panel,
+    index: usize,
+    frame: Frame,
+}
+
+impl<DB: DrawingBackend> PanelCanvas<'_, DB> {
+    /// The tag of one mark of class `class` in series `series`.
+    fn mark(&self, class: &str, series: &str, label: &str) -> Tag {
+        Tag::mark(
+            format!("sw-mark {class} sw-panel-{}", self.index),
+            series,
+            label,
+        )
+    }
+
+    /// Grid lines at the (thinned) ticks of the axes that have a grid.
+    fn draw_grid(&self) -> Result<(), FigureError> {
+        let (root, frame, panel) = (self.root, &self.frame, self.panel);
+        let grid = rgb(Colour::LightGrey).stroke_width(1);
+        if panel.x.grid {
+            let ticks: Vec<&Tick> = in_range(&panel.x).collect();
+            for tick in ticks.iter().step_by(thinning(&ticks, |v| frame.px(v), 24)) {
+                self.tagger.set(panel_tag(self.index, "sw-grid sw-grid-x"));
+                let x = frame.px(tick.value);
+                root.draw(&PathElement::new(vec![(x, frame.y0), (x, frame.y1)], grid))
                     .map_err(drawing)?;
-                }
             }
-            LayerKind::Bars(bars) => {
-                for bar in bars {
-                    tagger.set(mark("sw-bar", series, &bar.label));
-                    let (x0, x1) = (frame.px(bar.x0), frame.px(bar.x1));
-                    let (y0, y1) = (frame.py(bar.y1), frame.py(bar.y0));
-                    let (x0, x1) = (x0.min(x1), x0.max(x1).max(x0.min(x1) + 1));
-                    let (y0, y1) = (y0.min(y1), y0.max(y1).max(y0.min(y1) + 1));
-                    root.draw(&Rectangle::new(
-                        [(x0, y0), (x1, y1)],
-                        rgb(bar.colour).filled(),
-                    ))
+        }
+        if panel.y.grid {
+            let ticks: Vec<&Tick> = in_range(&panel.y).collect();
+            for tick in
+                ticks
+                    .iter()
+                    .step_by(thinning(&ticks, |v| frame.py(v), TICK_SIZE as i32 + 4))
+            {
+                self.tagger.set(panel_tag(self.index, "sw-grid sw-grid-y"));
+                let y = frame.py(tick.value);
+                root.draw(&PathElement::new(vec![(frame.x0, y), (frame.x1, y)], grid))
                     .map_err(drawing)?;
-                }
             }
+        }
+        Ok(())
+    }
+
+    /// One layer of series `series`.
+    fn draw_layer(&self, series: &str, kind: &LayerKind) -> Result<(), FigureError> {
+        match kind {
+            LayerKind::Bands(bands) => self.draw_bands(series, bands),
+            LayerKind::Bars(bars) => self.draw_bars(series, bars),
             LayerKind::Line(line) => {
-                tagger.set(mark("sw-line", series, &line.label));
-                draw_line(root, &frame, line)?;
+                self.tagger.set(self.mark("sw-line", series, &line.label));
+                draw_line(self.root, &self.frame, line)
             }
-            LayerKind::Intervals(intervals) => {
-                for interval in intervals {
-                    tagger.set(mark("sw-interval", series, &interval.label));
-                    let style = rgb(interval.colour).stroke_width(2);
-                    let cap = 4;
-                    let points = if interval.vertical {
-                        let x = frame.px(interval.at);
-                        let (lo, hi) = (frame.py(interval.low), frame.py(interval.high));
-                        vec![
-                            (x - cap, lo),
-                            (x + cap, lo),
-                            (x, lo),
-                            (x, hi),
-                            (x - cap, hi),
-                            (x + cap, hi),
-                        ]
-                    } else {
-                        let y = frame.py(interval.at);
-                        let (lo, hi) = (frame.px(interval.low), frame.px(interval.high));
-                        vec![
-                            (lo, y - cap),
-                            (lo, y + cap),
-                            (lo, y),
-                            (hi, y),
-                            (hi, y - cap),
-                            (hi, y + cap),
-                        ]
-                    };
-                    root.draw(&PathElement::new(points, style))
-                        .map_err(drawing)?;
-                }
-            }
+            LayerKind::Intervals(intervals) => self.draw_intervals(series, intervals),
             LayerKind::Points(points) => {
                 for point in points {
                     draw_point(
-                        root,
-                        tagger,
-                        &frame,
+                        self.root,
+                        self.tagger,
+                        &self.frame,
                         point,
-                        &mark(
+                        &self.mark(
                             &format!("sw-point sw-marker-{}", point.marker.name()),
                             series,
                             &point.label,
                         ),
                     )?;
                 }
+                Ok(())
             }
-            LayerKind::Texts(texts) => {
-                for text in texts {
-                    tagger.set(mark("sw-label", series, &text.text));
-                    let h = match text.anchor {
-                        Anchor::Left => HPos::Left,
-                        Anchor::Centre => HPos::Center,
-                        Anchor::Right => HPos::Right,
-                    };
-                    let style = text_style(TICK_SIZE * text.scale, text.colour, h, VPos::Center);
-                    root.draw_text(
-                        &text.text,
-                        &style,
-                        (frame.px(text.x) + text.dx, frame.py(text.y)),
-                    )
-                    .map_err(drawing)?;
-                }
-            }
+            LayerKind::Texts(texts) => self.draw_texts(series, texts),
         }
     }
-    draw_axes(root, tagger, panel, index, &frame, left)
+
+    /// Shaded bands (an open side reaches the panel's edge).
+    fn draw_bands(&self, series: &str, bands: &[Band]) -> Result<(), FigureError> {
+        let (frame, panel) = (&self.frame, self.panel);
+        for band in bands {
+            self.tagger.set(self.mark("sw-band", series, &band.label));
+            let x0 = frame.px(band.x0.unwrap_or(panel.x.min));
+            let x1 = frame.px(band.x1.unwrap_or(panel.x.max));
+            let y0 = frame.py(band.y1.unwrap_or(panel.y.max));
+            let y1 = frame.py(band.y0.unwrap_or(panel.y.min));
+            self.root
+                .draw(&Rectangle::new(
+                    [(x0.min(x1), y0.min(y1)), (x0.max(x1), y0.max(y1))],
+                    rgb(band.colour).mix(BAND_OPACITY).filled(),
+                ))
+                .map_err(drawing)?;
+        }
+        Ok(())
+    }
+
+    /// Filled bars, at least one pixel wide and high.
+    fn draw_bars(&self, series: &str, bars: &[Bar]) -> Result<(), FigureError> {
+        let frame = &self.frame;
+        for bar in bars {
+            self.tagger.set(self.mark("sw-bar", series, &bar.label));
+            let (x0, x1) = (frame.px(bar.x0), frame.px(bar.x1));
+            let (y0, y1) = (frame.py(bar.y1), frame.py(bar.y0));
+            let (x0, x1) = (x0.min(x1), x0.max(x1).max(x0.min(x1) + 1));
+            let (y0, y1) = (y0.min(y1), y0.max(y1).max(y0.min(y1) + 1));
+            self.root
+                .draw(&Rectangle::new(
+                    [(x0, y0), (x1, y1)],
+                    rgb(bar.colour).filled(),
+                ))
+                .map_err(drawing)?;
+        }
+        Ok(())
+    }
+
+    /// Intervals with end caps, vertical or horizontal.
+    fn draw_intervals(&self, series: &str, intervals: &[Interval]) -> Result<(), FigureError> {
+        let frame = &self.frame;
+        for interval in intervals {
+            self.tagger
+                .set(self.mark("sw-interval", series, &interval.label));
+            let style = rgb(interval.colour).stroke_width(2);
+            let cap = 4;
+            let points = if interval.vertical {
+                let x = frame.px(interval.at);
+                let (lo, hi) = (frame.py(interval.low), frame.py(interval.high));
+                vec![
+                    (x - cap, lo),
+                    (x + cap, lo),
+                    (x, lo),
+                    (x, hi),
+                    (x - cap, hi),
+                    (x + cap, hi),
+                ]
+            } else {
+                let y = frame.py(interval.at);
+                let (lo, hi) = (frame.px(interval.low), frame.px(interval.high));
+                vec![
+                    (lo, y - cap),
+                    (lo, y + cap),
+                    (lo, y),
+                    (hi, y),
+                    (hi, y - cap),
+                    (hi, y + cap),
+                ]
+            };
+            self.root
+                .draw(&PathElement::new(points, style))
+                .map_err(drawing)?;
+        }
+        Ok(())
+    }
+
+    /// Text labels at data points, anchored left, centre or right.
+    fn draw_texts(&self, series: &str, texts: &[TextLabel]) -> Result<(), FigureError> {
+        let frame = &self.frame;
+        for text in texts {
+            self.tagger.set(self.mark("sw-label", series, &text.text));
+            let h = match text.anchor {
+                Anchor::Left => HPos::Left,
+                Anchor::Centre => HPos::Center,
+                Anchor::Right => HPos::Right,
+            };
+            let style = text_style(TICK_SIZE * text.scale, text.colour, h, VPos::Center);
+            self.root
+                .draw_text(
+                    &text.text,
+                    &style,
+                    (frame.px(text.x) + text.dx, frame.py(text.y)),
+                )
+                .map_err(drawing)?;
+        }
+        Ok(())
+    }
 }
 
 /// Draw every k-th tick so that labels are at least `min_gap` pixels apart.

@@ -136,22 +136,37 @@ impl Sums {
     }
 }
 
-/// Builds the facet, scale and global tables from the estimates.
+/// Builds the facet, scale and global tables from the estimates: the measurement report of
+/// every facet (Table 7), the category statistics of every rating scale (Table 8) and the
+/// global fit statistics (Table 5).
 pub(crate) fn tabulate(
     design: &Design,
     est: &Estimates,
     options: &FitOptions,
 ) -> (Vec<FacetMeasures>, Vec<ScaleStatistics>, GlobalStatistics) {
-    let data = design.data;
-    let n_el = design.n_elements();
-    let n_facets = design.n_facets();
     // Category offsets: scale s's categories are cat_off[s]..cat_off[s+1].
     let thr_off = threshold_offsets(design);
     let cat_off: Vec<usize> = thr_off.iter().enumerate().map(|(s, t)| t + s).collect();
-    let n_cat = *cat_off.last().unwrap_or(&0);
-    let measures = &est.measures;
+    let sums = residual_sums(design, est, options, &cat_off);
+    let totals = raw_and_fair_totals(design, est);
+    let facets = facet_tables(design, est, &sums, &totals);
+    let scales = scale_tables(design, est, &sums, &cat_off);
+    let global = global_statistics(design, est, &sums);
+    (facets, scales, global)
+}
 
-    let sums = ordered_sum(
+/// The residual pass over the responses used in estimation: per element, per category and
+/// global sums of the observed scores, expectations `E`, model variances `W`, kurtoses `C` and
+/// standardized residuals `z = (x − E)/√W`.
+fn residual_sums(
+    design: &Design,
+    est: &Estimates,
+    options: &FitOptions,
+    cat_off: &[usize],
+) -> Sums {
+    let n_el = design.n_elements();
+    let n_cat = *cat_off.last().unwrap_or(&0);
+    ordered_sum(
         est.active.len(),
         || Sums::zeros(n_el, n_cat),
         |range| {
@@ -159,79 +174,96 @@ pub(crate) fn tabulate(
             let mut sums = Sums::zeros(n_el, n_cat);
             let mut scratch = [0.0; MAX_CATEGORIES];
             for &n in chunk {
-                let n = n as usize;
-                let s = design.obs_scale[n] as usize;
-                let thr = &est.thresholds[s];
-                let p = &mut scratch[..thr.len() + 1];
-                let eta = design.eta(measures, n);
-                let mom = score_moments(eta, thr, p);
-                let k = design.obs_category[n] as usize;
-                let base = design.scales[s].value(0);
-                let x = base + k as f64;
-                let e = base + mom.expected;
-                let r = k as f64 - mom.expected;
-                let w = mom.variance;
-                let z2 = if w > 0.0 { r * r / w } else { 0.0 };
-                let c_ww = outfit_variance_term(mom.kurtosis, w);
-                let (slope_score, slope_information) = slope_terms(eta, thr, p, k);
-                for (f, col) in data.elements.iter().enumerate() {
-                    let el = design.offsets[f] + col[n] as usize;
-                    let y = eta - design.signs[f] * measures[el];
-                    let a = &mut sums.elements[el];
-                    a.n += 1.0;
-                    a.x += x;
-                    a.xx += x * x;
-                    a.y += y;
-                    a.yy += y * y;
-                    a.xy += x * y;
-                    a.e += e;
-                    a.ee += e * e;
-                    a.ey += e * y;
-                    a.w += w;
-                    a.ww += w * w;
-                    a.c += mom.kurtosis;
-                    a.c_ww += c_ww;
-                    a.zz += z2;
-                    a.rr += r * r;
-                    a.slope_score += slope_score;
-                    a.slope_information += slope_information;
-                }
-                let co = cat_off[s];
-                sums.cat_count[co + k] += 1.0;
-                sums.cat_eta[co + k] += eta;
-                sums.cat_zz[co + k] += z2;
-                let mut q = 0.0;
-                for h in (0..p.len()).rev() {
-                    sums.cat_p[co + h] += p[h];
-                    sums.cat_p_eta[co + h] += p[h] * eta;
-                    if h > 0 {
-                        q += p[h];
-                        sums.cat_qq[co + h] += q * (1.0 - q);
-                    }
-                }
-                sums.log_likelihood += p[k].max(f64::MIN_POSITIVE).ln();
-                sums.zz += z2;
-                sums.n += 1.0;
-                sums.x += x;
-                sums.xx += x * x;
-                sums.e += e;
-                sums.ee += e * e;
-                sums.rr += r * r;
-                if z2.sqrt() >= options.unexpected_z {
-                    sums.unexpected += 1;
-                }
+                sums.add_response(design, est, cat_off, options, n as usize, &mut scratch);
             }
             sums
         },
         Sums::merge,
-    );
+    )
+}
 
-    // Facet means of the non-extreme measures (for fair averages and summaries).
-    let facet_mean: Vec<f64> = (0..n_facets)
+impl Sums {
+    /// Adds response `n` to the element, category and global sums.
+    fn add_response(
+        &mut self,
+        design: &Design,
+        est: &Estimates,
+        cat_off: &[usize],
+        options: &FitOptions,
+        n: usize,
+        scratch: &mut [f64; MAX_CATEGORIES],
+    ) {
+        let measures = &est.measures;
+        let s = design.obs_scale[n] as usize;
+        let thr = &est.thresholds[s];
+        let p = &mut scratch[..thr.len() + 1];
+        let eta = design.eta(measures, n);
+        let mom = score_moments(eta, thr, p);
+        let k = design.obs_category[n] as usize;
+        let base = design.scales[s].value(0);
+        let x = base + k as f64;
+        let e = base + mom.expected;
+        let r = k as f64 - mom.expected;
+        let w = mom.variance;
+        let z2 = if w > 0.0 { r * r / w } else { 0.0 };
+        let c_ww = outfit_variance_term(mom.kurtosis, w);
+        let (slope_score, slope_information) = slope_terms(eta, thr, p, k);
+        for (f, col) in design.data.elements.iter().enumerate() {
+            let el = design.offsets[f] + col[n] as usize;
+            let y = eta - design.signs[f] * measures[el];
+            let a = &mut self.elements[el];
+            a.n += 1.0;
+            a.x += x;
+            a.xx += x * x;
+            a.y += y;
+            a.yy += y * y;
+            a.xy += x * y;
+            a.e += e;
+            a.ee += e * e;
+            a.ey += e * y;
+            a.w += w;
+            a.ww += w * w;
+            a.c += mom.kurtosis;
+            a.c_ww += c_ww;
+            a.zz += z2;
+            a.rr += r * r;
+            a.slope_score += slope_score;
+            a.slope_information += slope_information;
+        }
+        let co = cat_off[s];
+        self.cat_count[co + k] += 1.0;
+        self.cat_eta[co + k] += eta;
+        self.cat_zz[co + k] += z2;
+        let mut q = 0.0;
+        for h in (0..p.len()).rev() {
+            self.cat_p[co + h] += p[h];
+            self.cat_p_eta[co + h] += p[h] * eta;
+            if h > 0 {
+                q += p[h];
+                self.cat_qq[co + h] += q * (1.0 - q);
+            }
+        }
+        self.log_likelihood += p[k].max(f64::MIN_POSITIVE).ln();
+        self.zz += z2;
+        self.n += 1.0;
+        self.x += x;
+        self.xx += x * x;
+        self.e += e;
+        self.ee += e * e;
+        self.rr += r * r;
+        if z2.sqrt() >= options.unexpected_z {
+            self.unexpected += 1;
+        }
+    }
+}
+
+/// Facet means of the non-extreme measures (for fair averages and summaries).
+fn facet_means(design: &Design, est: &Estimates) -> Vec<f64> {
+    (0..design.n_facets())
         .map(|f| {
             let v: Vec<f64> = (design.offsets[f]..design.offsets[f + 1])
                 .filter(|&e| est.status[e].is_active())
-                .map(|e| measures[e])
+                .map(|e| est.measures[e])
                 .collect();
             if v.is_empty() {
                 0.0
@@ -239,16 +271,34 @@ pub(crate) fn tabulate(
                 v.iter().sum::<f64>() / v.len() as f64
             }
         })
-        .collect();
-    let fair_base: f64 = (0..n_facets).map(|f| design.signs[f] * facet_mean[f]).sum();
+        .collect()
+}
 
-    // Raw totals over all responses, and fair averages: E(x | η = own term + other facets'
-    // means) averaged over the scales of the element's responses (Facets `Fair=Mean`). The
-    // expectation depends only on the element and the scale, so responses are counted per
-    // (element, scale) pair and each pair is evaluated once (per response when that table would
-    // be too large).
+/// Largest (element, scale) table for which fair averages are evaluated once per pair.
+const MAX_FAIR_PAIRS: usize = 1 << 24;
+
+/// Per element: the raw total score, the response count and the sum of fair expectations
+/// over all responses.
+struct Totals {
+    total: Vec<f64>,
+    count: Vec<usize>,
+    fair: Vec<f64>,
+}
+
+/// Raw totals over all responses, and fair averages: E(x | η = own term + other facets'
+/// means) averaged over the scales of the element's responses (Facets `Fair=Mean`). The
+/// expectation depends only on the element and the scale, so responses are counted per
+/// (element, scale) pair and each pair is evaluated once (per response when that table would
+/// be too large).
+fn raw_and_fair_totals(design: &Design, est: &Estimates) -> Totals {
+    let data = design.data;
+    let n_el = design.n_elements();
+    let n_facets = design.n_facets();
+    let measures = &est.measures;
+    let facet_mean = facet_means(design, est);
+    let fair_base: f64 = (0..n_facets).map(|f| design.signs[f] * facet_mean[f]).sum();
     let n_scales = design.scales.len();
-    let per_pair = n_el.saturating_mul(n_scales) <= 1 << 24;
+    let per_pair = n_el.saturating_mul(n_scales) <= MAX_FAIR_PAIRS;
     let zeros = || {
         (
             vec![0.0; n_el],
@@ -314,65 +364,23 @@ pub(crate) fn tabulate(
             })
             .collect();
     }
+    Totals { total, count, fair }
+}
 
-    let mut facets = Vec::with_capacity(n_facets);
-    for f in 0..n_facets {
+/// The measurement report of every facet (Facets Table 7), each with its summary.
+fn facet_tables(
+    design: &Design,
+    est: &Estimates,
+    sums: &Sums,
+    totals: &Totals,
+) -> Vec<FacetMeasures> {
+    let data = design.data;
+    let mut facets = Vec::with_capacity(design.n_facets());
+    for f in 0..design.n_facets() {
         let facet = &data.facets[f];
-        let mut elements = Vec::with_capacity(facet.len());
-        for j in 0..facet.len() {
-            let el = design.offsets[f] + j;
-            let status = est.status[el];
-            let a = &sums.elements[el];
-            let cnt = count[el];
-            let observed_average = (cnt > 0).then(|| total[el] / cnt as f64);
-            let fair_average =
-                (cnt > 0 && status != ElementStatus::Dropped).then(|| fair[el] / cnt as f64);
-            let mut stats = ElementStatistics {
-                label: facet.labels[j].clone(),
-                status,
-                total_score: total[el],
-                count: cnt,
-                observed_average,
-                fair_average,
-                measure: measures[el],
-                model_se: None,
-                real_se: None,
-                infit: None,
-                infit_zstd: None,
-                outfit: None,
-                outfit_zstd: None,
-                point_measure: None,
-                point_measure_expected: None,
-                displacement: None,
-                discrimination: None,
-            };
-            match status {
-                ElementStatus::Measured | ElementStatus::Anchored if a.w > 0.0 => {
-                    let model_se = 1.0 / a.w.sqrt();
-                    let infit = infit_mean_square(a.rr, a.w);
-                    let outfit = outfit_mean_square(a.zz, a.n);
-                    stats.model_se = Some(model_se);
-                    stats.real_se = Some(model_se * infit.max(1.0).sqrt());
-                    stats.infit = Some(infit);
-                    stats.outfit = Some(outfit);
-                    stats.infit_zstd = zstd(infit, infit_variance(a.c, a.ww, a.w));
-                    stats.outfit_zstd = zstd(outfit, outfit_variance(a.c_ww, a.n));
-                    stats.point_measure = correlation(a.n, a.x, a.y, a.xx, a.yy, a.xy);
-                    stats.point_measure_expected =
-                        expected_correlation(a.n, a.e, a.y, a.ee, a.yy, a.ey, a.w);
-                    stats.displacement = Some(design.signs[f] * (a.x - a.e) / a.w);
-                    stats.discrimination =
-                        estimated_discrimination(a.slope_score, a.slope_information);
-                }
-                ElementStatus::Extreme(_) if est.extreme_information[el] > 0.0 => {
-                    let se = 1.0 / est.extreme_information[el].sqrt();
-                    stats.model_se = Some(se);
-                    stats.real_se = Some(se);
-                }
-                _ => {}
-            }
-            elements.push(stats);
-        }
+        let elements: Vec<ElementStatistics> = (0..facet.len())
+            .map(|j| element_statistics(design, est, sums, totals, f, j))
+            .collect();
         let summary = summarise(&elements);
         facets.push(FacetMeasures {
             name: facet.name.clone(),
@@ -383,7 +391,84 @@ pub(crate) fn tabulate(
             summary,
         });
     }
+    facets
+}
 
+/// One row of the measurement report (Table 7) for element `j` of facet `f`: raw score,
+/// observed and fair averages, measure, model and real S.E., infit and outfit mean-squares
+/// with their ZSTDs, point-measure correlations, displacement and estimated discrimination.
+fn element_statistics(
+    design: &Design,
+    est: &Estimates,
+    sums: &Sums,
+    totals: &Totals,
+    f: usize,
+    j: usize,
+) -> ElementStatistics {
+    let facet = &design.data.facets[f];
+    let el = design.offsets[f] + j;
+    let status = est.status[el];
+    let a = &sums.elements[el];
+    let cnt = totals.count[el];
+    let observed_average = (cnt > 0).then(|| totals.total[el] / cnt as f64);
+    let fair_average =
+        (cnt > 0 && status != ElementStatus::Dropped).then(|| totals.fair[el] / cnt as f64);
+    let mut stats = ElementStatistics {
+        label: facet.labels[j].clone(),
+        status,
+        total_score: totals.total[el],
+        count: cnt,
+        observed_average,
+        fair_average,
+        measure: est.measures[el],
+        model_se: None,
+        real_se: None,
+        infit: None,
+        infit_zstd: None,
+        outfit: None,
+        outfit_zstd: None,
+        point_measure: None,
+        point_measure_expected: None,
+        displacement: None,
+        discrimination: None,
+    };
+    match status {
+        ElementStatus::Measured | ElementStatus::Anchored if a.w > 0.0 => {
+            let model_se = 1.0 / a.w.sqrt();
+            let infit = infit_mean_square(a.rr, a.w);
+            let outfit = outfit_mean_square(a.zz, a.n);
+            stats.model_se = Some(model_se);
+            stats.real_se = Some(model_se * infit.max(1.0).sqrt());
+            stats.infit = Some(infit);
+            stats.outfit = Some(outfit);
+            stats.infit_zstd = zstd(infit, infit_variance(a.c, a.ww, a.w));
+            stats.outfit_zstd = zstd(outfit, outfit_variance(a.c_ww, a.n));
+            stats.point_measure = correlation(a.n, a.x, a.y, a.xx, a.yy, a.xy);
+            stats.point_measure_expected =
+                expected_correlation(a.n, a.e, a.y, a.ee, a.yy, a.ey, a.w);
+            stats.displacement = Some(design.signs[f] * (a.x - a.e) / a.w);
+            stats.discrimination = estimated_discrimination(a.slope_score, a.slope_information);
+        }
+        ElementStatus::Extreme(_) if est.extreme_information[el] > 0.0 => {
+            let se = 1.0 / est.extreme_information[el].sqrt();
+            stats.model_se = Some(se);
+            stats.real_se = Some(se);
+        }
+        _ => {}
+    }
+    stats
+}
+
+/// The category statistics of every rating scale with responses or observed categories
+/// (Facets Table 8): counts, average and expected measures, outfit, Rasch-Andrich thresholds
+/// with their S.E.s, and disordering.
+fn scale_tables(
+    design: &Design,
+    est: &Estimates,
+    sums: &Sums,
+    cat_off: &[usize],
+) -> Vec<ScaleStatistics> {
+    let data = design.data;
     let mut scales = Vec::with_capacity(design.scales.len());
     for (s, scale) in design.scales.iter().enumerate() {
         let co = cat_off[s];
@@ -421,7 +506,13 @@ pub(crate) fn tabulate(
             categories,
         });
     }
+    scales
+}
 
+/// The global statistics (Facets Table 5): log-likelihood, Pearson chi-square and its degrees
+/// of freedom, and the variance decomposition of the observed scores into explained (by the
+/// measures) and residual.
+fn global_statistics(design: &Design, est: &Estimates, sums: &Sums) -> GlobalStatistics {
     let n = sums.n.max(1.0);
     let mean_x = sums.x / n;
     let observed_variance = sums.xx / n - mean_x * mean_x;
@@ -440,8 +531,8 @@ pub(crate) fn tabulate(
         .filter(|(_, a)| !**a)
         .map(|(s, _)| s.n_thresholds().saturating_sub(1))
         .sum();
-    let global = GlobalStatistics {
-        observations: data.len(),
+    GlobalStatistics {
+        observations: design.data.len(),
         estimation_observations: est.active.len(),
         log_likelihood: sums.log_likelihood,
         pearson_chi_square: sums.zz,
@@ -451,8 +542,7 @@ pub(crate) fn tabulate(
         residual_variance,
         explained_percent: 100.0 * explained_variance / (explained_variance + residual_variance),
         unexpected_responses: sums.unexpected,
-    };
-    (facets, scales, global)
+    }
 }
 
 /// Facet summary over its non-extreme (measured or anchored) elements with a standard error.

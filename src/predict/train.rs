@@ -347,6 +347,10 @@ pub fn learning_rate_fraction(epoch: usize, epochs: usize, last: f64) -> f64 {
 /// into the embedding's frozen column 0 and the linear path reads that column) and the start
 /// is epoch 0 of early stopping: training keeps whichever of the start and the epochs has the
 /// lowest validation loss.
+///
+/// The seeded generator is drawn in a fixed order: the network's initial weights, the
+/// embedding table, then per epoch the shuffle of the training comments and per batch the
+/// dropout mask.
 pub fn train_network(
     set: &TrainingSet,
     splits: &Splits,
@@ -356,20 +360,101 @@ pub fn train_network(
 ) -> Result<Trained, PredictError> {
     let start = Instant::now();
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    let arch = architecture(set, options);
+    let network = Network::new(arch.clone(), &mut rng)?;
+    network.start_biases_at_marginals(&marginal_counts(set, &splits.train))?;
+    let mut embedding = new_embedding(set, options, &mut rng);
+    let objective = Objective::new(set, &splits.train, options);
+    let standardization = objective.standardization;
+    if let Some(linear) = linear_start {
+        start_at_linear(
+            &network,
+            embedding.as_mut(),
+            linear,
+            arch.input_dim,
+            standardization,
+        )?;
+    }
+    let dense = dense_adam(options);
+    let sparse = sparse_adam(options, dense);
+    let mut optimizer = adamw(&network, dense)?;
+    let mut progress = Progress::new(observer);
+    let mut stopping = EarlyStopping::default();
+    let mut step = 0u64;
+    let mut order = splits.train.clone();
+    if linear_start.is_some() {
+        let (valid_loss, _) = objective.validate(&network, embedding.as_ref(), &splits.valid)?;
+        if valid_loss.is_finite() {
+            stopping.observe(valid_loss, 0, &network, embedding.as_ref())?;
+        }
+    }
+    for epoch in 1..=options.epochs {
+        let sparse = schedule_epoch(&mut optimizer, dense, sparse, epoch, options);
+        order.shuffle(&mut rng);
+        let mut pass = EpochPass {
+            network: &network,
+            embedding: embedding.as_mut(),
+            optimizer: &mut optimizer,
+            sparse: &sparse,
+            rng: &mut rng,
+            step: &mut step,
+        };
+        let train_loss = objective.train_epoch(&mut pass, &order, options, epoch)?;
+        let (valid_loss, measures) =
+            objective.validate(&network, embedding.as_ref(), &splits.valid)?;
+        if !valid_loss.is_finite() {
+            return Err(PredictError::Diverged { epoch });
+        }
+        let targets: Vec<f64> = splits.valid.iter().map(|&d| set.targets[d]).collect();
+        let improved = stopping.observe(valid_loss, epoch, &network, embedding.as_ref())?;
+        let report = EpochReport {
+            epoch,
+            epochs: options.epochs,
+            train_loss,
+            valid_loss,
+            valid_rmse: root_mean_square_error(&measures, &targets),
+            valid_pearson: pearson(&measures, &targets),
+            elapsed_seconds: start.elapsed().as_secs_f64(),
+            best_epoch: stopping.best.as_ref().map(|b| b.1).unwrap_or(epoch),
+            improved,
+        };
+        progress.report(report)?;
+        if stopping.since_best >= options.patience {
+            break;
+        }
+    }
+    let (best_epoch, network, embedding) = keep_best(stopping.best, arch, network, embedding)?;
+    Ok(Trained {
+        network,
+        embedding,
+        standardization,
+        history: progress.into_history(),
+        best_epoch,
+        train_seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// The network's shape: text vectors of the embedding's width (hashed bags) or the sentence
+/// vectors' width, one hidden layer, one CORAL head per item.
+fn architecture(set: &TrainingSet, options: &TrainOptions) -> Architecture {
     let input_dim = match &set.inputs {
         TextInputs::Bags { .. } => options.embedding_dim,
         TextInputs::Vectors { dim, .. } => *dim,
     };
-    let arch = Architecture {
+    Architecture {
         input_dim,
         hidden: options.hidden,
         categories: set.categories.clone(),
         dropout: options.dropout,
         perspective: options.perspective,
-    };
-    let network = Network::new(arch.clone(), &mut rng)?;
+    }
+}
+
+/// The training ratings counted per item and category (the heads' biases start at these
+/// marginal proportions).
+fn marginal_counts(set: &TrainingSet, train: &[usize]) -> Vec<Vec<usize>> {
     let mut counts: Vec<Vec<usize>> = set.categories.iter().map(|&k| vec![0; k]).collect();
-    for &d in &splits.train {
+    for &d in train {
         for r in &set.ratings[d] {
             if let Some(c) = counts
                 .get_mut(r.item as usize)
@@ -379,60 +464,101 @@ pub fn train_network(
             }
         }
     }
-    network.start_biases_at_marginals(&counts)?;
-    let mut embedding = match &set.inputs {
+    counts
+}
+
+/// A seeded hashed embedding table for bag inputs; `None` for sentence vectors.
+fn new_embedding(
+    set: &TrainingSet,
+    options: &TrainOptions,
+    rng: &mut ChaCha8Rng,
+) -> Option<EmbeddingTable> {
+    match &set.inputs {
         TextInputs::Bags { hashing, .. } => Some(EmbeddingTable::new(
             hashing.buckets(),
             options.embedding_dim,
-            &mut rng,
+            rng,
         )),
         TextInputs::Vectors { .. } => None,
-    };
-    let standardization = Standardization::of(splits.train.iter().map(|&d| set.targets[d]));
-    let weights = precision_weights(
-        set,
-        &splits.train,
-        options.weight_by_standard_error,
-        options.unexplained_variance,
-    );
-    if let Some(linear) = linear_start {
-        let mut u = vec![0.0f32; input_dim];
-        match embedding.as_mut() {
-            Some(table) => {
-                table.start_first_column_at(&linear.weights);
-                if let Some(first) = u.first_mut() {
-                    *first = 1.0;
-                }
+    }
+}
+
+/// Starts the network at the ridge baseline `linear`: for hashed bags its weights go into the
+/// embedding's column 0 and the linear path reads that column (`u = e₀`); for sentence vectors
+/// `u` is the ridge coefficients.
+fn start_at_linear(
+    network: &Network,
+    embedding: Option<&mut EmbeddingTable>,
+    linear: &LinearPredictor,
+    input_dim: usize,
+    standardization: Standardization,
+) -> Result<(), PredictError> {
+    let mut u = vec![0.0f32; input_dim];
+    match embedding {
+        Some(table) => {
+            table.start_first_column_at(&linear.weights);
+            if let Some(first) = u.first_mut() {
+                *first = 1.0;
             }
-            None => {
-                for &(j, beta) in &linear.weights {
-                    if let Some(w) = u.get_mut(j as usize) {
-                        *w = beta as f32;
-                    }
+        }
+        None => {
+            for &(j, beta) in &linear.weights {
+                if let Some(w) = u.get_mut(j as usize) {
+                    *w = beta as f32;
                 }
             }
         }
-        network.start_at_linear(
-            &u,
-            linear.constant,
-            standardization.mean,
-            standardization.sd,
-        )?;
     }
-    let dense = AdamParams {
+    network.start_at_linear(
+        &u,
+        linear.constant,
+        standardization.mean,
+        standardization.sd,
+    )
+}
+
+/// AdamW hyper-parameters of the dense parameters (hidden layer and heads).
+fn dense_adam(options: &TrainOptions) -> AdamParams {
+    AdamParams {
         learning_rate: options.learning_rate,
         beta1: ADAM_BETA1,
         beta2: ADAM_BETA2,
         eps: ADAM_EPS,
         weight_decay: options.weight_decay,
         plain_sgd: false,
-    };
-    let sparse = AdamParams {
+    }
+}
+
+/// Hyper-parameters of the lazy optimizer of the embedding table (Adam or plain SGD).
+fn sparse_adam(options: &TrainOptions, dense: AdamParams) -> AdamParams {
+    AdamParams {
         learning_rate: options.embedding_learning_rate,
         plain_sgd: options.embedding_optimizer == EmbeddingOptimizer::Sgd,
         ..dense
-    };
-    let mut optimizer = candle_nn::AdamW::new(
+    }
+}
+
+/// The learning rates of epoch `epoch` ([`learning_rate_fraction`] of the initial ones): sets
+/// the dense optimizer's and returns the embedding's hyper-parameters at that rate.
+fn schedule_epoch(
+    optimizer: &mut candle_nn::AdamW,
+    dense: AdamParams,
+    sparse: AdamParams,
+    epoch: usize,
+    options: &TrainOptions,
+) -> AdamParams {
+    let fraction =
+        learning_rate_fraction(epoch, options.epochs, options.final_learning_rate_fraction);
+    optimizer.set_learning_rate(dense.learning_rate * fraction);
+    AdamParams {
+        learning_rate: sparse.learning_rate * fraction,
+        ..sparse
+    }
+}
+
+/// candle's AdamW over the network's variables with the dense hyper-parameters.
+fn adamw(network: &Network, dense: AdamParams) -> Result<candle_nn::AdamW, PredictError> {
+    Ok(candle_nn::AdamW::new(
         network.vars(),
         candle_nn::ParamsAdamW {
             lr: dense.learning_rate,
@@ -441,58 +567,96 @@ pub fn train_network(
             eps: dense.eps,
             weight_decay: dense.weight_decay,
         },
-    )?;
-    let lambda = options.measure_weight;
-    let mut progress = Progress::new(observer);
-    let mut best: Option<(f64, usize, Snapshot)> = None;
-    let mut step = 0u64;
-    let mut order = splits.train.clone();
-    let mut since_best = 0usize;
-    // The validation loss and measures of the current weights.
-    let on_validation = |network: &Network, embedding: Option<&EmbeddingTable>| {
+    )?)
+}
+
+/// The objective (see the module notes) of one training run.
+struct Objective<'a> {
+    set: &'a TrainingSet,
+    /// Precision weights `w_d` of every document.
+    weights: Vec<f64>,
+    standardization: Standardization,
+    /// Weight `λ` of the measure term.
+    lambda: f64,
+}
+
+/// What one epoch of minibatch steps updates.
+struct EpochPass<'p> {
+    network: &'p Network,
+    embedding: Option<&'p mut EmbeddingTable>,
+    optimizer: &'p mut candle_nn::AdamW,
+    /// The embedding's hyper-parameters at this epoch's learning rate.
+    sparse: &'p AdamParams,
+    rng: &'p mut ChaCha8Rng,
+    /// Steps taken so far (the lazy optimizer's bias correction).
+    step: &'p mut u64,
+}
+
+impl<'a> Objective<'a> {
+    /// The objective on the training comments `train`: their precision weights and target
+    /// standardization, and the options' measure weight `λ`.
+    fn new(set: &'a TrainingSet, train: &[usize], options: &TrainOptions) -> Objective<'a> {
+        let standardization = Standardization::of(train.iter().map(|&d| set.targets[d]));
+        Objective {
+            set,
+            weights: precision_weights(
+                set,
+                train,
+                options.weight_by_standard_error,
+                options.unexplained_variance,
+            ),
+            standardization,
+            lambda: options.measure_weight,
+        }
+    }
+
+    /// The validation loss and measures of the current weights.
+    fn validate(
+        &self,
+        network: &Network,
+        embedding: Option<&EmbeddingTable>,
+        valid: &[usize],
+    ) -> Result<(f64, Vec<f64>), PredictError> {
         validate(
             network,
             embedding,
-            set,
-            &splits.valid,
-            &weights,
-            standardization,
-            lambda,
+            self.set,
+            valid,
+            &self.weights,
+            self.standardization,
+            self.lambda,
         )
-    };
-    if linear_start.is_some() {
-        let (valid_loss, _) = on_validation(&network, embedding.as_ref())?;
-        if valid_loss.is_finite() {
-            best = Some((valid_loss, 0, snapshot(&network, embedding.as_ref())?));
-        }
     }
-    for epoch in 1..=options.epochs {
-        let fraction =
-            learning_rate_fraction(epoch, options.epochs, options.final_learning_rate_fraction);
-        optimizer.set_learning_rate(dense.learning_rate * fraction);
-        let sparse = AdamParams {
-            learning_rate: sparse.learning_rate * fraction,
-            ..sparse
-        };
-        order.shuffle(&mut rng);
+
+    /// One epoch over the (shuffled) training comments `order` in batches: per batch the
+    /// dropout mask, the loss, AdamW on the dense parameters and the lazy step on the embedding
+    /// rows the batch used. Returns the mean batch loss.
+    fn train_epoch(
+        &self,
+        pass: &mut EpochPass<'_>,
+        order: &[usize],
+        options: &TrainOptions,
+        epoch: usize,
+    ) -> Result<f64, PredictError> {
+        let set = self.set;
         let (mut loss_sum, mut batches) = (0.0, 0usize);
         for docs in order.chunks(options.batch_size) {
-            step += 1;
-            let x = batch_input(&set.inputs, embedding.as_ref(), docs)?;
+            *pass.step += 1;
+            let x = batch_input(&set.inputs, pass.embedding.as_deref(), docs)?;
             let mask = if options.dropout > 0.0 {
-                Some(network.dropout_mask(docs.len(), &mut rng)?)
+                Some(pass.network.dropout_mask(docs.len(), pass.rng)?)
             } else {
                 None
             };
             let l = batch_loss(
-                &network,
+                pass.network,
                 x.tensor(),
                 mask.as_ref(),
                 set,
                 docs,
-                &weights,
-                standardization,
-                lambda,
+                &self.weights,
+                self.standardization,
+                self.lambda,
             )?;
             let value = l.loss.to_scalar::<f32>()? as f64;
             if !value.is_finite() {
@@ -501,54 +665,71 @@ pub fn train_network(
             loss_sum += value;
             batches += 1;
             let grads = l.loss.backward()?;
-            optimizer.step(&grads)?;
+            pass.optimizer.step(&grads)?;
             if let (BatchInput::Bags(var), Some(table), TextInputs::Bags { bags, .. }) =
-                (&x, embedding.as_mut(), &set.inputs)
+                (&x, pass.embedding.as_deref_mut(), &set.inputs)
             {
                 if let Some(g) = grads.get(var.as_tensor()) {
                     let g = g.flatten_all()?.to_vec1::<f32>()?;
                     let batch: Vec<&[(u32, f32)]> =
                         docs.iter().map(|&d| bags[d].as_slice()).collect();
-                    table.sparse_step(&batch, &g, &sparse, step);
+                    table.sparse_step(&batch, &g, pass.sparse, *pass.step);
                 }
             }
         }
-        let (valid_loss, measures) = on_validation(&network, embedding.as_ref())?;
-        if !valid_loss.is_finite() {
-            return Err(PredictError::Diverged { epoch });
-        }
-        let targets: Vec<f64> = splits.valid.iter().map(|&d| set.targets[d]).collect();
-        let valid_rmse = (measures
-            .iter()
-            .zip(&targets)
-            .map(|(p, t)| (p - t).powi(2))
-            .sum::<f64>()
-            / targets.len().max(1) as f64)
-            .sqrt();
-        let improved = best.as_ref().is_none_or(|(b, _, _)| valid_loss < *b);
-        if improved {
-            best = Some((valid_loss, epoch, snapshot(&network, embedding.as_ref())?));
-            since_best = 0;
-        } else {
-            since_best += 1;
-        }
-        let report = EpochReport {
-            epoch,
-            epochs: options.epochs,
-            train_loss: loss_sum / batches.max(1) as f64,
-            valid_loss,
-            valid_rmse,
-            valid_pearson: pearson(&measures, &targets),
-            elapsed_seconds: start.elapsed().as_secs_f64(),
-            best_epoch: best.as_ref().map(|b| b.1).unwrap_or(epoch),
-            improved,
-        };
-        progress.report(report)?;
-        if since_best >= options.patience {
-            break;
-        }
+        Ok(loss_sum / batches.max(1) as f64)
     }
-    let (best_epoch, network, embedding) = match best {
+}
+
+/// Early stopping on the validation loss: the best weights so far (loss, epoch, snapshot) and
+/// the epochs since they improved.
+#[derive(Default)]
+struct EarlyStopping {
+    best: Option<(f64, usize, Snapshot)>,
+    since_best: usize,
+}
+
+impl EarlyStopping {
+    /// Keeps a snapshot of the weights of `epoch` when `valid_loss` is the lowest so far;
+    /// `true` when it is.
+    fn observe(
+        &mut self,
+        valid_loss: f64,
+        epoch: usize,
+        network: &Network,
+        embedding: Option<&EmbeddingTable>,
+    ) -> Result<bool, PredictError> {
+        let improved = self.best.as_ref().is_none_or(|(b, _, _)| valid_loss < *b);
+        if improved {
+            self.best = Some((valid_loss, epoch, snapshot(network, embedding)?));
+            self.since_best = 0;
+        } else {
+            self.since_best += 1;
+        }
+        Ok(improved)
+    }
+}
+
+/// Root mean square error of the validation measures against their targets.
+fn root_mean_square_error(measures: &[f64], targets: &[f64]) -> f64 {
+    (measures
+        .iter()
+        .zip(targets)
+        .map(|(p, t)| (p - t).powi(2))
+        .sum::<f64>()
+        / targets.len().max(1) as f64)
+        .sqrt()
+}
+
+/// The network and embedding of the best epoch (lowest validation loss), or the last ones
+/// when no epoch had a finite loss (best epoch 0).
+fn keep_best(
+    best: Option<(f64, usize, Snapshot)>,
+    arch: Architecture,
+    network: Network,
+    embedding: Option<EmbeddingTable>,
+) -> Result<(usize, Network, Option<EmbeddingTable>), PredictError> {
+    Ok(match best {
         Some((_, epoch, snap)) => {
             let network = Network::from_tensors(arch, &snap.tensors).map_err(|message| {
                 PredictError::InvalidOption {
@@ -565,14 +746,6 @@ pub fn train_network(
             (epoch, network, embedding)
         }
         None => (0, network, embedding),
-    };
-    Ok(Trained {
-        network,
-        embedding,
-        standardization,
-        history: progress.into_history(),
-        best_epoch,
-        train_seconds: start.elapsed().as_secs_f64(),
     })
 }
 

@@ -18,7 +18,7 @@
 //! the rater) or `Review` (shown to the reviewer; not excluded automatically).
 
 use crate::data::RatingData;
-use crate::measure::{ElementStatus, Fit};
+use crate::measure::{ElementStatistics, ElementStatus, Fit};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -359,6 +359,9 @@ fn evidence(pairs: &[(&str, f64)]) -> HashMap<String, f64> {
     pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
 }
 
+/// A rule's finding on one rater: the rule, its message and the numbers behind it.
+type Finding = (Rule, String, HashMap<String, f64>);
+
 /// Applies `rules` to every element of rater facet `facet` of a fit.
 pub fn flag_elements(data: &RatingData, fit: &Fit, facet: usize, rules: &FlagRules) -> Vec<Flag> {
     let patterns = response_patterns(data, facet);
@@ -376,7 +379,20 @@ pub fn flag_elements(data: &RatingData, fit: &Fit, facet: usize, rules: &FlagRul
         if pattern.responses == 0 {
             continue;
         }
-        let mut raise = |rule: Rule, message: String, numbers: &[(&str, f64)]| {
+        let mut findings: Vec<Finding> = [
+            misfit(stats, rules),
+            too_few_responses(pattern, rules),
+            straight_lining(pattern, rules),
+            repeated_vector(pattern, rules),
+            severity_outlier(stats, spread, rules),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if findings.iter().all(|f| f.0 != Rule::SeverityOutlier) {
+            findings.extend(extreme_severity(stats));
+        }
+        for (rule, message, evidence) in findings {
             flags.push(Flag {
                 facet,
                 element: e as u32,
@@ -384,81 +400,102 @@ pub fn flag_elements(data: &RatingData, fit: &Fit, facet: usize, rules: &FlagRul
                 rule,
                 level: rules.level(rule),
                 message,
-                evidence: evidence(numbers),
+                evidence,
             });
-        };
-        // Misfit: the worse of infit and outfit decides the band.
-        if let (Some(infit), Some(outfit)) = (stats.infit, stats.outfit) {
-            let (worst_name, worst, zstd) = if (outfit - 1.0).abs() >= (infit - 1.0).abs() {
-                ("outfit", outfit, stats.outfit_zstd.unwrap_or(f64::NAN))
-            } else {
-                ("infit", infit, stats.infit_zstd.unwrap_or(f64::NAN))
-            };
-            let numbers = [
-                ("infit", infit),
-                ("infit_zstd", stats.infit_zstd.unwrap_or(f64::NAN)),
-                ("outfit", outfit),
-                ("outfit_zstd", stats.outfit_zstd.unwrap_or(f64::NAN)),
-            ];
-            let high = infit.max(outfit);
-            if high > rules.distorting_mnsq {
-                raise(
-                    Rule::Distorting,
-                    format!("{worst_name} MnSq {worst:.2} (ZStd {zstd:.1}) > {:.1}: distorts the measurement system", rules.distorting_mnsq),
-                    &numbers,
-                );
-            } else if high > rules.unproductive_mnsq {
-                raise(
-                    Rule::Unproductive,
-                    format!("{worst_name} MnSq {worst:.2} (ZStd {zstd:.1}) in {:.1}-{:.1}: unproductive for measurement", rules.unproductive_mnsq, rules.distorting_mnsq),
-                    &numbers,
-                );
-            } else if infit.min(outfit) < rules.muted_mnsq {
-                raise(
-                    Rule::Muted,
-                    format!("{worst_name} MnSq {worst:.2} (ZStd {zstd:.1}) < {:.1}: muted, too predictable (overfit)", rules.muted_mnsq),
-                    &numbers,
-                );
-            }
         }
-        if pattern.objects < rules.min_objects {
-            raise(
-                Rule::TooFewResponses,
-                format!(
-                    "{} object(s) rated < {}: too few to judge",
-                    pattern.objects, rules.min_objects
-                ),
-                &[
-                    ("objects", pattern.objects as f64),
-                    ("responses", pattern.responses as f64),
-                ],
-            );
-        }
-        if pattern.modal_position_share >= rules.straight_line_share && pattern.objects >= 2 {
-            let position = match pattern.modal_position {
-                p if p <= 0.0 => "the lowest category".to_string(),
-                p if p >= 1.0 => "the highest category".to_string(),
-                p => format!("position {p:.2} of each item's range"),
-            };
-            raise(
-                Rule::StraightLining,
-                format!(
-                    "{:.0}% of {} responses at {position} (>= {:.0}%)",
-                    100.0 * pattern.modal_position_share,
-                    pattern.responses,
-                    100.0 * rules.straight_line_share
-                ),
-                &[
-                    ("share", pattern.modal_position_share),
-                    ("position", pattern.modal_position),
-                    ("responses", pattern.responses as f64),
-                ],
-            );
-        }
-        if pattern.complete_vectors >= rules.min_vectors
-            && pattern.modal_vector_share >= rules.repeated_vector_share
-        {
-            raise(
+    }
+    flags
+}
+
+/// Misfit (Linacre's mean-square bands): the worse of infit and outfit decides the band,
+/// distorting above `distorting_mnsq`, unproductive above `unproductive_mnsq`, muted below
+/// `muted_mnsq`.
+fn misfit(stats: &ElementStatistics, rules: &FlagRules) -> Option<Finding> {
+    let (infit, outfit) = (stats.infit?, stats.outfit?);
+    let (worst_name, worst, zstd) = if (outfit - 1.0).abs() >= (infit - 1.0).abs() {
+        ("outfit", outfit, stats.outfit_zstd.unwrap_or(f64::NAN))
+    } else {
+        ("infit", infit, stats.infit_zstd.unwrap_or(f64::NAN))
+    };
+    let numbers = evidence(&[
+        ("infit", infit),
+        ("infit_zstd", stats.infit_zstd.unwrap_or(f64::NAN)),
+        ("outfit", outfit),
+        ("outfit_zstd", stats.outfit_zstd.unwrap_or(f64::NAN)),
+    ]);
+    let high = infit.max(outfit);
+    if high > rules.distorting_mnsq {
+        Some((
+            Rule::Distorting,
+            format!("{worst_name} MnSq {worst:.2} (ZStd {zstd:.1}) > {:.1}: distorts the measurement system", rules.distorting_mnsq),
+            numbers,
+        ))
+    } else if high > rules.unproductive_mnsq {
+        Some((
+            Rule::Unproductive,
+            format!("{worst_name} MnSq {worst:.2} (ZStd {zstd:.1}) in {:.1}-{:.1}: unproductive for measurement", rules.unproductive_mnsq, rules.distorting_mnsq),
+            numbers,
+        ))
+    } else if infit.min(outfit) < rules.muted_mnsq {
+        Some((
+            Rule::Muted,
+            format!("{worst_name} MnSq {worst:.2} (ZStd {zstd:.1}) < {:.1}: muted, too predictable (overfit)", rules.muted_mnsq),
+            numbers,
+        ))
+    } else {
+        None
+    }
+}
+
+/// Too few objects rated to judge the rater.
+fn too_few_responses(pattern: &ResponsePattern, rules: &FlagRules) -> Option<Finding> {
+    (pattern.objects < rules.min_objects).then(|| {
+        (
+            Rule::TooFewResponses,
+            format!(
+                "{} object(s) rated < {}: too few to judge",
+                pattern.objects, rules.min_objects
+            ),
+            evidence(&[
+                ("objects", pattern.objects as f64),
+                ("responses", pattern.responses as f64),
+            ]),
+        )
+    })
+}
+
+/// Straight-lining: a large share of the responses at the same position of each item's range.
+fn straight_lining(pattern: &ResponsePattern, rules: &FlagRules) -> Option<Finding> {
+    if pattern.modal_position_share < rules.straight_line_share || pattern.objects < 2 {
+        return None;
+    }
+    let position = match pattern.modal_position {
+        p if p <= 0.0 => "the lowest category".to_string(),
+        p if p >= 1.0 => "the highest category".to_string(),
+        p => format!("position {p:.2} of each item's range"),
+    };
+    Some((
+        Rule::StraightLining,
+        format!(
+            "{:.0}% of {} responses at {position} (>= {:.0}%)",
+            100.0 * pattern.modal_position_share,
+            pattern.responses,
+            100.0 * rules.straight_line_share
+        ),
+        evidence(&[
+            ("share", pattern.modal_position_share),
+            ("position", pattern.modal_position),
+            ("responses", pattern.responses as f64),
+        ]),
+    ))
+}
+
+/// A repeated response vector: the same answers to every item on a large share of the objects.
+fn repeated_vector(pattern: &ResponsePattern, rules: &FlagRules) -> Option<Finding> {
+    (pattern.complete_vectors >= rules.min_vectors
+        && pattern.modal_vector_share >= rules.repeated_vector_share)
+        .then(|| {
+            (
                 Rule::RepeatedVector,
                 format!(
                     "the same answers to every item on {:.0}% of {} objects (>= {:.0}%)",
@@ -466,52 +503,55 @@ pub fn flag_elements(data: &RatingData, fit: &Fit, facet: usize, rules: &FlagRul
                     pattern.complete_vectors,
                     100.0 * rules.repeated_vector_share
                 ),
-                &[
+                evidence(&[
                     ("share", pattern.modal_vector_share),
                     ("objects", pattern.complete_vectors as f64),
-                ],
-            );
-        }
-        if let (Some((center, sd)), ElementStatus::Measured) = (spread, stats.status) {
-            if sd > 0.0 && (stats.measure - center).abs() > rules.severity_outlier_mads * sd {
-                raise(
-                    Rule::SeverityOutlier,
-                    format!(
-                        "severity {:.2} is {:.1} robust S.D. from the median {:.2} (> {:.1})",
-                        stats.measure,
-                        (stats.measure - center).abs() / sd,
-                        center,
-                        rules.severity_outlier_mads
-                    ),
-                    &[
-                        ("measure", stats.measure),
-                        ("median", center),
-                        ("robust_sd", sd),
-                    ],
-                );
-            }
-        }
-        if let ElementStatus::Extreme(side) = stats.status {
-            // Extreme raters have no fit statistics; their severity is off the scale.
-            let word = side.as_str();
-            if !flags
-                .iter()
-                .any(|f| f.element == e as u32 && f.rule == Rule::SeverityOutlier)
-            {
-                flags.push(Flag {
-                    facet,
-                    element: e as u32,
-                    label: stats.label.clone(),
-                    rule: Rule::SeverityOutlier,
-                    level: rules.level(Rule::SeverityOutlier),
-                    message: format!(
-                        "extreme ({word}) score on every response: severity off the scale ({:.2})",
-                        stats.measure
-                    ),
-                    evidence: evidence(&[("measure", stats.measure)]),
-                });
-            }
-        }
-    }
-    flags
+                ]),
+            )
+        })
+}
+
+/// A severity outlier: a measured rater's severity more than `severity_outlier_mads` robust
+/// S.D.s (`spread`: median and 1.4826 x MAD of the measured severities) from the median.
+fn severity_outlier(
+    stats: &ElementStatistics,
+    spread: Option<(f64, f64)>,
+    rules: &FlagRules,
+) -> Option<Finding> {
+    let (Some((center, sd)), ElementStatus::Measured) = (spread, stats.status) else {
+        return None;
+    };
+    (sd > 0.0 && (stats.measure - center).abs() > rules.severity_outlier_mads * sd).then(|| {
+        (
+            Rule::SeverityOutlier,
+            format!(
+                "severity {:.2} is {:.1} robust S.D. from the median {:.2} (> {:.1})",
+                stats.measure,
+                (stats.measure - center).abs() / sd,
+                center,
+                rules.severity_outlier_mads
+            ),
+            evidence(&[
+                ("measure", stats.measure),
+                ("median", center),
+                ("robust_sd", sd),
+            ]),
+        )
+    })
+}
+
+/// An extreme rater: no fit statistics, and its severity is off the scale.
+fn extreme_severity(stats: &ElementStatistics) -> Option<Finding> {
+    let ElementStatus::Extreme(side) = stats.status else {
+        return None;
+    };
+    let word = side.as_str();
+    Some((
+        Rule::SeverityOutlier,
+        format!(
+            "extreme ({word}) score on every response: severity off the scale ({:.2})",
+            stats.measure
+        ),
+        evidence(&[("measure", stats.measure)]),
+    ))
 }

@@ -10,7 +10,7 @@
 //! [`objects_rated_by`]).
 
 use crate::data::{ElementIndex, RatingData};
-use crate::measure::Fit;
+use crate::measure::{FacetMeasures, Fit};
 use std::collections::HashSet;
 
 /// One object in a queue and the number it was ranked by.
@@ -56,14 +56,7 @@ pub fn least_certain(
         return Vec::new();
     }
     let objects = &fit.facets[data.object_facet];
-    let mut ranked: Vec<(u32, f64)> = objects
-        .elements
-        .iter()
-        .enumerate()
-        .filter(|(o, _)| !skip.contains(&(*o as u32)))
-        .filter_map(|(o, e)| e.model_se.map(|se| (o as u32, se)))
-        .collect();
-    let largest_first = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    let mut ranked = standard_errors(objects, skip);
     if ranked.len() > limit {
         ranked.select_nth_unstable_by(limit - 1, largest_first);
         ranked.truncate(limit);
@@ -77,6 +70,22 @@ pub fn least_certain(
             value: se,
         })
         .collect()
+}
+
+/// `(object, model S.E.)` of every object with an S.E., leaving out `skip`, in element order.
+fn standard_errors(objects: &FacetMeasures, skip: &HashSet<u32>) -> Vec<(u32, f64)> {
+    objects
+        .elements
+        .iter()
+        .enumerate()
+        .filter(|(o, _)| !skip.contains(&(*o as u32)))
+        .filter_map(|(o, e)| e.model_se.map(|se| (o as u32, se)))
+        .collect()
+}
+
+/// Largest S.E. first, ties by element order.
+fn largest_first(a: &(u32, f64), b: &(u32, f64)) -> std::cmp::Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
 }
 
 /// Per object: how many of its ratings are unexpected (|z| >= the fit's `unexpected_z`) and the
@@ -259,14 +268,8 @@ mod tests {
         assert_eq!(certain[0].value, largest_se);
         // Selecting the largest before sorting gives the full sort's first `limit` (ties by
         // element order), whatever the limit.
-        let mut everyone: Vec<(u32, f64)> = fit.facets[0]
-            .elements
-            .iter()
-            .enumerate()
-            .filter(|(o, _)| !skip.contains(&(*o as u32)))
-            .filter_map(|(o, e)| e.model_se.map(|se| (o as u32, se)))
-            .collect();
-        everyone.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut everyone = standard_errors(&fit.facets[0], &skip);
+        everyone.sort_by(largest_first);
         for limit in [0, 1, 3, 9, 10, 50] {
             let queue: Vec<(u32, f64)> = least_certain(&data, &fit, &skip, limit)
                 .iter()

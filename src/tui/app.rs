@@ -73,59 +73,6 @@ pub struct App {
     pub annotate: AnnotateState,
 }
 
-/// Borrows the app's global fields as a [`Ctx`] and binds its screens, field by field (so the
-/// borrows stay disjoint).
-macro_rules! split {
-    ($app:expr, $commands:expr, |$ctx:ident, $screens:ident| $body:block) => {{
-        let App {
-            reviewer,
-            tab,
-            loaded,
-            jobs,
-            status,
-            prompt,
-            reload_pending,
-            data_changed,
-            import,
-            overview,
-            raters,
-            items,
-            comments,
-            wright,
-            runs,
-            train,
-            export,
-            annotate,
-            ..
-        } = $app;
-        #[allow(unused_mut)]
-        let mut $ctx = Ctx {
-            tab: *tab,
-            reviewer: reviewer.as_str(),
-            loaded,
-            jobs,
-            status,
-            prompt,
-            reload_pending,
-            data_changed,
-            commands: $commands,
-        };
-        let $screens = Screens {
-            import,
-            overview,
-            raters,
-            items,
-            comments,
-            wright,
-            runs,
-            train,
-            export,
-            annotate,
-        };
-        $body
-    }};
-}
-
 /// The screens, borrowed one by one.
 struct Screens<'a> {
     import: &'a mut ImportState,
@@ -279,17 +226,47 @@ impl App {
         self.screen(self.tab).draw(frame, area, &self.view(), theme);
     }
 
+    /// Borrows the global fields as a [`Ctx`] (collecting commands in `commands`) and the
+    /// screens one by one, field by field (so the borrows stay disjoint).
+    fn split<'a>(&'a mut self, commands: &'a mut Vec<Command>) -> (Ctx<'a>, Screens<'a>) {
+        let ctx = Ctx {
+            tab: self.tab,
+            reviewer: self.reviewer.as_str(),
+            loaded: &mut self.loaded,
+            jobs: &mut self.jobs,
+            status: &mut self.status,
+            prompt: &mut self.prompt,
+            reload_pending: &mut self.reload_pending,
+            data_changed: &mut self.data_changed,
+            commands,
+        };
+        let screens = Screens {
+            import: &mut self.import,
+            overview: &mut self.overview,
+            raters: &mut self.raters,
+            items: &mut self.items,
+            comments: &mut self.comments,
+            wright: &mut self.wright,
+            runs: &mut self.runs,
+            train: &mut self.train,
+            export: &mut self.export,
+            annotate: &mut self.annotate,
+        };
+        (ctx, screens)
+    }
+
     /// The global state as a [`Ctx`], collecting commands in `commands`.
     pub fn context<'a>(&'a mut self, commands: &'a mut Vec<Command>) -> Ctx<'a> {
-        split!(self, commands, |ctx, _screens| { ctx })
+        self.split(commands).0
     }
 
     /// Sends `action` to the shown screen and carries out what it asks of the app.
     pub fn handle_on_screen(&mut self, action: &Action, commands: &mut Vec<Command>) {
         let tab = self.tab;
-        let effect = split!(self, commands, |ctx, screens| {
+        let effect = {
+            let (mut ctx, screens) = self.split(commands);
             screens.get(tab).handle(action, &mut ctx)
-        });
+        };
         match effect {
             None => {}
             Some(Effect::Annotate(queue)) => {
@@ -317,11 +294,10 @@ impl App {
         commands: &mut Vec<Command>,
         mut f: impl FnMut(&mut dyn Screen, &mut Ctx),
     ) {
-        split!(self, commands, |ctx, screens| {
-            for screen in screens.all() {
-                f(screen, &mut ctx);
-            }
-        })
+        let (mut ctx, screens) = self.split(commands);
+        for screen in screens.all() {
+            f(screen, &mut ctx);
+        }
     }
 
     /// Calls `f` on the screen of `tab` with the shared context.
@@ -331,9 +307,8 @@ impl App {
         commands: &mut Vec<Command>,
         f: impl FnOnce(&mut dyn Screen, &mut Ctx) -> R,
     ) -> R {
-        split!(self, commands, |ctx, screens| {
-            f(screens.get(tab), &mut ctx)
-        })
+        let (mut ctx, screens) = self.split(commands);
+        f(screens.get(tab), &mut ctx)
     }
 
     /// Fills the Annotate screen's queue (of the kind it is set to) from the library.
@@ -343,8 +318,7 @@ impl App {
     }
 
     fn build_queue_with(&mut self, commands: &mut Vec<Command>) {
-        split!(self, commands, |ctx, screens| {
-            screens.annotate.build_queue(&mut ctx)
-        })
+        let (mut ctx, screens) = self.split(commands);
+        screens.annotate.build_queue(&mut ctx)
     }
 }

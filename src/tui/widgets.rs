@@ -1,8 +1,9 @@
-//! Widgets shared by the screens: windowed tables (only visible rows are built), number
-//! formatting, text bars, key hints, centred popups.
+//! Widgets shared by the screens: windowed tables (only visible rows are built), filtered
+//! lists with a detail pane, number formatting, text bars, key hints, centred popups.
 
+use super::action::Action;
 use super::loaded::Loaded;
-use super::state::Level;
+use super::state::{Level, Selection, TextFilter};
 use super::theme::Theme;
 use crate::measure::Fit;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -43,6 +44,48 @@ pub fn loaded_or_wait<'a>(
         frame.render_widget(Paragraph::new("loading..."), area);
     }
     loaded
+}
+
+/// A filtered list with a detail pane of its selected row (the Raters and Comments screens).
+pub trait FilteredList {
+    /// The list's typed filter, its selection and the number of rows it shows.
+    fn list_parts(&mut self) -> (&mut TextFilter, &mut Selection, usize);
+
+    /// Rebuilds the order from the loaded rows and refreshes the detail.
+    fn rebuild_loaded(&mut self, loaded: Option<&Loaded>);
+
+    /// Recomputes the selected row's detail.
+    fn refresh_detail(&mut self, loaded: Option<&Loaded>);
+}
+
+/// The keys every filtered list shares: the filter's own keys while it is typed (the list is
+/// rebuilt when its text changed), Up/Down and paging to move the selection (the detail
+/// follows), and the search key to start typing the filter. `true` when `action` was one of
+/// them.
+pub fn filtered_list_keys(
+    list: &mut impl FilteredList,
+    action: &Action,
+    loaded: Option<&Loaded>,
+) -> bool {
+    if let Some(changed) = list.list_parts().0.handle(action) {
+        if changed {
+            list.rebuild_loaded(loaded);
+        }
+        return true;
+    }
+    match action {
+        Action::Select(movement) => {
+            let (_, selection, len) = list.list_parts();
+            selection.apply(*movement, len);
+            list.refresh_detail(loaded);
+            true
+        }
+        Action::Search => {
+            list.list_parts().0.editing = true;
+            true
+        }
+        _ => false,
+    }
 }
 
 /// The style of a message of `level`.

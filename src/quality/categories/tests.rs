@@ -64,6 +64,18 @@ fn partitions_cut_adjacent_categories() {
     assert_eq!(partitions(3, 1), vec![vec![0, 0, 0]]);
 }
 
+/// The category a uniform draw `u` picks from the category probabilities `p`: the first whose
+/// cumulative probability exceeds `u` (the top one when rounding leaves `u` above the sum).
+fn sampled_category(p: &[f64], u: f64) -> usize {
+    let mut acc = 0.0;
+    p.iter()
+        .position(|q| {
+            acc += q;
+            u < acc
+        })
+        .unwrap_or(p.len() - 1)
+}
+
 /// Draws (η, category) pairs with η ~ N(0, 1.5²) from thresholds `tau`.
 fn draws(tau: &[f64], n: usize, seed: u64) -> Vec<(f64, usize)> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -73,15 +85,7 @@ fn draws(tau: &[f64], n: usize, seed: u64) -> Vec<(f64, usize)> {
             let eta: f64 = 1.5 * rng.sample::<f64, _>(StandardNormal);
             category_probabilities(eta, tau, &mut p);
             let u: f64 = rng.random();
-            let mut acc = 0.0;
-            let k = p
-                .iter()
-                .position(|q| {
-                    acc += q;
-                    u < acc
-                })
-                .unwrap_or(tau.len());
-            (eta, k)
+            (eta, sampled_category(&p, u))
         })
         .collect()
 }
@@ -115,14 +119,7 @@ fn rating_data(tau: &[[f64; 3]; 8], objects: usize, seed: u64) -> RatingData {
         for (i, d) in difficulties.iter().enumerate() {
             category_probabilities(b - d, &tau[i], &mut p);
             let u: f64 = rng.random();
-            let mut acc = 0.0;
-            let k = p
-                .iter()
-                .position(|q| {
-                    acc += q;
-                    u < acc
-                })
-                .unwrap_or(3);
+            let k = sampled_category(&p, u);
             responses.push((vec![n as u32, i as u32], k as i32));
         }
     }

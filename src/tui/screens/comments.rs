@@ -7,7 +7,10 @@ use crate::tui::loaded::{CommentSort, Loaded};
 use crate::tui::screen::{Ctx, Effect, Screen, View};
 use crate::tui::state::{QueueKind, Selection, TextFilter};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{clip, hints, loaded_or_wait, number, table_and_detail, windowed_table};
+use crate::tui::widgets::{
+    clip, filtered_list_keys, hints, loaded_or_wait, number, table_and_detail, windowed_table,
+    FilteredList,
+};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
@@ -62,9 +65,14 @@ impl CommentsState {
     }
 }
 
-impl CommentsState {
+impl FilteredList for CommentsState {
+    fn list_parts(&mut self) -> (&mut TextFilter, &mut Selection, usize) {
+        let shown = self.order.len();
+        (&mut self.search, &mut self.selection, shown)
+    }
+
     /// Recomputes the selected comment's detail (every rating it got).
-    pub fn refresh_detail(&mut self, loaded: Option<&Loaded>) {
+    fn refresh_detail(&mut self, loaded: Option<&Loaded>) {
         self.detail = loaded.and_then(|loaded| {
             let row = &loaded.comment_rows[self.selected_row()?];
             Some(element_detail(
@@ -87,18 +95,10 @@ impl CommentsState {
 
 impl Screen for CommentsState {
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Option<Effect> {
-        if let Some(changed) = self.search.handle(action) {
-            if changed {
-                self.rebuild_loaded(ctx.loaded());
-            }
+        if filtered_list_keys(self, action, ctx.loaded()) {
             return None;
         }
         match action {
-            Action::Select(movement) => {
-                self.selection.apply(*movement, self.order.len());
-                self.refresh_detail(ctx.loaded());
-            }
-            Action::Search => self.search.editing = true,
             Action::NextSort => {
                 self.sort = self.sort.next();
                 self.rebuild_loaded(ctx.loaded());

@@ -283,8 +283,41 @@ impl Screen for ImportState {
         None
     }
 
+    /// The form, the preview, the problems (beside the drafted description) and the key hints,
+    /// top to bottom.
     fn draw(&self, frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
-        draw_screen(self, frame, area, view, theme);
+        let form_height = 6 + u16::from(!self.completions.is_empty());
+        let [form_area, preview_area, problems_area, hint] = Layout::vertical([
+            Constraint::Length(form_height),
+            Constraint::Percentage(45),
+            Constraint::Min(5),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        draw_form(self, frame, form_area, view, theme);
+        match &self.preview {
+            None => frame.render_widget(
+                Paragraph::new("p previews the file under the description: the columns it reads and the first rows as they will be read")
+                    .block(Block::bordered().title(" preview ")),
+                preview_area,
+            ),
+            Some(preview) => draw_preview(preview, frame, preview_area, theme),
+        }
+        let problems_area = draw_drafted_description(self, frame, problems_area);
+        draw_problems(self, frame, problems_area, theme);
+        frame.render_widget(
+            hints(
+                &[
+                    ("Up/Down", "field"),
+                    ("Enter", "edit/change"),
+                    ("Tab", "complete"),
+                    ("p", "preview"),
+                    ("i", "import"),
+                ],
+                theme,
+            ),
+            hint,
+        );
     }
 
     fn editing_text(&self) -> bool {
@@ -350,15 +383,9 @@ impl Screen for ImportState {
     }
 }
 
-fn draw_screen(state: &ImportState, frame: &mut Frame, area: Rect, view: &View, theme: Theme) {
-    let form_height = 6 + u16::from(!state.completions.is_empty());
-    let [form_area, preview_area, problems_area, hint] = Layout::vertical([
-        Constraint::Length(form_height),
-        Constraint::Percentage(45),
-        Constraint::Min(5),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+/// The form: the data file, the description source and file, the path completions, and the
+/// outcome of the last preview or import.
+fn draw_form(state: &ImportState, frame: &mut Frame, form_area: Rect, view: &View, theme: Theme) {
     let value = |field: ImportField| match field {
         ImportField::Data => state.data.clone(),
         ImportField::Description => state.source.title(),
@@ -401,70 +428,67 @@ fn draw_screen(state: &ImportState, frame: &mut Frame, area: Rect, view: &View, 
             .block(Block::bordered().title(format!(" import into {} ", view.project_name))),
         form_area,
     );
+}
 
-    match &state.preview {
-        None => frame.render_widget(
-            Paragraph::new("p previews the file under the description: the columns it reads and the first rows as they will be read")
-                .block(Block::bordered().title(" preview ")),
-            preview_area,
-        ),
-        Some(preview) => {
-            let header = Row::new(preview.columns.iter().map(|c| {
-                let role = match &c.role {
-                    ColumnRole::Object => "object".to_string(),
-                    ColumnRole::Rater => "rater".into(),
-                    ColumnRole::Text => "text".into(),
-                    ColumnRole::Item { .. } => "item".into(),
-                    ColumnRole::LongItem => "item name".into(),
-                    ColumnRole::LongScore => "score".into(),
-                };
-                let text = format!("{} ({role})", c.name);
-                if c.present {
-                    Cell::from(text)
-                } else {
-                    Cell::from(format!("{text} MISSING")).style(theme.error())
-                }
-            }))
-            .style(theme.header());
-            let rows = preview.rows.iter().map(|row| {
-                Row::new(row.iter().map(|cell| match cell {
-                    PreviewCell::Text(t) => Cell::from(clip(t, 24)),
-                    PreviewCell::Score { raw, score } if raw == score => {
-                        Cell::from(raw.to_string())
-                    }
-                    PreviewCell::Score { raw, score } => Cell::from(format!("{raw}→{score}")),
-                    PreviewCell::Missing => Cell::from("·").style(theme.dim()),
-                    PreviewCell::Invalid(t) => Cell::from(format!("{t}!")).style(theme.error()),
-                }))
-            });
-            let widths: Vec<Constraint> = preview
-                .columns
-                .iter()
-                .map(|c| match c.role {
-                    ColumnRole::Text => Constraint::Min(10),
-                    ColumnRole::Item { .. } | ColumnRole::LongScore => Constraint::Length(6),
-                    _ => Constraint::Length(10),
-                })
-                .collect();
-            frame.render_widget(
-                Table::new(rows, widths).header(header).block(
-                    Block::bordered().title(format!(
-                        " preview: {} of {} columns read, first {} rows (raw→scored) ",
-                        preview.columns.len(),
-                        preview.header.len(),
-                        preview.rows.len()
-                    )),
-                ),
-                preview_area,
-            );
+/// The preview: the columns read with their roles (missing ones marked) and the first rows as
+/// they will be read (raw→scored).
+fn draw_preview(preview: &ImportPreview, frame: &mut Frame, preview_area: Rect, theme: Theme) {
+    let header = Row::new(preview.columns.iter().map(|c| {
+        let role = match &c.role {
+            ColumnRole::Object => "object".to_string(),
+            ColumnRole::Rater => "rater".into(),
+            ColumnRole::Text => "text".into(),
+            ColumnRole::Item { .. } => "item".into(),
+            ColumnRole::LongItem => "item name".into(),
+            ColumnRole::LongScore => "score".into(),
+        };
+        let text = format!("{} ({role})", c.name);
+        if c.present {
+            Cell::from(text)
+        } else {
+            Cell::from(format!("{text} MISSING")).style(theme.error())
         }
-    }
+    }))
+    .style(theme.header());
+    let rows = preview.rows.iter().map(|row| {
+        Row::new(row.iter().map(|cell| match cell {
+            PreviewCell::Text(t) => Cell::from(clip(t, 24)),
+            PreviewCell::Score { raw, score } if raw == score => Cell::from(raw.to_string()),
+            PreviewCell::Score { raw, score } => Cell::from(format!("{raw}→{score}")),
+            PreviewCell::Missing => Cell::from("·").style(theme.dim()),
+            PreviewCell::Invalid(t) => Cell::from(format!("{t}!")).style(theme.error()),
+        }))
+    });
+    let widths: Vec<Constraint> = preview
+        .columns
+        .iter()
+        .map(|c| match c.role {
+            ColumnRole::Text => Constraint::Min(10),
+            ColumnRole::Item { .. } | ColumnRole::LongScore => Constraint::Length(6),
+            _ => Constraint::Length(10),
+        })
+        .collect();
+    frame.render_widget(
+        Table::new(rows, widths)
+            .header(header)
+            .block(Block::bordered().title(format!(
+                " preview: {} of {} columns read, first {} rows (raw→scored) ",
+                preview.columns.len(),
+                preview.header.len(),
+                preview.rows.len()
+            ))),
+        preview_area,
+    );
+}
 
-    let problems_area = match (&state.source, &state.config_toml, &state.preview) {
+/// With a previewed draft, the drafted description on the right of `area`; returns what is
+/// left for the problems.
+fn draw_drafted_description(state: &ImportState, frame: &mut Frame, area: Rect) -> Rect {
+    match (&state.source, &state.config_toml, &state.preview) {
         (DescriptionSource::Draft, Some(toml), Some(_)) => {
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
-                    .areas(problems_area);
+                    .areas(area);
             frame.render_widget(
                 Paragraph::new(toml.clone())
                     .block(Block::bordered().title(" drafted description (d saves it) ")),
@@ -472,8 +496,12 @@ fn draw_screen(state: &ImportState, frame: &mut Frame, area: Rect, view: &View, 
             );
             left
         }
-        _ => problems_area,
-    };
+        _ => area,
+    }
+}
+
+/// Every validation problem of the preview (errors first) with its row, column and value.
+fn draw_problems(state: &ImportState, frame: &mut Frame, problems_area: Rect, theme: Theme) {
     let problems: Vec<&crate::ingest::Problem> = state
         .preview
         .as_ref()
@@ -517,19 +545,6 @@ fn draw_screen(state: &ImportState, frame: &mut Frame, area: Rect, view: &View, 
                 Cell::from(p.message.clone()),
             ])
         },
-    );
-    frame.render_widget(
-        hints(
-            &[
-                ("Up/Down", "field"),
-                ("Enter", "edit/change"),
-                ("Tab", "complete"),
-                ("p", "preview"),
-                ("i", "import"),
-            ],
-            theme,
-        ),
-        hint,
     );
 }
 

@@ -14,7 +14,8 @@ use crate::tui::screen::{Ctx, Effect, Screen, View};
 use crate::tui::state::{Level, Prompt, QueueKind, Selection, TextFilter};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{
-    clip, hints, loaded_or_wait, number, spark, table_and_detail, windowed_table,
+    clip, filtered_list_keys, hints, loaded_or_wait, number, spark, table_and_detail,
+    windowed_table, FilteredList,
 };
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -183,9 +184,14 @@ fn decision_rank(d: Option<Decision>) -> u8 {
     }
 }
 
-impl RatersState {
+impl FilteredList for RatersState {
+    fn list_parts(&mut self) -> (&mut TextFilter, &mut Selection, usize) {
+        let shown = self.order.len();
+        (&mut self.filter, &mut self.selection, shown)
+    }
+
     /// Recomputes the selected rater's detail (category use, residuals) from the library.
-    pub fn refresh_detail(&mut self, loaded: Option<&Loaded>) {
+    fn refresh_detail(&mut self, loaded: Option<&Loaded>) {
         self.detail = loaded.and_then(|loaded| {
             let row = &loaded.rater_rows[self.selected_row()?];
             let index = loaded.rater_index.as_ref()?;
@@ -205,7 +211,9 @@ impl RatersState {
         }
         self.refresh_detail(loaded);
     }
+}
 
+impl RatersState {
     /// The selected rater when flagged, else the first flagged rater in the table's order.
     pub fn flagged_rater(&self, loaded: &Loaded) -> Option<(u32, String)> {
         let rows = &loaded.rater_rows;
@@ -256,18 +264,10 @@ fn bulk_rule(ctx: &mut Ctx) {
 
 impl Screen for RatersState {
     fn handle(&mut self, action: &Action, ctx: &mut Ctx) -> Option<Effect> {
-        if let Some(changed) = self.filter.handle(action) {
-            if changed {
-                self.rebuild_loaded(ctx.loaded());
-            }
+        if filtered_list_keys(self, action, ctx.loaded()) {
             return None;
         }
         match action {
-            Action::Select(movement) => {
-                self.selection.apply(*movement, self.order.len());
-                self.refresh_detail(ctx.loaded());
-            }
-            Action::Search => self.filter.editing = true,
             Action::SaveFigure => {
                 let facet = ctx
                     .loaded()
