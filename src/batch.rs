@@ -14,7 +14,7 @@ use crate::ingest::{self, IngestOptions};
 use crate::measure::{IterationReport, Observer};
 use crate::pipeline::step::{
     self, AfterFit, Description, FitStep, IngestOutcome, Step, StepContext, StepError,
-    StepObservers, StepOutcome, WhenImported,
+    StepObservers, StepOn, StepOutcome, WhenImported,
 };
 pub use crate::pipeline::step::{
     CategoriesStep, CategoriesSummary, CompareStep, DimensionalityStep, ReportStep,
@@ -556,7 +556,11 @@ pub fn run(
             Some(open) => open,
             None => step::open_project(&spec.project, step.access())?,
         };
-        let outcome = step.run(&mut open, &mut context, &mut observers)?;
+        let outcome = step.run(&mut StepOn {
+            project: &mut open,
+            context: &mut context,
+            observers: &mut observers,
+        })?;
         project = Some(open);
         for line in log_lines(&outcome) {
             log(line);

@@ -59,6 +59,7 @@ pub mod report;
 pub mod simulate;
 pub mod store;
 pub mod tui;
+pub mod whole_file;
 
 /// The version recorded in the provenance of every run and export.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

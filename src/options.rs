@@ -63,6 +63,51 @@ pub fn choice_name<T: Copy + PartialEq>(value: T, choices: &[(&'static str, T)])
         .unwrap_or("?")
 }
 
+/// An enum named by text: the one way the crate maps an enum to its names and back. It
+/// declares the enum (serialised by its names), `NAMES` (the table [`parse_choice`] and
+/// [`choice_name`] read), `ALL`, `as_str`, `Display` (padded, so tables align it) and `FromStr`
+/// through [`parse_choice`] (case-insensitive, the message naming `$option`). Stored records
+/// add their exact reading on top (`store::records`).
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident, $option:literal {
+        $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        $vis enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value with its name, in declaration order.
+            pub const NAMES: &'static [(&'static str, $name)] = &[$(($text, $name::$variant)),+];
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The value's name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::options::OptionError;
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                $crate::options::parse_choice($option, text, $name::NAMES)
+            }
+        }
+    };
+}
+pub(crate) use named_enum;
+
 /// Deserialises a value from its text through `FromStr` (the pipeline file's options), so serde
 /// reports the same message as the command line.
 pub fn deserialize_from_str<'de, D, T>(deserializer: D) -> Result<T, D::Error>

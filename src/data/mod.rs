@@ -16,29 +16,20 @@ pub use recode::{Recode, RecodeError};
 /// Name of the item facet in a project (the facet every rating design has).
 pub const ITEM_FACET: &str = "item";
 
-/// What a facet is in the measurement model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FacetRole {
-    /// The objects of measurement (comments, essays, persons): positively oriented, not centred.
-    Object,
-    /// A facet whose elements judge the objects (annotators, platforms): negatively oriented
-    /// (severity), centred at zero unless anchored.
-    Rater,
-    /// The items (survey questions): negatively oriented (difficulty), centred at zero.
-    Item,
-}
+crate::options::named_enum!(
+    /// What a facet is in the measurement model.
+    pub enum FacetRole, "facet_role" {
+        /// The objects of measurement (comments, essays, persons): positively oriented, not centred.
+        Object = "object",
+        /// A facet whose elements judge the objects (annotators, platforms): negatively oriented
+        /// (severity), centred at zero unless anchored.
+        Rater = "rater",
+        /// The items (survey questions): negatively oriented (difficulty), centred at zero.
+        Item = "item",
+    }
+);
 
 impl FacetRole {
-    /// The stable lower-case name used in the project file and JSON output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FacetRole::Object => "object",
-            FacetRole::Rater => "rater",
-            FacetRole::Item => "item",
-        }
-    }
-
     /// Parses the name written by [`FacetRole::as_str`].
     pub fn parse(name: &str) -> Option<Self> {
         match name {

@@ -8,15 +8,15 @@ use super::design::{Design, MAX_CATEGORIES};
 use super::model::score_moments;
 use super::ordered::{add_into, ordered_sum};
 
-/// Which end of the score range an extreme element sits at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Extreme {
-    /// Every (remaining) response in the bottom category.
-    Minimum,
-    /// Every (remaining) response in the top category.
-    Maximum,
-}
+crate::options::named_enum!(
+    /// Which end of the score range an extreme element sits at.
+    pub enum Extreme, "extreme" {
+        /// Every (remaining) response in the bottom category.
+        Minimum = "minimum",
+        /// Every (remaining) response in the top category.
+        Maximum = "maximum",
+    }
+);
 
 /// How an element's measure was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,16 +31,6 @@ pub enum ElementStatus {
     Anchored,
     /// No usable observation (none at all, or only with other extreme elements).
     Dropped,
-}
-
-impl Extreme {
-    /// `"minimum"` or `"maximum"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Extreme::Minimum => "minimum",
-            Extreme::Maximum => "maximum",
-        }
-    }
 }
 
 impl ElementStatus {

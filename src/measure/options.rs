@@ -5,32 +5,34 @@ use serde::{Deserialize, Serialize};
 use super::error::MeasureError;
 use crate::data::RatingData;
 
-/// The estimation method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Method {
-    /// Joint maximum likelihood ("unconditional", UCON), as Facets and Winsteps.
-    #[default]
-    Jmle,
-    /// Marginal maximum likelihood (Bock & Aitkin 1981 EM): object measures `B_n ~ N(μ, σ²)` are
-    /// integrated out; the other facets and the thresholds are fixed effects. See
-    /// [`MmlOptions`].
-    Mml,
-}
+crate::options::named_enum!(
+    /// The estimation method.
+    #[derive(Default)]
+    pub enum Method, "method" {
+        /// Joint maximum likelihood ("unconditional", UCON), as Facets and Winsteps.
+        #[default]
+        Jmle = "jmle",
+        /// Marginal maximum likelihood (Bock & Aitkin 1981 EM): object measures `B_n ~ N(μ, σ²)` are
+        /// integrated out; the other facets and the thresholds are fixed effects. See
+        /// [`MmlOptions`].
+        Mml = "mml",
+    }
+);
 
-/// The object estimator reported after MML estimation (the other is still computed and kept in
-/// [`crate::measure::MmlSummary`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ObjectEstimator {
-    /// Expected a posteriori (posterior mean under the estimated population), with the posterior
-    /// SD. Finite for extreme scores; shrunk towards the population mean.
-    #[default]
-    Eap,
-    /// Warm's (1989) weighted likelihood estimate with S.E. `1/√I(θ)`; finite for extreme scores
-    /// and nearly unbiased.
-    Wle,
-}
+crate::options::named_enum!(
+    /// The object estimator reported after MML estimation (the other is still computed and kept in
+    /// [`crate::measure::MmlSummary`]).
+    #[derive(Default)]
+    pub enum ObjectEstimator, "object estimator" {
+        /// Expected a posteriori (posterior mean under the estimated population), with the posterior
+        /// SD. Finite for extreme scores; shrunk towards the population mean.
+        #[default]
+        Eap = "eap",
+        /// Warm's (1989) weighted likelihood estimate with S.E. `1/√I(θ)`; finite for extreme scores
+        /// and nearly unbiased.
+        Wle = "wle",
+    }
+);
 
 /// Default number of adaptive Gauss-Hermite quadrature points per object.
 pub const DEFAULT_QUADRATURE_POINTS: usize = 7;
@@ -131,36 +133,37 @@ pub enum StartValues {
     Zero,
 }
 
-/// How a JMLE iteration updates the parameters. Both solve the same likelihood equations and
-/// stop on the same criteria; they differ in the path, so in where a loose stopping rule leaves
-/// the estimates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JmleUpdate {
-    /// Block Gauss-Seidel "objects, then the rest" to first order, joint element-threshold
-    /// steps for partial-credit scales, geometric extrapolation of slowly converging facets,
-    /// and gauge-invariant centring ([`super::sweep`]). Few iterations at crowd scale, and at
-    /// the default criteria within about .005 logits of the fully converged solution.
-    #[default]
-    Accelerated,
-    /// Facets' own path (Linacre, Facets manual "Estimation considerations"; Table 3): every
-    /// element and threshold takes one Newton-Raphson step from the expected scores of the same
-    /// pass over the data (a Jacobi iteration), and the centred facets are re-centred without
-    /// moving any other facet. It converges more slowly, so under the default
-    /// `Convergence = .5, .01` it stops where Facets stops: on the Guilford data within .01 of
-    /// Facets' published measures, which the fully converged solution is not (see
-    /// `docs/model.md`).
-    Facets,
-    /// Winsteps' path: a PROX start ([`super::prox`]: iteration 1 on all the data, then the
-    /// non-extreme data, stopping when a facet's extreme-5 range grows by less than .5 logits),
-    /// then the Jacobi Newton-Raphson iteration of [`JmleUpdate::Facets`], stopped Winsteps'
-    /// way (`CONVERGE=Either`): at the start of an iteration, before any step, when the
-    /// largest score residual at the current estimates is within the residual criterion or the
-    /// previous iteration's largest change is within the change criterion. With Winsteps 3.73's
-    /// defaults ([`Convergence::winsteps`]: `RCONV=.1`, `LCONV=.005`) it stops where Winsteps
-    /// stops: on the Knox Cube Test every measure within .005 of Winsteps' published table.
-    Winsteps,
-}
+crate::options::named_enum!(
+    /// How a JMLE iteration updates the parameters. Both solve the same likelihood equations and
+    /// stop on the same criteria; they differ in the path, so in where a loose stopping rule leaves
+    /// the estimates.
+    #[derive(Default)]
+    pub enum JmleUpdate, "update" {
+        /// Block Gauss-Seidel "objects, then the rest" to first order, joint element-threshold
+        /// steps for partial-credit scales, geometric extrapolation of slowly converging facets,
+        /// and gauge-invariant centring ([`super::sweep`]). Few iterations at crowd scale, and at
+        /// the default criteria within about .005 logits of the fully converged solution.
+        #[default]
+        Accelerated = "accelerated",
+        /// Facets' own path (Linacre, Facets manual "Estimation considerations"; Table 3): every
+        /// element and threshold takes one Newton-Raphson step from the expected scores of the same
+        /// pass over the data (a Jacobi iteration), and the centred facets are re-centred without
+        /// moving any other facet. It converges more slowly, so under the default
+        /// `Convergence = .5, .01` it stops where Facets stops: on the Guilford data within .01 of
+        /// Facets' published measures, which the fully converged solution is not (see
+        /// `docs/model.md`).
+        Facets = "facets",
+        /// Winsteps' path: a PROX start ([`super::prox`]: iteration 1 on all the data, then the
+        /// non-extreme data, stopping when a facet's extreme-5 range grows by less than .5 logits),
+        /// then the Jacobi Newton-Raphson iteration of [`JmleUpdate::Facets`], stopped Winsteps'
+        /// way (`CONVERGE=Either`): at the start of an iteration, before any step, when the
+        /// largest score residual at the current estimates is within the residual criterion or the
+        /// previous iteration's largest change is within the change criterion. With Winsteps 3.73's
+        /// defaults ([`Convergence::winsteps`]: `RCONV=.1`, `LCONV=.005`) it stops where Winsteps
+        /// stops: on the Knox Cube Test every measure within .005 of Winsteps' published table.
+        Winsteps = "winsteps",
+    }
+);
 
 /// Stopping rules (Facets `Convergence = .5, .01` and `Iterations =`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -478,7 +481,7 @@ impl FitOptions {
 }
 
 /// The names front ends use for [`Method`].
-pub const METHOD_NAMES: [(&str, Method); 2] = [("jmle", Method::Jmle), ("mml", Method::Mml)];
+pub const METHOD_NAMES: &[(&str, Method)] = Method::NAMES;
 /// The names front ends use for [`ScaleModel`]: `pcm` (one scale per item, Facets `#`) and
 /// `rsm` (one shared scale, Facets `R`).
 pub const SCALE_NAMES: [(&str, ScaleModel); 2] = [
@@ -486,16 +489,13 @@ pub const SCALE_NAMES: [(&str, ScaleModel); 2] = [
     ("rsm", ScaleModel::RatingScale),
 ];
 /// The names front ends use for [`JmleUpdate`].
-pub const UPDATE_NAMES: [(&str, JmleUpdate); 3] = [
-    ("accelerated", JmleUpdate::Accelerated),
-    ("facets", JmleUpdate::Facets),
-    ("winsteps", JmleUpdate::Winsteps),
-];
+pub const UPDATE_NAMES: &[(&str, JmleUpdate)] = JmleUpdate::NAMES;
 /// The names front ends use for [`ObjectEstimator`].
-pub const OBJECT_ESTIMATOR_NAMES: [(&str, ObjectEstimator); 2] =
-    [("eap", ObjectEstimator::Eap), ("wle", ObjectEstimator::Wle)];
+pub const OBJECT_ESTIMATOR_NAMES: &[(&str, ObjectEstimator)] = ObjectEstimator::NAMES;
 
-/// `FromStr` and `Display` through a name table, and serde through `FromStr` where asked.
+/// `FromStr` and `Display` through a name table, for an option whose values carry data (the
+/// scale: a partial-credit scale may name its facet), which [`crate::options::named_enum`]
+/// cannot declare.
 macro_rules! named_option {
     ($type:ty, $option:literal, $names:expr) => {
         impl std::str::FromStr for $type {
@@ -512,14 +512,4 @@ macro_rules! named_option {
     };
 }
 
-named_option!(Method, "method", METHOD_NAMES);
 named_option!(ScaleModel, "scale", SCALE_NAMES);
-named_option!(JmleUpdate, "update", UPDATE_NAMES);
-named_option!(ObjectEstimator, "object estimator", OBJECT_ESTIMATOR_NAMES);
-
-impl Method {
-    /// The name of the method (`jmle`, `mml`), as stored and shown.
-    pub fn as_str(self) -> &'static str {
-        crate::options::choice_name(self, &METHOD_NAMES)
-    }
-}

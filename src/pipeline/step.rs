@@ -404,13 +404,20 @@ pub trait RunStep {
     type Outcome;
     /// How the step uses the project.
     const ACCESS: ProjectAccess;
-    /// Runs the step on `project`; a fit or a training records what it made in `context`.
-    fn run(
-        &self,
-        project: &mut Project,
-        context: &mut StepContext,
-        observers: &mut StepObservers<'_>,
-    ) -> Result<Self::Outcome, StepError>;
+    /// Runs the step on `on.project`; a fit or a training records what it made in
+    /// `on.context`.
+    fn run(&self, on: &mut StepOn<'_, '_>) -> Result<Self::Outcome, StepError>;
+}
+
+/// What a step runs on: the project (opened as [`RunStep::ACCESS`] says), what the earlier
+/// steps of its pipeline made, and where it reports progress.
+pub struct StepOn<'a, 'o> {
+    /// The project.
+    pub project: &'a mut Project,
+    /// What earlier steps made (the run, the model).
+    pub context: &'a mut StepContext,
+    /// Where the step reports (and is cancelled).
+    pub observers: &'a mut StepObservers<'o>,
 }
 
 /// Import a file staged before (the workbench's Import screen validates while previewing).
@@ -447,14 +454,9 @@ pub enum IngestOutcome {
 impl RunStep for IngestStep {
     type Outcome = IngestOutcome;
     const ACCESS: ProjectAccess = ProjectAccess::Create;
-    fn run(
-        &self,
-        project: &mut Project,
-        _: &mut StepContext,
-        _: &mut StepObservers<'_>,
-    ) -> Result<IngestOutcome, StepError> {
+    fn run(&self, on: &mut StepOn<'_, '_>) -> Result<IngestOutcome, StepError> {
         let staged = self.description.stage(&self.data, &self.options)?;
-        match imported(project, &staged, self.data.clone()) {
+        match imported(on.project, &staged, self.data.clone()) {
             Err(StepError::Store(StoreError::AlreadyImported { dataset_id, .. }))
                 if self.when_imported == WhenImported::Skip =>
             {
@@ -471,40 +473,25 @@ impl RunStep for IngestStep {
 impl RunStep for ImportStep {
     type Outcome = IngestOutcome;
     const ACCESS: ProjectAccess = ProjectAccess::Create;
-    fn run(
-        &self,
-        project: &mut Project,
-        _: &mut StepContext,
-        _: &mut StepObservers<'_>,
-    ) -> Result<IngestOutcome, StepError> {
-        imported(project, &self.0, PathBuf::new())
+    fn run(&self, on: &mut StepOn<'_, '_>) -> Result<IngestOutcome, StepError> {
+        imported(on.project, &self.0, PathBuf::new())
     }
 }
 
 impl RunStep for FlagRulesStep {
     type Outcome = ();
     const ACCESS: ProjectAccess = ProjectAccess::Write;
-    fn run(
-        &self,
-        project: &mut Project,
-        _: &mut StepContext,
-        _: &mut StepObservers<'_>,
-    ) -> Result<(), StepError> {
-        Ok(project.set_flag_rules(&self.0)?)
+    fn run(&self, on: &mut StepOn<'_, '_>) -> Result<(), StepError> {
+        Ok(on.project.set_flag_rules(&self.0)?)
     }
 }
 
 impl RunStep for FitStep {
     type Outcome = FitStepOutcome;
     const ACCESS: ProjectAccess = ProjectAccess::Write;
-    fn run(
-        &self,
-        project: &mut Project,
-        context: &mut StepContext,
-        observers: &mut StepObservers<'_>,
-    ) -> Result<FitStepOutcome, StepError> {
-        let fitted = fit(project, self, observers.fit)?;
-        context.run = Some(fitted.run_id);
+    fn run(&self, on: &mut StepOn<'_, '_>) -> Result<FitStepOutcome, StepError> {
+        let fitted = fit(on.project, self, on.observers.fit)?;
+        on.context.run = Some(fitted.run_id);
         Ok(fitted)
     }
 }
@@ -513,44 +500,30 @@ impl RunStep for ExportSettings {
     type Outcome = ExportSummary;
     const ACCESS: ProjectAccess = ProjectAccess::Write;
     /// Exports the settings' run, else the pipeline's, else the newest.
-    fn run(
-        &self,
-        project: &mut Project,
-        context: &mut StepContext,
-        _: &mut StepObservers<'_>,
-    ) -> Result<ExportSummary, StepError> {
+    fn run(&self, on: &mut StepOn<'_, '_>) -> Result<ExportSummary, StepError> {
         let settings = ExportSettings {
-            run: self.run.or(context.run),
+            run: self.run.or(on.context.run),
             ..self.clone()
         };
-        Ok(export_run(project, &settings)?)
+        Ok(export_run(on.project, &settings)?)
     }
 }
 
 impl RunStep for CategoriesStep {
     type Outcome = CategoriesSummary;
     const ACCESS: ProjectAccess = ProjectAccess::Write;
-    fn run(
-        &self,
-        project: &mut Project,
-        context: &mut StepContext,
-        observers: &mut StepObservers<'_>,
-    ) -> Result<CategoriesSummary, StepError> {
-        let run_id = step_run(project, self.run, context)?;
-        categories(project, run_id, self, observers.fit)
+    fn run(&self, on: &mut StepOn<'_, '_>) -> Result<CategoriesSummary, StepError> {
+        let run_id = step_run(on.project, self.run, on.context)?;
+        categories(on.project, run_id, self, on.observers.fit)
     }
 }
 
 impl RunStep for DimensionalityStep {
     type Outcome = DimensionalityReport;
     const ACCESS: ProjectAccess = ProjectAccess::Read;
-    fn run(
-        &self,
-        project: &mut Project,
-        context: &mut StepContext,
-        _: &mut StepObservers<'_>,
-    ) -> Result<DimensionalityReport, StepError> {
-        let report = dimensionality_report(project, step_run(project, self.run, context)?)?;
+    fn run(&self, on: &mut StepOn<'_, '_>) -> Result<DimensionalityReport, StepError> {
+        let report =
+            dimensionality_report(on.project, step_run(on.project, self.run, on.context)?)?;
         write_dimensionality_json(&report, &self.out)?;
         Ok(report)
     }
@@ -560,18 +533,13 @@ impl RunStep for TrainOptions {
     type Outcome = TrainOutcome;
     const ACCESS: ProjectAccess = ProjectAccess::Write;
     /// Trains on the options' run, else the pipeline's, else the newest.
-    fn run(
-        &self,
-        project: &mut Project,
-        context: &mut StepContext,
-        observers: &mut StepObservers<'_>,
-    ) -> Result<TrainOutcome, StepError> {
+    fn run(&self, on: &mut StepOn<'_, '_>) -> Result<TrainOutcome, StepError> {
         let options = TrainOptions {
-            run_id: self.run_id.or(context.run),
+            run_id: self.run_id.or(on.context.run),
             ..self.clone()
         };
-        let outcome = crate::predict::train_project(project, &options, observers.train)?;
-        context.model = Some(outcome.model_id);
+        let outcome = crate::predict::train_project(on.project, &options, on.observers.train)?;
+        on.context.model = Some(outcome.model_id);
         Ok(outcome)
     }
 }
@@ -579,24 +547,22 @@ impl RunStep for TrainOptions {
 impl RunStep for PredictStep {
     type Outcome = PredictFileSummary;
     const ACCESS: ProjectAccess = ProjectAccess::Read;
-    fn run(
-        &self,
-        project: &mut Project,
-        context: &mut StepContext,
-        _: &mut StepObservers<'_>,
-    ) -> Result<PredictFileSummary, StepError> {
-        let model = match self.model.or(context.model) {
+    fn run(&self, on: &mut StepOn<'_, '_>) -> Result<PredictFileSummary, StepError> {
+        let model = match self.model.or(on.context.model) {
             Some(model) => model,
-            None => project.latest_model()?.ok_or_else(|| StepError::NoModel {
-                project: project.path().to_path_buf(),
-            })?,
+            None => on
+                .project
+                .latest_model()?
+                .ok_or_else(|| StepError::NoModel {
+                    project: on.project.path().to_path_buf(),
+                })?,
         };
         Ok(match &self.source {
             PredictSource::File(request) => {
-                crate::predict::predict_file(project, model, request, &self.options)?
+                crate::predict::predict_file(on.project, model, request, &self.options)?
             }
             PredictSource::Objects(out) => {
-                crate::predict::write_object_predictions(project, model, out, &self.options)?.0
+                crate::predict::write_object_predictions(on.project, model, out, &self.options)?.0
             }
         })
     }
@@ -605,14 +571,9 @@ impl RunStep for PredictStep {
 impl RunStep for PlanStep {
     type Outcome = RunPlan;
     const ACCESS: ProjectAccess = ProjectAccess::Read;
-    fn run(
-        &self,
-        project: &mut Project,
-        context: &mut StepContext,
-        _: &mut StepObservers<'_>,
-    ) -> Result<RunPlan, StepError> {
-        let run_id = step_run(project, self.run, context)?;
-        Ok(plan_run(project, Some(run_id), &self.settings)?)
+    fn run(&self, on: &mut StepOn<'_, '_>) -> Result<RunPlan, StepError> {
+        let run_id = step_run(on.project, self.run, on.context)?;
+        Ok(plan_run(on.project, Some(run_id), &self.settings)?)
     }
 }
 
@@ -628,13 +589,8 @@ pub struct Compared {
 impl RunStep for CompareStep {
     type Outcome = Compared;
     const ACCESS: ProjectAccess = ProjectAccess::Read;
-    fn run(
-        &self,
-        project: &mut Project,
-        context: &mut StepContext,
-        _: &mut StepObservers<'_>,
-    ) -> Result<Compared, StepError> {
-        let run_id = step_run(project, None, context)?;
+    fn run(&self, on: &mut StepOn<'_, '_>) -> Result<Compared, StepError> {
+        let run_id = step_run(on.project, None, on.context)?;
         let runs: Vec<i64> = self
             .runs
             .iter()
@@ -642,7 +598,7 @@ impl RunStep for CompareStep {
             .filter(|r| *r != run_id)
             .chain([run_id])
             .collect();
-        let comparison = compare_models(project, &runs)?;
+        let comparison = compare_models(on.project, &runs)?;
         Ok(Compared { runs, comparison })
     }
 }
@@ -650,28 +606,23 @@ impl RunStep for CompareStep {
 impl RunStep for PlotStep {
     type Outcome = PlotOutcome;
     const ACCESS: ProjectAccess = ProjectAccess::Read;
-    fn run(
-        &self,
-        project: &mut Project,
-        context: &mut StepContext,
-        _: &mut StepObservers<'_>,
-    ) -> Result<PlotOutcome, StepError> {
-        let run_id = step_run(project, self.run, context)?;
-        Ok(plot_run(project, run_id, &self.request, &self.out)?)
+    fn run(&self, on: &mut StepOn<'_, '_>) -> Result<PlotOutcome, StepError> {
+        let run_id = step_run(on.project, self.run, on.context)?;
+        Ok(plot_run(on.project, run_id, &self.request, &self.out)?)
     }
 }
 
 impl RunStep for ReportStep {
     type Outcome = ReportSummary;
     const ACCESS: ProjectAccess = ProjectAccess::Read;
-    fn run(
-        &self,
-        project: &mut Project,
-        context: &mut StepContext,
-        observers: &mut StepObservers<'_>,
-    ) -> Result<ReportSummary, StepError> {
-        let run_id = step_run(project, self.run, context)?;
-        Ok(write_report(project, run_id, &self.html, observers.report)?)
+    fn run(&self, on: &mut StepOn<'_, '_>) -> Result<ReportSummary, StepError> {
+        let run_id = step_run(on.project, self.run, on.context)?;
+        Ok(write_report(
+            on.project,
+            run_id,
+            &self.html,
+            on.observers.report,
+        )?)
     }
 }
 
@@ -704,47 +655,29 @@ impl Step {
         }
     }
 
-    /// Runs the step on `project`; a fit or a training records what it made in `context`.
-    pub fn run(
-        &self,
-        project: &mut Project,
-        context: &mut StepContext,
-        observers: &mut StepObservers<'_>,
-    ) -> Result<StepOutcome, StepError> {
+    /// Runs the step on `on.project`; a fit or a training records what it made in
+    /// `on.context`.
+    pub fn run(&self, on: &mut StepOn<'_, '_>) -> Result<StepOutcome, StepError> {
         Ok(match self {
-            Step::Ingest(step) => StepOutcome::Ingested(step.run(project, context, observers)?),
-            Step::Import(step) => StepOutcome::Ingested(step.run(project, context, observers)?),
+            Step::Ingest(step) => StepOutcome::Ingested(step.run(on)?),
+            Step::Import(step) => StepOutcome::Ingested(step.run(on)?),
             Step::FlagRules(step) => {
-                step.run(project, context, observers)?;
+                step.run(on)?;
                 StepOutcome::FlagRulesSaved
             }
-            Step::Fit(step) => StepOutcome::Fitted(step.run(project, context, observers)?),
-            Step::Export(step) => {
-                StepOutcome::Exported(Box::new(step.run(project, context, observers)?))
-            }
-            Step::Categories(step) => {
-                StepOutcome::Categories(step.run(project, context, observers)?)
-            }
+            Step::Fit(step) => StepOutcome::Fitted(step.run(on)?),
+            Step::Export(step) => StepOutcome::Exported(Box::new(step.run(on)?)),
+            Step::Categories(step) => StepOutcome::Categories(step.run(on)?),
             Step::Dimensionality(step) => StepOutcome::Dimensionality {
-                report: Box::new(step.run(project, context, observers)?),
+                report: Box::new(step.run(on)?),
                 out: step.out.clone(),
             },
-            Step::Train(step) => {
-                StepOutcome::Trained(Box::new(step.run(project, context, observers)?))
-            }
-            Step::Predict(step) => StepOutcome::Predicted(step.run(project, context, observers)?),
-            Step::Plan(step) => {
-                StepOutcome::Planned(Box::new(step.run(project, context, observers)?))
-            }
-            Step::Compare(step) => {
-                StepOutcome::Compared(Box::new(step.run(project, context, observers)?))
-            }
-            Step::Plot(step) => {
-                StepOutcome::Plotted(Box::new(step.run(project, context, observers)?))
-            }
-            Step::Report(step) => {
-                StepOutcome::Reported(Box::new(step.run(project, context, observers)?))
-            }
+            Step::Train(step) => StepOutcome::Trained(Box::new(step.run(on)?)),
+            Step::Predict(step) => StepOutcome::Predicted(step.run(on)?),
+            Step::Plan(step) => StepOutcome::Planned(Box::new(step.run(on)?)),
+            Step::Compare(step) => StepOutcome::Compared(Box::new(step.run(on)?)),
+            Step::Plot(step) => StepOutcome::Plotted(Box::new(step.run(on)?)),
+            Step::Report(step) => StepOutcome::Reported(Box::new(step.run(on)?)),
         })
     }
 }
@@ -858,5 +791,9 @@ pub fn run_on_file<S: RunStep>(
     observers: &mut StepObservers<'_>,
 ) -> Result<S::Outcome, StepError> {
     let mut project = open_project(path, S::ACCESS)?;
-    step.run(&mut project, &mut StepContext::default(), observers)
+    step.run(&mut StepOn {
+        project: &mut project,
+        context: &mut StepContext::default(),
+        observers,
+    })
 }

@@ -1,30 +1,19 @@
 //! Text representations: the hashed n-gram embedding bag (default, learned end to end) or a
 //! frozen sentence encoder (all-MiniLM-L6-v2, see [`super::minilm`]).
 
-use serde::{Deserialize, Serialize};
-
 use super::features::Hashing;
 
-/// Which text representation a model uses.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EncoderKind {
-    /// Hashed word uni/bigrams and character 3-5-grams, averaged embedding rows.
-    #[default]
-    Hashed,
-    /// Frozen all-MiniLM-L6-v2 sentence vectors (mean-pooled BERT), cached in the project.
-    Minilm,
-}
-
-impl EncoderKind {
-    /// The stable lower-case name stored with a model (`hashed`, `minilm`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EncoderKind::Hashed => "hashed",
-            EncoderKind::Minilm => "minilm",
-        }
+crate::options::named_enum!(
+    /// Which text representation a model uses.
+    #[derive(Default)]
+    pub enum EncoderKind, "encoder" {
+        /// Hashed word uni/bigrams and character 3-5-grams, averaged embedding rows.
+        #[default]
+        Hashed = "hashed",
+        /// Frozen all-MiniLM-L6-v2 sentence vectors (mean-pooled BERT), cached in the project.
+        Minilm = "minilm",
     }
-}
+);
 
 /// The network's input for a set of texts.
 #[derive(Debug, Clone)]

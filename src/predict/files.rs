@@ -222,35 +222,26 @@ fn prediction_columns(
     Ok(columns)
 }
 
-/// Writes the columns as CSV, or Parquet for `.parquet`/`.pq`, through a temporary file and a
-/// rename (a failed write leaves no partial file).
+/// Writes the columns as CSV, or Parquet for `.parquet`/`.pq`, whole or not at all
+/// ([`crate::whole_file::write_whole_with`]).
 fn write_frame(columns: Vec<Column>, out: &Path) -> Result<(), PredictError> {
     let fail = |message: String| PredictError::Output {
         path: out.to_path_buf(),
         message,
     };
     let mut df = DataFrame::new_infer_height(columns).map_err(|e| fail(e.to_string()))?;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let temp = out.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp).map_err(|e| fail(e.to_string()))?;
-        match FileFormat::detect(out, b',') {
-            FileFormat::Parquet => ParquetWriter::new(&mut file)
+    crate::whole_file::write_whole_with(
+        out,
+        |file| match FileFormat::detect(out, b',') {
+            FileFormat::Parquet => ParquetWriter::new(file)
                 .finish(&mut df)
                 .map(|_| ())
                 .map_err(|e| fail(e.to_string())),
-            FileFormat::Delimited(_) => CsvWriter::new(&mut file)
+            FileFormat::Delimited(_) => CsvWriter::new(file)
                 .include_header(true)
                 .finish(&mut df)
                 .map_err(|e| fail(e.to_string())),
-        }?;
-        std::fs::rename(&temp, out).map_err(|e| fail(e.to_string()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+        },
+        |e| fail(e.to_string()),
+    )
 }

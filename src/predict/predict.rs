@@ -32,31 +32,19 @@ pub struct ObjectSplits {
     pub test: Vec<u32>,
 }
 
-/// Which part of the split a comment was in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SplitPart {
-    /// In the training part.
-    Train,
-    /// In the validation part.
-    Valid,
-    /// In the test part (held out).
-    Test,
-    /// Not used in training (no measure or no text when the model was trained).
-    None,
-}
-
-impl SplitPart {
-    /// The stable lower-case name (as serialized).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SplitPart::Train => "train",
-            SplitPart::Valid => "valid",
-            SplitPart::Test => "test",
-            SplitPart::None => "none",
-        }
+crate::options::named_enum!(
+    /// Which part of the split a comment was in.
+    pub enum SplitPart, "split" {
+        /// In the training part.
+        Train = "train",
+        /// In the validation part.
+        Valid = "valid",
+        /// In the test part (held out).
+        Test = "test",
+        /// Not used in training (no measure or no text when the model was trained).
+        None = "none",
     }
-}
+);
 
 impl ObjectSplits {
     /// The part of the split object `object` was in.

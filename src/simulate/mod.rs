@@ -413,16 +413,17 @@ impl RaterKind {
     }
 }
 
-/// The category position a straight-liner always gives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StraightLine {
-    /// Category 0 on every item.
-    Lowest,
-    /// The middle category (`m / 2`, rounded down): 2 on `0..=4` items, 1 on `hatespeech`.
-    Middle,
-    /// Each item's top category.
-    Highest,
-}
+crate::options::named_enum!(
+    /// The category position a straight-liner always gives.
+    pub enum StraightLine, "straight_line" {
+        /// Category 0 on every item.
+        Lowest = "lowest",
+        /// The middle category (`m / 2`, rounded down): 2 on `0..=4` items, 1 on `hatespeech`.
+        Middle = "middle",
+        /// Each item's top category.
+        Highest = "highest",
+    }
+);
 
 impl StraightLine {
     /// The category this position means on `item`.
@@ -431,15 +432,6 @@ impl StraightLine {
             StraightLine::Lowest => 0,
             StraightLine::Middle => item.max_score() / 2,
             StraightLine::Highest => item.max_score(),
-        }
-    }
-
-    /// The label in `truth_raters.csv`'s `straight_line` column.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StraightLine::Lowest => "lowest",
-            StraightLine::Middle => "middle",
-            StraightLine::Highest => "highest",
         }
     }
 }

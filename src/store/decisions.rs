@@ -4,30 +4,19 @@
 use super::{now_rfc3339, Project, StoreError};
 use crate::data::RatingData;
 use rusqlite::params;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// A reviewer's decision on an element.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Decision {
-    /// Mask the element's observations from later fits (they are never deleted).
-    Exclude,
-    /// Keep the element in later fits.
-    Keep,
-    /// No decision yet; the element stays in later fits.
-    Undecided,
-}
-
-impl Decision {
-    /// The stored text (`exclude`, `keep`, `undecided`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Exclude => "exclude",
-            Decision::Keep => "keep",
-            Decision::Undecided => "undecided",
-        }
+crate::options::named_enum!(
+    /// A reviewer's decision on an element.
+    pub enum Decision, "decision" {
+        /// Mask the element's observations from later fits (they are never deleted).
+        Exclude = "exclude",
+        /// Keep the element in later fits.
+        Keep = "keep",
+        /// No decision yet; the element stays in later fits.
+        Undecided = "undecided",
     }
-}
+);
 
 impl Project {
     /// Elements whose decision in force is `exclude`, as (facet position, element idx).

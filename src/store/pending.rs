@@ -177,17 +177,12 @@ impl Project {
         ))
     }
 
-    /// Writes `pending` to a new side file (through a temporary name, so a killed process leaves
-    /// no half-written one) and returns its path.
+    /// Writes `pending` to a new side file whole or not at all ([`crate::whole_file`]) and
+    /// returns its path.
     fn write_pending<T: Serialize>(&self, what: &str, pending: &T) -> Result<PathBuf, String> {
         let path = self.pending_path(what);
         let text = serde_json::to_string(pending).map_err(|e| e.to_string())?;
-        let temporary = path.with_extension("json.partial");
-        std::fs::write(&temporary, text).map_err(|e| e.to_string())?;
-        std::fs::rename(&temporary, &path).map_err(|e| {
-            let _ = std::fs::remove_file(&temporary);
-            e.to_string()
-        })?;
+        crate::whole_file::write_whole(&path, text.as_bytes()).map_err(|e| e.to_string())?;
         Ok(path)
     }
 

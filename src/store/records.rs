@@ -2,8 +2,6 @@
 //! text through one explicit mapping each: an unknown stored value is an error naming the
 //! record, never a silent fallback.
 
-use serde::{Deserialize, Serialize};
-
 /// A record value stored as text.
 pub(crate) trait StoredText: Sized {
     /// What the value is (`"run status"`...).
@@ -12,34 +10,27 @@ pub(crate) trait StoredText: Sized {
     fn from_stored_text(text: &str) -> Option<Self>;
 }
 
-/// One mapping between a record's enum and its stored text.
+/// One mapping between a record's enum and its stored text: a [`crate::options::named_enum`]
+/// whose stored text is read exactly (an unknown text is `None`, reported as corrupt).
 macro_rules! stored_text {
     ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
-        }
+        crate::options::named_enum!(
+            $(#[$meta])*
+            pub enum $name, $what {
+                $($(#[$vmeta])* $variant = $text),+
+            }
+        );
 
         impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
             /// What the record says of itself (`"run status"`...), for error messages.
             pub const WHAT: &'static str = $what;
 
-            /// The stored text.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text),+
-                }
-            }
-
             /// The value of a stored text; `None` for text this version does not know.
             pub fn from_stored(text: &str) -> Option<$name> {
-                match text {
-                    $($text => Some($name::$variant),)+
-                    _ => None,
-                }
+                $name::NAMES
+                    .iter()
+                    .find(|(name, _)| *name == text)
+                    .map(|(_, value)| *value)
             }
         }
 
@@ -47,12 +38,6 @@ macro_rules! stored_text {
             const WHAT: &'static str = $what;
             fn from_stored_text(text: &str) -> Option<Self> {
                 $name::from_stored(text)
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.pad(self.as_str())
             }
         }
     };

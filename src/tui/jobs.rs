@@ -11,7 +11,7 @@ use crate::ingest::{IngestOptions, Staged};
 use crate::measure::IterationReport;
 use crate::pipeline::step::{
     AfterFit, FitStep, ImportStep, IngestOutcome, PlanStep, PlotStep, ProjectAccess, ReportStep,
-    Step, StepContext, StepObservers, StepOutcome,
+    Step, StepContext, StepObservers, StepOn, StepOutcome,
 };
 use crate::pipeline::{
     self, ExportSettings, FitSettings, PlanSettings, ReportProgress, ReportSummary, RunComparison,
@@ -536,7 +536,12 @@ fn run_step(
         train: &mut train,
         report: &mut report,
     };
-    match step.run(&mut project, &mut StepContext::default(), &mut observers) {
+    let mut on = StepOn {
+        project: &mut project,
+        context: &mut StepContext::default(),
+        observers: &mut observers,
+    };
+    match step.run(&mut on) {
         Ok(outcome) => Ok(step_message(outcome)),
         Err(e) if e.is_cancelled() => Ok(JobMessage::Cancelled(kind)),
         Err(e) => Err(e.to_string()),

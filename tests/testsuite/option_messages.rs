@@ -144,7 +144,10 @@ fn an_unknown_method_gets_the_same_message_from_every_front_end() {
     let names: Vec<String> = seen.iter().map(Method::to_string).collect();
     assert_eq!(
         names,
-        METHOD_NAMES.map(|(name, _)| name.to_string()).to_vec()
+        METHOD_NAMES
+            .iter()
+            .map(|(name, _)| name.to_string())
+            .collect::<Vec<_>>()
     );
     let project = scalewright::store::Project::open(&db).unwrap();
     assert!(project.runs().unwrap().is_empty(), "nothing was fitted");

@@ -4,7 +4,9 @@
 use crate::cli::exit::Failure;
 use crate::cli::output::{finish, print_json, progress_spinner, Output};
 use clap::Args;
-use scalewright::pipeline::step::{open_project, PlanStep, RunStep, StepContext, Unobserved};
+use scalewright::pipeline::step::{
+    open_project, PlanStep, RunStep, StepContext, StepOn, Unobserved,
+};
 use scalewright::pipeline::{PlanSettings, DEFAULT_PLAN_SEED};
 use std::path::PathBuf;
 
@@ -52,11 +54,11 @@ pub fn run(args: PlanArgs, out: Output) -> Result<(), Failure> {
         run: args.run,
         settings,
     };
-    let planned = step.run(
-        &mut project,
-        &mut StepContext::default(),
-        &mut Unobserved::default().observers(),
-    );
+    let planned = step.run(&mut StepOn {
+        project: &mut project,
+        context: &mut StepContext::default(),
+        observers: &mut Unobserved::default().observers(),
+    });
     finish(&bar);
     let planned = planned?;
     if out.json {

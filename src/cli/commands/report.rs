@@ -8,7 +8,9 @@ use anyhow::Context;
 use clap::Args;
 use scalewright::measure::wright::{Binning, WrightMap};
 use scalewright::measure::{FacetMeasures, Fit};
-use scalewright::pipeline::step::{ReportStep, RunStep, StepContext, StepObservers, Unobserved};
+use scalewright::pipeline::step::{
+    ReportStep, RunStep, StepContext, StepObservers, StepOn, Unobserved,
+};
 use scalewright::pipeline::ReportProgress;
 use scalewright::store::Project;
 use std::path::PathBuf;
@@ -167,14 +169,14 @@ fn html_report(project: &mut Project, step: &ReportStep, out: Output) -> Result<
         std::ops::ControlFlow::Continue(())
     };
     let mut unobserved = Unobserved::default();
-    let summary = step.run(
+    let summary = step.run(&mut StepOn {
         project,
-        &mut StepContext::default(),
-        &mut StepObservers {
+        context: &mut StepContext::default(),
+        observers: &mut StepObservers {
             report: &mut observer,
             ..unobserved.observers()
         },
-    );
+    });
     finish(&bar);
     let summary = summary?;
     if out.json {

@@ -6,7 +6,9 @@ use crate::cli::exit::{self, Failure};
 use crate::cli::output::{finish, print_json, progress_spinner, Output};
 use anyhow::Context;
 use clap::Args;
-use scalewright::pipeline::step::{open_project, RunStep, StepContext, StepObservers, Unobserved};
+use scalewright::pipeline::step::{
+    open_project, RunStep, StepContext, StepObservers, StepOn, Unobserved,
+};
 use scalewright::predict::{self, EpochReport, Evaluation, TrainOptions};
 use std::path::{Path, PathBuf};
 
@@ -103,14 +105,14 @@ pub fn run(args: TrainArgs, out: Output) -> Result<(), Failure> {
         std::ops::ControlFlow::Continue(())
     };
     let mut unobserved = Unobserved::default();
-    let outcome = options.run(
-        &mut project,
-        &mut StepContext::default(),
-        &mut StepObservers {
+    let outcome = options.run(&mut StepOn {
+        project: &mut project,
+        context: &mut StepContext::default(),
+        observers: &mut StepObservers {
             train: &mut observer,
             ..unobserved.observers()
         },
-    );
+    });
     finish(&bar);
     let outcome = outcome?;
     if out.json {
