@@ -76,3 +76,26 @@ pub fn show_iterations(
         std::ops::ControlFlow::Continue(())
     }
 }
+
+/// Runs a fitting step on the project at `project` with its iterations on a spinner (fit,
+/// clean): the one place a command wires a fit's progress.
+pub fn run_fitting_step<S: scalewright::pipeline::step::RunStep>(
+    project: &std::path::Path,
+    step: &S,
+    out: Output,
+) -> Result<S::Outcome, scalewright::pipeline::step::StepError> {
+    use scalewright::pipeline::step::{run_on_file, StepObservers, Unobserved};
+    let bar = progress_spinner(out);
+    let mut observer = show_iterations(&bar);
+    let mut unobserved = Unobserved::default();
+    let outcome = run_on_file(
+        project,
+        step,
+        &mut StepObservers {
+            fit: &mut observer,
+            ..unobserved.observers()
+        },
+    );
+    finish(&bar);
+    outcome
+}

@@ -1,10 +1,10 @@
 //! `scalewright clean`: iterative cleaning (fit -> flag -> exclude -> refit).
 
 use crate::cli::exit::Failure;
-use crate::cli::output::{finish, progress_spinner, show_iterations, Output};
+use crate::cli::output::{run_fitting_step, Output};
 use clap::Args;
 use scalewright::measure::ScaleModel;
-use scalewright::pipeline::step::{run_on_file, AfterFit, FitStep, StepObservers, Unobserved};
+use scalewright::pipeline::step::{AfterFit, FitStep};
 use scalewright::pipeline::FitSettings;
 use std::path::PathBuf;
 
@@ -34,19 +34,7 @@ pub fn run(args: CleanArgs, out: Output) -> Result<(), Failure> {
             max_rounds: args.max_rounds,
         },
     };
-    let bar = progress_spinner(out);
-    let mut observer = show_iterations(&bar);
-    let mut unobserved = Unobserved::default();
-    let cleaned = run_on_file(
-        &args.project,
-        &step,
-        &mut StepObservers {
-            fit: &mut observer,
-            ..unobserved.observers()
-        },
-    );
-    finish(&bar);
-    let rounds = cleaned?.rounds;
+    let rounds = run_fitting_step(&args.project, &step, out)?.rounds;
     if out.json {
         println!("{}", serde_json::json!({ "rounds": rounds }));
     } else if !out.quiet {

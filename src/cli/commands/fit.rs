@@ -1,11 +1,11 @@
 //! `scalewright fit`: fit the many-facet Rasch model to the project's data and store the run.
 
 use crate::cli::exit::{self, Failure};
-use crate::cli::output::{finish, progress_spinner, show_iterations, Output};
+use crate::cli::output::{run_fitting_step, Output};
 use clap::Args;
 use scalewright::config::Chosen;
 use scalewright::measure::{JmleUpdate, Method, ObjectEstimator, ScaleModel};
-use scalewright::pipeline::step::{run_on_file, AfterFit, FitStep, StepObservers, Unobserved};
+use scalewright::pipeline::step::{AfterFit, FitStep};
 use scalewright::pipeline::{FitSettings, RecodeSetting};
 use std::path::PathBuf;
 
@@ -117,19 +117,7 @@ pub fn run(args: FitArgs, out: Output) -> Result<(), Failure> {
         settings: args.settings(),
         then: AfterFit::Store,
     };
-    let bar = progress_spinner(out);
-    let mut observer = show_iterations(&bar);
-    let mut unobserved = Unobserved::default();
-    let fitted = run_on_file(
-        &args.project,
-        &step,
-        &mut StepObservers {
-            fit: &mut observer,
-            ..unobserved.observers()
-        },
-    );
-    finish(&bar);
-    let fitted = fitted?;
+    let fitted = run_fitting_step(&args.project, &step, out)?;
     let Some(outcome) = &fitted.outcome else {
         unreachable!("a fit that only stores its run keeps the fit")
     };
