@@ -15,7 +15,7 @@ use super::extreme::{classify, estimate_extremes, ElementStatus};
 use super::observer::{ElementRef, IterationReport, Observer, ParameterRef};
 use super::options::{FitOptions, JmleUpdate, StartValues, UnobservedCategories};
 use super::prox::prox_start;
-use super::sweep::{sweep, Layout, SweepInput};
+use super::sweep::{sweep, ElementStep, Layout, SweepInput};
 use crate::progress::Progress;
 
 /// The converged (or last) state of the estimation.
@@ -137,9 +137,12 @@ pub(crate) fn estimate(
 
     // Starting values: log-odds of each element's score (a PROX-like start), thresholds from the
     // log-ratios of adjacent category counts (Andrich 1978), then centring.
-    // Winsteps' path starts from PROX (below) and Winsteps' threshold start.
+    // Winsteps' path starts from PROX (below) and Winsteps' threshold start; Facets' path from
+    // PROX with every threshold at 0 (Facets manual: "Initial estimates are obtained using the
+    // PROX (normal approximation) algorithm"; its Table 3 opens with PROX iterations).
     let winsteps = options.update == JmleUpdate::Winsteps;
-    let log_odds_start = options.start_values == StartValues::LogOdds || winsteps;
+    let facets = options.update == JmleUpdate::Facets;
+    let log_odds_start = (options.start_values == StartValues::LogOdds && !facets) || winsteps;
     for e in 0..n_el {
         if log_odds_start && status[e] == ElementStatus::Measured {
             let f = design.facet_of(e);
@@ -186,7 +189,7 @@ pub(crate) fn estimate(
         }
         centre(&mut thresholds[s]);
     }
-    if winsteps {
+    if winsteps || facets {
         for (m, s) in measures.iter_mut().zip(&status) {
             if *s == ElementStatus::Measured {
                 *m = 0.0;
@@ -223,6 +226,12 @@ pub(crate) fn estimate(
     let jacobi = matches!(options.update, JmleUpdate::Facets | JmleUpdate::Winsteps);
     let mut last_change = f64::INFINITY;
     let correction = if jacobi { 0.0 } else { 1.0 };
+    // Facets moves its elements half a curve-fitting step ([`ElementStep::HalfOgive`]).
+    let element_step = if facets {
+        ElementStep::HalfOgive
+    } else {
+        ElementStep::Newton
+    };
     let mut previous_step = vec![0.0; n_el];
     let mut before_steps = vec![0.0; n_el];
     for iteration in 1..=conv.max_iterations {
@@ -244,6 +253,7 @@ pub(crate) fn estimate(
                 observed: &observed,
                 inner_offset: design.offsets[inner],
                 max_step: options.max_step,
+                element_step,
             },
             &mut inner_step,
         );
@@ -336,8 +346,12 @@ pub(crate) fn estimate(
                     && !joint_element(e)
                 {
                     let residual = observed[e] - sums.expected[e] - correction * sums.shift[e];
-                    measures[e] += (design.signs[f] * residual / sums.variance[e])
-                        .clamp(-options.max_step, options.max_step);
+                    measures[e] += element_step.step(
+                        design.signs[f],
+                        residual,
+                        sums.variance[e],
+                        options.max_step,
+                    );
                 }
             }
         }
