@@ -8,31 +8,29 @@
 //! other unanchored parameter takes one clamped Newton-Raphson step (block Gauss-Seidel "objects,
 //! then the rest", to first order) and the centred facets are re-centred with the floating facet
 //! moving the other way, so that no linear predictor changes.
+//!
+//! # Driver and steps
+//!
+//! [`estimate`] sets the problem up (the active observations and their sufficient statistics,
+//! the starting values of the path) and hands a [`JmleSolver`] to the driver shared with MML
+//! ([`driver::run`]), which owns the iteration loop, the stopping test, the reports to the
+//! observer and cancellation. One iteration ([`JmleSolver::next_iter`]) is one sweep, the
+//! start-of-iteration score residuals, and the update of the path the options name:
+//! [`JmleSolver::accelerated_update`] ([`JmleUpdate::Accelerated`]) or
+//! [`JmleSolver::jacobi_update`] (Facets' and Winsteps' paths, which differ only in where
+//! they start, how far the elements move and when the run stops).
+
+pub(crate) mod driver;
 
 use super::design::Design;
 use super::error::MeasureError;
-use super::extreme::{classify, estimate_extremes, ElementStatus};
+use super::extreme::{classify, ElementStatus};
 use super::observer::{ElementRef, IterationReport, Observer, ParameterRef};
 use super::options::{FitOptions, JmleUpdate, StartValues, UnobservedCategories};
 use super::prox::prox_start;
-use super::sweep::{sweep, Layout, SweepInput};
-use crate::progress::Progress;
-
-/// The converged (or last) state of the estimation.
-pub(crate) struct Estimates {
-    pub measures: Vec<f64>,
-    pub status: Vec<ElementStatus>,
-    pub thresholds: Vec<Vec<f64>>,
-    pub scale_anchored: Vec<bool>,
-    /// Facets centred on 0 (unanchored and not named non-centred).
-    pub centred: Vec<bool>,
-    /// The observations used in estimation (no extreme element).
-    pub active: Vec<u32>,
-    /// Information `Σ W_n` of extreme elements over the responses that measure them.
-    pub extreme_information: Vec<f64>,
-    pub history: Vec<IterationReport>,
-    pub converged: bool,
-}
+use super::sweep::{sweep, ElementStep, Layout, SweepInput, SweepSums};
+pub(crate) use driver::Estimates;
+use driver::{Frame, Iterate, Solution, Solver};
 
 /// Flat offsets of each scale's thresholds (`offsets[s]..offsets[s+1]`).
 pub(crate) fn threshold_offsets(design: &Design) -> Vec<usize> {
@@ -41,6 +39,19 @@ pub(crate) fn threshold_offsets(design: &Design) -> Vec<usize> {
     for s in &design.scales {
         offsets.push(total);
         total += s.n_thresholds();
+    }
+    offsets.push(total);
+    offsets
+}
+
+/// Flat offsets of each scale's `m × m` threshold covariance block in
+/// [`SweepSums::threshold_covariance`].
+fn covariance_offsets(design: &Design) -> Vec<usize> {
+    let mut offsets = Vec::with_capacity(design.scales.len() + 1);
+    let mut total = 0;
+    for scale in &design.scales {
+        offsets.push(total);
+        total += scale.n_thresholds() * scale.n_thresholds();
     }
     offsets.push(total);
     offsets
@@ -76,77 +87,141 @@ pub(crate) fn anchored_start(design: &Design, options: &FitOptions) -> AnchoredS
     }
 }
 
-/// Runs JMLE to convergence (or the iteration cap).
-pub(crate) fn estimate(
+/// The anchored thresholds of scale `s`, if the options anchor it; an error when their number
+/// is not the scale's. Shared by JMLE and MML.
+pub(crate) fn scale_anchor<'o>(
     design: &Design,
-    options: &FitOptions,
-    observer: &mut dyn Observer<IterationReport>,
-) -> Result<Estimates, MeasureError> {
-    let data = design.data;
-    let n_el = design.n_elements();
-    let n_facets = design.n_facets();
-    let AnchoredStart {
-        mut measures,
-        anchored,
-        centred,
-    } = anchored_start(design, options);
-    let status = classify(design, &anchored);
-    let active: Vec<u32> = (0..data.len())
-        .filter(|&n| (0..n_facets).all(|f| status[design.flat(f, data.elements[f][n])].is_active()))
-        .map(|n| n as u32)
-        .collect();
-    if active.is_empty() {
-        return Err(MeasureError::NoNonExtremeObservations);
+    options: &'o FitOptions,
+    s: usize,
+) -> Result<Option<&'o Vec<f64>>, MeasureError> {
+    let scale = &design.scales[s];
+    let Some(a) = options
+        .anchors
+        .scales
+        .iter()
+        .find(|a| a.element == scale.element)
+    else {
+        return Ok(None);
+    };
+    if a.thresholds.len() != scale.n_thresholds() {
+        return Err(MeasureError::InvalidOption {
+            option: "anchors.scales",
+            reason: format!(
+                "scale {s} has {} thresholds but {} were anchored",
+                scale.n_thresholds(),
+                a.thresholds.len()
+            ),
+        });
     }
-    let thr_offsets = threshold_offsets(design);
-    let n_thr = *thr_offsets.last().unwrap_or(&0);
+    Ok(Some(&a.thresholds))
+}
 
-    // Sufficient statistics of the active data: element scores (category units), their maxima,
-    // and per threshold the count of responses at or above the category.
-    let mut observed = vec![0.0; n_el];
-    let mut possible = vec![0.0; n_el];
-    let mut threshold_observed = vec![0.0; n_thr];
-    let mut category_count = vec![0.0; n_thr + design.scales.len()];
-    for &n in &active {
-        let n = n as usize;
-        let s = design.obs_scale[n] as usize;
-        let k = design.obs_category[n] as usize;
-        let m = design.scales[s].n_thresholds();
-        for (f, col) in data.elements.iter().enumerate() {
-            let e = design.offsets[f] + col[n] as usize;
-            observed[e] += k as f64;
-            possible[e] += m as f64;
+/// The observations used in estimation: those whose every element is active (not extreme).
+fn active_observations(design: &Design, status: &[ElementStatus]) -> Vec<u32> {
+    let data = design.data;
+    (0..data.len())
+        .filter(|&n| {
+            (0..design.n_facets()).all(|f| status[design.flat(f, data.elements[f][n])].is_active())
+        })
+        .map(|n| n as u32)
+        .collect()
+}
+
+/// Sufficient statistics of the active data: element scores `S` (category units), their
+/// maxima, and per threshold the count of responses at or above the category.
+struct Sufficient {
+    /// Observed score `S` per element.
+    observed: Vec<f64>,
+    /// Largest possible score per element.
+    possible: Vec<f64>,
+    /// Per threshold `k` (flat), the count of responses in category `k` or above.
+    threshold_observed: Vec<f64>,
+    /// Per scale `s` and category `k`, at `thr_offsets[s] + s + k`: the category counts `C_k`.
+    category_count: Vec<f64>,
+}
+
+impl Sufficient {
+    /// Counts over `active`; with `Keep`, every unobserved intermediate category is counted
+    /// [`FitOptions::keep_pseudo_count`] times.
+    fn new(design: &Design, options: &FitOptions, active: &[u32], thr_offsets: &[usize]) -> Self {
+        let n_el = design.n_elements();
+        let n_thr = *thr_offsets.last().unwrap_or(&0);
+        let mut stats = Sufficient {
+            observed: vec![0.0; n_el],
+            possible: vec![0.0; n_el],
+            threshold_observed: vec![0.0; n_thr],
+            category_count: vec![0.0; n_thr + design.scales.len()],
+        };
+        for &n in active {
+            let n = n as usize;
+            let s = design.obs_scale[n] as usize;
+            let k = design.obs_category[n] as usize;
+            let m = design.scales[s].n_thresholds();
+            for (f, col) in design.data.elements.iter().enumerate() {
+                let e = design.offsets[f] + col[n] as usize;
+                stats.observed[e] += k as f64;
+                stats.possible[e] += m as f64;
+            }
+            for h in 1..=k {
+                stats.threshold_observed[thr_offsets[s] + h - 1] += 1.0;
+            }
+            stats.category_count[thr_offsets[s] + s + k] += 1.0;
         }
-        for h in 1..=k {
-            threshold_observed[thr_offsets[s] + h - 1] += 1.0;
+        if options.unobserved_categories == UnobservedCategories::Keep {
+            stats.keep_unobserved(design, options.keep_pseudo_count, thr_offsets);
         }
-        category_count[thr_offsets[s] + s + k] += 1.0;
+        stats
     }
-    if options.unobserved_categories == UnobservedCategories::Keep {
+
+    /// Counts every unobserved intermediate category `pseudo` times (Facets `Keep`).
+    fn keep_unobserved(&mut self, design: &Design, pseudo: f64, thr_offsets: &[usize]) {
         for (s, scale) in design.scales.iter().enumerate() {
             for (c, &seen) in scale.observed.iter().enumerate() {
                 if !seen && c > 0 && c < scale.n_thresholds() {
                     for h in 1..=c {
-                        threshold_observed[thr_offsets[s] + h - 1] += options.keep_pseudo_count;
+                        self.threshold_observed[thr_offsets[s] + h - 1] += pseudo;
                     }
-                    category_count[thr_offsets[s] + s + c] += options.keep_pseudo_count;
+                    self.category_count[thr_offsets[s] + s + c] += pseudo;
                 }
             }
         }
     }
+}
 
-    // Starting values: log-odds of each element's score (a PROX-like start), thresholds from the
-    // log-ratios of adjacent category counts (Andrich 1978), then centring.
-    // Winsteps' path starts from PROX (below) and Winsteps' threshold start.
-    let winsteps = options.update == JmleUpdate::Winsteps;
-    let log_odds_start = options.start_values == StartValues::LogOdds || winsteps;
-    for e in 0..n_el {
-        if log_odds_start && status[e] == ElementStatus::Measured {
-            let f = design.facet_of(e);
-            // Non-extreme, so 0 < observed < possible and the log-odds are finite.
-            measures[e] = design.signs[f] * (observed[e] / (possible[e] - observed[e])).ln();
+/// Where a path starts.
+#[derive(Clone, Copy)]
+struct StartRule {
+    /// Log-odds of the element scores and of adjacent category counts (else 0).
+    log_odds: bool,
+    /// PROX from the log-odds start (Winsteps' and Facets' paths).
+    prox: bool,
+}
+
+impl StartRule {
+    /// Winsteps' path starts from PROX and Winsteps' threshold start; Facets' path from PROX
+    /// with every threshold at 0 (Facets manual: "Initial estimates are obtained using the PROX
+    /// (normal approximation) algorithm"; its Table 3 opens with PROX iterations); the
+    /// accelerated path from the options' [`StartValues`].
+    fn new(options: &FitOptions) -> Self {
+        let winsteps = options.update == JmleUpdate::Winsteps;
+        let facets = options.update == JmleUpdate::Facets;
+        StartRule {
+            log_odds: (options.start_values == StartValues::LogOdds && !facets) || winsteps,
+            prox: winsteps || facets,
         }
     }
+}
+
+/// Starting thresholds: anchored, or (log-odds start) Winsteps' `log(C_{k-1} / C_k)` with half
+/// a response where a count is 0 (Andrich 1978), else 0; centred. Also which scales are
+/// anchored.
+fn start_thresholds(
+    design: &Design,
+    options: &FitOptions,
+    stats: &Sufficient,
+    thr_offsets: &[usize],
+    rule: StartRule,
+) -> Result<(Vec<Vec<f64>>, Vec<bool>), MeasureError> {
     let mut thresholds: Vec<Vec<f64>> = design
         .scales
         .iter()
@@ -154,29 +229,13 @@ pub(crate) fn estimate(
         .collect();
     let mut scale_anchored = vec![false; design.scales.len()];
     for (s, scale) in design.scales.iter().enumerate() {
-        if let Some(a) = options
-            .anchors
-            .scales
-            .iter()
-            .find(|a| a.element == scale.element)
-        {
-            if a.thresholds.len() != scale.n_thresholds() {
-                return Err(MeasureError::InvalidOption {
-                    option: "anchors.scales",
-                    reason: format!(
-                        "scale {s} has {} thresholds but {} were anchored",
-                        scale.n_thresholds(),
-                        a.thresholds.len()
-                    ),
-                });
-            }
-            thresholds[s].clone_from(&a.thresholds);
+        if let Some(anchor) = scale_anchor(design, options, s)? {
+            thresholds[s].clone_from(anchor);
             scale_anchored[s] = true;
             continue;
         }
-        let count = |k: usize| category_count[thr_offsets[s] + s + k];
-        for k in (1..=scale.n_thresholds()).filter(|_| log_odds_start) {
-            // Winsteps' start: log(C_{k-1} / C_k), half a response where a count is 0.
+        let count = |k: usize| stats.category_count[thr_offsets[s] + s + k];
+        for k in (1..=scale.n_thresholds()).filter(|_| rule.log_odds) {
             let (below, at) = (count(k - 1), count(k));
             thresholds[s][k - 1] = if below > 0.0 && at > 0.0 {
                 (below / at).ln()
@@ -186,76 +245,224 @@ pub(crate) fn estimate(
         }
         centre(&mut thresholds[s]);
     }
-    if winsteps {
-        for (m, s) in measures.iter_mut().zip(&status) {
+    Ok((thresholds, scale_anchored))
+}
+
+/// Starting measures of the measured elements: the log-odds of their scores
+/// `s_f · ln(S / (M - S))` (a PROX-like start) or 0, then PROX where the path starts from it,
+/// then centring.
+fn start_measures(
+    design: &Design,
+    frame: &Frame,
+    stats: &Sufficient,
+    rule: StartRule,
+    measures: &mut [f64],
+) {
+    let status = &frame.status;
+    for e in 0..design.n_elements() {
+        if rule.log_odds && status[e] == ElementStatus::Measured {
+            let f = design.facet_of(e);
+            // Non-extreme, so 0 < observed < possible and the log-odds are finite.
+            measures[e] = design.signs[f]
+                * (stats.observed[e] / (stats.possible[e] - stats.observed[e])).ln();
+        }
+    }
+    if rule.prox {
+        for (m, s) in measures.iter_mut().zip(status) {
             if *s == ElementStatus::Measured {
                 *m = 0.0;
             }
         }
-        prox_start(design, &status, &active, &mut measures, &mut |m| {
-            centre_facets_invariant(design, &centred, None, &status, m)
+        prox_start(design, status, &frame.active, measures, &mut |m| {
+            centre_facets_invariant(design, &frame.centred, None, status, m)
         });
     }
-    centre_facets_invariant(design, &centred, None, &status, &mut measures);
+    centre_facets_invariant(design, &frame.centred, None, status, measures);
+}
 
-    let conv = options.convergence;
-    let mut progress = Progress::new(observer);
-    let mut converged = false;
-    let mut old_measures = measures.clone();
-    let mut old_thresholds = thresholds.clone();
-    let mut cov_offsets = Vec::with_capacity(design.scales.len() + 1);
-    let mut total = 0;
-    for scale in &design.scales {
-        cov_offsets.push(total);
-        total += scale.n_thresholds() * scale.n_thresholds();
+/// Runs JMLE to convergence (or the iteration cap).
+pub(crate) fn estimate(
+    design: &Design,
+    options: &FitOptions,
+    observer: &mut dyn Observer<IterationReport>,
+) -> Result<Estimates, MeasureError> {
+    let AnchoredStart {
+        mut measures,
+        anchored,
+        centred,
+    } = anchored_start(design, options);
+    let status = classify(design, &anchored);
+    let active = active_observations(design, &status);
+    if active.is_empty() {
+        return Err(MeasureError::NoNonExtremeObservations);
     }
-    cov_offsets.push(total);
-    let inner = data.object_facet;
-    let layout = Layout::new(design, &active, inner);
-    debug_assert_eq!(layout.len(), active.len());
-    let mut inner_step = vec![0.0; data.facets[inner].len()];
-    let non_centred = options.non_centred_facets(data);
-    let floating = (0..n_facets).find(|&f| {
-        non_centred.contains(&f) && !options.anchors.elements.iter().any(|a| a.facet == f)
-    });
-    // Facets' path: every step from the start-of-iteration sums (no Gauss-Seidel correction, no
-    // joint partial-credit step, no extrapolation) and plain re-centring.
-    let jacobi = matches!(options.update, JmleUpdate::Facets | JmleUpdate::Winsteps);
-    let mut last_change = f64::INFINITY;
-    let correction = if jacobi { 0.0 } else { 1.0 };
-    let mut previous_step = vec![0.0; n_el];
-    let mut before_steps = vec![0.0; n_el];
-    for iteration in 1..=conv.max_iterations {
-        old_measures.copy_from_slice(&measures);
-        for (o, t) in old_thresholds.iter_mut().zip(&thresholds) {
-            o.copy_from_slice(t);
-        }
-        // One sweep: the inner facet's steps are taken inside it (Gauss-Seidel to first order),
-        // the other facets and the thresholds step from its corrected sums.
-        let sums = sweep(
-            &layout,
-            &SweepInput {
-                measures: &measures,
-                thresholds: &thresholds,
-                thr_offsets: &thr_offsets,
-                cov_offsets: &cov_offsets,
-                signs: &design.signs,
-                status: &status,
-                observed: &observed,
-                inner_offset: design.offsets[inner],
-                max_step: options.max_step,
-            },
-            &mut inner_step,
+    let thr_offsets = threshold_offsets(design);
+    let stats = Sufficient::new(design, options, &active, &thr_offsets);
+    let rule = StartRule::new(options);
+    let (thresholds, scale_anchored) =
+        start_thresholds(design, options, &stats, &thr_offsets, rule)?;
+    let frame = Frame {
+        status,
+        scale_anchored,
+        centred,
+        active,
+    };
+    start_measures(design, &frame, &stats, rule, &mut measures);
+    let mut solver = JmleSolver::new(design, options, &frame, &stats, thr_offsets);
+    solver.measures = measures;
+    solver.set_thresholds(thresholds);
+    let outcome = driver::run(&mut solver, options.convergence.max_iterations, observer)?;
+    let Solution {
+        mut measures,
+        mut thresholds,
+    } = solver.into_solution();
+    if options.bias_correction {
+        apply_bias_correction(
+            design,
+            &frame.status,
+            &frame.active,
+            &mut measures,
+            &mut thresholds,
+            &frame.scale_anchored,
         );
-        let log_likelihood = sums.log_likelihood;
-        // The convergence residuals are those at the start of the iteration.
+    }
+    let solution = Solution {
+        measures,
+        thresholds,
+    };
+    Ok(driver::finish(design, options, frame, solution, outcome))
+}
+
+/// The state of one JMLE run between iterations, and its iteration ([`Solver::next_iter`]).
+struct JmleSolver<'a> {
+    design: &'a Design<'a>,
+    options: &'a FitOptions,
+    frame: &'a Frame,
+    stats: &'a Sufficient,
+    thr_offsets: Vec<usize>,
+    cov_offsets: Vec<usize>,
+    /// The active observations grouped by object (the sweep's inner facet).
+    layout: Layout,
+    /// The non-centred, unanchored facet that moves against the centring (accelerated path).
+    floating: Option<usize>,
+    /// How far the elements move along their Newton steps.
+    element_step: ElementStep,
+    measures: Vec<f64>,
+    thresholds: Vec<Vec<f64>>,
+    /// Measures and thresholds at the start of the iteration.
+    old_measures: Vec<f64>,
+    old_thresholds: Vec<Vec<f64>>,
+    /// The inner facet's steps, taken inside the sweep (local index).
+    inner_step: Vec<f64>,
+    /// The previous iteration's step of each element (for the extrapolation).
+    previous_step: Vec<f64>,
+    /// Measures before this iteration's non-object steps (for the extrapolation).
+    before_steps: Vec<f64>,
+    /// The previous iteration's largest change (Winsteps' `CONVERGE=Either`).
+    last_change: f64,
+}
+
+impl<'a> JmleSolver<'a> {
+    fn new(
+        design: &'a Design<'a>,
+        options: &'a FitOptions,
+        frame: &'a Frame,
+        stats: &'a Sufficient,
+        thr_offsets: Vec<usize>,
+    ) -> Self {
+        let data = design.data;
+        let n_el = design.n_elements();
+        let inner = data.object_facet;
+        let layout = Layout::new(design, &frame.active, inner);
+        debug_assert_eq!(layout.len(), frame.active.len());
+        let non_centred = options.non_centred_facets(data);
+        let floating = (0..design.n_facets()).find(|&f| {
+            non_centred.contains(&f) && !options.anchors.elements.iter().any(|a| a.facet == f)
+        });
+        // Facets moves its elements half a curve-fitting step ([`ElementStep::HalfOgive`]).
+        let element_step = if options.update == JmleUpdate::Facets {
+            ElementStep::HalfOgive
+        } else {
+            ElementStep::Newton
+        };
+        JmleSolver {
+            design,
+            options,
+            frame,
+            stats,
+            thr_offsets,
+            cov_offsets: covariance_offsets(design),
+            layout,
+            floating,
+            element_step,
+            measures: vec![0.0; n_el],
+            thresholds: Vec::new(),
+            old_measures: vec![0.0; n_el],
+            old_thresholds: Vec::new(),
+            inner_step: vec![0.0; data.facets[inner].len()],
+            previous_step: vec![0.0; n_el],
+            before_steps: vec![0.0; n_el],
+            last_change: f64::INFINITY,
+        }
+    }
+
+    /// Sets the starting thresholds.
+    fn set_thresholds(&mut self, thresholds: Vec<Vec<f64>>) {
+        self.old_thresholds = thresholds.clone();
+        self.thresholds = thresholds;
+    }
+
+    /// The last measures and thresholds.
+    fn into_solution(self) -> Solution {
+        Solution {
+            measures: self.measures,
+            thresholds: self.thresholds,
+        }
+    }
+
+    /// Facets' and Winsteps' paths: every step from the start-of-iteration sums (no
+    /// Gauss-Seidel correction, no joint partial-credit step, no extrapolation) and plain
+    /// re-centring.
+    fn jacobi(&self) -> bool {
+        matches!(
+            self.options.update,
+            JmleUpdate::Facets | JmleUpdate::Winsteps
+        )
+    }
+
+    /// One sweep: the inner facet's steps are computed inside it (Gauss-Seidel to first
+    /// order) into `inner_step`; the other facets and the thresholds step from its sums.
+    fn sweep(&mut self) -> SweepSums {
+        let design = self.design;
+        sweep(
+            &self.layout,
+            &SweepInput {
+                measures: &self.measures,
+                thresholds: &self.thresholds,
+                thr_offsets: &self.thr_offsets,
+                cov_offsets: &self.cov_offsets,
+                signs: &design.signs,
+                status: &self.frame.status,
+                observed: &self.stats.observed,
+                inner_offset: design.offsets[self.layout.inner],
+                max_step: self.options.max_step,
+                element_step: self.element_step,
+            },
+            &mut self.inner_step,
+        )
+    }
+
+    /// The largest start-of-iteration score residual `|S - Σ E|` of a measured element, and
+    /// the element (the convergence residual).
+    fn largest_residual(&self, sums: &SweepSums) -> (f64, Option<ElementRef>) {
+        let design = self.design;
         let mut max_residual: f64 = 0.0;
         let mut max_residual_element = None;
-        for e in 0..n_el {
-            if status[e] != ElementStatus::Measured {
+        for e in 0..design.n_elements() {
+            if self.frame.status[e] != ElementStatus::Measured {
                 continue;
             }
-            let residual = (observed[e] - sums.expected[e]).abs();
+            let residual = (self.stats.observed[e] - sums.expected[e]).abs();
             if residual > max_residual {
                 let f = design.facet_of(e);
                 max_residual = residual;
@@ -265,62 +472,120 @@ pub(crate) fn estimate(
                 });
             }
         }
-        // Winsteps (`CONVERGE=Either`) decides at the start of an iteration, before any step:
-        // the residuals at the current estimates, or the previous iteration's change.
-        if winsteps
-            && iteration > 1
-            && (max_residual <= conv.max_score_residual || last_change <= conv.max_change)
-        {
-            converged = true;
-            break;
+        (max_residual, max_residual_element)
+    }
+
+    /// The inner facet's steps, computed in the sweep.
+    fn take_inner_steps(&mut self) {
+        let first = self.design.offsets[self.layout.inner];
+        for (j, step) in self.inner_step.iter().enumerate() {
+            self.measures[first + j] += step;
         }
-        for (j, step) in inner_step.iter().enumerate() {
-            measures[design.offsets[inner] + j] += step;
-        }
-        before_steps.copy_from_slice(&measures);
-        // Partial credit: each scale element and its own thresholds take one joint Newton step
-        // (their information is strongly coupled on skewed items).
+    }
+
+    /// The accelerated path's update after the inner steps: joint element-threshold steps of
+    /// partial-credit scales, the other facets' Gauss-Seidel steps, their extrapolation, the
+    /// thresholds' constrained Newton steps, and gauge-invariant centring.
+    fn accelerated_update(&mut self, sums: &SweepSums) {
+        self.before_steps.copy_from_slice(&self.measures);
+        let joint = self.joint_scale_steps(sums);
+        self.element_steps(sums, 1.0, &joint);
+        self.extrapolate();
+        self.threshold_newton_steps(sums, &joint);
+        centre_facets_invariant(
+            self.design,
+            &self.frame.centred,
+            self.floating,
+            &self.frame.status,
+            &mut self.measures,
+        );
+    }
+
+    /// Facets' and Winsteps' update after the inner steps: every other element's step and
+    /// the thresholds' Rasch-Andrich steps from the start-of-iteration sums, then plain
+    /// re-centring.
+    fn jacobi_update(&mut self, sums: &SweepSums) {
+        let joint = vec![false; self.design.scales.len()];
+        self.element_steps(sums, 0.0, &joint);
+        self.andrich_threshold_steps(sums);
+        centre_facets_invariant(
+            self.design,
+            &self.frame.centred,
+            None,
+            &self.frame.status,
+            &mut self.measures,
+        );
+    }
+
+    /// Partial credit: each scale element and its own thresholds take one joint Newton step
+    /// ([`joint_newton_step`]; their information is strongly coupled on skewed items). Returns
+    /// which scales stepped.
+    fn joint_scale_steps(&mut self, sums: &SweepSums) -> Vec<bool> {
+        let design = self.design;
         let mut joint = vec![false; design.scales.len()];
-        if let Some(sf) = design.scale_facet.filter(|&sf| sf != inner && !jacobi) {
-            for (s, thr) in thresholds.iter_mut().enumerate() {
-                let e = design.offsets[sf] + s;
-                let m = thr.len();
-                if scale_anchored[s]
-                    || m == 0
-                    || status[e] != ElementStatus::Measured
-                    || sums.variance[e] <= 0.0
-                {
-                    continue;
-                }
-                let sign = design.signs[sf];
-                let off = thr_offsets[s];
-                let g_m = sign * (observed[e] - sums.expected[e] - sums.shift[e]);
-                let g: Vec<f64> = (0..m)
-                    .map(|h| {
-                        sums.threshold_expected[off + h] + sums.threshold_shift[off + h]
-                            - threshold_observed[off + h]
-                    })
-                    .collect();
-                let cross: Vec<f64> = (0..m)
-                    .map(|h| -sign * sums.threshold_cross[off + h])
-                    .collect();
-                let cov = &sums.threshold_covariance[cov_offsets[s]..cov_offsets[s + 1]];
-                if let Some((mut d_m, mut step)) =
-                    joint_newton_step(sums.variance[e], &cross, cov, g_m, &g)
-                {
-                    let largest = step.iter().fold(d_m.abs(), |a, d| a.max(d.abs()));
-                    if largest > options.max_step {
-                        let k = options.max_step / largest;
-                        d_m *= k;
-                        step.iter_mut().for_each(|d| *d *= k);
-                    }
-                    measures[e] += d_m;
-                    thr.iter_mut().zip(&step).for_each(|(t, d)| *t += d);
-                    centre(thr);
-                    joint[s] = true;
-                }
-            }
+        let Some(sf) = design
+            .scale_facet
+            .filter(|&sf| sf != self.layout.inner && !self.jacobi())
+        else {
+            return joint;
+        };
+        for (s, stepped) in joint.iter_mut().enumerate() {
+            *stepped = self.joint_scale_step(sums, sf, s);
         }
+        joint
+    }
+
+    /// The joint step of scale `s` and its element of scale facet `sf`:
+    /// `g_m = sign · (S - Σ E - Σ W δη)`, `g_k = Σ (Q_k + ∂Q_k/∂η δη) - [x >= k]`, cross terms
+    /// `-sign · Σ ∂Q_k/∂η`, scaled down to [`FitOptions::max_step`]. False when not taken.
+    fn joint_scale_step(&mut self, sums: &SweepSums, sf: usize, s: usize) -> bool {
+        let design = self.design;
+        let stats = self.stats;
+        let e = design.offsets[sf] + s;
+        let m = self.thresholds[s].len();
+        if self.frame.scale_anchored[s]
+            || m == 0
+            || self.frame.status[e] != ElementStatus::Measured
+            || sums.variance[e] <= 0.0
+        {
+            return false;
+        }
+        let sign = design.signs[sf];
+        let off = self.thr_offsets[s];
+        let g_m = sign * (stats.observed[e] - sums.expected[e] - sums.shift[e]);
+        let g: Vec<f64> = (0..m)
+            .map(|h| {
+                sums.threshold_expected[off + h] + sums.threshold_shift[off + h]
+                    - stats.threshold_observed[off + h]
+            })
+            .collect();
+        let cross: Vec<f64> = (0..m)
+            .map(|h| -sign * sums.threshold_cross[off + h])
+            .collect();
+        let cov = &sums.threshold_covariance[self.cov_offsets[s]..self.cov_offsets[s + 1]];
+        let Some((mut d_m, mut step)) = joint_newton_step(sums.variance[e], &cross, cov, g_m, &g)
+        else {
+            return false;
+        };
+        let largest = step.iter().fold(d_m.abs(), |a, d| a.max(d.abs()));
+        let max_step = self.options.max_step;
+        if largest > max_step {
+            let k = max_step / largest;
+            d_m *= k;
+            step.iter_mut().for_each(|d| *d *= k);
+        }
+        self.measures[e] += d_m;
+        let thr = &mut self.thresholds[s];
+        thr.iter_mut().zip(&step).for_each(|(t, d)| *t += d);
+        centre(thr);
+        true
+    }
+
+    /// Other facets: `Δ = fraction · sign · (S - Σ E - correction · Σ W δη) / Σ W`, clamped
+    /// (`correction` 1 for Gauss-Seidel, 0 for Jacobi), except the elements of `joint` scales.
+    fn element_steps(&mut self, sums: &SweepSums, correction: f64, joint: &[bool]) {
+        let design = self.design;
+        let inner = self.layout.inner;
         let joint_element = |e: usize| {
             design.scale_facet.is_some_and(|sf| {
                 e >= design.offsets[sf]
@@ -328,99 +593,121 @@ pub(crate) fn estimate(
                     && joint[e - design.offsets[sf]]
             })
         };
-        // Other facets: Δ = sign · (S - Σ E - Σ W δη) / Σ W, clamped.
-        for f in (0..n_facets).filter(|&f| f != inner) {
+        for f in (0..design.n_facets()).filter(|&f| f != inner) {
             for e in design.offsets[f]..design.offsets[f + 1] {
-                if status[e] == ElementStatus::Measured
+                if self.frame.status[e] == ElementStatus::Measured
                     && sums.variance[e] > 0.0
                     && !joint_element(e)
                 {
-                    let residual = observed[e] - sums.expected[e] - correction * sums.shift[e];
-                    measures[e] += (design.signs[f] * residual / sums.variance[e])
-                        .clamp(-options.max_step, options.max_step);
+                    let residual =
+                        self.stats.observed[e] - sums.expected[e] - correction * sums.shift[e];
+                    self.measures[e] += self.element_step.step(
+                        design.signs[f],
+                        residual,
+                        sums.variance[e],
+                        self.options.max_step,
+                    );
                 }
             }
         }
-        // Aitken-style extrapolation of the non-object facets: when an element's step shrinks
-        // geometrically (same sign, ratio r < 1, as on items whose residual is fed back through
-        // the objects), jump by the rest of the series, Δ·r/(1-r) with r capped at .8. It
-        // changes the path only; the stopping rules still test the actual residuals and changes.
-        for f in (0..n_facets).filter(|&f| f != inner && !jacobi) {
+    }
+
+    /// Aitken-style extrapolation of the non-object facets: when an element's step shrinks
+    /// geometrically (same sign, ratio r < 1, as on items whose residual is fed back through
+    /// the objects), jump by the rest of the series, Δ·r/(1-r) with r capped at .8. It
+    /// changes the path only; the stopping rules still test the actual residuals and changes.
+    fn extrapolate(&mut self) {
+        let design = self.design;
+        let max_step = self.options.max_step;
+        for f in (0..design.n_facets()).filter(|&f| f != self.layout.inner) {
             for e in design.offsets[f]..design.offsets[f + 1] {
-                let raw = measures[e] - before_steps[e];
-                let prev = previous_step[e];
-                previous_step[e] = raw;
+                let raw = self.measures[e] - self.before_steps[e];
+                let prev = self.previous_step[e];
+                self.previous_step[e] = raw;
                 if raw * prev > 0.0 {
                     let r = raw / prev;
                     if r < 1.0 {
                         let r = r.min(0.8);
-                        measures[e] +=
-                            (raw * r / (1.0 - r)).clamp(-options.max_step, options.max_step);
+                        self.measures[e] += (raw * r / (1.0 - r)).clamp(-max_step, max_step);
                     }
                 }
             }
         }
-        // Thresholds: Newton step δ = A⁻¹ g under Σ δ = 0, with g_k = Σ (Q_k - [x >= k])
-        // (corrected for the inner facet's steps) and A = Σ Cov([X>=j],[X>=k]).
-        for (s, thr) in thresholds.iter_mut().enumerate() {
+    }
+
+    /// Thresholds (accelerated path): Newton step `δ = A⁻¹ g` under `Σ δ = 0`, with
+    /// `g_k = Σ (Q_k - [x >= k])` corrected for the inner facet's steps and
+    /// `A = Σ Cov([X>=j],[X>=k])`, scaled down to [`FitOptions::max_step`]; not the scales of
+    /// `joint`.
+    fn threshold_newton_steps(&mut self, sums: &SweepSums, joint: &[bool]) {
+        let max_step = self.options.max_step;
+        for (s, thr) in self.thresholds.iter_mut().enumerate() {
             let m = thr.len();
-            if scale_anchored[s] || m == 0 || joint[s] {
-                continue;
-            }
-            if jacobi {
-                let off = thr_offsets[s];
-                let counts = &category_count[off + s..off + s + m + 1];
-                let responses: f64 = counts.iter().sum();
-                let expected_above = |h: usize| match h {
-                    0 => responses,
-                    h if h > m => 0.0,
-                    h => sums.threshold_expected[off + h - 1],
-                };
-                let expected_counts: Vec<f64> = (0..=m)
-                    .map(|k| expected_above(k) - expected_above(k + 1))
-                    .collect();
-                for (h, t) in thr.iter_mut().enumerate() {
-                    *t += andrich_threshold_step(
-                        counts[h],
-                        counts[h + 1],
-                        expected_counts[h],
-                        expected_counts[h + 1],
-                    )
-                    .clamp(-options.max_step, options.max_step);
-                }
-                centre(thr);
+            if self.frame.scale_anchored[s] || m == 0 || joint[s] {
                 continue;
             }
             let g: Vec<f64> = (0..m)
                 .map(|h| {
-                    let t = thr_offsets[s] + h;
-                    sums.threshold_expected[t] + correction * sums.threshold_shift[t]
-                        - threshold_observed[t]
+                    let t = self.thr_offsets[s] + h;
+                    sums.threshold_expected[t] + sums.threshold_shift[t]
+                        - self.stats.threshold_observed[t]
                 })
                 .collect();
-            let cov = &sums.threshold_covariance[cov_offsets[s]..cov_offsets[s + 1]];
+            let cov = &sums.threshold_covariance[self.cov_offsets[s]..self.cov_offsets[s + 1]];
             if let Some(mut step) = constrained_newton_step(cov, &g) {
                 let largest = step.iter().fold(0.0_f64, |a, d| a.max(d.abs()));
-                if largest > options.max_step {
-                    step.iter_mut()
-                        .for_each(|d| *d *= options.max_step / largest);
+                if largest > max_step {
+                    step.iter_mut().for_each(|d| *d *= max_step / largest);
                 }
                 thr.iter_mut().zip(&step).for_each(|(t, d)| *t += d);
                 centre(thr);
             }
         }
-        let moves_with_centring = if jacobi { None } else { floating };
-        centre_facets_invariant(
-            design,
-            &centred,
-            moves_with_centring,
-            &status,
-            &mut measures,
-        );
+    }
+
+    /// Thresholds (Facets' and Winsteps' paths): one Rasch-Andrich step per threshold
+    /// ([`andrich_threshold_step`]) from the start-of-iteration expected category counts,
+    /// clamped, then centred.
+    fn andrich_threshold_steps(&mut self, sums: &SweepSums) {
+        let max_step = self.options.max_step;
+        for (s, thr) in self.thresholds.iter_mut().enumerate() {
+            let m = thr.len();
+            if self.frame.scale_anchored[s] || m == 0 {
+                continue;
+            }
+            let off = self.thr_offsets[s];
+            let counts = &self.stats.category_count[off + s..off + s + m + 1];
+            let responses: f64 = counts.iter().sum();
+            let expected_above = |h: usize| match h {
+                0 => responses,
+                h if h > m => 0.0,
+                h => sums.threshold_expected[off + h - 1],
+            };
+            let expected_counts: Vec<f64> = (0..=m)
+                .map(|k| expected_above(k) - expected_above(k + 1))
+                .collect();
+            for (h, t) in thr.iter_mut().enumerate() {
+                *t += andrich_threshold_step(
+                    counts[h],
+                    counts[h + 1],
+                    expected_counts[h],
+                    expected_counts[h + 1],
+                )
+                .clamp(-max_step, max_step);
+            }
+            centre(thr);
+        }
+    }
+
+    /// The largest change of an element in this iteration, and on the accelerated path of a
+    /// threshold too (Facets' `Convergence = .5, .01, 0, 0` tests the elements' changes only:
+    /// its fourth value, the threshold change, is ignored at 0).
+    fn largest_change(&self) -> (f64, Option<ParameterRef>) {
+        let design = self.design;
         let mut max_change: f64 = 0.0;
         let mut max_change_parameter = None;
-        for e in 0..n_el {
-            let change = (measures[e] - old_measures[e]).abs();
+        for e in 0..design.n_elements() {
+            let change = (self.measures[e] - self.old_measures[e]).abs();
             if change > max_change {
                 max_change = change;
                 let f = design.facet_of(e);
@@ -430,14 +717,10 @@ pub(crate) fn estimate(
                 }));
             }
         }
-        // Facets' `Convergence = .5, .01, 0, 0` tests the elements' changes only (its fourth
-        // value, the threshold change, is ignored at 0); the accelerated path tests both.
-        for (s, (new, old)) in thresholds
-            .iter()
-            .zip(&old_thresholds)
-            .enumerate()
-            .filter(|_| !jacobi)
-        {
+        if self.jacobi() {
+            return (max_change, max_change_parameter);
+        }
+        for (s, (new, old)) in self.thresholds.iter().zip(&self.old_thresholds).enumerate() {
             for (h, (a, b)) in new.iter().zip(old).enumerate() {
                 if (a - b).abs() > max_change {
                     max_change = (a - b).abs();
@@ -448,51 +731,53 @@ pub(crate) fn estimate(
                 }
             }
         }
-        let report = IterationReport {
-            iteration,
-            max_score_residual: max_residual,
-            max_residual_element,
-            max_change,
-            max_change_parameter,
-            log_likelihood,
-        };
-        progress.report(report)?;
-        if !winsteps && max_residual <= conv.max_score_residual && max_change <= conv.max_change {
-            converged = true;
-            break;
-        }
-        last_change = max_change;
+        (max_change, max_change_parameter)
     }
+}
 
-    if options.bias_correction {
-        apply_bias_correction(
-            design,
-            &status,
-            &active,
-            &mut measures,
-            &mut thresholds,
-            &scale_anchored,
-        );
+impl Solver for JmleSolver<'_> {
+    /// One sweep, the start-of-iteration residuals, the path's update and its stopping rule:
+    /// Facets' and the accelerated path stop after an iteration whose residual and change are
+    /// both within the criteria; Winsteps' (`CONVERGE=Either`) at the start of an iteration,
+    /// before any step, when the residuals at the current estimates or the previous
+    /// iteration's change are.
+    fn next_iter(&mut self, iteration: usize) -> Iterate {
+        self.old_measures.copy_from_slice(&self.measures);
+        for (o, t) in self.old_thresholds.iter_mut().zip(&self.thresholds) {
+            o.copy_from_slice(t);
+        }
+        let sums = self.sweep();
+        let (max_residual, max_residual_element) = self.largest_residual(&sums);
+        let conv = self.options.convergence;
+        let winsteps = self.options.update == JmleUpdate::Winsteps;
+        if winsteps
+            && iteration > 1
+            && (max_residual <= conv.max_score_residual || self.last_change <= conv.max_change)
+        {
+            return Iterate::ConvergedBefore;
+        }
+        self.take_inner_steps();
+        if self.jacobi() {
+            self.jacobi_update(&sums);
+        } else {
+            self.accelerated_update(&sums);
+        }
+        let (max_change, max_change_parameter) = self.largest_change();
+        self.last_change = max_change;
+        Iterate::Stepped {
+            report: IterationReport {
+                iteration,
+                max_score_residual: max_residual,
+                max_residual_element,
+                max_change,
+                max_change_parameter,
+                log_likelihood: sums.log_likelihood,
+            },
+            converged: !winsteps
+                && max_residual <= conv.max_score_residual
+                && max_change <= conv.max_change,
+        }
     }
-    let extreme_information = estimate_extremes(
-        design,
-        &status,
-        &mut measures,
-        &thresholds,
-        options.extreme_adjustment,
-        options.max_step,
-    );
-    Ok(Estimates {
-        measures,
-        status,
-        thresholds,
-        scale_anchored,
-        centred,
-        active,
-        extreme_information,
-        history: progress.into_history(),
-        converged,
-    })
 }
 
 /// Solves the bordered system `[A 1; 1ᵀ 0] [δ; λ] = [g; 0]` (Newton step for the thresholds of

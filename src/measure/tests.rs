@@ -595,9 +595,10 @@ fn guilford_matches_facets() {
 }
 
 /// Facets' own iteration path ([`JmleUpdate::Facets`]: Jacobi Newton-Raphson steps, plain
-/// re-centring) under Facets' default convergence (.5 score points AND .01 logits) stops where
-/// Facets stopped: Brahe .24, David -.46, Edward .42 within .01 (measured: .005, .008, .008),
-/// from either start. The fully converged solution is .021 wider for the examinees (above):
+/// re-centring, elements moving half a Newton step from a PROX start) under Facets' default
+/// convergence (.5 score points AND .01 logits) stops where Facets stopped: Brahe .24, David
+/// -.46, Edward .42 within .01 (measured through the CLI: .006, .000, .001), whatever the start
+/// option (the path always starts from PROX). The fully converged solution is .021 wider for the examinees (above):
 /// Facets' published Table 7 is an early-stopped state of this path, not a different model.
 #[test]
 fn guilford_facets_path_matches_facets_to_01() {

@@ -95,7 +95,7 @@ fn guilford_bias_through_the_command_line() {
             .unwrap()
     };
     // Published (Facets manual): Brahe x David +.71 (S.E. .29, t 2.43), Brahe x Edward -1.27
-    // (S.E. .36); measured .722 and -1.280 (src/measure/bias/tests.rs).
+    // (S.E. .36); measured .709 and -1.263 (src/measure/bias/tests.rs).
     let david = cell("2", "4");
     assert_eq!(david["observed_score"], 25.0);
     assert!(

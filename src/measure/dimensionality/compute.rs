@@ -186,6 +186,14 @@ impl Records {
     fn range(&self, record: usize) -> Range<usize> {
         self.starts[record]..self.starts[record + 1]
     }
+
+    /// The names of the facets that define a record (object first).
+    fn facet_names(&self, data: &RatingData) -> Vec<String> {
+        self.facets
+            .iter()
+            .map(|&f| data.facets[f].name.clone())
+            .collect()
+    }
 }
 
 /// Everything pass one sums.
@@ -385,12 +393,7 @@ pub fn residual_matrix(
     let mut row = RecordRow::new(items);
     let mut out = ResidualMatrix {
         items: prepared.items.clone(),
-        facets: prepared
-            .records
-            .facets
-            .iter()
-            .map(|&f| data.facets[f].name.clone())
-            .collect(),
+        facets: prepared.records.facet_names(data),
         records: Vec::with_capacity(prepared.records.count()),
         standardized: Vec::with_capacity(prepared.records.count()),
         raw: Vec::with_capacity(prepared.records.count()),
@@ -609,12 +612,7 @@ pub fn dimensionality(fit: &Fit, data: &RatingData) -> Result<Dimensionality, Di
         cluster_correlations,
         items: prepared.items.clone(),
         record: RecordUnit {
-            facets: prepared
-                .records
-                .facets
-                .iter()
-                .map(|&f| data.facets[f].name.clone())
-                .collect(),
+            facets: prepared.records.facet_names(data),
             records,
             responses: prepared.records.order.len(),
         },
