@@ -109,7 +109,10 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
 /// Reading and validating a data file.
 fn ingest_code(e: &IngestError) -> u8 {
     match e {
-        IngestError::Invalid(_) | IngestError::Config(_) | IngestError::Read { .. } => BAD_INPUT,
+        IngestError::Invalid(_)
+        | IngestError::Config(_)
+        | IngestError::Read { .. }
+        | IngestError::UnknownObjectFacet { .. } => BAD_INPUT,
         IngestError::Io { .. } => FAILURE,
         IngestError::Facets(_) => BAD_INPUT,
     }

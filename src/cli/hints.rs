@@ -4,8 +4,12 @@
 
 use scalewright::batch::BatchError;
 use scalewright::export::ExportError;
+use scalewright::ingest::facets::SpecRemedy;
+use scalewright::ingest::IngestError;
 use scalewright::pipeline::step::StepError;
 use scalewright::pipeline::{MissingStep, PipelineError, PlotError};
+use scalewright::predict::PredictError;
+use scalewright::store::StoreError;
 use std::error::Error;
 use std::path::Path;
 
@@ -29,6 +33,7 @@ fn hint(error: &(dyn Error + 'static)) -> Option<String> {
     if let Some(e) = error.downcast_ref::<BatchError>() {
         return match e {
             BatchError::Step(e) => hint(e),
+            BatchError::Store(e) => hint(e),
             _ => None,
         };
     }
@@ -37,12 +42,17 @@ fn hint(error: &(dyn Error + 'static)) -> Option<String> {
             StepError::Pipeline(e) => hint(e),
             StepError::Export(e) => hint(e),
             StepError::NoModel { .. } => Some("run `scalewright train`".into()),
+            StepError::Ingest(e) => hint(e),
+            StepError::Store(e) => hint(e),
+            StepError::Predict(e) => hint(e),
             _ => None,
         };
     }
     if let Some(e) = error.downcast_ref::<PipelineError>() {
         return match e {
             PipelineError::Disconnected(_) => Some("--allow-disconnected".into()),
+            PipelineError::NoRuns { .. } => Some("run `scalewright fit`".into()),
+            PipelineError::Store(e) => hint(e),
             PipelineError::Export(e) => hint(e),
             PipelineError::Plot(e) => hint(e),
             _ => None,
@@ -52,6 +62,42 @@ fn hint(error: &(dyn Error + 'static)) -> Option<String> {
         return match e {
             ExportError::NoJoinSource => Some("--join FILE".into()),
             ExportError::PlausibleValuesNeedMml { .. } => Some("fit with --method mml".into()),
+            ExportError::Store(e) => hint(e),
+            _ => None,
+        };
+    }
+    if let Some(e) = error.downcast_ref::<IngestError>() {
+        return match e {
+            IngestError::UnknownObjectFacet { .. } => Some("--object".into()),
+            IngestError::Facets(spec) => match spec.remedy {
+                Some(SpecRemedy::RecodePerRun) => Some("fit --recode".into()),
+                Some(SpecRemedy::NameObjectFacet) => Some("--object".into()),
+                None => None,
+            },
+            _ => None,
+        };
+    }
+    if let Some(e) = error.downcast_ref::<StoreError>() {
+        return match e {
+            StoreError::Missing { .. } => Some("create it with `scalewright ingest`".into()),
+            StoreError::NotAProject { .. } => {
+                Some("create projects with `scalewright ingest`".into())
+            }
+            StoreError::RunKeptAside {
+                path, side_file, ..
+            } => Some(format!(
+                "store it with `scalewright import-run {} --project {}`",
+                side_file.display(),
+                project_arg(path)
+            )),
+            StoreError::ReviewerTaken { .. } => Some("--reviewer".into()),
+            _ => None,
+        };
+    }
+    if let Some(e) = error.downcast_ref::<PredictError>() {
+        return match e {
+            PredictError::NoRun => Some("run `scalewright fit` first".into()),
+            PredictError::Store(e) => hint(e),
             _ => None,
         };
     }

@@ -120,7 +120,7 @@ pub fn curves_figure(
     let mut notes = Vec::new();
     if fit.scales.len() > 1 && selection.scale.is_none() && selection.item.is_none() {
         notes.push(format!(
-            "{} rating scales: the first is drawn (name another with --item)",
+            "{} rating scales: the first is drawn (name another item to draw its scale)",
             fit.scales.len()
         ));
     }

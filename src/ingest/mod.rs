@@ -39,6 +39,16 @@ pub enum IngestError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The object facet named for a Facets specification is none of its facets.
+    #[error("cannot read {}: the object facet `{wanted}` is not one of its facets; the facets are {facets}", path.display())]
+    UnknownObjectFacet {
+        /// The specification.
+        path: PathBuf,
+        /// The facet named.
+        wanted: String,
+        /// Its facets, as `number (label)`.
+        facets: String,
+    },
     /// The file cannot be parsed (a located, bounded message).
     #[error("cannot read {}: {message}", path.display())]
     Read {

@@ -88,7 +88,7 @@ pub enum PipelineError {
         message: String,
     },
     /// No run to use: nothing was fitted yet.
-    #[error("project {} has no runs yet (run `scalewright fit`)", path.display())]
+    #[error("project {} has no runs yet", path.display())]
     NoRuns {
         /// The project file.
         path: PathBuf,

@@ -19,7 +19,7 @@ pub enum PredictError {
         message: String,
     },
     /// No run was given and the project has no fitted run whose measures could be learned.
-    #[error("the project has no fitted run to learn from (run `scalewright fit` first)")]
+    #[error("the project has no fitted run to learn from")]
     NoRun,
     /// The run has too few comments with both a text and a measure to train on.
     #[error("run {run_id} leaves too few comments with text and a measure to train on ({found}; at least {needed} are needed)")]

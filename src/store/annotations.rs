@@ -280,9 +280,10 @@ impl RatingTx<'_> {
             .map_err(&sql)?;
         match existing {
             Some((idx, Some(source))) if source == "workbench" => Ok(idx),
-            Some(_) => Err(self.invalid(format!(
-                "a rater labelled `{reviewer}` is already in the imported data; annotate under another name (--reviewer)"
-            ))),
+            Some(_) => Err(StoreError::ReviewerTaken {
+                path: self.path.to_path_buf(),
+                reviewer: reviewer.to_string(),
+            }),
             None => {
                 let idx: i64 = self
                     .tx

@@ -66,13 +66,21 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     /// The project file does not exist (and was not to be created).
-    #[error("project {} does not exist (create it with `scalewright ingest`)", path.display())]
+    #[error("project {} does not exist", path.display())]
     Missing {
         /// The project file.
         path: PathBuf,
     },
+    /// A reviewer's name is a rater of the imported data: ratings under it would mix with theirs.
+    #[error("a rater labelled `{reviewer}` is already in the imported data of {}; annotate under another name", path.display())]
+    ReviewerTaken {
+        /// The project file.
+        path: PathBuf,
+        /// The name given.
+        reviewer: String,
+    },
     /// The file exists but is not a scalewright project; it was left untouched.
-    #[error("{} is not a scalewright project: {reason} (create projects with `scalewright ingest`)", path.display())]
+    #[error("{} is not a scalewright project: {reason}", path.display())]
     NotAProject {
         /// The file that was to be opened as a project.
         path: PathBuf,
@@ -80,7 +88,7 @@ pub enum StoreError {
         reason: String,
     },
     /// The project stayed busy, so a finished run or model was saved to a side file instead.
-    #[error("project {} stayed busy (another scalewright was writing) and the finished {what} could not be stored; it was saved to {}: store it with `scalewright import-run {} --project {}`", path.display(), side_file.display(), side_file.display(), path.display())]
+    #[error("project {} stayed busy (another scalewright was writing) and the finished {what} could not be stored; it was saved to {}", path.display(), side_file.display())]
     RunKeptAside {
         /// The project file.
         path: PathBuf,

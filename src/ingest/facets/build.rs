@@ -4,7 +4,7 @@
 use super::data::{read_data, DataModel, DataRead, Observation};
 use super::declared::{fail, Declared};
 use super::parse::{AtLine, FacetBlock, ModelLine, ScaleBlock, Spec, Term};
-use super::{FacetsOptions, SpecError};
+use super::{FacetsOptions, SpecError, SpecRemedy};
 use crate::config::{
     AttributeColumns, DatasetConfig, ItemConfig, Layout, LongColumns, ModelFacet, ModelScale,
     ProjectModel,
@@ -72,13 +72,16 @@ fn line_scale(path: &Path, spec: &Spec, model: &ModelLine) -> Result<LineScale, 
             );
         };
         if let Some(c) = block.categories.iter().find(|c| c.recode.is_some()) {
-            return fail(
-                path,
-                c.line,
-                "Rating scale",
-                c.recode.as_deref().unwrap_or_default(),
-                "recoding categories in Rating scale= is not supported; recode with `fit --recode`",
-            );
+            return Err(IngestError::Facets(Box::new(
+                SpecError::new(
+                    path,
+                    c.line,
+                    "Rating scale",
+                    c.recode.as_deref().unwrap_or_default(),
+                    "recoding categories in Rating scale= is not supported; recode per run instead",
+                )
+                .with_remedy(SpecRemedy::RecodePerRun),
+            )));
         }
         if let Some(c) = block
             .categories
@@ -425,16 +428,14 @@ fn object_facet(
         let found = blocks
             .iter()
             .position(|b| b.number.to_string() == wanted || b.label.eq_ignore_ascii_case(wanted));
-        return found.ok_or_else(|| IngestError::Read {
+        return found.ok_or_else(|| IngestError::UnknownObjectFacet {
             path: path.to_path_buf(),
-            message: format!(
-                "--object {wanted}: no such facet; the facets are {}",
-                blocks
-                    .iter()
-                    .map(|b| format!("{} ({})", b.number, b.label))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            wanted: wanted.to_string(),
+            facets: blocks
+                .iter()
+                .map(|b| format!("{} ({})", b.number, b.label))
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     }
     let Orientation {
@@ -448,15 +449,18 @@ fn object_facet(
         .or_else(|| (0..n).find(|&f| positive[f] && usable(f)))
     {
         Some(f) => Ok(f),
-        None => fail(
-            path,
-            spec.positive
-                .as_ref()
-                .map_or(declaration.labels_line, |p| p.line),
-            "Positive",
-            "",
-            "no facet is positively oriented, so the object facet is unclear; name it with --object",
-        ),
+        None => Err(IngestError::Facets(Box::new(
+            SpecError::new(
+                path,
+                spec.positive
+                    .as_ref()
+                    .map_or(declaration.labels_line, |p| p.line),
+                "Positive",
+                "",
+                "no facet is positively oriented, so the object facet is unclear; name the object facet",
+            )
+            .with_remedy(SpecRemedy::NameObjectFacet),
+        ))),
     }
 }
 

@@ -31,6 +31,18 @@ pub struct SpecError {
     pub value: String,
     /// What is wrong and what was expected.
     pub message: String,
+    /// What a front end can offer instead, when something can (a per-run recode, naming the
+    /// object facet).
+    pub remedy: Option<SpecRemedy>,
+}
+
+/// What a front end can offer for a specification it cannot take as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecRemedy {
+    /// Recode the categories per run (a fit's recode) instead of in the specification.
+    RecodePerRun,
+    /// Name the object facet.
+    NameObjectFacet,
 }
 
 impl SpecError {
@@ -47,7 +59,14 @@ impl SpecError {
             keyword: keyword.to_string(),
             value: super::problems::bounded_value(value.trim()),
             message: message.into(),
+            remedy: None,
         }
+    }
+
+    /// The error with what a front end can offer instead.
+    pub(crate) fn with_remedy(mut self, remedy: SpecRemedy) -> SpecError {
+        self.remedy = Some(remedy);
+        self
     }
 }
 
