@@ -579,6 +579,7 @@ impl BatchReport {
             }
             StepOutcome::Ingested(IngestOutcome::Skipped { .. }) => self.ingest_skipped = true,
             StepOutcome::FlagRulesSaved => {}
+            StepOutcome::Flagged(flagged) => self.flags = flagged.flags.len(),
             StepOutcome::Fitted(fitted) => {
                 self.run_id = Some(fitted.run_id);
                 self.converged = Some(fitted.converged);
@@ -611,6 +612,11 @@ fn log_lines(outcome: &StepOutcome) -> Vec<String> {
             data.display()
         )],
         StepOutcome::FlagRulesSaved => Vec::new(),
+        StepOutcome::Flagged(flagged) => vec![format!(
+            "flag: {} flag(s) on run {}",
+            flagged.flags.len(),
+            flagged.run_id
+        )],
         StepOutcome::Fitted(fitted) => fit_lines(fitted),
         StepOutcome::Exported(summary) => vec![format!(
             "export: {} ({} rows)",

@@ -12,9 +12,9 @@
 use super::{
     category_advice, clean, compare_models, dimensionality_report, export_run, fit_and_flag,
     fit_project, plan_run, plot_run, proposed_description, refit_proposals, write_description,
-    write_dimensionality_json, write_report, CategoryRefit, CleaningRound, DimensionalityReport,
-    ExportSettings, FitOutcome, FitSettings, ModelComparison, PipelineError, PlanSettings,
-    PlotOutcome, PlotRequest, ReportProgress, ReportSummary, RunPlan,
+    write_dimensionality_json, write_report, CategoryAdvice, CategoryRefit, CleaningRound,
+    DimensionalityReport, ExportSettings, FitOutcome, FitSettings, ModelComparison, PipelineError,
+    PlanSettings, PlotOutcome, PlotRequest, ReportProgress, ReportSummary, RunPlan,
 };
 use crate::config::{ConfigError, DatasetConfig, Preset};
 use crate::export::{ExportError, ExportSummary};
@@ -136,11 +136,14 @@ pub struct CategoriesStep {
 }
 
 /// What the categories step found and did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CategoriesSummary {
     /// The run advised on.
     #[serde(skip)]
     pub run_id: i64,
+    /// The whole advice (the checks of every scale), for a front end that shows it.
+    #[serde(skip)]
+    pub advice: CategoryAdvice,
     /// Scales checked.
     pub scales: usize,
     /// Scales with a proposed collapse (by name).
@@ -232,6 +235,8 @@ pub enum Step {
     Import(ImportStep),
     /// Save the project's flag rules.
     FlagRules(FlagRulesStep),
+    /// Flag a run's raters.
+    Flag(FlagStep),
     /// Fit (then flag or clean).
     Fit(Box<FitStep>),
     /// Export a run.
@@ -327,6 +332,8 @@ pub enum StepOutcome {
     Ingested(IngestOutcome),
     /// The flag rules were saved.
     FlagRulesSaved,
+    /// A run's raters flagged.
+    Flagged(FlaggedRun),
     /// A run fitted and stored.
     Fitted(FitStepOutcome),
     /// A file exported.
@@ -428,6 +435,24 @@ pub struct ImportStep(pub Box<Staged>);
 #[derive(Debug, Clone)]
 pub struct FlagRulesStep(pub FlagRules);
 
+/// Flag a run's raters with the project's rules (`scalewright flag`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FlagStep {
+    /// The run (default: the pipeline's run, else the newest).
+    pub run: Option<i64>,
+}
+
+/// What a flag step raised.
+#[derive(Debug, Clone)]
+pub struct FlaggedRun {
+    /// The run flagged.
+    pub run_id: i64,
+    /// The rules it was flagged by (the project's).
+    pub rules: FlagRules,
+    /// The flags raised (stored with the run).
+    pub flags: Vec<Flag>,
+}
+
 /// What an ingest or import step did.
 #[derive(Debug)]
 pub enum IngestOutcome {
@@ -483,6 +508,20 @@ impl RunStep for FlagRulesStep {
     const ACCESS: ProjectAccess = ProjectAccess::Write;
     fn run(&self, on: &mut StepOn<'_, '_>) -> Result<(), StepError> {
         Ok(on.project.set_flag_rules(&self.0)?)
+    }
+}
+
+impl RunStep for FlagStep {
+    type Outcome = FlaggedRun;
+    const ACCESS: ProjectAccess = ProjectAccess::Write;
+    fn run(&self, on: &mut StepOn<'_, '_>) -> Result<FlaggedRun, StepError> {
+        let run_id = step_run(on.project, self.run, on.context)?;
+        let flags = super::flag_run(on.project, run_id)?;
+        Ok(FlaggedRun {
+            run_id,
+            rules: on.project.flag_rules()?,
+            flags,
+        })
     }
 }
 
@@ -642,6 +681,7 @@ impl Step {
             Step::Ingest(_) => IngestStep::ACCESS,
             Step::Import(_) => ImportStep::ACCESS,
             Step::FlagRules(_) => FlagRulesStep::ACCESS,
+            Step::Flag(_) => FlagStep::ACCESS,
             Step::Fit(_) => FitStep::ACCESS,
             Step::Export(_) => ExportSettings::ACCESS,
             Step::Categories(_) => CategoriesStep::ACCESS,
@@ -665,6 +705,7 @@ impl Step {
                 step.run(on)?;
                 StepOutcome::FlagRulesSaved
             }
+            Step::Flag(step) => StepOutcome::Flagged(step.run(on)?),
             Step::Fit(step) => StepOutcome::Fitted(step.run(on)?),
             Step::Export(step) => StepOutcome::Exported(Box::new(step.run(on)?)),
             Step::Categories(step) => StepOutcome::Categories(step.run(on)?),
@@ -758,21 +799,27 @@ fn categories(
     observer: &mut dyn Observer<IterationReport>,
 ) -> Result<CategoriesSummary, StepError> {
     let advice = category_advice(project, run_id)?;
-    let mut summary = CategoriesSummary {
+    let config_written = match &step.write_config {
+        Some(path) => {
+            let config = proposed_description(project, &advice)?;
+            write_description(path, &config)?;
+            Some(path.clone())
+        }
+        None => None,
+    };
+    let refits = if step.refit {
+        refit_proposals(project, &advice, observer)?
+    } else {
+        Vec::new()
+    };
+    Ok(CategoriesSummary {
         run_id,
         scales: advice.scales.len(),
         proposals: advice.proposals().map(|s| s.scale.clone()).collect(),
-        ..Default::default()
-    };
-    if let Some(path) = &step.write_config {
-        let config = proposed_description(project, &advice)?;
-        write_description(path, &config)?;
-        summary.config_written = Some(path.clone());
-    }
-    if step.refit {
-        summary.refits = refit_proposals(project, &advice, observer)?;
-    }
-    Ok(summary)
+        refits,
+        config_written,
+        advice,
+    })
 }
 
 /// Opens the project at `path` as a step with `access` needs (created when an import needs it).

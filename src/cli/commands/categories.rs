@@ -3,13 +3,11 @@
 //! the collapses written in.
 
 use crate::cli::exit::Failure;
-use crate::cli::output::{
-    finish, newest_run, print_json, progress_spinner, show_iterations, Output,
-};
+use crate::cli::output::{print_json, run_fitting_step, Output};
 use clap::Args;
-use scalewright::pipeline::{self, CategoryAdvice, CategoryRefit, MeanSquareSummary};
+use scalewright::pipeline::step::CategoriesStep;
+use scalewright::pipeline::{CategoryAdvice, CategoryRefit, MeanSquareSummary};
 use scalewright::quality::categories::ScaleCategories;
-use scalewright::store::Project;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
@@ -34,30 +32,19 @@ pub struct CategoriesArgs {
 
 /// Prints the checks and proposals of the run; refits and writes the description when asked.
 pub fn run(args: CategoriesArgs, out: Output) -> Result<(), Failure> {
-    let mut project = Project::open(&args.project)?;
-    let run = newest_run(&project, args.run)?;
-    let advice = pipeline::category_advice(&project, run)?;
-    // The description first: a bad path fails before any refit is stored.
-    let description = match &args.write_config {
-        Some(path) => {
-            let config = pipeline::proposed_description(&project, &advice)?;
-            pipeline::write_description(path, &config)?;
-            Some(path.clone())
-        }
-        None => None,
+    // The step writes the description before any refit: a bad path stores nothing.
+    let step = CategoriesStep {
+        run: args.run,
+        refit: args.refit,
+        write_config: args.write_config.clone(),
     };
-    let refits = if args.refit {
-        let bar = progress_spinner(out);
-        let mut observer = show_iterations(&bar);
-        let rows = pipeline::refit_proposals(&mut project, &advice, &mut observer);
-        finish(&bar);
-        Some(rows?)
-    } else {
-        None
-    };
+    let summary = run_fitting_step(&args.project, &step, out)?;
+    let (run, advice) = (summary.run_id, &summary.advice);
+    let refits = args.refit.then_some(summary.refits.as_slice());
+    let description = summary.config_written.clone();
     if out.json {
         print_json(
-            &answer(&advice, refits.as_deref(), description.as_deref()),
+            &answer(advice, refits, description.as_deref()),
             "serialising the category report",
         )?;
         return Ok(());
@@ -65,7 +52,7 @@ pub fn run(args: CategoriesArgs, out: Output) -> Result<(), Failure> {
     if out.quiet {
         return Ok(());
     }
-    print_text(&advice);
+    print_text(advice);
     if let Some(rows) = &refits {
         print_refits(run, rows);
     }

@@ -1,11 +1,13 @@
 //! `scalewright flag`: flag raters of a run by the project's flag rules.
 
 use crate::cli::exit::{self, Failure};
-use crate::cli::output::{newest_run, Output};
+use crate::cli::output::Output;
 use anyhow::Context;
 use clap::Args;
+use scalewright::pipeline::step::{
+    open_project, FlagRulesStep, FlagStep, FlaggedRun, RunStep, StepContext, StepOn, Unobserved,
+};
 use scalewright::quality::{FlagLevel, FlagRules};
-use scalewright::store::Project;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -41,17 +43,25 @@ fn read_rules(path: &Path) -> Result<FlagRules, Failure> {
 
 /// Saves the rules (when given), flags the run and prints the flags.
 pub fn run(args: FlagArgs, out: Output) -> Result<(), Failure> {
-    let mut project = Project::open(&args.project)?;
+    let mut project = open_project(&args.project, FlagStep::ACCESS)?;
+    let mut unobserved = Unobserved::default();
+    let mut on = StepOn {
+        project: &mut project,
+        context: &mut StepContext::default(),
+        observers: &mut unobserved.observers(),
+    };
     if let Some(path) = &args.rules {
-        let rules = read_rules(path)?;
-        project.set_flag_rules(&rules)?;
+        FlagRulesStep(read_rules(path)?).run(&mut on)?;
     }
-    let run = newest_run(&project, args.run)?;
-    let flags = scalewright::pipeline::flag_run(&mut project, run)?;
+    let FlaggedRun {
+        run_id: run,
+        rules,
+        flags,
+    } = FlagStep { run: args.run }.run(&mut on)?;
     if out.json {
         println!(
             "{}",
-            serde_json::json!({ "run_id": run, "rules": project.flag_rules()?, "flags": flags })
+            serde_json::json!({ "run_id": run, "rules": rules, "flags": flags })
         );
         return Ok(());
     }
