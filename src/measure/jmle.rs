@@ -20,7 +20,7 @@
 //! [`JmleSolver::jacobi_update`] (Facets' and Winsteps' paths, which differ only in where
 //! they start, how far the elements move and when the run stops).
 
-pub(crate) mod driver;
+use super::driver;
 
 use super::design::Design;
 use super::error::MeasureError;

@@ -46,6 +46,19 @@
 //!
 //! The EM map is accelerated with SQUAREM (Varadhan & Roland 2008).
 //!
+//! # Driver and steps
+//!
+//! [`estimate`] sets the problem up (the active observations, the starting thresholds,
+//! element measures and population, the quadrature rule: [`EmContext`]) and hands an
+//! [`MmlSolver`] to the iteration driver shared with JMLE ([`driver::run`]), which owns the
+//! iteration loop and its cap, the reports to the observer, cancellation and whether the run
+//! converged. One iteration ([`MmlSolver::next_iter`]) is one EM map ([`em_map`]: the E-step
+//! pass, then the M-step of the population, the elements and the thresholds); SQUAREM is the
+//! solver's state machine ([`Phase`]): two EM maps, the extrapolation, and the stabilising map
+//! that is kept only if it does not lower the marginal log-likelihood. After the driver,
+//! [`final_e_step`] gives the object measures and the marginal S.E.s, and [`driver::finish`]
+//! measures the extreme elements.
+//!
 //! The marginal log-likelihood is reported every iteration ([`IterationReport::log_likelihood`];
 //! `max_score_residual` is the largest marginal score residual of an element, i.e. the gradient
 //! of the marginal log-likelihood by Fisher's identity). EM stops when the relative change of the
@@ -61,21 +74,25 @@ use argmin::solver::quasinewton::LBFGS;
 use rayon::prelude::*;
 
 use super::design::{Design, MAX_CATEGORIES};
+use super::driver::{self, Frame, Iterate, Solution, Solver};
 use super::error::MeasureError;
-use super::extreme::{classify_except, estimate_extremes, ElementStatus};
-use super::jmle::{centre_facet, Estimates};
+use super::extreme::{classify_except, ElementStatus};
+use super::jmle::{anchored_start, centre_facet, scale_anchor, AnchoredStart, Estimates};
 use super::model::category_probabilities;
 use super::observer::{ElementRef, IterationReport, Observer, ParameterRef};
 use super::options::{FitOptions, MmlOptions, ObjectEstimator, UnobservedCategories};
 use super::results::MmlSummary;
-use crate::progress::Progress;
 
+mod em;
 mod estep;
 mod mstep;
+mod solver;
 
+use em::*;
 pub use estep::gauss_hermite;
 use estep::*;
 use mstep::*;
+use solver::*;
 
 /// Runs MML to convergence (or the iteration cap).
 pub(crate) fn estimate(
@@ -85,12 +102,7 @@ pub(crate) fn estimate(
 ) -> Result<(Estimates, MmlSummary), MeasureError> {
     let mml: MmlOptions = options.mml;
     mml.validate()?;
-    let data = design.data;
-    let object = data.object_facet;
-    let n_el = design.n_elements();
-    let n_facets = design.n_facets();
-    let n_objects = data.facets[object].len();
-    let obj_off = design.offsets[object];
+    let object = design.data.object_facet;
     if options.anchors.elements.iter().any(|a| a.facet == object) {
         return Err(MeasureError::InvalidOption {
             option: "anchors.elements",
@@ -98,26 +110,84 @@ pub(crate) fn estimate(
                 .into(),
         });
     }
-    let super::jmle::AnchoredStart {
+    let AnchoredStart {
         mut measures,
         anchored,
         centred,
-    } = super::jmle::anchored_start(design, options);
+    } = anchored_start(design, options);
     let mu_free = !centred[object];
     let status = classify_except(design, &anchored, Some(object));
-    let active: Vec<u32> = (0..data.len())
-        .filter(|&n| {
-            (0..n_facets)
-                .all(|f| f == object || status[design.flat(f, data.elements[f][n])].is_active())
-        })
-        .map(|n| n as u32)
-        .collect();
+    let active = active_observations(design, &status);
     if active.is_empty() {
         return Err(MeasureError::NoNonExtremeObservations);
     }
-    let layout = Layout::new(design, &active, object, n_objects);
+    let layout = Layout::new(design, &active, object, design.data.facets[object].len());
+    let (thresholds, scale_anchored) = start_thresholds(design, options, &layout)?;
+    let frame = Frame {
+        status,
+        scale_anchored,
+        centred,
+        active,
+    };
+    start_measures(design, &layout, &frame.status, &mut measures);
+    let mut mu = 0.0;
+    centre_facets(
+        design,
+        &frame.centred,
+        &frame.status,
+        &mut measures,
+        &mut mu,
+        false,
+    );
+    let (posterior, sigma) = start_population(&layout, &measures, &thresholds, mu_free, &mut mu);
+    let ctx = EmContext::new(design, options, &layout, &frame, mu_free);
+    let params = Params {
+        measures,
+        thresholds,
+        mu,
+        sigma,
+    };
+    let mut solver = MmlSolver {
+        ctx,
+        run: EmRun {
+            posterior,
+            previous_ll: None,
+        },
+        params,
+        phase: Phase::First,
+    };
+    let outcome = driver::run(&mut solver, options.convergence.max_iterations, observer)?;
+    let MmlSolver {
+        ctx, run, params, ..
+    } = solver;
+    let (solution, summary) = final_e_step(&ctx, params, run.posterior);
+    Ok((
+        driver::finish(design, options, frame, solution, outcome),
+        summary,
+    ))
+}
 
-    // Thresholds: anchored, or log-odds of adjacent category counts (Andrich 1978), centred.
+/// The observations used in estimation: those whose every non-object element is active
+/// (objects are never extreme under MML).
+fn active_observations(design: &Design, status: &[ElementStatus]) -> Vec<u32> {
+    let data = design.data;
+    let object = data.object_facet;
+    (0..data.len())
+        .filter(|&n| {
+            (0..design.n_facets())
+                .all(|f| f == object || status[design.flat(f, data.elements[f][n])].is_active())
+        })
+        .map(|n| n as u32)
+        .collect()
+}
+
+/// Starting thresholds: anchored, or the log-odds of adjacent category counts
+/// `ln((C_{k-1} + ½) / (C_k + ½))` (Andrich 1978), centred. Also which scales are anchored.
+fn start_thresholds(
+    design: &Design,
+    options: &FitOptions,
+    layout: &Layout,
+) -> Result<(Vec<Vec<f64>>, Vec<bool>), MeasureError> {
     let n_scales = design.scales.len();
     let mut counts: Vec<Vec<f64>> = design
         .scales
@@ -127,27 +197,12 @@ pub(crate) fn estimate(
     for (s, k) in layout.scale.iter().zip(&layout.category) {
         counts[*s as usize][*k as usize] += 1.0;
     }
-    let keep = options.unobserved_categories == UnobservedCategories::Keep;
     let mut thresholds: Vec<Vec<f64>> = Vec::with_capacity(n_scales);
     let mut scale_anchored = vec![false; n_scales];
     for (s, scale) in design.scales.iter().enumerate() {
         let m = scale.n_thresholds();
-        if let Some(a) = options
-            .anchors
-            .scales
-            .iter()
-            .find(|a| a.element == scale.element)
-        {
-            if a.thresholds.len() != m {
-                return Err(MeasureError::InvalidOption {
-                    option: "anchors.scales",
-                    reason: format!(
-                        "scale {s} has {m} thresholds but {} were anchored",
-                        a.thresholds.len()
-                    ),
-                });
-            }
-            thresholds.push(a.thresholds.clone());
+        if let Some(anchor) = scale_anchor(design, options, s)? {
+            thresholds.push(anchor.clone());
             scale_anchored[s] = true;
             continue;
         }
@@ -157,8 +212,20 @@ pub(crate) fn estimate(
         t.iter_mut().for_each(|x| *x -= mean);
         thresholds.push(t);
     }
+    Ok((thresholds, scale_anchored))
+}
 
-    // Element starting values: log-odds of their scores (PROX-like), then centring.
+/// Starting measures of the measured non-object elements: the log-odds of their scores,
+/// `s_f · ln((S + ½) / (M - S + ½))` (PROX-like).
+fn start_measures(
+    design: &Design,
+    layout: &Layout,
+    status: &[ElementStatus],
+    measures: &mut [f64],
+) {
+    let n_el = design.n_elements();
+    let object = design.data.object_facet;
+    let objects = design.offsets[object]..design.offsets[object + 1];
     let mut observed = vec![0.0; n_el];
     let mut possible = vec![0.0; n_el];
     for (e, (s, k)) in layout.scale.iter().zip(&layout.category).enumerate() {
@@ -169,235 +236,119 @@ pub(crate) fn estimate(
         }
     }
     for e in 0..n_el {
-        if status[e] == ElementStatus::Measured && !(obj_off..obj_off + n_objects).contains(&e) {
+        if status[e] == ElementStatus::Measured && !objects.contains(&e) {
             let f = design.facet_of(e);
             measures[e] =
                 design.signs[f] * ((observed[e] + 0.5) / (possible[e] - observed[e] + 0.5)).ln();
         }
     }
-    let mut mu = 0.0;
-    centre_facets(design, &centred, &status, &mut measures, &mut mu, false);
+}
 
-    // Starting population and node placement: posterior modes under N(0, 2²) (a wide prior),
-    // then μ and σ from the modes.
-    let mut offsets = layout.offsets(&measures);
-    let mut sigma = 2.0;
-    let mut posterior: Vec<(f64, f64)> = (0..n_objects)
+/// Starting population and node placement: each object's posterior mode and SD under
+/// `N(0, 2²)` (a wide prior), then `μ` (when free) and `σ` from the modes. Returns the
+/// placements and `σ`.
+fn start_population(
+    layout: &Layout,
+    measures: &[f64],
+    thresholds: &[Vec<f64>],
+    mu_free: bool,
+    mu: &mut f64,
+) -> (Vec<(f64, f64)>, f64) {
+    let offsets = layout.offsets(measures);
+    let n_objects = layout.start.len() - 1;
+    let sigma = START_SIGMA;
+    let posterior: Vec<(f64, f64)> = (0..n_objects)
         .into_par_iter()
         .map(|o| {
             if layout.start[o] == layout.start[o + 1] {
                 return (0.0, sigma);
             }
             let (mode, info) = object_newton(
-                &layout,
+                layout,
                 o,
                 &offsets,
-                &thresholds,
+                thresholds,
                 0.0,
                 Some((0.0, sigma * sigma)),
             );
             (mode, 1.0 / (info + 1.0 / (sigma * sigma)).sqrt())
         })
         .collect();
-    {
-        let with: Vec<&(f64, f64)> = posterior
-            .iter()
-            .enumerate()
-            .filter(|(o, _)| layout.start[*o] < layout.start[*o + 1])
-            .map(|(_, p)| p)
-            .collect();
-        let n = with.len().max(1) as f64;
-        if mu_free {
-            mu = with.iter().map(|p| p.0).sum::<f64>() / n;
-        }
-        let var = with.iter().map(|p| (p.0 - mu).powi(2)).sum::<f64>() / n;
-        sigma = var.sqrt().max(0.1);
-    }
-
-    let (nodes, gh_weights) = gauss_hermite(mml.quadrature_points);
-    let log_weights: Vec<f64> = nodes
+    let with: Vec<&(f64, f64)> = posterior
         .iter()
-        .zip(&gh_weights)
-        .map(|(x, w)| w.ln() + x * x)
+        .enumerate()
+        .filter(|(o, _)| layout.start[*o] < layout.start[*o + 1])
+        .map(|(_, p)| p)
         .collect();
-    let mut bin_offsets = Vec::with_capacity(n_scales + 1);
-    let mut total_bins = 0;
-    for s in &design.scales {
-        bin_offsets.push(total_bins);
-        total_bins += N_GRID * (s.n_thresholds() + 1);
+    let n = with.len().max(1) as f64;
+    if mu_free {
+        *mu = with.iter().map(|p| p.0).sum::<f64>() / n;
     }
-    bin_offsets.push(total_bins);
-    let any_free_scale = design
-        .scales
-        .iter()
-        .zip(&scale_anchored)
-        .any(|(s, a)| !a && (s.n_thresholds() >= 2 || design.scale_facet.is_some()));
+    let var = with.iter().map(|p| (p.0 - *mu).powi(2)).sum::<f64>() / n;
+    (posterior, var.sqrt().max(MIN_START_SIGMA))
+}
 
-    let ctx = EmContext {
-        design,
-        options,
-        layout: &layout,
-        status: &status,
-        centred: &centred,
-        mu_free,
-        scale_anchored: &scale_anchored,
-        nodes: &nodes,
-        log_weights: &log_weights,
-        bin_offsets: &bin_offsets,
-        any_free_scale,
-        keep,
-        objects: obj_off..obj_off + n_objects,
-    };
-    let mut params = Params {
-        measures,
-        thresholds,
-        mu,
-        sigma,
-    };
+/// The SD of the wide prior under which the starting posterior modes are found.
+const START_SIGMA: f64 = 2.0;
+/// The smallest starting population SD.
+const MIN_START_SIGMA: f64 = 0.1;
 
-    // SQUAREM (Varadhan & Roland 2008, scheme S3) around the EM map F: from p0, p1 = F(p0),
-    // p2 = F(p1), r = p1 - p0, v = p2 - p1 - r, α = -|r|/|v| (at most -1), p' = p0 - 2αr + α²v,
-    // then one stabilising EM step from p'. If the marginal log-likelihood at p' is below that
-    // at p1 the extrapolation is discarded and the cycle continues from p2. Every EM map is one
-    // reported iteration. In sparse rater designs plain EM converges slowly along the weakly
-    // linked directions of the rater network; the extrapolation removes most of that.
-    let conv = options.convergence;
-    let mut progress = Progress::new(observer);
-    let mut converged = false;
-    let mut previous_ll: Option<f64> = None;
-    let mut step = |input: &Params,
-                    posterior: &mut Vec<(f64, f64)>,
-                    progress: &mut Progress<IterationReport>|
-     -> Result<(Params, f64, bool), MeasureError> {
-        let (output, ll, max_residual, max_residual_element) = em_map(&ctx, input, posterior);
-        let (max_change, max_change_parameter) = largest_change(&ctx, input, &output);
-        let report = IterationReport {
-            iteration: progress.count() + 1,
-            max_score_residual: max_residual,
-            max_residual_element,
-            max_change,
-            max_change_parameter,
-            log_likelihood: ll,
-        };
-        progress.report(report)?;
-        let relative = previous_ll.map_or(f64::INFINITY, |p| ((ll - p) / ll).abs());
-        previous_ll = Some(ll);
-        let done = relative <= mml.relative_tolerance && max_change <= mml.max_change;
-        Ok((output, ll, done))
-    };
-    'cycles: while progress.count() < conv.max_iterations {
-        let p0 = params;
-        let (p1, _, done) = step(&p0, &mut posterior, &mut progress)?;
-        if done || progress.count() >= conv.max_iterations {
-            converged = done;
-            params = p1;
-            break 'cycles;
-        }
-        let (p2, ll1, done) = step(&p1, &mut posterior, &mut progress)?;
-        if done || progress.count() >= conv.max_iterations {
-            converged = done;
-            params = p2;
-            break 'cycles;
-        }
-        let (x0, x1, x2) = (p0.flatten(), p1.flatten(), p2.flatten());
-        let (mut rr, mut vv) = (0.0, 0.0);
-        for i in 0..x0.len() {
-            let r = x1[i] - x0[i];
-            let v = x2[i] - 2.0 * x1[i] + x0[i];
-            rr += r * r;
-            vv += v * v;
-        }
-        if vv <= 0.0 || !vv.is_finite() {
-            params = p2;
-            continue;
-        }
-        let alpha = (-(rr / vv).sqrt()).clamp(-MAX_SQUAREM_STEP, -1.0);
-        let extrapolated: Vec<f64> = (0..x0.len())
-            .map(|i| {
-                let r = x1[i] - x0[i];
-                let v = x2[i] - 2.0 * x1[i] + x0[i];
-                x0[i] - 2.0 * alpha * r + alpha * alpha * v
-            })
-            .collect();
-        let p_ext = p0.unflatten(&extrapolated);
-        let (p3, ll_ext, done) = step(&p_ext, &mut posterior, &mut progress)?;
-        if ll_ext >= ll1 {
-            params = p3;
-            if done {
-                converged = true;
-                break 'cycles;
-            }
-        } else {
-            params = p2;
-        }
-    }
+/// The final E-step at the estimates: EAP, posterior SD, the marginal log-likelihood and the
+/// Louis (1982) missing information, Warm's WLE per object; the object measures are the
+/// options' [`ObjectEstimator`].
+fn final_e_step(
+    ctx: &EmContext,
+    params: Params,
+    mut posterior: Vec<(f64, f64)>,
+) -> (Solution, MmlSummary) {
     let Params {
         mut measures,
         thresholds,
         mu,
         sigma,
     } = params;
-
-    // Final E-step at the estimates: EAP, posterior SD, marginal log-likelihood and the Louis
-    // missing information.
-    offsets = layout.offsets(&measures);
+    let layout = ctx.layout;
+    let offsets = layout.offsets(&measures);
     let pass = Pass {
-        layout: &layout,
+        layout,
         offsets: &offsets,
         thresholds: &thresholds,
-        nodes: &nodes,
-        log_weights: &log_weights,
+        nodes: &ctx.nodes,
+        log_weights: &ctx.log_weights,
         mu,
         sigma,
-        n_el,
-        bin_offsets: &bin_offsets,
+        n_el: ctx.design.n_elements(),
+        bin_offsets: &ctx.bin_offsets,
         bin: false,
         louis: true,
     };
     let acc = pass.run(&mut posterior);
     let eap: Vec<f64> = posterior.iter().map(|p| p.0).collect();
     let posterior_sd: Vec<f64> = posterior.iter().map(|p| p.1).collect();
-    let (wle, wle_se): (Vec<Option<f64>>, Vec<Option<f64>>) = (0..n_objects)
+    let (wle, wle_se): (Vec<Option<f64>>, Vec<Option<f64>>) = (0..eap.len())
         .into_par_iter()
         .map(|o| {
             if layout.start[o] == layout.start[o + 1] {
                 return (None, None);
             }
-            let (theta, info) = object_newton(&layout, o, &offsets, &thresholds, eap[o], None);
+            let (theta, info) = object_newton(layout, o, &offsets, &thresholds, eap[o], None);
             (Some(theta), (info > 0.0).then(|| 1.0 / info.sqrt()))
         })
         .unzip();
-    for o in 0..n_objects {
-        measures[obj_off + o] = match mml.object_estimator {
+    let mml = ctx.options.mml;
+    for o in 0..eap.len() {
+        let e = ctx.objects.start + o;
+        measures[e] = match mml.object_estimator {
             ObjectEstimator::Eap => eap[o],
             ObjectEstimator::Wle => wle[o].unwrap_or(mu),
         };
-        if status[obj_off + o] == ElementStatus::Dropped {
-            measures[obj_off + o] = 0.0;
+        if ctx.status[e] == ElementStatus::Dropped {
+            measures[e] = 0.0;
         }
     }
-    let marginal_se: Vec<Vec<Option<f64>>> = (0..n_facets)
-        .map(|f| {
-            (design.offsets[f]..design.offsets[f + 1])
-                .map(|e| {
-                    let info = acc.information[e] - acc.missing[e];
-                    (f != object && status[e] == ElementStatus::Measured && info > 0.0)
-                        .then(|| 1.0 / info.sqrt())
-                })
-                .collect()
-        })
-        .collect();
-    let extreme_information = estimate_extremes(
-        design,
-        &status,
-        &mut measures,
-        &thresholds,
-        options.extreme_adjustment,
-        options.max_step,
-    );
     let summary = MmlSummary {
         population_mean: mu,
-        population_mean_fixed: !mu_free,
+        population_mean_fixed: !ctx.mu_free,
         population_sd: sigma,
         marginal_log_likelihood: acc.log_likelihood,
         quadrature_points: mml.quadrature_points,
@@ -406,26 +357,32 @@ pub(crate) fn estimate(
         posterior_sd,
         wle,
         wle_se,
-        marginal_se,
+        marginal_se: marginal_se(ctx, &acc),
     };
-    Ok((
-        Estimates {
-            measures,
-            status,
-            thresholds,
-            scale_anchored,
-            centred,
-            active,
-            extreme_information,
-            history: progress.into_history(),
-            converged,
-        },
-        summary,
-    ))
+    let solution = Solution {
+        measures,
+        thresholds,
+    };
+    (solution, summary)
 }
 
-/// Largest SQUAREM step length `|α|`.
-const MAX_SQUAREM_STEP: f64 = 50.0;
+/// The marginal S.E. of every measured non-object element: `1 / √(I - I_missing)`, the
+/// observed information by Louis (1982), diagonal.
+fn marginal_se(ctx: &EmContext, acc: &Acc) -> Vec<Vec<Option<f64>>> {
+    let design = ctx.design;
+    let object = design.data.object_facet;
+    (0..design.n_facets())
+        .map(|f| {
+            (design.offsets[f]..design.offsets[f + 1])
+                .map(|e| {
+                    let info = acc.information[e] - acc.missing[e];
+                    (f != object && ctx.status[e] == ElementStatus::Measured && info > 0.0)
+                        .then(|| 1.0 / info.sqrt())
+                })
+                .collect()
+        })
+        .collect()
+}
 
 /// The parameters EM iterates on.
 #[derive(Clone)]
@@ -449,6 +406,7 @@ impl Params {
         v
     }
 
+    /// The parameters `v` holds, laid out as [`Params::flatten`] lays them out (`σ = e^{v_last}`).
     fn unflatten(&self, v: &[f64]) -> Params {
         let n = self.measures.len();
         let mut i = n;
@@ -479,203 +437,86 @@ struct EmContext<'a> {
     centred: &'a [bool],
     mu_free: bool,
     scale_anchored: &'a [bool],
-    nodes: &'a [f64],
-    log_weights: &'a [f64],
-    bin_offsets: &'a [usize],
+    /// The Gauss-Hermite nodes `x_q`.
+    nodes: Vec<f64>,
+    /// `ln w_q + x_q²` of the Gauss-Hermite rule.
+    log_weights: Vec<f64>,
+    /// Per scale, the offset of its binned category weights in [`Acc::bins`].
+    bin_offsets: Vec<usize>,
+    /// Some scale has thresholds (or an owner's location) to estimate.
     any_free_scale: bool,
     keep: bool,
     /// Flat indices of the object facet.
     objects: std::ops::Range<usize>,
+    /// Per scale, the element that owns it when its location is estimated with the
+    /// thresholds (the item under partial credit).
+    owner: Vec<Option<usize>>,
 }
 
-/// Largest absolute change of any parameter between two parameter sets, and which.
-fn largest_change(ctx: &EmContext, a: &Params, b: &Params) -> (f64, Option<ParameterRef>) {
-    let design = ctx.design;
-    let mut best = ((b.mu - a.mu).abs().max((b.sigma - a.sigma).abs()), None);
-    for (e, (x, y)) in a.measures.iter().zip(&b.measures).enumerate() {
-        if (y - x).abs() > best.0 {
-            let f = design.facet_of(e);
-            best = (
-                (y - x).abs(),
-                Some(ParameterRef::Element(ElementRef {
-                    facet: f,
-                    element: (e - design.offsets[f]) as u32,
-                })),
-            );
+impl<'a> EmContext<'a> {
+    /// The quadrature rule, the bins of each scale, and which scales and owners are free.
+    fn new(
+        design: &'a Design<'a>,
+        options: &'a FitOptions,
+        layout: &'a Layout,
+        frame: &'a Frame,
+        mu_free: bool,
+    ) -> Self {
+        let (nodes, gh_weights) = gauss_hermite(options.mml.quadrature_points);
+        let log_weights: Vec<f64> = nodes
+            .iter()
+            .zip(&gh_weights)
+            .map(|(x, w)| w.ln() + x * x)
+            .collect();
+        let mut bin_offsets = Vec::with_capacity(design.scales.len() + 1);
+        let mut total_bins = 0;
+        for s in &design.scales {
+            bin_offsets.push(total_bins);
+            total_bins += N_GRID * (s.n_thresholds() + 1);
+        }
+        bin_offsets.push(total_bins);
+        let any_free_scale = design
+            .scales
+            .iter()
+            .zip(&frame.scale_anchored)
+            .any(|(s, a)| !a && (s.n_thresholds() >= 2 || design.scale_facet.is_some()));
+        let object = design.data.object_facet;
+        EmContext {
+            design,
+            options,
+            layout,
+            status: &frame.status,
+            centred: &frame.centred,
+            mu_free,
+            scale_anchored: &frame.scale_anchored,
+            nodes,
+            log_weights,
+            bin_offsets,
+            any_free_scale,
+            keep: options.unobserved_categories == UnobservedCategories::Keep,
+            objects: design.offsets[object]..design.offsets[object + 1],
+            owner: scale_owners(design, &frame.status, &frame.scale_anchored),
         }
     }
-    for (s, (ta, tb)) in a.thresholds.iter().zip(&b.thresholds).enumerate() {
-        for (h, (x, y)) in ta.iter().zip(tb).enumerate() {
-            if (y - x).abs() > best.0 {
-                best = (
-                    (y - x).abs(),
-                    Some(ParameterRef::Threshold {
-                        scale: s,
-                        threshold: h + 1,
-                    }),
-                );
-            }
-        }
-    }
-    best
 }
 
-/// One EM iteration from `p`: E-step (updating the node placement in `posterior`) and M-step.
-/// Returns the new parameters, the marginal log-likelihood at `p`, and the largest marginal
-/// score residual of an element with the element.
-fn em_map(
-    ctx: &EmContext,
-    p: &Params,
-    posterior: &mut [(f64, f64)],
-) -> (Params, f64, f64, Option<ElementRef>) {
-    let design = ctx.design;
-    let options = ctx.options;
-    let n_el = design.n_elements();
-    let offsets = ctx.layout.offsets(&p.measures);
-    let pass = Pass {
-        layout: ctx.layout,
-        offsets: &offsets,
-        thresholds: &p.thresholds,
-        nodes: ctx.nodes,
-        log_weights: ctx.log_weights,
-        mu: p.mu,
-        sigma: p.sigma,
-        n_el,
-        bin_offsets: ctx.bin_offsets,
-        bin: ctx.any_free_scale,
-        louis: false,
-    };
-    let acc = pass.run(posterior);
-
-    // Marginal score residuals (the gradient of the marginal log-likelihood).
-    let mut max_residual: f64 = 0.0;
-    let mut max_residual_element = None;
-    for (e, st) in ctx.status.iter().enumerate() {
-        if *st == ElementStatus::Measured && acc.information[e] > 0.0 {
-            let r = acc.residual[e].abs();
-            if r > max_residual {
-                let f = design.facet_of(e);
-                max_residual = r;
-                max_residual_element = Some(ElementRef {
-                    facet: f,
-                    element: (e - design.offsets[f]) as u32,
-                });
-            }
-        }
-    }
-
-    // M-step: μ and σ in closed form, one Newton step per element, thresholds by L-BFGS.
-    let n_obj = acc.objects.max(1.0);
-    let mut mu = if ctx.mu_free { acc.theta / n_obj } else { 0.0 };
-    let sigma = (acc.theta2 / n_obj - 2.0 * mu * acc.theta / n_obj + mu * mu)
-        .max(1e-8)
-        .sqrt();
-    let mut measures = p.measures.clone();
-    // The element that owns each scale, when its location is estimated with the thresholds.
-    let owner: Vec<Option<usize>> = (0..design.scales.len())
+/// The element that owns each scale, when its location is estimated with the thresholds: a
+/// measured, non-object element of the scale facet whose scale is not anchored.
+fn scale_owners(
+    design: &Design,
+    status: &[ElementStatus],
+    scale_anchored: &[bool],
+) -> Vec<Option<usize>> {
+    (0..design.scales.len())
         .map(|s| {
             let f = design.scale_facet?;
             let e = design.flat(f, s as u32);
             (f != design.data.object_facet
-                && ctx.status[e] == ElementStatus::Measured
-                && !ctx.scale_anchored[s])
+                && status[e] == ElementStatus::Measured
+                && !scale_anchored[s])
                 .then_some(e)
         })
-        .collect();
-    let mut joint = vec![false; n_el];
-    owner.iter().flatten().for_each(|&e| joint[e] = true);
-    for e in 0..n_el {
-        if ctx.status[e] == ElementStatus::Measured
-            && !ctx.objects.contains(&e)
-            && !joint[e]
-            && acc.information[e] > 0.0
-        {
-            let f = design.facet_of(e);
-            measures[e] += (design.signs[f] * acc.residual[e] / acc.information[e])
-                .clamp(-options.max_step, options.max_step);
-        }
-    }
-    let mut thresholds = p.thresholds.clone();
-    if ctx.any_free_scale {
-        let new: Vec<Option<(f64, Vec<f64>)>> = (0..design.scales.len())
-            .into_par_iter()
-            .map(|s| {
-                let m = design.scales[s].n_thresholds();
-                let location = owner[s].is_some();
-                if ctx.scale_anchored[s] || (m < 2 && !location) {
-                    return None;
-                }
-                let stride = m + 1;
-                let bins = &acc.bins[ctx.bin_offsets[s]..ctx.bin_offsets[s + 1]];
-                let mut etas = Vec::new();
-                let mut weights = Vec::new();
-                let mut busiest = (0usize, 0.0);
-                for g in 0..N_GRID {
-                    let w = &bins[g * stride..(g + 1) * stride];
-                    let t: f64 = w.iter().sum();
-                    if t > 0.0 {
-                        if t > busiest.1 {
-                            busiest = (etas.len(), t);
-                        }
-                        etas.push(-GRID_HALF_WIDTH + g as f64 * GRID_STEP);
-                        weights.extend_from_slice(w);
-                    }
-                }
-                if etas.is_empty() {
-                    return None;
-                }
-                if ctx.keep {
-                    // Unobserved intermediate categories: a pseudo-count at the busiest linear
-                    // predictor keeps their thresholds finite.
-                    for (c, &seen) in design.scales[s].observed.iter().enumerate() {
-                        if !seen && c > 0 && c < m {
-                            weights[busiest.0 * stride + c] += options.keep_pseudo_count;
-                        }
-                    }
-                }
-                let total: f64 = weights.iter().sum();
-                let problem = ThresholdProblem {
-                    m,
-                    location,
-                    etas,
-                    weights,
-                    total,
-                };
-                threshold_m_step(problem, &p.thresholds[s])
-            })
-            .collect();
-        for (s, t) in new.into_iter().enumerate() {
-            if let Some((delta, t)) = t {
-                thresholds[s] = t;
-                if let Some(e) = owner[s] {
-                    let f = design.facet_of(e);
-                    measures[e] -= design.signs[f] * delta;
-                }
-            }
-        }
-    }
-    let shift = centre_facets(
-        design,
-        ctx.centred,
-        ctx.status,
-        &mut measures,
-        &mut mu,
-        ctx.mu_free,
-    );
-    for q in posterior.iter_mut() {
-        q.0 += shift;
-    }
-    (
-        Params {
-            measures,
-            thresholds,
-            mu,
-            sigma,
-        },
-        acc.log_likelihood,
-        max_residual,
-        max_residual_element,
-    )
+        .collect()
 }
 
 /// Centres every centred non-object facet on the mean of its measured elements. With `μ`

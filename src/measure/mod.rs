@@ -9,6 +9,7 @@
 pub mod bias;
 mod design;
 pub mod dimensionality;
+mod driver;
 mod error;
 mod extreme;
 mod jmle;
