@@ -5,7 +5,7 @@
 use scalewright::data::Recode;
 use scalewright::measure::bias::{InteractionTable, PairwiseContrast};
 use scalewright::measure::statistics::Separation;
-use scalewright::measure::table7::{arranged_by_measure, TABLE7_COLUMNS};
+use scalewright::measure::table7::{self, arranged_by_measure, TABLE7_COLUMNS};
 use scalewright::measure::wright::WrightMap;
 use scalewright::measure::{ElementStatus, FacetMeasures, Fit, ScaleStatistics};
 use std::fmt::Write as _;
@@ -91,21 +91,11 @@ const TABLE7_GROUP_STARTS: [usize; 3] = [7, 11, 12];
 /// Table 7 for one facet, arranged by measure (descending), as Facets prints it.
 pub fn table7(index: usize, facet: &FacetMeasures) -> String {
     let mut out = String::new();
-    let orientation = if facet.positive {
-        "positive"
-    } else {
-        "negative"
-    };
+    let caption = table7::caption(index, facet);
     let _ = writeln!(
         out,
-        "Table 7.{} {} Measurement Report (arranged by measure; {orientation} orientation{})",
-        index + 1,
-        facet.name,
-        if facet.centred {
-            ", centred"
-        } else {
-            ", non-centred"
-        }
+        "{} (arranged by measure; {} orientation, {})",
+        caption.title, caption.orientation, caption.centring
     );
     let _ = writeln!(
         out,

@@ -164,22 +164,32 @@ pub fn arranged_by_measure(facet: &FacetMeasures) -> Vec<&ElementStatistics> {
     rows
 }
 
-/// Table 7's caption: `Table 7.2 rater Measurement Report` and the facet's orientation and
-/// centring as Facets states them.
-pub fn caption(index: usize, facet: &FacetMeasures) -> (String, &'static str, &'static str) {
-    (
-        format!("Table 7.{} {} Measurement Report", index + 1, facet.name),
-        if facet.positive {
+/// Table 7's caption, as Facets states it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table7Caption {
+    /// `Table 7.2 rater Measurement Report`.
+    pub title: String,
+    /// `positive` or `negative`.
+    pub orientation: &'static str,
+    /// `centred` or `non-centred`.
+    pub centring: &'static str,
+}
+
+/// The caption of facet `index`'s Table 7.
+pub fn caption(index: usize, facet: &FacetMeasures) -> Table7Caption {
+    Table7Caption {
+        title: format!("Table 7.{} {} Measurement Report", index + 1, facet.name),
+        orientation: if facet.positive {
             "positive"
         } else {
             "negative"
         },
-        if facet.centred {
+        centring: if facet.centred {
             "centred"
         } else {
             "non-centred"
         },
-    )
+    }
 }
 
 #[cfg(test)]

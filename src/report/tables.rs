@@ -225,10 +225,13 @@ pub(super) fn table7(index: usize, facet: &FacetMeasures, out: &mut String) {
         .map(|c| c.heading)
         .chain(TABLE7_TEXT_HEADINGS)
         .collect();
-    let (caption, orientation, centring) = table7::caption(index, facet);
+    let caption = table7::caption(index, facet);
     HtmlTable {
         id: format!("table-7-{}", index + 1),
-        caption: format!("{caption} ({orientation} orientation, {centring})"),
+        caption: format!(
+            "{} ({} orientation, {})",
+            caption.title, caption.orientation, caption.centring
+        ),
         header: &header,
         rows,
         text_columns: &[TABLE7_COLUMNS.len(), TABLE7_COLUMNS.len() + 1],
