@@ -43,6 +43,20 @@ pub fn category_probabilities(eta: f64, thresholds: &[f64], out: &mut [f64]) {
     }
 }
 
+/// The category whose cumulative probability first exceeds `u` (inverse-CDF draw; the last
+/// category when rounding leaves the sum below `u`). With `u` uniform on [0, 1) this draws a
+/// category from `probabilities`.
+pub fn draw_category(probabilities: &[f64], u: f64) -> u8 {
+    let mut cumulative = 0.0;
+    for (k, p) in probabilities.iter().enumerate() {
+        cumulative += p;
+        if u < cumulative {
+            return k as u8;
+        }
+    }
+    (probabilities.len() - 1) as u8
+}
+
 /// The first four moments of the score under the category model, used by estimation and fit.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScoreMoments {

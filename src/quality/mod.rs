@@ -6,6 +6,7 @@
 pub mod agreement;
 pub mod categories;
 pub mod detail;
+pub mod diagnosis;
 pub mod flags;
 pub mod plan;
 pub mod queues;

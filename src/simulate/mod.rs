@@ -28,6 +28,7 @@
 
 mod design;
 mod items;
+mod raters;
 mod text;
 mod write;
 
@@ -42,9 +43,13 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
-use crate::measure::model::category_probabilities;
+pub use crate::measure::model::draw_category;
 
 pub use items::{ItemSpec, ITEMS, MAX_CATEGORIES, N_ITEMS};
+pub use raters::{
+    careless_start, RaterKind, RaterMix, StraightLine, BENIGN_SHARE, CENTRAL_TENDENCY_STRETCH,
+    DECOY_SEVERITY_SHIFT, LOW_DISCRIMINATION_SLOPE, MODAL_LEAN,
+};
 pub use text::{mean_tier, tier_of, tokens, FILLER_WORDS, LEXICON_TIERS, N_TIERS};
 pub use write::SimulationFiles;
 
@@ -127,6 +132,9 @@ pub struct SimulationConfig {
     /// are unidimensional). See [`SecondDimension`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub second_dimension: Option<SecondDimension>,
+    /// Shares of the subtler rater kinds and honest decoys (default: none). See [`RaterMix`].
+    #[serde(default, skip_serializing_if = "RaterMix::is_empty")]
+    pub rater_mix: RaterMix,
 }
 
 /// A category of one item made rarely chosen, for testing the category advisor
@@ -235,6 +243,7 @@ impl Default for SimulationConfig {
             seed: 20200101,
             unused_category: None,
             second_dimension: None,
+            rater_mix: RaterMix::default(),
         }
     }
 }
@@ -315,6 +324,22 @@ impl SimulationConfig {
                 ),
             );
         }
+        for (field, share) in self.rater_mix.shares() {
+            if !(0.0..=1.0).contains(&share) {
+                return bad(field, format!("must be a share in [0, 1], got {share}"));
+            }
+        }
+        let failing = self.random_responder_share + self.straight_liner_share;
+        if failing + self.rater_mix.total() >= 1.0 {
+            return bad(
+                "rater_mix",
+                format!(
+                    "shares plus random_responder_share and straight_liner_share must be below 1 \
+                     (some raters must be normal), got {} + {failing}",
+                    self.rater_mix.total()
+                ),
+            );
+        }
         if !self.measure_mean.is_finite() {
             return bad(
                 "measure_mean",
@@ -391,51 +416,6 @@ impl SimulationConfig {
     }
 }
 
-/// How a simulated rater answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RaterKind {
-    /// Responses drawn from the partial-credit model.
-    Normal,
-    /// Every item's category uniform at random, independent of the comment.
-    Random,
-    /// The same category position on every item of every comment.
-    StraightLiner(StraightLine),
-}
-
-impl RaterKind {
-    /// The label in `truth_raters.csv`: `normal`, `random` or `straight_liner`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RaterKind::Normal => "normal",
-            RaterKind::Random => "random",
-            RaterKind::StraightLiner(_) => "straight_liner",
-        }
-    }
-}
-
-crate::options::named_enum!(
-    /// The category position a straight-liner always gives.
-    pub enum StraightLine, "straight_line" {
-        /// Category 0 on every item.
-        Lowest = "lowest",
-        /// The middle category (`m / 2`, rounded down): 2 on `0..=4` items, 1 on `hatespeech`.
-        Middle = "middle",
-        /// Each item's top category.
-        Highest = "highest",
-    }
-);
-
-impl StraightLine {
-    /// The category this position means on `item`.
-    pub fn score(self, item: &ItemSpec) -> u8 {
-        match self {
-            StraightLine::Lowest => 0,
-            StraightLine::Middle => item.max_score() / 2,
-            StraightLine::Highest => item.max_score(),
-        }
-    }
-}
-
 /// The truth about one comment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommentTruth {
@@ -476,6 +456,9 @@ pub struct RaterTruth {
     pub age: u32,
     /// Number of comments the rater rated.
     pub n_ratings: usize,
+    /// For a careless rater: the 1-based number of its first careless record in file order
+    /// (its session order); from there on its answers are uniformly random.
+    pub careless_from: Option<usize>,
 }
 
 /// One row of `ratings.csv`: a rater's answers to all ten items for one comment.
@@ -612,6 +595,8 @@ enum Stream {
     Responses = 5,
     Order = 6,
     SecondDimension = 7,
+    Careless = 8,
+    Benign = 9,
 }
 
 fn stream(seed: u64, which: Stream) -> ChaCha8Rng {
@@ -700,7 +685,7 @@ pub fn simulate(cfg: &SimulationConfig) -> Result<Simulation, SimulateError> {
             .is_some_and(|second| second.measures(i))
     });
 
-    let design = design::build(
+    let mut design = design::build(
         cfg,
         cfg.comments,
         &reference,
@@ -708,6 +693,13 @@ pub fn simulate(cfg: &SimulationConfig) -> Result<Simulation, SimulateError> {
     );
 
     let mut raters = draw_raters(cfg, design.n_raters, &mut stream(cfg.seed, Stream::Raters));
+    let kinds: Vec<RaterKind> = raters.iter().map(|r| r.kind).collect();
+    raters::route_benign(
+        &mut design.pairs,
+        &kinds,
+        &comments,
+        &mut stream(cfg.seed, Stream::Benign),
+    );
 
     let mut rng = stream(cfg.seed, Stream::Texts);
     for comment in &mut comments {
@@ -720,41 +712,37 @@ pub fn simulate(cfg: &SimulationConfig) -> Result<Simulation, SimulateError> {
     }
 
     let mut rng = stream(cfg.seed, Stream::Responses);
-    let mut probabilities = [0.0; MAX_CATEGORIES];
     let thresholds: Vec<Vec<f64>> = (0..N_ITEMS).map(|i| cfg.item_thresholds(i)).collect();
+    let commonest = raters::commonest_categories(&comments, &thresholds);
     let mut ratings: Vec<Rating> = design
         .pairs
         .iter()
         .map(|pair| {
             let comment = &comments[pair.comment as usize];
             let rater = &raters[pair.rater as usize];
-            let mut scores = [0u8; N_ITEMS];
-            for (i, ((score, item), thresholds)) in
-                scores.iter_mut().zip(&ITEMS).zip(&thresholds).enumerate()
-            {
-                *score = match rater.kind {
-                    RaterKind::Normal => {
-                        let measure = match comment.second_measure {
-                            Some(second) if second_items[i] => second,
-                            _ => comment.measure,
-                        };
-                        let eta = measure - rater.severity - item.difficulty;
-                        let p = &mut probabilities[..item.n_categories()];
-                        category_probabilities(eta, thresholds, p);
-                        draw_category(p, rng.random())
-                    }
-                    RaterKind::Random => rng.random_range(0..=item.max_score()),
-                    RaterKind::StraightLiner(line) => line.score(item),
-                };
-            }
+            let draw = raters::RecordDraw {
+                kind: rater.kind,
+                severity: rater.severity,
+                measures: std::array::from_fn(|i| match comment.second_measure {
+                    Some(second) if second_items[i] && rater.kind.is_honest() => second,
+                    _ => comment.measure,
+                }),
+                thresholds: &thresholds,
+                commonest: &commonest,
+            };
             Rating {
                 comment: pair.comment,
                 rater: pair.rater,
-                scores,
+                scores: draw.draw(&mut rng),
             }
         })
         .collect();
     ratings.shuffle(&mut stream(cfg.seed, Stream::Order));
+    make_careless(
+        &mut ratings,
+        &mut raters,
+        &mut stream(cfg.seed, Stream::Careless),
+    );
 
     for rating in &ratings {
         comments[rating.comment as usize].n_raters += 1;
@@ -769,18 +757,31 @@ pub fn simulate(cfg: &SimulationConfig) -> Result<Simulation, SimulateError> {
     })
 }
 
-/// The category whose cumulative probability first exceeds `u` (inverse-CDF draw; the last
-/// category when rounding leaves the sum below `u`). With `u` uniform on [0, 1) this draws a
-/// category from `probabilities`.
-pub fn draw_category(probabilities: &[f64], u: f64) -> u8 {
-    let mut cumulative = 0.0;
-    for (k, p) in probabilities.iter().enumerate() {
-        cumulative += p;
-        if u < cumulative {
-            return k as u8;
+/// Careless raters answer uniformly at random from the middle of their session (their records
+/// in file order, [`careless_start`]) on; records where that starts in their truth.
+fn make_careless<R: Rng>(ratings: &mut [Rating], raters: &mut [RaterTruth], rng: &mut R) {
+    if !raters.iter().any(|r| r.kind == RaterKind::Careless) {
+        return;
+    }
+    let mut records = vec![0usize; raters.len()];
+    for rating in ratings.iter() {
+        records[rating.rater as usize] += 1;
+    }
+    let mut seen = vec![0usize; raters.len()];
+    for rating in ratings.iter_mut() {
+        let r = rating.rater as usize;
+        if raters[r].kind == RaterKind::Careless && seen[r] >= careless_start(records[r]) {
+            for (score, item) in rating.scores.iter_mut().zip(&ITEMS) {
+                *score = rng.random_range(0..=item.max_score());
+            }
+        }
+        seen[r] += 1;
+    }
+    for (rater, &n) in raters.iter_mut().zip(&records) {
+        if rater.kind == RaterKind::Careless {
+            rater.careless_from = Some(careless_start(n) + 1);
         }
     }
-    (probabilities.len() - 1) as u8
 }
 
 /// Rater kinds, severities and attributes for `n` raters.
@@ -817,12 +818,18 @@ fn draw_raters<R: Rng>(cfg: &SimulationConfig, n: usize, rng: &mut R) -> Vec<Rat
         };
         kinds[r] = RaterKind::StraightLiner(line);
     }
+    raters::assign_mix(&cfg.rater_mix, &mut kinds, &order, quota, rng);
 
     let mut raters: Vec<RaterTruth> = kinds
         .into_iter()
         .enumerate()
         .map(|(r, kind)| {
-            let severity = normal(rng, 0.0, cfg.severity_sd);
+            let severity = normal(rng, 0.0, cfg.severity_sd)
+                + match kind {
+                    RaterKind::VerySevere => DECOY_SEVERITY_SHIFT,
+                    RaterKind::VeryLenient => -DECOY_SEVERITY_SHIFT,
+                    _ => 0.0,
+                };
             let u: f64 = rng.random();
             let gender = if u < GENDER_SHARES.0 {
                 "male"
@@ -841,6 +848,7 @@ fn draw_raters<R: Rng>(cfg: &SimulationConfig, n: usize, rng: &mut R) -> Vec<Rat
                 gender,
                 age,
                 n_ratings: 0,
+                careless_from: None,
             }
         })
         .collect();

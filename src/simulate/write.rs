@@ -18,7 +18,8 @@ pub struct SimulationFiles {
     /// `truth_comments.csv`: `comment_id, measure, is_reference, platform, n_raters` (and
     /// `second_measure` when the simulation has a second trait).
     pub truth_comments: PathBuf,
-    /// `truth_raters.csv`: `annotator_id, severity, kind, straight_line, n_ratings`.
+    /// `truth_raters.csv`: `annotator_id, severity, kind, straight_line, reversed_item,
+    /// careless_from, n_ratings`.
     pub truth_raters: PathBuf,
     /// `truth_items.csv`: `item, difficulty, n_categories`.
     pub truth_items: PathBuf,
@@ -232,6 +233,21 @@ impl Simulation {
                             RaterKind::StraightLiner(line) => Some(line.as_str()),
                             _ => None,
                         })
+                        .collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "reversed_item".into(),
+                    r.iter()
+                        .map(|r| match r.kind {
+                            RaterKind::ReversedItem(item) => Some(ITEMS[usize::from(item)].name),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "careless_from".into(),
+                    r.iter()
+                        .map(|r| r.careless_from.map(|k| k as i64))
                         .collect::<Vec<_>>(),
                 ),
                 Column::new(
