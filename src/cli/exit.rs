@@ -146,7 +146,8 @@ fn pipeline_code(e: &PipelineError) -> u8 {
         | PipelineError::UnknownTerm(_)
         | PipelineError::NoRuns { .. }
         | PipelineError::InvalidSetting(_)
-        | PipelineError::Recode(_) => BAD_INPUT,
+        | PipelineError::Recode(_)
+        | PipelineError::Diagnosis(_) => BAD_INPUT,
         PipelineError::Measure(MeasureError::InvalidOption { .. }) => BAD_INPUT,
         PipelineError::Measure(_) => FAILURE,
         PipelineError::Dimensionality(DimensionalityError::TooFewItems { .. }) => BAD_INPUT,

@@ -472,8 +472,58 @@ fn objects_frame(
     Ok(df)
 }
 
+/// The diagnosis columns of the raters export: per rater its types in words (`;`-separated,
+/// most significant first), and the statistic, `z`, `p` and `q` of its most significant finding
+/// (empty for raters without a diagnosis flag).
+fn quality_columns(raters: &[crate::measure::ElementStatistics], flags: &[Flag]) -> Vec<Column> {
+    let mut findings: HashMap<&str, Vec<&Flag>> = HashMap::new();
+    for f in flags.iter().filter(|f| f.rater_type.is_some()) {
+        findings.entry(f.label.as_str()).or_default().push(f);
+    }
+    for list in findings.values_mut() {
+        list.sort_by(|a, b| {
+            let q = |f: &Flag| f.evidence.get("q").copied().unwrap_or(1.0);
+            q(a).total_cmp(&q(b))
+        });
+    }
+    let best = |label: &str| findings.get(label).and_then(|l| l.first().copied());
+    let number = |key: &str| -> Vec<Option<f64>> {
+        raters
+            .iter()
+            .map(|r| best(&r.label).and_then(|f| f.evidence.get(key).copied()))
+            .collect()
+    };
+    vec![
+        Column::new(
+            "quality_type".into(),
+            raters
+                .iter()
+                .map(|r| {
+                    findings.get(r.label.as_str()).map(|l| {
+                        l.iter()
+                            .filter_map(|f| f.rater_type.as_deref())
+                            .collect::<Vec<_>>()
+                            .join(";")
+                    })
+                })
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "quality_statistic".into(),
+            raters
+                .iter()
+                .map(|r| best(&r.label).map(|f| f.rule.name()))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("quality_z".into(), number("z")),
+        Column::new("quality_p".into(), number("p")),
+        Column::new("quality_q".into(), number("q")),
+    ]
+}
+
 /// The raters export: the raters' Table 7 values with the run's flags (`;`-separated rule
-/// names) and each rater's decision (`undecided` when none).
+/// names), the diagnosis columns ([`quality_columns`]) and each rater's decision (`undecided`
+/// when none).
 fn raters_frame(
     project: &Project,
     fit: &Fit,
@@ -518,6 +568,9 @@ fn raters_frame(
         .collect();
     df.with_column(Column::new("flags".into(), flag_col))
         .map_err(&write_err)?;
+    for column in quality_columns(labels, &flags) {
+        df.with_column(column).map_err(&write_err)?;
+    }
     df.with_column(Column::new("decision".into(), decision_col))
         .map_err(&write_err)?;
     if request.mhs_columns {

@@ -63,7 +63,7 @@ pub fn clean(
                 (pearson_of_pairs(&pairs), Some(shift))
             }
         };
-        let flags = flag_run(project, outcome.run_id)?;
+        let flags = flag_run(project, outcome.run_id)?.flags;
         let excluded_now: std::collections::HashSet<(usize, u32)> =
             project.excluded_elements()?.into_iter().collect();
         let mut by_rule: std::collections::BTreeMap<&'static str, Vec<String>> = Default::default();

@@ -61,6 +61,9 @@ pub enum PipelineError {
     /// The engine refused or failed (or was cancelled).
     #[error(transparent)]
     Measure(#[from] MeasureError),
+    /// The rater diagnosis could not run.
+    #[error(transparent)]
+    Diagnosis(#[from] crate::quality::diagnosis::DiagnosisError),
     /// Nothing to fit.
     #[error("the project has no observations to fit (import data first)")]
     NoData,
@@ -225,19 +228,21 @@ pub fn rater_facet(data: &RatingData) -> Option<usize> {
     data.rater_facets().next()
 }
 
-/// Flags the raters (first rater facet) of run `run_id` with the project's rules and stores the
-/// flags. The observations in force must be the ones the run used.
+/// Flags the raters (first rater facet) of run `run_id` with the project's rules (the classic
+/// flags and the diagnosis, [`crate::quality::assess`]) and stores the flags. The observations
+/// in force must be the ones the run used.
 pub fn flag_run(
     project: &mut Project,
     run_id: i64,
-) -> Result<Vec<crate::quality::Flag>, PipelineError> {
+) -> Result<crate::quality::Assessment, PipelineError> {
     let rules = project.flag_rules()?;
     let data = run_data(project, run_id)?;
     let fit = project.load_fit(run_id)?;
     let facet = rater_facet(&data).ok_or(PipelineError::NoRaterFacet)?;
-    let flags = crate::quality::flag_elements(&data, &fit, facet, &rules);
-    project.save_flags(run_id, &flags)?;
-    Ok(flags)
+    let order = project.record_order()?;
+    let assessment = crate::quality::assess(&data, &fit, facet, &rules, Some(&order))?;
+    project.save_flags(run_id, &assessment.flags)?;
+    Ok(assessment)
 }
 
 /// The run a command is about: `run` when given (it must exist), else the newest.
@@ -271,7 +276,7 @@ pub fn fit_and_flag(
 ) -> Result<FittedAndFlagged, PipelineError> {
     let outcome = fit_project(project, request, observer)?;
     let flags = match flag_run(project, outcome.run_id) {
-        Ok(flags) => flags,
+        Ok(assessment) => assessment.flags,
         Err(PipelineError::NoRaterFacet) => Vec::new(),
         Err(e) => return Err(e),
     };

@@ -451,6 +451,8 @@ pub struct FlaggedRun {
     pub rules: FlagRules,
     /// The flags raised (stored with the run).
     pub flags: Vec<Flag>,
+    /// The rater diagnosis behind the diagnosis flags (`None` when the rules disable it).
+    pub diagnosis: Option<crate::quality::diagnosis::Diagnosis>,
 }
 
 /// What an ingest or import step did.
@@ -516,11 +518,12 @@ impl RunStep for FlagStep {
     const ACCESS: ProjectAccess = ProjectAccess::Write;
     fn run(&self, on: &mut StepOn<'_, '_>) -> Result<FlaggedRun, StepError> {
         let run_id = step_run(on.project, self.run, on.context)?;
-        let flags = super::flag_run(on.project, run_id)?;
+        let assessment = super::flag_run(on.project, run_id)?;
         Ok(FlaggedRun {
             run_id,
             rules: on.project.flag_rules()?,
-            flags,
+            flags: assessment.flags,
+            diagnosis: assessment.diagnosis,
         })
     }
 }

@@ -19,6 +19,9 @@
 
 use crate::data::RatingData;
 use crate::measure::{ElementStatistics, ElementStatus, Fit};
+use crate::quality::diagnosis::{
+    diagnose, Diagnosis, DiagnosisError, DiagnosisSettings, RaterDiagnosis, RecordOrder, Statistic,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -60,11 +63,27 @@ pub enum Rule {
     /// Severity more than `severity_outlier_mads` robust SDs from the facet's median, or an
     /// extreme score (severity off the scale).
     SeverityOutlier,
+    /// Diagnosis: responses more surprising than the model allows (`l_z`).
+    Erratic,
+    /// Diagnosis: the rater's slope on the comments is below the model's.
+    LowDiscrimination,
+    /// Diagnosis: the middle categories take over (threshold stretch above 1).
+    CentralTendency,
+    /// Diagnosis: the extreme categories take over (threshold stretch below 1).
+    ExtremeResponding,
+    /// Diagnosis: the items of one record move together beyond the model.
+    Halo,
+    /// Diagnosis: one item's scale read backwards.
+    ReversedItem,
+    /// Diagnosis: each item's commonest answer more often than the model expects.
+    ModalLeaning,
+    /// Diagnosis: responses turn erratic from some record on.
+    CarelessSegment,
 }
 
 impl Rule {
     /// Every rule, in reporting order.
-    pub const ALL: [Rule; 7] = [
+    pub const ALL: [Rule; 15] = [
         Rule::Distorting,
         Rule::Unproductive,
         Rule::Muted,
@@ -72,7 +91,41 @@ impl Rule {
         Rule::StraightLining,
         Rule::RepeatedVector,
         Rule::SeverityOutlier,
+        Rule::Erratic,
+        Rule::LowDiscrimination,
+        Rule::CentralTendency,
+        Rule::ExtremeResponding,
+        Rule::Halo,
+        Rule::ReversedItem,
+        Rule::ModalLeaning,
+        Rule::CarelessSegment,
     ];
+
+    /// The rules the diagnosis raises (one per [`Statistic`]).
+    pub const DIAGNOSIS: [Rule; 8] = [
+        Rule::Erratic,
+        Rule::LowDiscrimination,
+        Rule::CentralTendency,
+        Rule::ExtremeResponding,
+        Rule::Halo,
+        Rule::ReversedItem,
+        Rule::ModalLeaning,
+        Rule::CarelessSegment,
+    ];
+
+    /// The rule a diagnosis statistic raises.
+    pub fn of_statistic(statistic: Statistic) -> Rule {
+        match statistic {
+            Statistic::Erratic => Rule::Erratic,
+            Statistic::LowDiscrimination => Rule::LowDiscrimination,
+            Statistic::CentralTendency => Rule::CentralTendency,
+            Statistic::ExtremeResponding => Rule::ExtremeResponding,
+            Statistic::Halo => Rule::Halo,
+            Statistic::ReversedItem => Rule::ReversedItem,
+            Statistic::ModalLeaning => Rule::ModalLeaning,
+            Statistic::CarelessSegment => Rule::CarelessSegment,
+        }
+    }
 
     /// The rule's stable snake_case name (as in project files and JSON).
     pub fn name(self) -> &'static str {
@@ -84,6 +137,14 @@ impl Rule {
             Rule::StraightLining => "straight_lining",
             Rule::RepeatedVector => "repeated_vector",
             Rule::SeverityOutlier => "severity_outlier",
+            Rule::Erratic => "erratic",
+            Rule::LowDiscrimination => "low_discrimination",
+            Rule::CentralTendency => "central_tendency",
+            Rule::ExtremeResponding => "extreme_responding",
+            Rule::Halo => "halo",
+            Rule::ReversedItem => "reversed_item",
+            Rule::ModalLeaning => "modal_leaning",
+            Rule::CarelessSegment => "careless_segment",
         }
     }
 
@@ -118,6 +179,8 @@ pub struct FlagRules {
     pub severity_outlier_mads: f64,
     /// Rules whose flags recommend exclusion; the others recommend review.
     pub exclude: Vec<Rule>,
+    /// The per-rater diagnosis and its calibrated flags.
+    pub diagnosis: DiagnosisSettings,
 }
 
 impl Default for FlagRules {
@@ -131,10 +194,29 @@ impl Default for FlagRules {
             repeated_vector_share: 0.9,
             min_vectors: 4,
             severity_outlier_mads: 4.0,
-            exclude: vec![Rule::Distorting, Rule::StraightLining, Rule::RepeatedVector],
+            exclude: [Rule::Distorting, Rule::StraightLining, Rule::RepeatedVector]
+                .into_iter()
+                .chain(Rule::DIAGNOSIS)
+                .collect(),
+            diagnosis: DiagnosisSettings::default(),
         }
     }
 }
+
+/// The `diagnosis.` name of a diagnosis setting.
+fn diagnosis_field(field: &'static str) -> &'static str {
+    match field {
+        "false_discovery_rate" => "diagnosis.false_discovery_rate",
+        "replicates" => "diagnosis.replicates",
+        "min_records" => "diagnosis.min_records",
+        _ => "diagnosis",
+    }
+}
+
+/// Standardized excess (`(observed − expected) / √Σ P(1 − P)`) of the responses at the modal
+/// position that a straight-lining flag needs beyond the model's own expectation: a rater of
+/// benign comments only who answers 0 everywhere does what the model expects.
+pub const STRAIGHT_LINE_MIN_EXCESS_Z: f64 = 3.0;
 
 /// An invalid rule setting.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -209,7 +291,16 @@ impl FlagRules {
         if !(self.severity_outlier_mads.is_finite() && self.severity_outlier_mads > 0.0) {
             return bad("severity_outlier_mads", "must be a positive number");
         }
-        Ok(())
+        self.diagnosis.validate().map_err(|e| match e {
+            DiagnosisError::Settings { field, reason } => FlagRulesError {
+                field: diagnosis_field(field),
+                reason,
+            },
+            other => FlagRulesError {
+                field: "diagnosis",
+                reason: other.to_string(),
+            },
+        })
     }
 
     fn level(&self, rule: Rule) -> FlagLevel {
@@ -238,6 +329,10 @@ pub struct Flag {
     pub message: String,
     /// The numbers behind the flag, by name.
     pub evidence: HashMap<String, f64>,
+    /// For a diagnosis flag: the rater type in words ("reversed on `sentiment`", "careless from
+    /// response 9").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rater_type: Option<String>,
 }
 
 /// Per element of a rater facet: how the responses use the scale (for straight-lining and
@@ -257,6 +352,9 @@ pub struct ResponsePattern {
     pub complete_vectors: usize,
     /// The share of those objects with the most frequent answer vector.
     pub modal_vector_share: f64,
+    /// With a fit: the model's expected share of responses at the modal position, and the
+    /// observed excess over it standardized, `(observed − Σ P) / √Σ P (1 − P)`.
+    pub expected_position: Option<(f64, f64)>,
 }
 
 /// Relative position of a score on its item's range: (x - min) / (max - min), in 1/1000ths so
@@ -329,9 +427,78 @@ pub fn response_patterns(data: &RatingData, facet: usize) -> Vec<ResponsePattern
                 } else {
                     0.0
                 },
+                expected_position: None,
             }
         })
         .collect()
+}
+
+/// Sets every pattern's [`ResponsePattern::expected_position`] from `fit`: per response of the
+/// rater, the model's probability of the score at the rater's modal relative position. A rater
+/// with an extreme score (all responses in one end category) has no finite severity to expect
+/// anything from, so it is given the facet's median severity: the question is then whether a
+/// typical rater would answer these comments the same way.
+pub fn expect_positions(
+    data: &RatingData,
+    fit: &Fit,
+    facet: usize,
+    patterns: &mut [ResponsePattern],
+) {
+    let raters = &fit.facets[facet];
+    let measured: Vec<f64> = raters
+        .elements
+        .iter()
+        .filter(|e| e.status == ElementStatus::Measured)
+        .map(|e| e.measure)
+        .collect();
+    let typical = robust_location_scale(&measured).map_or(0.0, |(centre, _)| centre);
+    let sign = if raters.positive { 1.0 } else { -1.0 };
+    let mut sums = vec![(0.0, 0.0, 0usize); patterns.len()];
+    let mut probabilities = Vec::new();
+    for n in 0..data.len() {
+        let e = data.elements[facet][n] as usize;
+        let Some(pattern) = patterns.get(e) else {
+            continue;
+        };
+        let Some(location) = fit.locate(data, n) else {
+            continue;
+        };
+        let eta = match raters.elements.get(e) {
+            Some(rater) if matches!(rater.status, ElementStatus::Extreme(_)) => {
+                location.eta + sign * (typical - rater.measure)
+            }
+            _ => location.eta,
+        };
+        let item = data.elements[data.item_facet][n] as usize;
+        let scale = &data.item_scales[item];
+        let position = (pattern.modal_position * 1000.0).round() as u32;
+        let score = (scale.min_score..=scale.max_score)
+            .find(|&x| relative_position(x, scale.min_score, scale.max_score) == position);
+        let thresholds = location.scale.thresholds();
+        probabilities.resize(thresholds.len() + 1, 0.0);
+        crate::measure::model::category_probabilities(eta, &thresholds, &mut probabilities);
+        let p = score
+            .and_then(|x| location.scale.categories.iter().position(|c| c.score == x))
+            .and_then(|k| probabilities.get(k).copied())
+            .unwrap_or(0.0);
+        sums[e].0 += p;
+        sums[e].1 += p * (1.0 - p);
+        sums[e].2 += 1;
+    }
+    for (pattern, (expected, variance, count)) in patterns.iter_mut().zip(sums) {
+        if count == 0 {
+            continue;
+        }
+        let observed = pattern.modal_position_share * count as f64;
+        let z = if variance > 0.0 {
+            (observed - expected) / variance.sqrt()
+        } else if observed > expected + 0.5 {
+            f64::INFINITY
+        } else {
+            0.0
+        };
+        pattern.expected_position = Some((expected / count as f64, z));
+    }
 }
 
 /// The median and robust SD (1.4826 x MAD) of `values`.
@@ -364,7 +531,8 @@ type Finding = (Rule, String, HashMap<String, f64>);
 
 /// Applies `rules` to every element of rater facet `facet` of a fit.
 pub fn flag_elements(data: &RatingData, fit: &Fit, facet: usize, rules: &FlagRules) -> Vec<Flag> {
-    let patterns = response_patterns(data, facet);
+    let mut patterns = response_patterns(data, facet);
+    expect_positions(data, fit, facet, &mut patterns);
     let measures = &fit.facets[facet];
     let measured: Vec<f64> = measures
         .elements
@@ -401,10 +569,110 @@ pub fn flag_elements(data: &RatingData, fit: &Fit, facet: usize, rules: &FlagRul
                 level: rules.level(rule),
                 message,
                 evidence,
+                rater_type: None,
             });
         }
     }
     flags
+}
+
+/// Everything the flag rules find on a run's rater facet: the classic flags (mean-square
+/// bands, straight-lining, repeated vectors, severity) and, when the rules enable it, the
+/// diagnosis with its calibrated flags (one per finding), each rater's records in session
+/// `order` when given (the store's file order, [`crate::store::Project::record_order`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    /// Every flag, classic first, then the diagnosis's by rater.
+    pub flags: Vec<Flag>,
+    /// The diagnosis (`None` when the rules disable it).
+    pub diagnosis: Option<Diagnosis>,
+}
+
+/// Applies `rules` to rater facet `facet` of a fit: [`flag_elements`] and, when enabled, the
+/// diagnosis ([`crate::quality::diagnosis`]), whose findings become flags.
+pub fn assess(
+    data: &RatingData,
+    fit: &Fit,
+    facet: usize,
+    rules: &FlagRules,
+    order: Option<&RecordOrder>,
+) -> Result<Assessment, DiagnosisError> {
+    let mut flags = flag_elements(data, fit, facet, rules);
+    let diagnosis = if rules.diagnosis.enabled {
+        Some(diagnose(data, fit, facet, &rules.diagnosis, order)?)
+    } else {
+        None
+    };
+    if let Some(diagnosis) = &diagnosis {
+        let item_label = |item: u32| {
+            data.facets[data.item_facet]
+                .labels
+                .get(item as usize)
+                .cloned()
+                .unwrap_or_else(|| item.to_string())
+        };
+        for rater in &diagnosis.raters {
+            flags.extend(diagnosis_flags(rater, diagnosis, rules, &item_label));
+        }
+    }
+    Ok(Assessment { flags, diagnosis })
+}
+
+/// The flags of one rater's findings.
+fn diagnosis_flags(
+    rater: &RaterDiagnosis,
+    diagnosis: &Diagnosis,
+    rules: &FlagRules,
+    item_label: &dyn Fn(u32) -> String,
+) -> Vec<Flag> {
+    let level = diagnosis.settings.false_discovery_rate;
+    rater
+        .findings(level)
+        .into_iter()
+        .map(|test| {
+            let rule = Rule::of_statistic(test.statistic);
+            let mut numbers = vec![
+                ("statistic", test.value),
+                ("z", test.z),
+                ("p", test.p),
+                ("q", test.q),
+            ];
+            if let Some(g) = &rater.generalized {
+                numbers.extend([
+                    ("discrimination", g.discrimination),
+                    ("discrimination_se", g.discrimination_se),
+                    ("stretch", g.stretch),
+                    ("stretch_se", g.stretch_se),
+                ]);
+            }
+            if let Some(item) = test.item {
+                numbers.push(("item", f64::from(item)));
+            }
+            if let Some(record) = test.from_record {
+                numbers.push(("from_record", record as f64));
+            }
+            if let Some(effect) = &rater.exclusion {
+                numbers.extend([
+                    ("exclusion_mean_shift", effect.mean_absolute_shift),
+                    ("exclusion_reliability", effect.reliability_after),
+                ]);
+            }
+            let words = crate::quality::diagnosis::type_words(test, item_label);
+            Flag {
+                facet: rater.facet,
+                element: rater.element,
+                label: rater.label.clone(),
+                rule,
+                level: rules.level(rule),
+                message: format!(
+                    "{words} (z {:.1}, p {:.1e}, q {:.3} <= {level})",
+                    test.z, test.p, test.q
+                ),
+                evidence: evidence(&numbers),
+                rater_type: Some(words),
+            }
+        })
+        .collect()
 }
 
 /// Misfit (Linacre's mean-square bands): the worse of infit and outfit decides the band,
@@ -469,24 +737,37 @@ fn straight_lining(pattern: &ResponsePattern, rules: &FlagRules) -> Option<Findi
     if pattern.modal_position_share < rules.straight_line_share || pattern.objects < 2 {
         return None;
     }
+    if let Some((_, z)) = pattern.expected_position {
+        if z < STRAIGHT_LINE_MIN_EXCESS_Z {
+            return None;
+        }
+    }
     let position = match pattern.modal_position {
         p if p <= 0.0 => "the lowest category".to_string(),
         p if p >= 1.0 => "the highest category".to_string(),
         p => format!("position {p:.2} of each item's range"),
     };
+    let mut numbers = evidence(&[
+        ("share", pattern.modal_position_share),
+        ("position", pattern.modal_position),
+        ("responses", pattern.responses as f64),
+    ]);
+    let expected = match pattern.expected_position {
+        Some((share, _)) => {
+            numbers.insert("expected_share".into(), share);
+            format!("; the model expects {:.0}%", 100.0 * share)
+        }
+        None => String::new(),
+    };
     Some((
         Rule::StraightLining,
         format!(
-            "{:.0}% of {} responses at {position} (>= {:.0}%)",
+            "{:.0}% of {} responses at {position} (>= {:.0}%){expected}",
             100.0 * pattern.modal_position_share,
             pattern.responses,
             100.0 * rules.straight_line_share
         ),
-        evidence(&[
-            ("share", pattern.modal_position_share),
-            ("position", pattern.modal_position),
-            ("responses", pattern.responses as f64),
-        ]),
+        numbers,
     ))
 }
 

@@ -1,5 +1,5 @@
 //! Rater quality: flags with their rules and numbers ([`flags`]) and agreement between raters
-//! ([`agreement`]); what a reviewer inspects per element ([`detail`]) and the annotation
+//! ([`agreement`]); the per-rater diagnosis with calibrated flags ([`diagnosis`]); what a reviewer inspects per element ([`detail`]) and the annotation
 //! queues of the workbench ([`queues`]); Linacre's category guidelines and collapse proposals
 //! ([`categories`]).
 
@@ -11,4 +11,7 @@ pub mod flags;
 pub mod plan;
 pub mod queues;
 
-pub use flags::{flag_elements, Flag, FlagLevel, FlagRules, FlagRulesError, MeanSquareBand, Rule};
+pub use flags::{
+    assess, flag_elements, Assessment, Flag, FlagLevel, FlagRules, FlagRulesError, MeanSquareBand,
+    Rule,
+};

@@ -604,6 +604,26 @@ impl Project {
         Ok(scales)
     }
 
+    /// The session order of every record (a rater's responses to one object): the smallest
+    /// `(dataset, source row)` of its responses, as one sort key (`dataset << 32 | row`), by
+    /// `(rater element, object element)` of the first rater facet. Records made in the workbench
+    /// sort by their dataset (their row is 0).
+    pub fn record_order(&self) -> Result<crate::quality::diagnosis::RecordOrder, StoreError> {
+        let mut order = crate::quality::diagnosis::RecordOrder::new();
+        chunks::for_each_chunk(&self.conn, &self.path, |_, chunk| {
+            for n in 0..chunk.len() {
+                let key = ((chunk.dataset_id[n].max(0) as u64) << 32)
+                    | (chunk.source_row[n].max(0) as u64 & 0xffff_ffff);
+                let slot = order
+                    .entry((chunk.rater[n] as u32, chunk.object[n] as u32))
+                    .or_insert(key);
+                *slot = (*slot).min(key);
+            }
+            Ok(())
+        })?;
+        Ok(order)
+    }
+
     /// Every observation in the project, as the engine reads it. Excluded elements are not masked
     /// here (see the review stage for masked loads).
     pub fn ratings(&self) -> Result<RatingData, StoreError> {

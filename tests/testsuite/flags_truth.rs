@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // tests may panic on unexpected values
 
-use crate::common::{pearson, sample, truth};
+use crate::common::{csv_column, pearson, sample, truth};
 use scalewright::config::Preset;
 use scalewright::ingest::{self, IngestOptions};
 use scalewright::measure::{self, FitOptions, NoObserver};
@@ -87,4 +87,109 @@ fn default_rules_find_the_planted_poor_raters() {
         after >= before,
         "cleaning made the measures worse: {before:.4} -> {after:.4}"
     );
+}
+
+/// `flag` on a simulation with the realistic rater mix, end to end through the binary: the JSON
+/// matches schemas/flag.schema.json, the diagnosis names the planted reversed items and careless
+/// segments (within one record), the raters export carries the diagnosis columns, and `exclude --rule` takes a type.
+#[test]
+fn flag_names_how_each_planted_rater_fails() {
+    use crate::common::{assert_matches_schema, fitted_mhs_project, json_out, scalewright};
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    scalewright()
+        .args(["simulate", "--quiet", "--comments", "3000", "--seed", "7"])
+        .args(["--rater-mix", "realistic", "--out"])
+        .arg(&sim)
+        .assert()
+        .success();
+    let db = fitted_mhs_project(&sim.join("ratings.csv"), &dir.path().join("p.db"));
+    let out = json_out(scalewright().args(["flag", "--json", "--project"]).arg(&db));
+    assert_matches_schema("flag.schema.json", &out);
+
+    let kinds = truth_in(&sim, "kind");
+    let reversed = truth_in(&sim, "reversed_item");
+    let careless_from = truth_in(&sim, "careless_from");
+    let raters = out["diagnosis"]["raters"].as_array().unwrap();
+    let (mut reversed_named, mut reversed_total) = (0, 0);
+    let (mut careless_located, mut careless_total) = (0, 0);
+    for rater in raters {
+        let label = rater["label"].as_str().unwrap();
+        let types: Vec<&str> = rater["types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        match kinds[label].as_str() {
+            "reversed_item" => {
+                reversed_total += 1;
+                let named = format!("reversed on `{}`", reversed[label]);
+                reversed_named += usize::from(types.contains(&named.as_str()));
+            }
+            "careless" => {
+                careless_total += 1;
+                let from: usize = careless_from[label].parse().unwrap();
+                careless_located += usize::from(types.iter().any(|t| {
+                    t.strip_prefix("careless from response ")
+                        .and_then(|k| k.parse::<usize>().ok())
+                        .is_some_and(|k| k.abs_diff(from) <= 1)
+                }));
+            }
+            _ => {}
+        }
+    }
+    // Measured: every reversed rater is named with its item; 12 of 12 careless raters get the
+    // record their segment starts at (in the file's order, which the store keeps).
+    assert!(
+        reversed_total >= 5 && reversed_named as f64 >= 0.8 * reversed_total as f64,
+        "{reversed_named} of {reversed_total} reversed raters named with their item"
+    );
+    assert!(
+        careless_total >= 5 && careless_located as f64 >= 0.6 * careless_total as f64,
+        "{careless_located} of {careless_total} careless raters located"
+    );
+
+    let export = dir.path().join("raters.csv");
+    scalewright()
+        .args(["export", "--quiet", "--what", "raters", "--project"])
+        .arg(&db)
+        .arg("--out")
+        .arg(&export)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&export).unwrap();
+    let types = csv_column(&text, "quality_type");
+    let q = csv_column(&text, "quality_q");
+    assert!(
+        types.iter().any(|t| t.contains("reversed on `")),
+        "no reversed type exported"
+    );
+    assert!(q
+        .iter()
+        .filter(|v| !v.is_empty())
+        .all(|v| v.parse::<f64>().unwrap() <= 0.05));
+
+    scalewright()
+        .args([
+            "exclude",
+            "--quiet",
+            "--rule",
+            "halo",
+            "--reason",
+            "halo",
+            "--project",
+        ])
+        .arg(&db)
+        .assert()
+        .success();
+}
+
+/// Column `value` of the simulation's truth_raters.csv by annotator id.
+fn truth_in(sim: &std::path::Path, value: &str) -> HashMap<String, String> {
+    let text = std::fs::read_to_string(sim.join("truth_raters.csv")).unwrap();
+    csv_column(&text, "annotator_id")
+        .into_iter()
+        .zip(csv_column(&text, value))
+        .collect()
 }

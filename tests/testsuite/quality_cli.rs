@@ -15,7 +15,9 @@ fn quality_report_on_the_sample() {
             .arg(&db),
     );
     assert_eq!(report["raters"], 455);
-    assert_eq!(report["raters_recommended_for_exclusion"], 37);
+    // The 37 planted poor raters, and one honest rater the diagnosis flags for halo (at a false
+    // discovery rate of 5%, 1 of 38 is within the allowance; tests/testsuite/flags_truth.rs).
+    assert_eq!(report["raters_recommended_for_exclusion"], 38);
     assert_eq!(report["flagged_per_rule"]["straight_lining"], 14);
     // Infit bands count every rater with fit statistics (extreme raters have none).
     let bands = &report["infit"];

@@ -7,6 +7,7 @@ use clap::Args;
 use scalewright::pipeline::step::{
     open_project, FlagRulesStep, FlagStep, FlaggedRun, RunStep, StepContext, StepOn, Unobserved,
 };
+use scalewright::quality::diagnosis::Diagnosis;
 use scalewright::quality::{FlagLevel, FlagRules};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -23,6 +24,42 @@ pub struct FlagArgs {
     /// Flag rules (TOML; keys as in docs/review.md), saved as the project's rules.
     #[arg(long)]
     rules: Option<PathBuf>,
+}
+
+/// The diagnosis as `flag --json` prints it (schemas/flag.schema.json): the settings, the counts
+/// and every rater's diagnosis with its types in words.
+fn diagnosis_json(d: &Diagnosis) -> serde_json::Value {
+    let level = d.settings.false_discovery_rate;
+    let raters: Vec<serde_json::Value> = d
+        .raters
+        .iter()
+        .map(|r| {
+            let mut value = serde_json::to_value(r).unwrap_or(serde_json::Value::Null);
+            if let Some(object) = value.as_object_mut() {
+                let labels: std::collections::HashMap<u32, &str> = r
+                    .item_slopes
+                    .iter()
+                    .map(|s| (s.item, s.label.as_str()))
+                    .collect();
+                let types = r.types(level, &|item| {
+                    labels
+                        .get(&item)
+                        .map_or_else(|| item.to_string(), |l| l.to_string())
+                });
+                object.insert("types".into(), serde_json::json!(types));
+            }
+            value
+        })
+        .collect();
+    serde_json::json!({
+        "facet": d.facet,
+        "settings": d.settings,
+        "tested": d.tested,
+        "too_few_records": d.too_few_records,
+        "flagged": d.flagged().count(),
+        "object_reliability": d.object_reliability,
+        "raters": raters,
+    })
 }
 
 /// Reads and validates a flag-rules file (bad input names the file).
@@ -57,11 +94,17 @@ pub fn run(args: FlagArgs, out: Output) -> Result<(), Failure> {
         run_id: run,
         rules,
         flags,
+        diagnosis,
     } = FlagStep { run: args.run }.run(&mut on)?;
     if out.json {
         println!(
             "{}",
-            serde_json::json!({ "run_id": run, "rules": rules, "flags": flags })
+            serde_json::json!({
+                "run_id": run,
+                "rules": rules,
+                "flags": flags,
+                "diagnosis": diagnosis.as_ref().map(diagnosis_json),
+            })
         );
         return Ok(());
     }
@@ -86,6 +129,32 @@ pub fn run(args: FlagArgs, out: Output) -> Result<(), Failure> {
     }
     for (rule, n) in counts {
         println!("  {rule:<18} {n}");
+    }
+    if let Some(d) = &diagnosis {
+        println!(
+            "diagnosis: {} rater(s) tested ({} with too few records), {} flagged at a false discovery rate of {}; object reliability {}",
+            d.tested,
+            d.too_few_records,
+            d.flagged().count(),
+            d.settings.false_discovery_rate,
+            d.object_reliability
+                .map_or("-".to_string(), |r| format!("{r:.3}"))
+        );
+        for rater in d.flagged() {
+            let Some(effect) = &rater.exclusion else {
+                continue;
+            };
+            println!(
+                "  {:<10} excluding it would move its {} object(s) by {:.2} logit on average (largest {:+.2}, {}); reliability {:.3} -> {:.3}",
+                rater.label,
+                effect.objects,
+                effect.mean_absolute_shift,
+                effect.largest_shift,
+                effect.largest_shift_object.as_deref().unwrap_or("-"),
+                effect.reliability_before,
+                effect.reliability_after
+            );
+        }
     }
     for f in &flags {
         println!(

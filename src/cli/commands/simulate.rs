@@ -3,7 +3,7 @@
 use crate::cli::exit::{self, Failure};
 use crate::cli::output::Output;
 use clap::Args;
-use scalewright::simulate::{self, SecondDimension, SimulationConfig};
+use scalewright::simulate::{self, RaterMix, SecondDimension, SimulationConfig};
 use std::path::PathBuf;
 
 /// Arguments of `simulate`.
@@ -27,6 +27,12 @@ pub struct SimulateArgs {
     /// Share of straight-liners among raters.
     #[arg(long)]
     straight_liners: Option<f64>,
+    /// Add subtler failing raters and honest decoys: `realistic` is 2% each of central
+    /// tendency, modal leaning, low discrimination, a reversed item, halo and careless from the
+    /// middle of the session, and 2% each of benign-only, very severe and very lenient honest
+    /// raters (the `kind` column of truth_raters.csv names each); `none` adds none.
+    #[arg(long, value_name = "MIX")]
+    rater_mix: Option<String>,
     /// Plant a rarely chosen category: ITEM:K reverses the two thresholds around interior
     /// category K of ITEM (at least 2 logits apart), e.g. `insult:2`.
     #[arg(long, value_name = "ITEM:K")]
@@ -89,6 +95,16 @@ pub fn run(args: SimulateArgs, out: Output) -> Result<(), Failure> {
             .map(str::parse)
             .transpose()
             .map_err(|e| Failure::new(exit::USAGE, e))?,
+        rater_mix: match args.rater_mix.as_deref().map(str::trim) {
+            None | Some("none") => RaterMix::default(),
+            Some("realistic") => RaterMix::realistic(),
+            Some(other) => {
+                return Err(Failure::msg(
+                    exit::USAGE,
+                    format!("--rater-mix takes `realistic` or `none`, got `{other}`"),
+                ))
+            }
+        },
         second_dimension: args.second_dimension.map(|r| {
             let mut second = SecondDimension::new(r);
             if let Some(items) = &args.second_dimension_items {

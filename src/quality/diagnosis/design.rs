@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use super::RecordOrder;
 use crate::data::RatingData;
 use crate::measure::model::score_moments;
 use crate::measure::{ElementStatus, Fit};
@@ -71,6 +72,32 @@ pub(super) struct RaterDesign {
     pub responses: Vec<Response>,
 }
 
+impl RaterDesign {
+    /// Reorders the records by their session keys (records without a key keep their data order,
+    /// after the keyed ones) and renumbers the responses' records.
+    fn put_in_order(&mut self, order: &RecordOrder) {
+        let element = self.element;
+        let mut keyed: Vec<(u64, usize)> = self
+            .records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let key = order.get(&(element, r.object)).copied().unwrap_or(u64::MAX);
+                (key, i)
+            })
+            .collect();
+        keyed.sort();
+        let mut new_index = vec![0u32; self.records.len()];
+        for (new, &(_, old)) in keyed.iter().enumerate() {
+            new_index[old] = new as u32;
+        }
+        self.records = keyed.iter().map(|&(_, old)| self.records[old]).collect();
+        for response in &mut self.responses {
+            response.record = new_index[response.record as usize];
+        }
+    }
+}
+
 /// One rating scale: thresholds `F_1..F_m` and the cumulative sums `Φ_k = Σ_{h<=k} F_h`.
 #[derive(Debug, Clone)]
 pub(super) struct Scale {
@@ -123,8 +150,14 @@ impl ObjectResponses {
 }
 
 impl Design {
-    /// Gathers the design of facet `facet`.
-    pub fn build(data: &RatingData, fit: &Fit, facet: usize) -> Design {
+    /// Gathers the design of facet `facet`; each rater's records in `order` (else in data
+    /// order).
+    pub fn build(
+        data: &RatingData,
+        fit: &Fit,
+        facet: usize,
+        order: Option<&RecordOrder>,
+    ) -> Design {
         let scales: Vec<Scale> = fit
             .scales
             .iter()
@@ -262,6 +295,9 @@ impl Design {
                     record.others_variance =
                         (residual_squares[o] - scaled_square(record, record.information)).max(0.0);
                 }
+            }
+            if let Some(order) = order {
+                design.put_in_order(order);
             }
             design.responses.sort_by_key(|r| r.record);
         }

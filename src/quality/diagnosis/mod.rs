@@ -14,8 +14,9 @@
 //!   `ω < 1` *extreme responding*. Tested by the one-step (Newton from the Rasch values)
 //!   estimate divided by its S.E.; the maximum-likelihood values with S.E.s are reported.
 //! - **Halo**: the residual products over the pairs of items of one record (a comment rated by
-//!   the rater), standardized under local independence: `Σ r_i r_{i'} / √Σ W_i W_{i'}`
-//!   (`E r_i r_{i'} = 0`, `Var = W_i W_{i'}`).
+//!   the rater), standardized under local independence, `h = Σ r_i r_{i'} / √Σ W_i W_{i'}`
+//!   (`E r_i r_{i'} = 0`, `Var = W_i W_{i'}`), clipped at ±3 per record and summed over the
+//!   records, `Σ clamp(h, ±3) / √records`.
 //!
 //! Residuals enter the halo and slope statistics clipped at 3 S.D.s (`r̃ = clamp(z, ±3) √W`,
 //! Huber's bounded influence) and excess surprisals at 5 nats, so that one answer the model made
@@ -26,8 +27,8 @@
 //!   rater's items).
 //! - **Modal leaning**: responses in each item's commonest category against the model's
 //!   expectation, `Σ (1[x = mode_i] − P_mode) / √Σ P_mode (1 − P_mode)`.
-//! - **Careless segment**: a change point along the rater's records in session order (file
-//!   order): the largest standardized excess surprisal of the records from `k` on over what the
+//! - **Careless segment**: a change point along the rater's records in session order (the file
+//!   order, [`RecordOrder`]): the largest standardized excess surprisal of the records from `k` on over what the
 //!   records before `k` predict.
 //!
 //! **Calibration**: each statistic's null distribution comes from the fitted model on the rater's
@@ -315,12 +316,19 @@ impl Diagnosis {
     }
 }
 
-/// Diagnoses every rater of facet `facet` of `fit` (fitted to `data`).
+/// The session order of records: per `(rater element, object element)` a sort key (the store's
+/// dataset and source row of the record's first response: the file order). Without it, records
+/// are in data order.
+pub type RecordOrder = std::collections::HashMap<(u32, u32), u64>;
+
+/// Diagnoses every rater of facet `facet` of `fit` (fitted to `data`), each rater's records in
+/// session `order` when given.
 pub fn diagnose(
     data: &RatingData,
     fit: &Fit,
     facet: usize,
     settings: &DiagnosisSettings,
+    order: Option<&RecordOrder>,
 ) -> Result<Diagnosis, DiagnosisError> {
     settings.validate()?;
     if facet >= data.facets.len() || facet >= fit.facets.len() {
@@ -329,7 +337,7 @@ pub fn diagnose(
             facets: fit.facets.len().min(data.facets.len()),
         });
     }
-    let design = design::Design::build(data, fit, facet);
+    let design = design::Design::build(data, fit, facet, order);
     let (eligible, too_few): (Vec<_>, Vec<_>) = design
         .raters
         .iter()

@@ -13,6 +13,9 @@ use crate::measure::model::category_probabilities;
 pub(super) const MIN_SEGMENT_RECORDS: usize = 3;
 /// Information below which a slope or a standardized residual is not computed.
 pub(super) const MIN_INFORMATION: f64 = 1e-9;
+/// Standardized excess surprisal of the records before a change point above which they are not a
+/// careful start (see [`change_point`]).
+pub(super) const CARELESS_PREFIX_MAX_Z: f64 = 3.0;
 /// Model variance `Σ W` of the rater's answers to one item below which its slope is not tested:
 /// with less, the slope's score is ruled by one or two rare answers and is far from normal.
 pub(super) const MIN_ITEM_INFORMATION: f64 = 3.0;
@@ -20,6 +23,10 @@ pub(super) const MIN_ITEM_INFORMATION: f64 = 3.0;
 /// influence): one answer the model gave a probability of .001 would otherwise rule a rater's
 /// statistic, and the bootstrap's normal null cannot describe such a tail.
 pub(super) const RESIDUAL_CLIP: f64 = 3.0;
+/// One record's standardized residual products `h = Σ r̃_i r̃_i' / √Σ W_i W_i'` enter the halo
+/// statistic at most ±this: a comment whose measure is far off (another rater pulled it) moves
+/// every item of the record together once; a halo rater does so on every record.
+pub(super) const RECORD_HALO_CLIP: f64 = 3.0;
 /// A response's excess surprisal `−ln P_x − H` enters `l_z` and the change point at most this
 /// (nats; `e⁵ ≈ 150`: an answer with probability under about 1/150 of the typical one counts as
 /// that), for the same reason.
@@ -119,7 +126,8 @@ pub(super) struct Values {
     pub slope_z: f64,
     /// One-step `(ω − 1) / S.E.`.
     pub stretch_z: f64,
-    /// `Σ r̃_i r̃_i' / √Σ W_i W_i'` over the item pairs within records (see [`super`]).
+    /// `Σ_records clamp(h, ±3) / √records`, `h = Σ r̃_i r̃_i' / √Σ W_i W_i'` over the item pairs
+    /// of a record (see [`super`]).
     pub halo: f64,
     /// Standardized excess of responses in the items' commonest categories.
     pub modal_z: f64,
@@ -199,8 +207,12 @@ pub(super) fn evaluate(design: &Design, rater: &RaterDesign, draw: &Draw) -> Val
     let mut record = RecordSums::default();
     let mut current = rater.responses.first().map_or(0, |r| r.record);
     let mut close = |record: &mut RecordSums, segments: &mut Vec<(f64, f64)>| {
-        pair_sum += (record.r * record.r - record.r2) / 2.0;
-        pairs += (record.w * record.w - record.w2) / 2.0;
+        let pair_weight = (record.w * record.w - record.w2) / 2.0;
+        if pair_weight > MIN_INFORMATION {
+            let products = (record.r * record.r - record.r2) / 2.0;
+            pair_sum += (products / pair_weight.sqrt()).clamp(-RECORD_HALO_CLIP, RECORD_HALO_CLIP);
+            pairs += 1.0;
+        }
         segments.push((record.surprisal, record.surprisal_variance));
         *record = RecordSums::default();
     };
@@ -310,11 +322,16 @@ fn one_step_z(score: &Vector3<f64>, information: &Matrix3<f64>) -> (f64, f64) {
     (z(0), z(2))
 }
 
-/// The change point of the records' excess surprisals `(e_t, v_t)`: for each split `k` with at
-/// least [`MIN_SEGMENT_RECORDS`] records on each side, `T_k = (A − (V_a / V_b) B) /
-/// √(V_a + V_a² / V_b)` (`A, V_a` the sums from `k` on, `B, V_b` before `k`): the excess of the
-/// later records over what the earlier ones predict, standardized under independence. Returns
-/// the largest `T_k` and its `k`.
+/// The change point of the records' excess surprisals `(e_t, v_t)`. The test statistic: for each
+/// split `k` with at least [`MIN_SEGMENT_RECORDS`] records on each side, `T_k = (A − (V_a / V_b)
+/// B) / √(V_a + V_a² / V_b)` (`A, V_a` the sums from `k` on, `B, V_b` before `k`): the excess of
+/// the later records over what the earlier ones predict, standardized under independence; the
+/// largest `T_k` is the statistic. Where the segment starts: the split that minimises the
+/// variance-weighted CUSUM `C_k = B − (V_b / V) E` (`E, V` the totals), the classic estimator of a
+/// single change in mean (Page 1954), which unlike the standardized `T_k` is not drawn towards
+/// the ends. Returns the statistic and that split; nothing when the records before the split are
+/// already erratic (their standardized excess above [`CARELESS_PREFIX_MAX_Z`]): that rater is
+/// erratic throughout, not careless from a point on.
 fn change_point(segments: &[(f64, f64)]) -> Option<(f64, usize)> {
     let n = segments.len();
     if n < 2 * MIN_SEGMENT_RECORDS {
@@ -323,8 +340,12 @@ fn change_point(segments: &[(f64, f64)]) -> Option<(f64, usize)> {
     let total: (f64, f64) = segments
         .iter()
         .fold((0.0, 0.0), |acc, s| (acc.0 + s.0, acc.1 + s.1));
+    if total.1 <= MIN_INFORMATION {
+        return None;
+    }
     let mut before = (0.0, 0.0);
-    let mut best: Option<(f64, usize)> = None;
+    let mut statistic: Option<f64> = None;
+    let mut start: Option<(f64, usize, f64)> = None;
     for (k, segment) in segments
         .iter()
         .enumerate()
@@ -336,15 +357,22 @@ fn change_point(segments: &[(f64, f64)]) -> Option<(f64, usize)> {
             let variance = after.1 + after.1 * ratio;
             if variance > MIN_INFORMATION {
                 let t = (after.0 - ratio * before.0) / variance.sqrt();
-                if best.is_none_or(|(b, _)| t > b) {
-                    best = Some((t, k));
-                }
+                statistic = Some(statistic.map_or(t, |s: f64| s.max(t)));
+            }
+            let cusum = before.0 - before.1 / total.1 * total.0;
+            if start.is_none_or(|(c, _, _)| cusum < c) {
+                start = Some((cusum, k, before.0 / before.1.sqrt()));
             }
         }
         before.0 += segment.0;
         before.1 += segment.1;
     }
-    best
+    let (_, k, before_z) = start?;
+    // A rater erratic from the start (a random responder) has no careless *segment*.
+    if before_z > CARELESS_PREFIX_MAX_Z {
+        return None;
+    }
+    Some((statistic?, k))
 }
 
 /// The model's moments of one response that the statistics use.

@@ -6,7 +6,7 @@
 use crate::figures::FigureKind;
 use crate::pipeline::PlotRequest;
 use crate::quality::detail::{element_detail, ElementDetail};
-use crate::quality::{FlagLevel, Rule};
+use crate::quality::{Flag, FlagLevel, Rule};
 use crate::store::Decision;
 use crate::tui::action::{Action, Written};
 use crate::tui::loaded::{compare_labels, compare_option, Loaded, RaterRow};
@@ -453,6 +453,26 @@ fn rater_row(row: &RaterRow, theme: Theme) -> Row<'static> {
     .style(style)
 }
 
+/// The rater's generalized-model estimates and what excluding it would change, as its diagnosis
+/// flags state them (`α` slope, `ω` threshold stretch, with S.E.s).
+fn diagnosis_line<'a>(flags: impl Iterator<Item = &'a Flag>) -> Option<String> {
+    let f = flags
+        .filter(|f| f.rater_type.is_some())
+        .find(|f| f.evidence.contains_key("discrimination"))?;
+    let e = |k: &str| f.evidence.get(k).copied().unwrap_or(f64::NAN);
+    let mut line = format!(
+        "α {:.2}±{:.2}  ω {:.2}±{:.2}",
+        e("discrimination"),
+        e("discrimination_se"),
+        e("stretch"),
+        e("stretch_se")
+    );
+    if let Some(shift) = f.evidence.get("exclusion_mean_shift") {
+        line.push_str(&format!("; excluding moves its comments {shift:.2}"));
+    }
+    Some(line)
+}
+
 fn draw_detail(frame: &mut Frame, area: Rect, state: &RatersState, loaded: &Loaded, theme: Theme) {
     let Some(row) = state.selected_row().map(|i| &loaded.rater_rows[i]) else {
         frame.render_widget(Block::bordered().title(" rater "), area);
@@ -490,6 +510,18 @@ fn draw_detail(frame: &mut Frame, area: Rect, state: &RatersState, loaded: &Load
                 },
             ));
         }
+    }
+    if let Some(line) = loaded.run.as_ref().and_then(|run| {
+        diagnosis_line(
+            run.flags
+                .iter()
+                .filter(|f| Some(f.facet) == loaded.rater_facet && f.element == row.element),
+        )
+    }) {
+        lines.push(Line::styled(
+            clip(&line, left.width as usize),
+            theme.warning(),
+        ));
     }
     lines.push(Line::styled("category use (low → high)", theme.header()));
     let label_width = detail
