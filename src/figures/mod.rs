@@ -25,6 +25,7 @@ pub mod distribution;
 pub mod font;
 pub mod model;
 pub mod plan;
+pub mod quality;
 pub mod raters;
 pub mod render;
 mod scale;
@@ -93,11 +94,14 @@ pub enum FigureKind {
     Contrast,
     /// Forecast reliability against raters per object (the design plan).
     Plan,
+    /// The rater diagnosis: each flagged rater's discrimination against threshold stretch, by
+    /// type.
+    Quality,
 }
 
 impl FigureKind {
     /// Every kind, in the order front ends list them.
-    pub const ALL: [FigureKind; 8] = [
+    pub const ALL: [FigureKind; 9] = [
         FigureKind::Wright,
         FigureKind::Curves,
         FigureKind::Raters,
@@ -106,6 +110,7 @@ impl FigureKind {
         FigureKind::Training,
         FigureKind::Contrast,
         FigureKind::Plan,
+        FigureKind::Quality,
     ];
 
     /// The kind's name on the command line and in pipeline files.
@@ -119,6 +124,7 @@ impl FigureKind {
             FigureKind::Training => "training",
             FigureKind::Contrast => "contrast",
             FigureKind::Plan => "plan",
+            FigureKind::Quality => "quality",
         }
     }
 
@@ -146,6 +152,9 @@ impl FigureKind {
                 "item loadings on the first residual contrast against measure (Winsteps Table 23)"
             }
             FigureKind::Plan => "forecast object reliability against raters per object (D-study)",
+            FigureKind::Quality => {
+                "the rater diagnosis: flagged raters' discrimination against threshold stretch, by type"
+            }
         }
     }
 }
@@ -235,7 +244,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "unknown figure kind `map` (expected one of: wright, curves, raters, bias, \
-             distribution, training, contrast, plan)"
+             distribution, training, contrast, plan, quality)"
         );
     }
 

@@ -285,6 +285,14 @@ fn build_figure_of(source: &RunSource, request: &PlotRequest) -> Result<Figure, 
         FigureKind::Training => training(project, run_id, request)?,
         FigureKind::Contrast => contrast(run_id, fit, source.data()?)?,
         FigureKind::Plan => plan(project, run_id)?,
+        FigureKind::Quality => figures::quality::quality_figure(&project.flags(run_id)?)
+            .ok_or_else(|| {
+                missing(
+                    run_id,
+                    "no rater flagged by the diagnosis",
+                    "flag the run's raters first (a run without diagnosis flags has nothing to show)",
+                )
+            })?,
     };
     let subtitle = format!("run {run_id}");
     figure.subtitle = Some(match figure.subtitle.take() {

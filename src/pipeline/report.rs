@@ -194,6 +194,10 @@ fn report_figure_requests(fit: &crate::measure::Fit) -> Vec<(String, String, Plo
             FigureKind::Training,
             "The newest text model's training and validation loss by epoch",
         ),
+        (
+            FigureKind::Quality,
+            "Rater diagnosis: each flagged rater's discrimination against threshold stretch, by type",
+        ),
     ] {
         requests.push((
             kind.to_string(),

@@ -171,6 +171,19 @@ pub fn render_html(content: &ReportContent) -> String {
     }
     out.push_str("</section>\n");
 
+    out.push_str("<section id=\"rater-quality\"><h2>Rater quality: the diagnosis</h2>\n");
+    if content.flags.iter().any(|f| f.rater_type.is_some()) {
+        out.push_str("<p>How each flagged rater fails, from the per-rater diagnosis (docs/review.md): each type is a test calibrated on the rater's own design by a parametric bootstrap, with the false discovery rate controlled over the raters. The figure <a href=\"#figure-quality\">quality</a> places them by discrimination and threshold stretch.</p>\n");
+        tables::rater_quality(run.id, &content.flags, &mut out);
+    } else {
+        let _ = writeln!(
+            out,
+            "<p id=\"rater-quality-table\">The diagnosis flags no rater on run {}.</p>",
+            run.id
+        );
+    }
+    out.push_str("</section>\n");
+
     out.push_str("<section id=\"bias\"><h2>Bias/interaction (Table 13)</h2>\n");
     match &content.bias {
         Some(section) => tables::bias(section, &mut out),
@@ -210,6 +223,7 @@ fn navigation(content: &ReportContent, out: &mut String) {
     }
     link("scales".into(), "Table 8".into());
     link("review".into(), "Flags and decisions".into());
+    link("rater-quality".into(), "Rater quality".into());
     link("bias".into(), "Bias (Table 13)".into());
     out.push_str("</ul></nav>\n");
 }

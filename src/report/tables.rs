@@ -371,6 +371,76 @@ pub(super) fn flags(run_id: i64, fit: &Fit, flags: &[Flag], out: &mut String) {
     .write(out);
 }
 
+/// The rater diagnosis: one row per rater it flagged, with its types in words (most significant
+/// first), that finding's `z` and `q`, the rater's generalized-model `α` and `ω` with S.E.s, and
+/// what excluding it would change (mean shift of its comments, object reliability after).
+pub(super) fn rater_quality(run_id: i64, flags: &[Flag], out: &mut String) {
+    let mut by_rater: std::collections::BTreeMap<(usize, u32), Vec<&Flag>> = Default::default();
+    for f in flags.iter().filter(|f| f.rater_type.is_some()) {
+        by_rater.entry((f.facet, f.element)).or_default().push(f);
+    }
+    let q = |f: &Flag| f.evidence.get("q").copied().unwrap_or(1.0);
+    let number = |f: &Flag, key: &str, decimals: usize| {
+        f.evidence
+            .get(key)
+            .map_or(String::new(), |v| format!("{v:.decimals$}"))
+    };
+    let mut rows: Vec<(f64, Vec<String>)> = by_rater
+        .values_mut()
+        .map(|list| {
+            list.sort_by(|a, b| q(a).total_cmp(&q(b)));
+            let best = list[0];
+            let types: Vec<&str> = list
+                .iter()
+                .filter_map(|f| f.rater_type.as_deref())
+                .collect();
+            let with_se = |value: &str, se: &str| {
+                let (v, s) = (number(best, value, 2), number(best, se, 2));
+                if v.is_empty() {
+                    String::new()
+                } else {
+                    format!("{v} ± {s}")
+                }
+            };
+            (
+                q(best),
+                vec![
+                    escape(&best.label),
+                    escape(&types.join("; ")),
+                    number(best, "z", 1),
+                    format!("{:.2e}", q(best)),
+                    with_se("discrimination", "discrimination_se"),
+                    with_se("stretch", "stretch_se"),
+                    number(best, "exclusion_mean_shift", 2),
+                    number(best, "exclusion_reliability", 4),
+                ],
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    HtmlTable {
+        id: "rater-quality-table".into(),
+        caption: format!(
+            "Raters the diagnosis flags on run {run_id} ({}), most significant first",
+            rows.len()
+        ),
+        header: &[
+            "Rater",
+            "Type",
+            "z",
+            "q",
+            "Discrimination α",
+            "Stretch ω",
+            "Shift if excluded",
+            "Reliability without",
+        ],
+        rows: rows.into_iter().map(|r| r.1).collect(),
+        text_columns: &[0, 1, 4, 5],
+        sortable: true,
+    }
+    .write(out);
+}
+
 /// The decisions in force (exclude / keep), with reason, source and time.
 pub(super) fn decisions(decisions: &[DecisionRecord], out: &mut String) {
     let rows = decisions

@@ -175,7 +175,7 @@ const CASES: &[(&str, i32, &str)] = &[
     // Bias.
     // Figures (before the bias cases: a bias analysis stored by them would satisfy `plot --what bias`).
     ("plot --project fresh.db --what wright --out w.svg",                       3, "has no runs yet"),
-    ("plot --project fitted.db --what map --out w.svg",                         2, "unknown figure kind `map` (expected one of: wright, curves, raters, bias, distribution, training, contrast, plan)"),
+    ("plot --project fitted.db --what map --out w.svg",                         2, "unknown figure kind `map` (expected one of: wright, curves, raters, bias, distribution, training, contrast, plan, quality)"),
     ("plot --project fitted.db --what wright --out w.pdf",                      2, "cannot write a figure to w.pdf: the file name must end in .svg or .png"),
     ("plot --project fitted.db --what wright --out no/such/dir/w.svg",          1, "cannot write the figure to no/such/dir/w.svg"),
     ("plot --project fitted.db --what bias --out b.svg",                        3, "no bias analysis in run 1: analyse the bias between rater and item first (scalewright bias --project fitted.db --run 1 --between rater,item)"),

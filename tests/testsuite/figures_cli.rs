@@ -316,6 +316,22 @@ fn check_marks(kind: FigureKind, elements: &[Element], project: &Project) {
         FigureKind::Plan => {
             assert_eq!(marks(elements, "sw-point", "forecast").len(), 12);
         }
+        FigureKind::Quality => {
+            // One point per rater the diagnosis flagged with finite α and ω, in the series of
+            // its most significant type.
+            let flags = project.flags(1).unwrap();
+            let drawn: BTreeSet<u32> = flags
+                .iter()
+                .filter(|f| f.rater_type.is_some() && f.evidence.contains_key("discrimination"))
+                .map(|f| f.element)
+                .collect();
+            let points: usize = scalewright::quality::Rule::DIAGNOSIS
+                .iter()
+                .map(|rule| marks(elements, "sw-point", rule.name()).len())
+                .sum();
+            assert!(!drawn.is_empty(), "the sample has diagnosis flags");
+            assert_eq!(points, drawn.len(), "one point per flagged rater");
+        }
     }
 }
 
