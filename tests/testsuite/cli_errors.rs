@@ -36,6 +36,8 @@ fn input_files() -> Vec<(&'static str, String)> {
             "facet,element,category,value\nannotator_id,10873,,high\n".into(),
         ),
         ("bad-rules.toml", "muted_mnsq = 1.5\n".into()),
+        ("bad-diagnosis.toml", "[diagnosis]\nreplicates = 3\n".into()),
+        ("unknown-diagnosis.toml", "[diagnosis]\nreplicate = 30\n".into()),
         (
             "pipe-export.toml",
             "project = \"x.db\"\n[[export]]\nwhat = \"objects\"\nout = \"t.xlsx\"\n".into(),
@@ -125,6 +127,7 @@ const CASES: &[(&str, i32, &str)] = &[
     // Simulation settings.
     ("simulate --out sim --raters-per-comment x",                               2, "--raters-per-comment takes N or MIN-MAX"),
     ("simulate --out sim --comments 40",                                        2, "must exceed reference_comments"),
+    ("simulate --out sim --rater-mix subtle",                                   2, "--rater-mix takes `realistic` or `none`, got `subtle`"),
     ("simulate --out sim --unused-category sentiment",                          2, "takes ITEM:K, e.g. insult:2; got `sentiment`"),
     ("simulate --out sim --unused-category sentiment:4",                        2, "category 4 of sentiment is not interior: K must be 1..=3"),
     ("simulate --out sim --unused-category nope:2",                             2, "names no item: `nope`"),
@@ -160,6 +163,8 @@ const CASES: &[(&str, i32, &str)] = &[
     ("report --project fitted.db --xfile --table 3",                            2, "cannot be used with"),
     // Review.
     ("flag --project fitted.db --rules bad-rules.toml",                         3, "bad-rules.toml: flag rule setting `distorting_mnsq/unproductive_mnsq/muted_mnsq`"),
+    ("flag --project fitted.db --rules bad-diagnosis.toml",                     3, "bad-diagnosis.toml: flag rule setting `diagnosis.replicates`: must be at least 10"),
+    ("flag --project fitted.db --rules unknown-diagnosis.toml",                 3, "unknown field `replicate`, expected one of `enabled`, `false_discovery_rate`, `replicates`, `seed`, `min_records`"),
     ("exclude --project fitted.db --rule nope --reason x",                      2, "unknown rule `nope`; rules: distorting, unproductive, muted"),
     ("keep --project fitted.db --raters missing.txt --reason x",                1, "reading missing.txt"),
     // Exports.
