@@ -234,6 +234,30 @@ pub fn estimated_discrimination(score: f64, information: f64) -> Option<f64> {
     (information > 0.0).then(|| 1.0 + score / information)
 }
 
+/// Consistency factor turning a median absolute deviation into a normal-theory SD.
+pub const MAD_TO_SD: f64 = 1.4826;
+
+/// The median and robust SD (1.4826 x MAD) of `values`.
+pub fn robust_location_scale(values: &[f64]) -> Option<(f64, f64)> {
+    if values.is_empty() {
+        return None;
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
+    };
+    let mut sorted = values.to_vec();
+    let center = median(&mut sorted);
+    let mut deviations: Vec<f64> = values.iter().map(|v| (v - center).abs()).collect();
+    let mad = median(&mut deviations);
+    Some((center, MAD_TO_SD * mad))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

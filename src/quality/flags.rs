@@ -31,8 +31,7 @@ pub const DISTORTING_MNSQ: f64 = 2.0;
 pub const UNPRODUCTIVE_MNSQ: f64 = 1.5;
 /// Mean-square below which responses are muted / overfit (Linacre 2002).
 pub const MUTED_MNSQ: f64 = 0.5;
-/// Consistency factor turning a median absolute deviation into a normal-theory SD.
-pub const MAD_TO_SD: f64 = 1.4826;
+pub use crate::measure::statistics::{robust_location_scale, MAD_TO_SD};
 
 /// What a flag recommends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -82,8 +81,23 @@ pub enum Rule {
 }
 
 impl Rule {
-    /// Every rule, in reporting order.
-    pub const ALL: [Rule; 15] = [
+    /// Every rule, in reporting order: the classic ones, then the diagnosis's.
+    pub const ALL: [Rule; 15] = {
+        let mut all = [Rule::Distorting; 15];
+        let mut i = 0;
+        while i < Rule::CLASSIC.len() {
+            all[i] = Rule::CLASSIC[i];
+            i += 1;
+        }
+        while i < all.len() {
+            all[i] = Rule::DIAGNOSIS[i - Rule::CLASSIC.len()];
+            i += 1;
+        }
+        all
+    };
+
+    /// The rules of the classic flags ([`flag_elements`]).
+    pub const CLASSIC: [Rule; 7] = [
         Rule::Distorting,
         Rule::Unproductive,
         Rule::Muted,
@@ -91,14 +105,6 @@ impl Rule {
         Rule::StraightLining,
         Rule::RepeatedVector,
         Rule::SeverityOutlier,
-        Rule::Erratic,
-        Rule::LowDiscrimination,
-        Rule::CentralTendency,
-        Rule::ExtremeResponding,
-        Rule::Halo,
-        Rule::ReversedItem,
-        Rule::ModalLeaning,
-        Rule::CarelessSegment,
     ];
 
     /// The rules the diagnosis raises (one per [`Statistic`]).
@@ -499,27 +505,6 @@ pub fn expect_positions(
         };
         pattern.expected_position = Some((expected / count as f64, z));
     }
-}
-
-/// The median and robust SD (1.4826 x MAD) of `values`.
-pub fn robust_location_scale(values: &[f64]) -> Option<(f64, f64)> {
-    if values.is_empty() {
-        return None;
-    }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        let n = v.len();
-        if n % 2 == 1 {
-            v[n / 2]
-        } else {
-            (v[n / 2 - 1] + v[n / 2]) / 2.0
-        }
-    };
-    let mut sorted = values.to_vec();
-    let center = median(&mut sorted);
-    let mut deviations: Vec<f64> = values.iter().map(|v| (v - center).abs()).collect();
-    let mad = median(&mut deviations);
-    Some((center, MAD_TO_SD * mad))
 }
 
 fn evidence(pairs: &[(&str, f64)]) -> HashMap<String, f64> {

@@ -158,21 +158,7 @@ impl Design {
         facet: usize,
         order: Option<&RecordOrder>,
     ) -> Design {
-        let scales: Vec<Scale> = fit
-            .scales
-            .iter()
-            .map(|s| {
-                let thresholds = s.thresholds();
-                let mut cumulative = vec![0.0];
-                for f in &thresholds {
-                    cumulative.push(cumulative.last().copied().unwrap_or(0.0) + f);
-                }
-                Scale {
-                    thresholds,
-                    cumulative,
-                }
-            })
-            .collect();
+        let scales: Vec<Scale> = fit.scales.iter().map(Scale::of).collect();
         let max_categories = scales.iter().map(|s| s.cumulative.len()).max().unwrap_or(1);
         let raters_fit = &fit.facets[facet];
         let positive = raters_fit.positive;
@@ -272,58 +258,16 @@ impl Design {
                 rest: location.eta - design.term,
             });
         }
-        let scaled_square = |record: &Record, information: f64| {
-            let share = (record.own_information / information).min(MAX_INFORMATION_SHARE);
-            record.own_residual * record.own_residual / (1.0 - share)
-        };
-        let mut residual_squares = vec![0.0; n_objects];
-        for design in &raters {
-            for record in &design.records {
-                let information = object_information[record.object as usize];
-                if information > 0.0 {
-                    residual_squares[record.object as usize] += scaled_square(record, information);
-                }
-            }
-        }
-        let shrink = Shrinkage::of(fit, data.object_facet);
-        for design in &mut raters {
-            for record in &mut design.records {
-                let o = record.object as usize;
-                record.shrinkage = shrink.shift(&fit.facets[data.object_facet].elements[o]);
-                record.information = object_information[o];
-                if record.information > 0.0 {
-                    record.others_variance =
-                        (residual_squares[o] - scaled_square(record, record.information)).max(0.0);
-                }
-            }
-            if let Some(order) = order {
-                design.put_in_order(order);
-            }
-            design.responses.sort_by_key(|r| r.record);
-        }
+        finish_records(
+            &mut raters,
+            &object_information,
+            fit,
+            data.object_facet,
+            order,
+        );
         raters.retain(|r| !r.responses.is_empty());
-        let modal = category_counts
-            .iter()
-            .map(|counts| {
-                counts
-                    .iter()
-                    .enumerate()
-                    .max_by_key(|(k, c)| (**c, std::cmp::Reverse(*k)))
-                    .map_or(0, |(k, _)| k as u8)
-            })
-            .collect();
-        object_rows.sort_by_key(|r| r.0);
-        let mut by_object = ObjectResponses {
-            start: vec![0; n_objects + 1],
-            responses: Vec::with_capacity(object_rows.len()),
-        };
-        for (object, row) in object_rows {
-            by_object.start[object as usize + 1] += 1;
-            by_object.responses.push(row);
-        }
-        for o in 0..n_objects {
-            by_object.start[o + 1] += by_object.start[o];
-        }
+        let modal = category_counts.iter().map(|c| commonest(c)).collect();
+        let by_object = ObjectResponses::from_rows(object_rows, n_objects);
         let objects = fit.facets[data.object_facet]
             .elements
             .iter()
@@ -349,6 +293,91 @@ impl Design {
             .get(item as usize)
             .cloned()
             .unwrap_or_else(|| item.to_string())
+    }
+}
+
+/// Completes every rater's records once all responses are in: the objects' information, the other
+/// raters' residual variance (see [`Record::others_variance`]) and the regressed measures, then
+/// the session order.
+fn finish_records(
+    raters: &mut [RaterDesign],
+    object_information: &[f64],
+    fit: &Fit,
+    object_facet: usize,
+    order: Option<&RecordOrder>,
+) {
+    let n_objects = object_information.len();
+    let scaled_square = |record: &Record, information: f64| {
+        let share = (record.own_information / information).min(MAX_INFORMATION_SHARE);
+        record.own_residual * record.own_residual / (1.0 - share)
+    };
+    let mut residual_squares = vec![0.0; n_objects];
+    for design in raters.iter() {
+        for record in &design.records {
+            let information = object_information[record.object as usize];
+            if information > 0.0 {
+                residual_squares[record.object as usize] += scaled_square(record, information);
+            }
+        }
+    }
+    let shrink = Shrinkage::of(fit, object_facet);
+    for design in raters.iter_mut() {
+        for record in &mut design.records {
+            let o = record.object as usize;
+            record.shrinkage = shrink.shift(&fit.facets[object_facet].elements[o]);
+            record.information = object_information[o];
+            if record.information > 0.0 {
+                record.others_variance =
+                    (residual_squares[o] - scaled_square(record, record.information)).max(0.0);
+            }
+        }
+        if let Some(order) = order {
+            design.put_in_order(order);
+        }
+        design.responses.sort_by_key(|r| r.record);
+    }
+}
+
+/// The commonest category of one item's counts (the lowest among ties).
+fn commonest(counts: &[usize]) -> u8 {
+    counts
+        .iter()
+        .enumerate()
+        .max_by_key(|(k, c)| (**c, std::cmp::Reverse(*k)))
+        .map_or(0, |(k, _)| k as u8)
+}
+
+impl Scale {
+    /// A fitted scale's thresholds and their cumulative sums.
+    fn of(scale: &crate::measure::ScaleStatistics) -> Scale {
+        let thresholds = scale.thresholds();
+        let mut cumulative = vec![0.0];
+        for f in &thresholds {
+            cumulative.push(cumulative.last().copied().unwrap_or(0.0) + f);
+        }
+        Scale {
+            thresholds,
+            cumulative,
+        }
+    }
+}
+
+impl ObjectResponses {
+    /// From `(object, response)` rows in any order.
+    fn from_rows(mut rows: Vec<(u32, (f64, u32, u8, u32))>, n_objects: usize) -> ObjectResponses {
+        rows.sort_by_key(|r| r.0);
+        let mut by_object = ObjectResponses {
+            start: vec![0; n_objects + 1],
+            responses: Vec::with_capacity(rows.len()),
+        };
+        for (object, row) in rows {
+            by_object.start[object as usize + 1] += 1;
+            by_object.responses.push(row);
+        }
+        for o in 0..n_objects {
+            by_object.start[o + 1] += by_object.start[o];
+        }
+        by_object
     }
 }
 

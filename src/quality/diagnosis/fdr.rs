@@ -2,7 +2,7 @@
 
 use super::statistics::upper_tail;
 use super::{RaterDiagnosis, Statistic};
-use crate::quality::flags::robust_location_scale;
+use crate::measure::statistics::robust_location_scale;
 
 /// The empirical null only ever makes a test more conservative: its centre is never below 0 and
 /// its S.D. never below the bootstrap's own (1). Raters' designs differ (a rater of benign
