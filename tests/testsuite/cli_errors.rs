@@ -47,6 +47,10 @@ fn input_files() -> Vec<(&'static str, String)> {
             "project = \"x.db\"\n[flag_rules]\nmuted_mnsq = 1.5\n".into(),
         ),
         (
+            "pipe-diagnosis.toml",
+            "project = \"x.db\"\n[flag_rules.diagnosis]\nreplicates = 3\n".into(),
+        ),
+        (
             "pipe-ingest.toml",
             "project = \"x.db\"\n[ingest]\ndata = \"d.csv\"\n".into(),
         ),
@@ -217,6 +221,7 @@ const CASES: &[(&str, i32, &str)] = &[
     ("run missing.toml",                                                        3, "cannot read pipeline missing.toml"),
     ("run pipe-export.toml",                                                    3, "pipe-export.toml: export[0].out: \"t.xlsx\" does not match"),
     ("run pipe-rules.toml",                                                     3, "pipe-rules.toml: flag_rules.distorting_mnsq/unproductive_mnsq/muted_mnsq: need 0 < muted < 1"),
+    ("run pipe-diagnosis.toml",                                                 3, "pipe-diagnosis.toml: flag_rules.diagnosis.replicates: 3 is less than the minimum of 10"),
     ("run pipe-ingest.toml",                                                    3, "pipe-ingest.toml: ingest: give the description as `preset` (mhs or mhs-collapsed), as `config` (a TOML file) or say `facets = true` (the file is a Facets specification), one of them"),
     ("run pipe-ingest-both.toml",                                               3, "pipe-ingest-both.toml: ingest: give the description as `preset` (mhs or mhs-collapsed), as `config` (a TOML file) or say `facets = true` (the file is a Facets specification), only one of them"),
     ("run pipe-predict.toml",                                                   3, "pipe-predict.toml: predict: needs a `train` step"),

@@ -16,6 +16,7 @@ fn one_command_goes_from_raw_file_to_exported_targets() {
         format!(
             "project = \"study.db\"\n\n[ingest]\ndata = {data:?}\npreset = \"mhs\"\n\n[clean]\nmax_rounds = 4\n\n\
              [flag_rules]\ndistorting_mnsq = 2.0\n\n\
+             [flag_rules.diagnosis]\nfalse_discovery_rate = 0.01\nreplicates = 20\n\n\
              [[export]]\nwhat = \"objects\"\nout = \"targets.parquet\"\nmhs_columns = true\nrescale = [50.0, 10.0]\n\n\
              [[export]]\nwhat = \"raters\"\nout = \"raters.csv\"\n"
         ),
@@ -45,6 +46,21 @@ fn one_command_goes_from_raw_file_to_exported_targets() {
     );
     assert!(dir.path().join("targets.parquet").exists());
     assert!(dir.path().join("raters.csv.json").exists());
+    // The raters export carries the diagnosis's columns (the pipeline's diagnosis settings).
+    let raters = std::fs::read_to_string(dir.path().join("raters.csv")).unwrap();
+    let header = raters.lines().next().unwrap();
+    for column in [
+        "quality_type",
+        "quality_statistic",
+        "quality_z",
+        "quality_p",
+        "quality_q",
+    ] {
+        assert!(
+            header.split(',').any(|c| c == column),
+            "{column} in {header}"
+        );
+    }
     assert_eq!(report["exports"][0]["rows"], 2000);
 
     // Running again skips the import and refits on the same cleaned data.
