@@ -157,7 +157,7 @@ pub const KEYMAP: &[Binding] = &[
         &[Char('/')],
         "/",
         Screen(Tab::Raters),
-        "filter by id or flag rule",
+        "filter by id, flag rule or rater type",
         || Action::Search,
     ),
     bind(

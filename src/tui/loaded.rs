@@ -157,6 +157,8 @@ pub struct RaterRow {
     pub count: usize,
     /// The flag rules that flagged the rater.
     pub flags: Vec<Rule>,
+    /// The rater's types in words from the diagnosis ("halo", "reversed on `sentiment`").
+    pub types: Vec<String>,
     /// The strongest level among the flags.
     pub level: Option<FlagLevel>,
     /// The decision in force on the rater.
@@ -291,12 +293,16 @@ impl Loaded {
             return Vec::new();
         };
         let mut flags: HashMap<u32, Vec<(Rule, FlagLevel)>> = HashMap::new();
+        let mut types: HashMap<u32, Vec<String>> = HashMap::new();
         if let Some(run) = &self.run {
             for flag in run.flags.iter().filter(|f| f.facet == facet) {
                 flags
                     .entry(flag.element)
                     .or_default()
                     .push((flag.rule, flag.level));
+                if let Some(words) = &flag.rater_type {
+                    types.entry(flag.element).or_default().push(words.clone());
+                }
             }
         }
         let estimates = self
@@ -332,6 +338,7 @@ impl Loaded {
                     discrimination: estimate.and_then(|s| s.discrimination),
                     count: index.of(e as u32).len(),
                     flags: element_flags.into_iter().map(|(r, _)| r).collect(),
+                    types: types.remove(&(e as u32)).unwrap_or_default(),
                     level,
                     decision: self.decisions.get(label).map(|d| d.decision),
                 }

@@ -134,7 +134,8 @@ impl RatersState {
                 (!self.flagged_only || !row.flags.is_empty())
                     && (needle.is_empty()
                         || row.label.to_lowercase().contains(&needle)
-                        || row.flags.iter().any(|f| f.name().contains(&needle)))
+                        || row.flags.iter().any(|f| f.name().contains(&needle))
+                        || row.types.iter().any(|t| t.to_lowercase().contains(&needle)))
             })
             .collect();
         let key = self.sort;
@@ -683,6 +684,11 @@ mod tests {
             discrimination: infit.map(|v| 2.0 - v),
             count: 10,
             level: (!flags.is_empty()).then_some(FlagLevel::Review),
+            types: flags
+                .iter()
+                .filter(|f| **f == Rule::ReversedItem)
+                .map(|_| "reversed on `sentiment`".to_string())
+                .collect(),
             flags,
             decision: None,
         }
@@ -695,24 +701,25 @@ mod tests {
             row("2", Some(2.6), vec![Rule::Distorting]),
             row("33", None, vec![]),
             row("4", Some(0.4), vec![Rule::Muted]),
+            row("5", Some(1.0), vec![Rule::ReversedItem]),
         ];
         let mut state = RatersState::default();
         state.rebuild(&rows);
         // Numeric labels sort as numbers.
-        assert_eq!(state.order, vec![1, 3, 0, 2]);
+        assert_eq!(state.order, vec![1, 3, 4, 0, 2]);
         state.sort = RaterSort::Infit;
         state.rebuild(&rows);
-        assert_eq!(state.order, vec![3, 0, 1, 2], "missing values last");
+        assert_eq!(state.order, vec![3, 4, 0, 1, 2], "missing values last");
         state.descending = true;
         state.rebuild(&rows);
         assert_eq!(
             state.order,
-            vec![1, 0, 3, 2],
+            vec![1, 0, 4, 3, 2],
             "reversed: missing still last"
         );
         state.flagged_only = true;
         state.rebuild(&rows);
-        assert_eq!(state.order, vec![1, 3]);
+        assert_eq!(state.order, vec![1, 4, 3]);
         state.flagged_only = false;
         state.filter.text = "3".into();
         state.selection.index = 3;
@@ -722,5 +729,11 @@ mod tests {
         state.filter.text = "mute".into();
         state.rebuild(&rows);
         assert_eq!(state.order, vec![3], "filter matches rule names");
+        state.filter.text = "sentiment".into();
+        state.rebuild(&rows);
+        assert_eq!(state.order, vec![4], "filter matches the types in words");
+        state.filter.text = "reversed_item".into();
+        state.rebuild(&rows);
+        assert_eq!(state.order, vec![4], "and the diagnosis's rule names");
     }
 }
