@@ -157,7 +157,7 @@ pub const KEYMAP: &[Binding] = &[
         &[Char('/')],
         "/",
         Screen(Tab::Raters),
-        "filter by id, flag rule or rater type",
+        "filter by id, rule, type",
         || Action::Search,
     ),
     bind(
