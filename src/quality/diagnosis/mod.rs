@@ -28,16 +28,18 @@
 //! - **Modal leaning**: responses in each item's commonest category against the model's
 //!   expectation, `Σ (1[x = mode_i] − P_mode) / √Σ P_mode (1 − P_mode)`.
 //! - **Careless segment**: a change point along the rater's records in session order (the file
-//!   order, [`RecordOrder`]): the largest standardized excess surprisal of the records from `k` on over what the
-//!   records before `k` predict.
+//!   order, [`RecordOrder`]): the largest standardized excess surprisal of the records from `k`
+//!   on over what the records before `k` predict; the start located by a CUSUM.
 //!
 //! **Calibration**: each statistic's null distribution comes from the fitted model on the rater's
 //! own design (a parametric bootstrap: the same comments and items, responses redrawn from the
-//! model, the comment measures and the rater's severity re-estimated by one Newton step as the
-//! run would, the other raters' share of the comment's information as normal noise). The
-//! replicates give the null mean and S.D.; `p` is the normal upper tail of the standardized
-//! statistic, and Benjamini & Hochberg (1995) control the false discovery rate over every test of
-//! every rater at [`DiagnosisSettings::false_discovery_rate`].
+//! model at the comments' regressed measures, the comment measures and the rater's severity
+//! re-estimated by one Newton step as the run would, the other raters' share of the comment's
+//! score as noise with their observed residual variance). The replicates give the null mean and
+//! S.D. and a bootstrap `z`; the empirical null of all raters' `z` (Efron 2004; only ever more
+//! conservative) re-centres and re-scales it; `p` is the `t(30)` upper tail; a rater's tests are
+//! Bonferroni-combined and Benjamini & Hochberg (1995) control the false discovery rate over the
+//! raters at [`DiagnosisSettings::false_discovery_rate`].
 //!
 //! Severity is reported, never flagged: it is what the model removes.
 
@@ -203,10 +205,11 @@ pub struct Test {
     /// `bootstrap_z` against the empirical null of every rater's (Efron 2004): `(z − median) /
     /// (1.4826 MAD)`.
     pub z: f64,
-    /// One-sided `p` (normal upper tail of `z`; Bonferroni over items for a reversed item).
+    /// One-sided `p` (the `t(30)` upper tail of `z`; Bonferroni over items for a reversed
+    /// item).
     pub p: f64,
-    /// Benjamini-Hochberg `q` over the raters (see [`fdr`]'s `assign_q`: the rater's tests
-    /// Bonferroni-combined).
+    /// Benjamini-Hochberg `q` over the raters, each rater's tests Bonferroni-combined (see the
+    /// module notes).
     pub q: f64,
     /// For a reversed item: the item (element of the item facet).
     pub item: Option<u32>,
