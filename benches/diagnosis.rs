@@ -14,7 +14,6 @@ use common::{comments_arg, cpu_seconds, peak_rss_mib};
 use scalewright::measure::{self, FitOptions, NoObserver};
 use scalewright::quality::diagnosis::{diagnose, DiagnosisSettings};
 use scalewright::simulate::{self, RaterMix, SimulationConfig};
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 fn main() {
@@ -51,13 +50,12 @@ fn main() {
         peak_rss_mib().map_or("unknown".into(), |m| format!("{m:.0} MiB"))
     );
     let level = settings.false_discovery_rate;
-    let mut by_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for rater in &diagnosis.raters {
-        let kind = sim.raters[rater.element as usize].kind;
-        let entry = by_kind.entry(kind.as_str()).or_default();
-        entry.0 += 1;
-        entry.1 += usize::from(!rater.findings(level).is_empty());
-    }
+    let by_kind = sim.flagged_by_kind(
+        diagnosis
+            .raters
+            .iter()
+            .map(|r| (r.element, !r.findings(level).is_empty())),
+    );
     let (mut failing, mut found, mut false_flags) = (0, 0, 0);
     for (kind, (n, flagged)) in &by_kind {
         println!("  {kind:<20} {flagged:>5} of {n:>5} flagged");

@@ -476,30 +476,23 @@ fn objects_frame(
 /// most significant first), and the statistic, `z`, `p` and `q` of its most significant finding
 /// (empty for raters without a diagnosis flag).
 fn quality_columns(raters: &[crate::measure::ElementStatistics], flags: &[Flag]) -> Vec<Column> {
-    let mut findings: HashMap<&str, Vec<&Flag>> = HashMap::new();
-    for f in flags.iter().filter(|f| f.rater_type.is_some()) {
-        findings.entry(f.label.as_str()).or_default().push(f);
-    }
-    for list in findings.values_mut() {
-        list.sort_by(|a, b| {
-            let q = |f: &Flag| f.evidence.get("q").copied().unwrap_or(1.0);
-            q(a).total_cmp(&q(b))
-        });
-    }
-    let best = |label: &str| findings.get(label).and_then(|l| l.first().copied());
+    // The export lists the raters of one facet by element index.
+    let findings: HashMap<u32, Vec<&Flag>> = crate::quality::diagnosis_findings(flags)
+        .into_iter()
+        .map(|((_, element), list)| (element, list))
+        .collect();
+    let best = |e: usize| findings.get(&(e as u32)).and_then(|l| l.first().copied());
     let number = |key: &str| -> Vec<Option<f64>> {
-        raters
-            .iter()
-            .map(|r| best(&r.label).and_then(|f| f.evidence.get(key).copied()))
+        (0..raters.len())
+            .map(|e| best(e).and_then(|f| f.evidence.get(key).copied()))
             .collect()
     };
     vec![
         Column::new(
             "quality_type".into(),
-            raters
-                .iter()
-                .map(|r| {
-                    findings.get(r.label.as_str()).map(|l| {
+            (0..raters.len())
+                .map(|e| {
+                    findings.get(&(e as u32)).map(|l| {
                         l.iter()
                             .filter_map(|f| f.rater_type.as_deref())
                             .collect::<Vec<_>>()
@@ -510,9 +503,8 @@ fn quality_columns(raters: &[crate::measure::ElementStatistics], flags: &[Flag])
         ),
         Column::new(
             "quality_statistic".into(),
-            raters
-                .iter()
-                .map(|r| best(&r.label).map(|f| f.rule.name()))
+            (0..raters.len())
+                .map(|e| best(e).map(|f| f.rule.name()))
                 .collect::<Vec<_>>(),
         ),
         Column::new("quality_z".into(), number("z")),

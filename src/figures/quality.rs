@@ -11,7 +11,7 @@ use super::model::{
 };
 use super::scale::format_value;
 use super::FigureKind;
-use crate::quality::{Flag, Rule};
+use crate::quality::{diagnosis_findings, Flag, Rule};
 
 /// Shortest span of either axis (logit-scale units of the slopes).
 const MIN_SPAN: f64 = 2.0;
@@ -19,14 +19,10 @@ const MIN_SPAN: f64 = 2.0;
 /// The figure of the diagnosis flags `flags` (those with a rater type; a rater's most
 /// significant one decides its colour). `None` without any.
 pub fn quality_figure(flags: &[Flag]) -> Option<Figure> {
-    let mut strongest: BTreeMap<(usize, u32), &Flag> = BTreeMap::new();
-    for flag in flags.iter().filter(|f| f.rater_type.is_some()) {
-        let q = |f: &Flag| f.evidence.get("q").copied().unwrap_or(1.0);
-        let slot = strongest.entry((flag.facet, flag.element)).or_insert(flag);
-        if q(flag) < q(slot) {
-            *slot = flag;
-        }
-    }
+    let strongest: Vec<&Flag> = diagnosis_findings(flags)
+        .into_values()
+        .filter_map(|list| list.first().copied())
+        .collect();
     if strongest.is_empty() {
         return None;
     }
@@ -34,7 +30,7 @@ pub fn quality_figure(flags: &[Flag]) -> Option<Figure> {
     let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut without_estimates = 0;
     let (mut lo, mut hi) = ((0.0_f64, 0.0_f64), (1.5_f64, 1.5_f64));
-    for flag in strongest.values() {
+    for flag in &strongest {
         *counts.entry(flag.rule.name()).or_default() += 1;
         let (Some(&alpha), Some(&omega)) = (
             flag.evidence.get("discrimination"),

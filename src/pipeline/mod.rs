@@ -239,8 +239,13 @@ pub fn flag_run(
     let data = run_data(project, run_id)?;
     let fit = project.load_fit(run_id)?;
     let facet = rater_facet(&data).ok_or(PipelineError::NoRaterFacet)?;
-    let order = project.record_order()?;
-    let assessment = crate::quality::assess(&data, &fit, facet, &rules, Some(&order))?;
+    // The session order is read only for the diagnosis (a pass over every stored response).
+    let order = rules
+        .diagnosis
+        .enabled
+        .then(|| project.record_order())
+        .transpose()?;
+    let assessment = crate::quality::assess(&data, &fit, facet, &rules, order.as_ref())?;
     project.save_flags(run_id, &assessment.flags)?;
     Ok(assessment)
 }

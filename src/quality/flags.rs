@@ -589,32 +589,39 @@ pub fn assess(
         None
     };
     if let Some(diagnosis) = &diagnosis {
-        let item_label = |item: u32| {
-            data.facets[data.item_facet]
-                .labels
-                .get(item as usize)
-                .cloned()
-                .unwrap_or_else(|| item.to_string())
-        };
         for rater in &diagnosis.raters {
-            flags.extend(diagnosis_flags(rater, diagnosis, rules, &item_label));
+            flags.extend(diagnosis_flags(rater, diagnosis, rules));
         }
     }
     Ok(Assessment { flags, diagnosis })
 }
 
+/// The diagnosis flags (those with a rater type) by `(facet, element)`, each rater's most
+/// significant first (ascending `q`; ties in stored order): what the figure, the report and the
+/// export show of a rater.
+pub fn diagnosis_findings(flags: &[Flag]) -> std::collections::BTreeMap<(usize, u32), Vec<&Flag>> {
+    let mut by_rater: std::collections::BTreeMap<(usize, u32), Vec<&Flag>> = Default::default();
+    for flag in flags.iter().filter(|f| f.rater_type.is_some()) {
+        by_rater
+            .entry((flag.facet, flag.element))
+            .or_default()
+            .push(flag);
+    }
+    let q = |f: &Flag| f.evidence.get("q").copied().unwrap_or(1.0);
+    for list in by_rater.values_mut() {
+        list.sort_by(|a, b| q(a).total_cmp(&q(b)));
+    }
+    by_rater
+}
+
 /// The flags of one rater's findings.
-fn diagnosis_flags(
-    rater: &RaterDiagnosis,
-    diagnosis: &Diagnosis,
-    rules: &FlagRules,
-    item_label: &dyn Fn(u32) -> String,
-) -> Vec<Flag> {
+fn diagnosis_flags(rater: &RaterDiagnosis, diagnosis: &Diagnosis, rules: &FlagRules) -> Vec<Flag> {
     let level = diagnosis.settings.false_discovery_rate;
     rater
         .findings(level)
         .into_iter()
-        .map(|test| {
+        .zip(&rater.types)
+        .map(|(test, words)| {
             let rule = Rule::of_statistic(test.statistic);
             let mut numbers = vec![
                 ("statistic", test.value),
@@ -642,7 +649,6 @@ fn diagnosis_flags(
                     ("exclusion_reliability", effect.reliability_after),
                 ]);
             }
-            let words = crate::quality::diagnosis::type_words(test, item_label);
             Flag {
                 facet: rater.facet,
                 element: rater.element,
@@ -654,7 +660,7 @@ fn diagnosis_flags(
                     test.z, test.p, test.q
                 ),
                 evidence: evidence(&numbers),
-                rater_type: Some(words),
+                rater_type: Some(words.clone()),
             }
         })
         .collect()

@@ -12,6 +12,6 @@ pub mod plan;
 pub mod queues;
 
 pub use flags::{
-    assess, flag_elements, Assessment, Flag, FlagLevel, FlagRules, FlagRulesError, MeanSquareBand,
-    Rule,
+    assess, diagnosis_findings, flag_elements, Assessment, Flag, FlagLevel, FlagRules,
+    FlagRulesError, MeanSquareBand, Rule,
 };

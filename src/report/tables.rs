@@ -375,10 +375,7 @@ pub(super) fn flags(run_id: i64, fit: &Fit, flags: &[Flag], out: &mut String) {
 /// first), that finding's `z` and `q`, the rater's generalized-model `α` and `ω` with S.E.s, and
 /// what excluding it would change (mean shift of its comments, object reliability after).
 pub(super) fn rater_quality(run_id: i64, flags: &[Flag], out: &mut String) {
-    let mut by_rater: std::collections::BTreeMap<(usize, u32), Vec<&Flag>> = Default::default();
-    for f in flags.iter().filter(|f| f.rater_type.is_some()) {
-        by_rater.entry((f.facet, f.element)).or_default().push(f);
-    }
+    let by_rater = crate::quality::diagnosis_findings(flags);
     let q = |f: &Flag| f.evidence.get("q").copied().unwrap_or(1.0);
     let number = |f: &Flag, key: &str, decimals: usize| {
         f.evidence
@@ -386,9 +383,8 @@ pub(super) fn rater_quality(run_id: i64, flags: &[Flag], out: &mut String) {
             .map_or(String::new(), |v| format!("{v:.decimals$}"))
     };
     let mut rows: Vec<(f64, Vec<String>)> = by_rater
-        .values_mut()
+        .values()
         .map(|list| {
-            list.sort_by(|a, b| q(a).total_cmp(&q(b)));
             let best = list[0];
             let types: Vec<&str> = list
                 .iter()

@@ -569,6 +569,23 @@ impl Simulation {
         }
     }
 
+    /// Per rater kind (its `truth_raters.csv` label): how many of `raters` are of that kind and
+    /// how many of those are flagged. `raters` gives each rater's index with whether a quality
+    /// screen flagged it (for scoring a screen against the truth).
+    pub fn flagged_by_kind(
+        &self,
+        raters: impl IntoIterator<Item = (u32, bool)>,
+    ) -> std::collections::BTreeMap<&'static str, (usize, usize)> {
+        let mut by_kind = std::collections::BTreeMap::new();
+        for (rater, flagged) in raters {
+            let kind = self.raters[rater as usize].kind.as_str();
+            let entry: &mut (usize, usize) = by_kind.entry(kind).or_default();
+            entry.0 += 1;
+            entry.1 += usize::from(flagged);
+        }
+        by_kind
+    }
+
     /// The counts recorded in `simulation.json`.
     pub fn counts(&self) -> SimulationCounts {
         let count = |f: fn(&RaterKind) -> bool| self.raters.iter().filter(|r| f(&r.kind)).count();

@@ -29,28 +29,6 @@ pub struct FlagArgs {
 /// The diagnosis as `flag --json` prints it (schemas/flag.schema.json): the settings, the counts
 /// and every rater's diagnosis with its types in words.
 fn diagnosis_json(d: &Diagnosis) -> serde_json::Value {
-    let level = d.settings.false_discovery_rate;
-    let raters: Vec<serde_json::Value> = d
-        .raters
-        .iter()
-        .map(|r| {
-            let mut value = serde_json::to_value(r).unwrap_or(serde_json::Value::Null);
-            if let Some(object) = value.as_object_mut() {
-                let labels: std::collections::HashMap<u32, &str> = r
-                    .item_slopes
-                    .iter()
-                    .map(|s| (s.item, s.label.as_str()))
-                    .collect();
-                let types = r.types(level, &|item| {
-                    labels
-                        .get(&item)
-                        .map_or_else(|| item.to_string(), |l| l.to_string())
-                });
-                object.insert("types".into(), serde_json::json!(types));
-            }
-            value
-        })
-        .collect();
     serde_json::json!({
         "facet": d.facet,
         "settings": d.settings,
@@ -58,7 +36,7 @@ fn diagnosis_json(d: &Diagnosis) -> serde_json::Value {
         "too_few_records": d.too_few_records,
         "flagged": d.flagged().count(),
         "object_reliability": d.object_reliability,
-        "raters": raters,
+        "raters": d.raters,
     })
 }
 

@@ -4,25 +4,10 @@
 
 use super::*;
 
-/// Solves the bordered system `[A 1; 1ᵀ 0] [δ; λ] = [g; 0]` (Newton step for the thresholds of
-/// one scale under the sum-to-zero constraint). `upper` holds the upper triangle of the
-/// symmetric `m × m` matrix `A` row-major. Gaussian elimination with partial pivoting; `None`
-/// when singular.
-pub(super) fn constrained_newton_step(upper: &[f64], g: &[f64]) -> Option<Vec<f64>> {
-    let m = g.len();
-    let n = m + 1;
-    let mut a = vec![0.0; n * (n + 1)];
+/// Gauss-Jordan elimination with partial pivoting of the `n × (n + 1)` augmented matrix `a`
+/// (row-major): leaves it diagonal, so `x_i = a[i][n] / a[i][i]`. `None` when singular.
+fn eliminate(a: &mut [f64], n: usize) -> Option<()> {
     let w = n + 1;
-    for j in 0..m {
-        for k in j..m {
-            let v = upper[j * m + k];
-            a[j * w + k] = v;
-            a[k * w + j] = v;
-        }
-        a[j * w + m] = 1.0;
-        a[m * w + j] = 1.0;
-        a[j * w + n] = g[j];
-    }
     for col in 0..n {
         let pivot =
             (col..n).max_by(|&x, &y| a[x * w + col].abs().total_cmp(&a[y * w + col].abs()))?;
@@ -45,6 +30,29 @@ pub(super) fn constrained_newton_step(upper: &[f64], g: &[f64]) -> Option<Vec<f6
             }
         }
     }
+    Some(())
+}
+
+/// Solves the bordered system `[A 1; 1ᵀ 0] [δ; λ] = [g; 0]` (Newton step for the thresholds of
+/// one scale under the sum-to-zero constraint). `upper` holds the upper triangle of the
+/// symmetric `m × m` matrix `A` row-major. Gaussian elimination with partial pivoting; `None`
+/// when singular.
+pub(super) fn constrained_newton_step(upper: &[f64], g: &[f64]) -> Option<Vec<f64>> {
+    let m = g.len();
+    let n = m + 1;
+    let mut a = vec![0.0; n * (n + 1)];
+    let w = n + 1;
+    for j in 0..m {
+        for k in j..m {
+            let v = upper[j * m + k];
+            a[j * w + k] = v;
+            a[k * w + j] = v;
+        }
+        a[j * w + m] = 1.0;
+        a[m * w + j] = 1.0;
+        a[j * w + n] = g[j];
+    }
+    eliminate(&mut a, n)?;
     Some((0..m).map(|j| a[j * w + n] / a[j * w + j]).collect())
 }
 
@@ -77,31 +85,7 @@ pub(super) fn joint_newton_step(
         a[(m + 1) * width + r] = 1.0;
         a[r * width + n] = g[j];
     }
-    for col in 0..n {
-        let pivot = (col..n).max_by(|&x, &y| {
-            a[x * width + col]
-                .abs()
-                .total_cmp(&a[y * width + col].abs())
-        })?;
-        if a[pivot * width + col].abs() < f64::EPSILON {
-            return None;
-        }
-        if pivot != col {
-            for c in 0..width {
-                a.swap(pivot * width + c, col * width + c);
-            }
-        }
-        for row in 0..n {
-            if row != col {
-                let factor = a[row * width + col] / a[col * width + col];
-                if factor != 0.0 {
-                    for c in col..width {
-                        a[row * width + c] -= factor * a[col * width + c];
-                    }
-                }
-            }
-        }
-    }
+    eliminate(&mut a, n)?;
     let x = |i: usize| a[i * width + n] / a[i * width + i];
     Some((x(0), (1..=m).map(x).collect()))
 }

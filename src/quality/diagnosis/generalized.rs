@@ -53,11 +53,17 @@ fn score_information(
     let mut p = vec![0.0; design.max_categories];
     let mut score = Vector3::zeros();
     let mut information = Matrix3::zeros();
+    // The stretched thresholds `ω F` of every scale, once per evaluation.
+    let stretched: Vec<Vec<f64>> = design
+        .scales
+        .iter()
+        .map(|s| s.thresholds.iter().map(|f| theta[2] * f).collect())
+        .collect();
     for response in &rater.responses {
         let scale = &design.scales[response.scale as usize];
         let p = &mut p[..scale.cumulative.len()];
-        let thresholds: Vec<f64> = scale.thresholds.iter().map(|f| theta[2] * f).collect();
-        category_probabilities(theta[0] * response.rest + theta[1], &thresholds, p);
+        let thresholds = &stretched[response.scale as usize];
+        category_probabilities(theta[0] * response.rest + theta[1], thresholds, p);
         let feature =
             |k: usize| Vector3::new(k as f64 * response.rest, k as f64, -scale.cumulative[k]);
         let mut mean = Vector3::zeros();

@@ -263,6 +263,10 @@ pub struct RaterDiagnosis {
     pub tests: Vec<Test>,
     /// What excluding the rater would change (flagged raters).
     pub exclusion: Option<ExclusionEffect>,
+    /// The rater's types in words at the settings' false discovery rate, one per finding in
+    /// [`RaterDiagnosis::findings`] order ("central tendency", "reversed on `sentiment`",
+    /// "careless from response 9").
+    pub types: Vec<String>,
 }
 
 impl RaterDiagnosis {
@@ -271,15 +275,6 @@ impl RaterDiagnosis {
         let mut found: Vec<&Test> = self.tests.iter().filter(|t| t.q <= level).collect();
         found.sort_by(|a, b| a.q.total_cmp(&b.q).then(b.z.total_cmp(&a.z)));
         found
-    }
-
-    /// The rater's types at `level`, in words ("central tendency", "reversed on `sentiment`",
-    /// "careless from response 9"); `item_label` names items.
-    pub fn types(&self, level: f64, item_label: &dyn Fn(u32) -> String) -> Vec<String> {
-        self.findings(level)
-            .into_iter()
-            .map(|t| type_words(t, item_label))
-            .collect()
     }
 }
 
@@ -353,8 +348,14 @@ pub fn diagnose(
     let tested = fdr::assign_q(&mut raters);
     let level = settings.false_discovery_rate;
     let reliability = exclusion::Reliability::of(&design);
+    let item_label = |item: u32| design.item_label(item);
     for (diagnosis, rater) in raters.iter_mut().zip(&eligible) {
-        if !diagnosis.findings(level).is_empty() {
+        diagnosis.types = diagnosis
+            .findings(level)
+            .into_iter()
+            .map(|t| type_words(t, &item_label))
+            .collect();
+        if !diagnosis.types.is_empty() {
             diagnosis.exclusion = reliability
                 .as_ref()
                 .map(|r| exclusion::effect(&design, rater, r));
@@ -404,5 +405,6 @@ fn diagnose_rater(
         item_slopes,
         tests,
         exclusion: None,
+        types: Vec::new(),
     }
 }

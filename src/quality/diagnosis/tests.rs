@@ -23,14 +23,12 @@ fn flagged_by_kind(
     diagnosis: &Diagnosis,
 ) -> BTreeMap<&'static str, (usize, usize)> {
     let level = diagnosis.settings.false_discovery_rate;
-    let mut by_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for rater in &diagnosis.raters {
-        let kind = sim.raters[rater.element as usize].kind;
-        let entry = by_kind.entry(kind.as_str()).or_default();
-        entry.0 += 1;
-        entry.1 += usize::from(!rater.findings(level).is_empty());
-    }
-    by_kind
+    sim.flagged_by_kind(
+        diagnosis
+            .raters
+            .iter()
+            .map(|r| (r.element, !r.findings(level).is_empty())),
+    )
 }
 
 /// The realistic mix (12% subtler raters, 5% random, 3% straight-liners, 6% honest decoys) on
